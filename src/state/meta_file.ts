@@ -1,0 +1,91 @@
+import type { ChecksumAlgorithm } from "../../backends/types.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { NeedsDecisionError, UsageError } from "../errors.ts";
+
+/** Version of the meta format this build writes. Seed files have none and read as 0. */
+export const META_FORMAT_VERSION = 1;
+
+/**
+ * The meta file: the seed's four keys plus ours. Never holds a credential.
+ * Seed files carry only bucket, key, uploadId and splitSize; the rest is filled in on resume.
+ */
+export interface UploadMeta {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  splitSize: number;
+  formatVersion?: number;
+  /** The source as it was when the upload began; a change means the parts no longer match. */
+  source?: SourceFingerprint;
+  partCount?: number;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  provider?: string;
+  endpoint?: string;
+  region?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  /** Set just before CompleteMultipartUpload is sent, so a crash mid-complete is recognised. */
+  completing?: { startedAt: string };
+  /** Set after a successful Complete. */
+  completed?: { at: string; eTag: string; versionId?: string; location?: string };
+}
+
+/** Identifies the bytes being uploaded: a file, or a directory of pre-split chunks. */
+export interface SourceFingerprint {
+  /** "file" or "chunks" (the seed's -d/-p mode). */
+  kind: "file" | "chunks";
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** For chunks: how many chunk files. */
+  chunkCount?: number;
+}
+
+/** Reads the meta file; undefined when it does not exist. Invalid content is a UsageError. */
+export async function readMeta(path: string): Promise<UploadMeta | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(`Cannot read the meta file ${path}: ${(error as Error).message}.`);
+  }
+  return parseMeta(text, path);
+}
+
+/** Parses and checks the meta file's required keys. */
+export function parseMeta(text: string, path: string): UploadMeta {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new NeedsDecisionError(
+      `The meta file ${path} is not valid JSON; fix it, or run with --restart to start a new upload.`,
+    );
+  }
+  const meta = value as Partial<UploadMeta>;
+  const missing = (["bucket", "key", "uploadId"] as const).filter((k) =>
+    typeof meta?.[k] !== "string" || meta[k] === ""
+  );
+  if (typeof meta?.splitSize !== "number" || !(meta.splitSize > 0)) {
+    missing.push("splitSize" as never);
+  }
+  if (missing.length > 0) {
+    throw new NeedsDecisionError(
+      `The meta file ${path} lacks ${
+        missing.join(", ")
+      }; fix it, or run with --restart to start a new upload.`,
+    );
+  }
+  return meta as UploadMeta;
+}
+
+/** Writes the meta file atomically with mode 0600. */
+export async function writeMeta(path: string, meta: UploadMeta): Promise<void> {
+  const stamped = {
+    ...meta,
+    formatVersion: META_FORMAT_VERSION,
+    updatedAt: new Date().toISOString(),
+  };
+  await writeFileAtomic(path, JSON.stringify(stamped, null, 2) + "\n");
+}
