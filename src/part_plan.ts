@@ -13,13 +13,6 @@ export interface PartPlan {
   partCount: number;
 }
 
-/** Byte range of one part in the source. */
-export interface PartRange {
-  partNumber: number;
-  offset: number;
-  size: number;
-}
-
 /**
  * Chooses the part size for a file within a store's limits.
  *
@@ -79,10 +72,4 @@ function checkRequestedPartSize(size: number, fileSize: number, limits: BackendL
 
 function plan(fileSize: number, partSize: number): PartPlan {
   return { fileSize, partSize, partCount: Math.ceil(fileSize / partSize) };
-}
-
-/** The byte range of part `partNumber` (1-based) under `plan`. */
-export function partRange(plan: PartPlan, partNumber: number): PartRange {
-  const offset = (partNumber - 1) * plan.partSize;
-  return { partNumber, offset, size: Math.min(plan.partSize, plan.fileSize - offset) };
 }

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "./testing/assert.ts";
-import { DEFAULT_PART_SIZE, partRange, planParts } from "./part_plan.ts";
+import { DEFAULT_PART_SIZE, planParts } from "./part_plan.ts";
 import { S3_LIMITS } from "../backends/types.ts";
 import { UsageError } from "./errors.ts";
 
@@ -57,11 +57,4 @@ Deno.test("planParts refuses bad sizes with a message naming the fix", () => {
       name,
     );
   }
-});
-
-Deno.test("partRange covers the file exactly once", () => {
-  const plan = planParts({ fileSize: 12 * MiB + 7, requestedPartSize: 5 * MiB, limits: S3_LIMITS });
-  const ranges = Array.from({ length: plan.partCount }, (_, i) => partRange(plan, i + 1));
-  assertEquals(ranges.map((r) => r.size), [5 * MiB, 5 * MiB, 2 * MiB + 7]);
-  assertEquals(ranges.map((r) => r.offset), [0, 5 * MiB, 10 * MiB]);
 });

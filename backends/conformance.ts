@@ -1,0 +1,320 @@
+/**
+ * The behaviour every backend adapter must show, as Deno.test cases: one suite runs
+ * against the memory backend, MinIO and moto (rclone's fstests idea). Register it from a
+ * `*_test.ts` file with {@link conformanceSuite}.
+ */
+import { BackendError, type BackendErrorKind } from "../src/errors.ts";
+import { assertEquals, assertOk } from "../src/testing/assert.ts";
+import type { Backend, ChecksumAlgorithm, ObjectRef, UploadedPart } from "./types.ts";
+import { computeChecksum, md5Hex, multipartETag } from "./memory/checksums.ts";
+
+/** A backend under test, a bucket it can write to and how to tidy up afterwards. */
+export interface ConformanceFixture {
+  backend: Backend;
+  bucket: string;
+  cleanup(): Promise<void>;
+}
+
+/** Which optional parts of the suite to run. */
+export interface ConformanceOptions {
+  /** Part ETags are MD5 digests, so the multipart ETag can be computed (default true). */
+  etagIsMd5?: boolean;
+  /** Upload over 1,000 parts to test listParts pagination (slow on real servers). */
+  manyParts?: boolean;
+  /** Test flexible checksums (crc32): verification and listing (default false). */
+  checksums?: boolean;
+  /** Deno's op and resource sanitizers (default true; SDK sockets may need false). */
+  sanitize?: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+/** Registers the conformance tests for one backend; `makeBackend` runs once per test. */
+export function conformanceSuite(
+  name: string,
+  makeBackend: () => Promise<ConformanceFixture>,
+  options: ConformanceOptions = {},
+): void {
+  const etagIsMd5 = options.etagIsMd5 ?? true;
+  const sanitize = options.sanitize ?? true;
+
+  function test(title: string, fn: (ctx: Context) => Promise<void>): void {
+    Deno.test({
+      name: `${name} conformance: ${title}`,
+      sanitizeOps: sanitize,
+      sanitizeResources: sanitize,
+      async fn() {
+        const fixture = await makeBackend();
+        const ctx = new Context(fixture);
+        try {
+          await fn(ctx);
+        } finally {
+          await ctx.abortOpenUploads();
+          await fixture.cleanup();
+        }
+      },
+    });
+  }
+
+  test("parts uploaded out of order list sorted and complete with a multipart ETag", async (ctx) => {
+    const { backend, signal } = ctx;
+    const ref = await ctx.create("out-of-order");
+    const bodies = [filled(5 * MiB, 1), filled(5 * MiB, 2), filled(1, 3)];
+    const returned = new Map<number, UploadedPart>();
+    for (const partNumber of [3, 1, 2]) {
+      const part = await ctx.upload(ref, partNumber, bodies[partNumber - 1]);
+      assertEquals(part.partNumber, partNumber);
+      if (etagIsMd5) assertEquals(part.eTag, md5Hex(bodies[partNumber - 1]));
+      returned.set(partNumber, part);
+    }
+
+    const listed = await backend.listParts(ref, signal);
+    assertEquals(listed.map((p) => p.partNumber), [1, 2, 3]);
+    assertEquals(listed.map((p) => p.size), [5 * MiB, 5 * MiB, 1]);
+    assertEquals(listed.map((p) => p.eTag), [1, 2, 3].map((n) => returned.get(n)!.eTag));
+
+    const completed = await backend.completeMultipartUpload(
+      { ...ref, parts: listed, checksumAlgorithm: "none" },
+      signal,
+    );
+    ctx.forget(ref);
+    const head = await backend.headObject(ref, signal);
+    assertEquals(head.size, 10 * MiB + 1);
+    assertOk(head.eTag.endsWith("-3"), `multipart ETag ${head.eTag} should end in -3`);
+    assertEquals(stripQuotes(completed.eTag), head.eTag);
+    if (etagIsMd5) assertEquals(head.eTag, multipartETag(bodies.map(md5Hex)));
+  });
+
+  if (options.manyParts) {
+    test("listParts follows pagination past 1,000 parts", async (ctx) => {
+      const ref = await ctx.create("many-parts");
+      const count = 2_345;
+      const numbers = Array.from({ length: count }, (_, i) => i + 1);
+      for (let i = 0; i < numbers.length; i += 100) {
+        await Promise.all(
+          numbers.slice(i, i + 100).map((n) => ctx.upload(ref, n, filled(1, n))),
+        );
+      }
+      const listed = await ctx.backend.listParts(ref, ctx.signal);
+      assertEquals(listed.map((p) => p.partNumber), numbers);
+      if (etagIsMd5) assertEquals(listed[1500].eTag, md5Hex(filled(1, 1501)));
+    });
+  }
+
+  test("abort makes the upload unknown", async (ctx) => {
+    const { backend, signal } = ctx;
+    const ref = await ctx.create("abort");
+    await ctx.upload(ref, 1, filled(10, 1));
+    await backend.abortMultipartUpload(ref, signal);
+    ctx.forget(ref);
+    await expectKind(backend.listParts(ref, signal), "no_such_upload");
+    await expectKind(ctx.upload(ref, 2, filled(10, 2)), "no_such_upload");
+  });
+
+  test("complete with a part that was never uploaded fails invalid_request", async (ctx) => {
+    const { backend, signal } = ctx;
+    const ref = await ctx.create("missing-part");
+    const one = await ctx.upload(ref, 1, filled(5 * MiB, 1));
+    const three = await ctx.upload(ref, 3, filled(1, 3));
+    const phantom = { partNumber: 2, eTag: md5Hex(filled(5 * MiB, 2)), size: 5 * MiB };
+    await expectKind(
+      backend.completeMultipartUpload(
+        { ...ref, parts: [one, phantom, three], checksumAlgorithm: "none" },
+        signal,
+      ),
+      "invalid_request",
+    );
+  });
+
+  test("complete with parts out of order fails invalid_request", async (ctx) => {
+    const { backend, signal } = ctx;
+    const ref = await ctx.create("bad-order");
+    const one = await ctx.upload(ref, 1, filled(5 * MiB, 1));
+    const two = await ctx.upload(ref, 2, filled(1, 2));
+    await expectKind(
+      backend.completeMultipartUpload(
+        { ...ref, parts: [two, one], checksumAlgorithm: "none" },
+        signal,
+      ),
+      "invalid_request",
+    );
+  });
+
+  test("a too-small part in the middle fails at complete and keeps the upload", async (ctx) => {
+    const { backend, signal } = ctx;
+    const ref = await ctx.create("too-small");
+    await ctx.upload(ref, 1, filled(5 * MiB, 1));
+    await ctx.upload(ref, 2, filled(1, 2));
+    await ctx.upload(ref, 3, filled(1, 3));
+    const parts = await backend.listParts(ref, signal);
+    await expectKind(
+      backend.completeMultipartUpload({ ...ref, parts, checksumAlgorithm: "none" }, signal),
+      "invalid_request",
+    );
+    assertEquals((await backend.listParts(ref, signal)).length, 3);
+    await expectKind(backend.headObject(ref, signal), "not_found");
+  });
+
+  test("an unknown bucket is no_such_bucket", async (ctx) => {
+    const bucket = `s3mpu-missing-${crypto.randomUUID().slice(0, 8)}`;
+    await expectKind(
+      ctx.backend.createMultipartUpload(
+        { bucket, key: "k", checksumAlgorithm: "none" },
+        ctx.signal,
+      ),
+      "no_such_bucket",
+    );
+  });
+
+  test("headObject of a missing key is not_found", async (ctx) => {
+    await expectKind(
+      ctx.backend.headObject({ bucket: ctx.bucket, key: ctx.key("absent") }, ctx.signal),
+      "not_found",
+    );
+  });
+
+  test("listMultipartUploads shows an open upload under its prefix until aborted", async (ctx) => {
+    const { backend, signal, bucket } = ctx;
+    const ref = await ctx.create("listed/object");
+    const prefix = ctx.key("listed/");
+    const open = await backend.listMultipartUploads({ bucket, prefix }, signal);
+    assertEquals(open.map((u) => [u.key, u.uploadId]), [[ref.key, ref.uploadId]]);
+    const elsewhere = await backend.listMultipartUploads(
+      { bucket, prefix: ctx.key("other/") },
+      signal,
+    );
+    assertEquals(elsewhere, []);
+    await backend.abortMultipartUpload(ref, signal);
+    ctx.forget(ref);
+    assertEquals(await backend.listMultipartUploads({ bucket, prefix }, signal), []);
+  });
+
+  test("an already-aborted signal rejects with kind aborted", async (ctx) => {
+    const { backend, bucket } = ctx;
+    const aborted = AbortSignal.abort();
+    const key = ctx.key("aborted");
+    await expectKind(
+      backend.createMultipartUpload({ bucket, key, checksumAlgorithm: "none" }, aborted),
+      "aborted",
+    );
+    await expectKind(backend.headObject({ bucket, key }, aborted), "aborted");
+    const ref = await ctx.create("aborted-part");
+    await expectKind(
+      backend.uploadPart(
+        { ...ref, partNumber: 1, body: filled(10, 1), checksum: { algorithm: "none", value: "" } },
+        aborted,
+      ),
+      "aborted",
+    );
+    assertEquals(await backend.listParts(ref, ctx.signal), []);
+  });
+
+  if (options.checksums) {
+    test("crc32 part checksums are verified, listed and completed", async (ctx) => {
+      const { backend, signal } = ctx;
+      const ref = await ctx.create("crc32", "crc32");
+      const bodies = [filled(5 * MiB, 1), filled(3, 2)];
+      await expectKind(
+        ctx.upload(ref, 1, bodies[0], {
+          algorithm: "crc32",
+          value: computeChecksum("crc32", bodies[1]),
+        }),
+        "invalid_request",
+      );
+      for (const [i, body] of bodies.entries()) await ctx.upload(ref, i + 1, body, "crc32");
+      const listed = await backend.listParts(ref, signal);
+      assertEquals(listed.map((p) => p.checksum), bodies.map((b) => computeChecksum("crc32", b)));
+      await backend.completeMultipartUpload(
+        { ...ref, parts: listed, checksumAlgorithm: "crc32" },
+        signal,
+      );
+      ctx.forget(ref);
+      assertEquals((await backend.headObject(ref, signal)).size, 5 * MiB + 3);
+    });
+  }
+}
+
+/** Per-test state: the fixture, a live signal, unique keys and uploads to abort at the end. */
+class Context {
+  readonly backend: Backend;
+  readonly bucket: string;
+  readonly signal = new AbortController().signal;
+  readonly #prefix = `s3mpu-conformance/${crypto.randomUUID()}/`;
+  readonly #open = new Map<string, ObjectRef & { uploadId: string }>();
+
+  constructor(fixture: ConformanceFixture) {
+    this.backend = fixture.backend;
+    this.bucket = fixture.bucket;
+  }
+
+  /** A key unique to this test run. */
+  key(name: string): string {
+    return this.#prefix + name;
+  }
+
+  async create(
+    name: string,
+    checksumAlgorithm: ChecksumAlgorithm = "none",
+  ): Promise<ObjectRef & { uploadId: string }> {
+    const key = this.key(name);
+    const uploadId = await this.backend.createMultipartUpload(
+      { bucket: this.bucket, key, checksumAlgorithm },
+      this.signal,
+    );
+    const ref = { bucket: this.bucket, key, uploadId };
+    this.#open.set(uploadId, ref);
+    return ref;
+  }
+
+  /** Uploads a part with a correct checksum of `algorithm`, or the given checksum. */
+  upload(
+    ref: ObjectRef & { uploadId: string },
+    partNumber: number,
+    body: Uint8Array,
+    checksum: ChecksumAlgorithm | { algorithm: ChecksumAlgorithm; value: string } = "none",
+  ): Promise<UploadedPart> {
+    const sent = typeof checksum === "string"
+      ? { algorithm: checksum, value: computeChecksum(checksum, body) }
+      : checksum;
+    return this.backend.uploadPart({ ...ref, partNumber, body, checksum: sent }, this.signal);
+  }
+
+  /** Marks an upload as finished (completed or aborted) so cleanup leaves it alone. */
+  forget(ref: { uploadId: string }): void {
+    this.#open.delete(ref.uploadId);
+  }
+
+  async abortOpenUploads(): Promise<void> {
+    for (const ref of this.#open.values()) {
+      try {
+        await this.backend.abortMultipartUpload(ref, this.signal);
+      } catch {
+        // Best effort: the test may have left it in any state.
+      }
+    }
+    this.#open.clear();
+  }
+}
+
+/** `size` bytes of a pattern that differs per `seed`, so parts have distinct digests. */
+function filled(size: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >>> 8)) & 0xff;
+  return bytes;
+}
+
+function stripQuotes(eTag: string): string {
+  return eTag.replaceAll('"', "");
+}
+
+/** Asserts the promise rejects with a BackendError of `kind`. */
+async function expectKind(promise: Promise<unknown>, kind: BackendErrorKind): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    assertOk(error instanceof BackendError, `expected a BackendError, got ${String(error)}`);
+    assertEquals(error.kind, kind, `expected kind ${kind}, got ${error.kind}: ${error.message}`);
+    return;
+  }
+  assertOk(false, `expected a BackendError of kind ${kind}, but the call succeeded`);
+}

@@ -1,0 +1,426 @@
+/**
+ * A Backend wrapper that injects failures on a schedule, for testing the engine's retries
+ * and crash recovery. Errors can be thrown before the inner call (the request never reached
+ * the server) or after it succeeded (the server did the work but the response was lost),
+ * and a simulated kill can stop everything right after the n-th successful call.
+ */
+import { BackendError } from "../../src/errors.ts";
+import type {
+  Backend,
+  BackendLimits,
+  ChecksumAlgorithm,
+  CompletedUpload,
+  CreateOptions,
+  MultipartUploadInfo,
+  ObjectInfo,
+  ObjectRef,
+  UploadedPart,
+  UploadPartInput,
+} from "../types.ts";
+import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
+
+/** The Backend methods that talk to the store. */
+export type BackendMethod = Exclude<keyof Backend, "name" | "limits" | "close">;
+
+/** One call through a {@link FaultBackend}, as logged and as passed to `match` and hooks. */
+export interface FaultCall {
+  /** 1-based order of the call among all calls on this wrapper. */
+  seq: number;
+  method: BackendMethod;
+  /** 1-based count of calls to this method on this wrapper. */
+  n: number;
+  bucket?: string;
+  key?: string;
+  uploadId?: string;
+  partNumber?: number;
+  /** Whether the inner backend was called (the request "reached the server"). */
+  reachedServer: boolean;
+  /** Set when an injected fault decided the outcome. */
+  injected?: "before" | "after" | "crash" | "halted";
+  /** Set when the call settles. */
+  outcome?: "ok" | "error";
+  /** The error the caller got, when outcome is "error". */
+  error?: unknown;
+}
+
+/** Which calls a rule applies to. */
+export interface RuleSchedule {
+  /** The first matching call (1-based, counted from when the rule is added) to hit; default 1. */
+  nth?: number;
+  /** How many consecutive matching calls to hit from `nth` on; default 1, Infinity for all. */
+  times?: number;
+  /** Restricts the rule to some calls, e.g. `(c) => c.partNumber === 3`. */
+  match?: (call: FaultCall) => boolean;
+}
+
+/** Options of {@link FaultBackend.failOn}. */
+export interface FailOnOptions extends RuleSchedule {
+  /** The error to throw, or a factory called once per hit. */
+  error: BackendError | ((call: FaultCall) => BackendError);
+  /** Wait this long (abortably) before failing. */
+  delayMs?: number;
+  /**
+   * true (default): fail without calling the inner backend. false: call it, and fail only
+   * if it succeeded, so the server did the work but the caller never hears of it.
+   */
+  beforeCall?: boolean;
+}
+
+/** Options of {@link FaultBackend.delayOn}. */
+export interface DelayOnOptions extends RuleSchedule {
+  /** Extra latency before the inner call, in milliseconds (abortable). */
+  delayMs: number;
+}
+
+/** A handle on an added rule. */
+export interface FaultRule {
+  /** How many calls the rule has hit so far. */
+  readonly fired: number;
+  /** Stops the rule from hitting further calls. */
+  remove(): void;
+}
+
+interface Rule {
+  method: BackendMethod;
+  nth: number;
+  times: number;
+  match?: (call: FaultCall) => boolean;
+  /** Matching calls seen (entry for fail/delay rules, inner successes for crash rules). */
+  seen: number;
+  fired: number;
+  removed: boolean;
+  action:
+    | { type: "fail"; beforeCall: boolean; delayMs: number; error: FailOnOptions["error"] }
+    | { type: "delay"; delayMs: number }
+    | { type: "crash"; hook: (call: FaultCall) => void | Promise<void> };
+}
+
+/** Handy factories for the error kinds the engine must handle. */
+export const faultErrors = {
+  /** A transient failure such as a reset connection or a 500. */
+  retryable: (): BackendError =>
+    new BackendError("retryable", "Injected: connection reset.", {
+      code: "InternalError",
+      status: 500,
+    }),
+  /** 503 SlowDown, optionally with a Retry-After delay. */
+  throttled: (retryAfterMs?: number): BackendError =>
+    new BackendError("throttled", "Injected: please reduce your request rate.", {
+      code: "SlowDown",
+      status: 503,
+      retryAfterMs,
+    }),
+  /** Expired credentials. */
+  auth: (): BackendError =>
+    new BackendError("auth", "Injected: the provided token has expired.", {
+      code: "ExpiredToken",
+      status: 400,
+    }),
+  /** The upload id is unknown to the server. */
+  noSuchUpload: (): BackendError =>
+    new BackendError("no_such_upload", "Injected: the specified upload does not exist.", {
+      code: "NoSuchUpload",
+      status: 404,
+    }),
+  /** Anything else, not retried. */
+  fatal: (): BackendError =>
+    new BackendError("fatal", "Injected: unexpected failure.", { code: "Injected" }),
+};
+
+function haltedError(): BackendError {
+  return new BackendError("aborted", "The backend was halted (simulated crash).", {
+    code: "Halted",
+  });
+}
+
+/** Wraps a Backend and injects failures, delays and simulated crashes on a schedule. */
+export class FaultBackend implements Backend {
+  readonly name: string;
+  readonly limits: BackendLimits;
+
+  readonly #inner: Backend;
+  readonly #rules: Rule[] = [];
+  readonly #log: FaultCall[] = [];
+  readonly #counts = new Map<BackendMethod, number>();
+  #halted = false;
+
+  constructor(inner: Backend) {
+    this.#inner = inner;
+    this.name = `fault(${inner.name})`;
+    this.limits = inner.limits;
+  }
+
+  // ---- schedule ----------------------------------------------------------------------
+
+  /** Makes matching calls to `method` fail with `options.error`, before or after the call. */
+  failOn(method: BackendMethod, options: FailOnOptions): FaultRule {
+    return this.#add(method, options, {
+      type: "fail",
+      beforeCall: options.beforeCall ?? true,
+      delayMs: options.delayMs ?? 0,
+      error: options.error,
+    });
+  }
+
+  /** Adds latency to matching calls to `method` without failing them. */
+  delayOn(method: BackendMethod, options: DelayOnOptions): FaultRule {
+    return this.#add(method, options, { type: "delay", delayMs: options.delayMs });
+  }
+
+  /**
+   * Simulates a kill right after the `n`-th successful call to `method` (counted from now):
+   * the server keeps what that call did, the wrapper halts (see {@link halt}), `hook` runs
+   * (tests abort the engine there) and the call rejects with kind "aborted".
+   */
+  crashAfter(
+    method: BackendMethod,
+    n: number,
+    hook: (call: FaultCall) => void | Promise<void> = () => {},
+    options: { match?: (call: FaultCall) => boolean } = {},
+  ): FaultRule {
+    return this.#add(method, { nth: n, times: 1, match: options.match }, { type: "crash", hook });
+  }
+
+  /**
+   * Stops talking to the server, as a killed process would: later calls reject with kind
+   * "aborted" without reaching the inner backend, and calls in flight lose their responses.
+   */
+  halt(): void {
+    this.#halted = true;
+  }
+
+  /** Undoes {@link halt}. A fresh FaultBackend over the same inner backend works too. */
+  revive(): void {
+    this.#halted = false;
+  }
+
+  /** Whether the wrapper is halted. */
+  get halted(): boolean {
+    return this.#halted;
+  }
+
+  /** Removes every rule. */
+  clearRules(): void {
+    for (const rule of this.#rules) rule.removed = true;
+    this.#rules.length = 0;
+  }
+
+  // ---- log ---------------------------------------------------------------------------
+
+  /** Every call so far, in order of arrival. */
+  get calls(): readonly FaultCall[] {
+    return this.#log;
+  }
+
+  /** The calls to one method, in order of arrival. */
+  callsTo(method: BackendMethod): FaultCall[] {
+    return this.#log.filter((c) => c.method === method);
+  }
+
+  /** Forgets the call log (rule counters are kept). */
+  clearLog(): void {
+    this.#log.length = 0;
+  }
+
+  // ---- Backend -----------------------------------------------------------------------
+
+  /** See {@link Backend.createMultipartUpload}. */
+  createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string> {
+    return this.#call(
+      "createMultipartUpload",
+      { bucket: opts.bucket, key: opts.key },
+      signal,
+      () => this.#inner.createMultipartUpload(opts, signal),
+    );
+  }
+
+  /** See {@link Backend.uploadPart}. */
+  uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart> {
+    const { bucket, key, uploadId, partNumber } = input;
+    return this.#call(
+      "uploadPart",
+      { bucket, key, uploadId, partNumber },
+      signal,
+      () => this.#inner.uploadPart(input, signal),
+    );
+  }
+
+  /** See {@link Backend.listParts}. */
+  listParts(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<UploadedPart[]> {
+    return this.#call("listParts", refInfo(ref), signal, () => this.#inner.listParts(ref, signal));
+  }
+
+  /** See {@link Backend.completeMultipartUpload}. */
+  completeMultipartUpload(
+    ref: ObjectRef & {
+      uploadId: string;
+      parts: UploadedPart[];
+      checksumAlgorithm: ChecksumAlgorithm;
+    },
+    signal: AbortSignal,
+  ): Promise<CompletedUpload> {
+    return this.#call(
+      "completeMultipartUpload",
+      refInfo(ref),
+      signal,
+      () => this.#inner.completeMultipartUpload(ref, signal),
+    );
+  }
+
+  /** See {@link Backend.abortMultipartUpload}. */
+  abortMultipartUpload(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<void> {
+    return this.#call(
+      "abortMultipartUpload",
+      refInfo(ref),
+      signal,
+      () => this.#inner.abortMultipartUpload(ref, signal),
+    );
+  }
+
+  /** See {@link Backend.listMultipartUploads}. */
+  listMultipartUploads(
+    opts: { bucket: string; prefix?: string },
+    signal: AbortSignal,
+  ): Promise<MultipartUploadInfo[]> {
+    return this.#call(
+      "listMultipartUploads",
+      { bucket: opts.bucket },
+      signal,
+      () => this.#inner.listMultipartUploads(opts, signal),
+    );
+  }
+
+  /** See {@link Backend.headObject}. */
+  headObject(ref: ObjectRef, signal: AbortSignal): Promise<ObjectInfo> {
+    return this.#call(
+      "headObject",
+      { bucket: ref.bucket, key: ref.key },
+      signal,
+      () => this.#inner.headObject(ref, signal),
+    );
+  }
+
+  /** Closes the inner backend. */
+  close(): void {
+    this.#inner.close();
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  #add(method: BackendMethod, schedule: RuleSchedule, action: Rule["action"]): FaultRule {
+    const nth = schedule.nth ?? 1;
+    const times = schedule.times ?? 1;
+    if (!Number.isInteger(nth) || nth < 1) throw new RangeError("nth must be an integer >= 1.");
+    if (!(times >= 1)) throw new RangeError("times must be >= 1.");
+    const rule: Rule = {
+      method,
+      nth,
+      times,
+      match: schedule.match,
+      seen: 0,
+      fired: 0,
+      removed: false,
+      action,
+    };
+    this.#rules.push(rule);
+    return {
+      get fired() {
+        return rule.fired;
+      },
+      remove: () => {
+        rule.removed = true;
+        const index = this.#rules.indexOf(rule);
+        if (index >= 0) this.#rules.splice(index, 1);
+      },
+    };
+  }
+
+  /** Counts `call` against `rule` and says whether the rule hits it. */
+  #hits(rule: Rule, call: FaultCall): boolean {
+    if (rule.removed || rule.method !== call.method) return false;
+    if (rule.match && !rule.match(call)) return false;
+    rule.seen++;
+    const hit = rule.seen >= rule.nth && rule.seen < rule.nth + rule.times;
+    if (hit) rule.fired++;
+    return hit;
+  }
+
+  async #call<T>(
+    method: BackendMethod,
+    info: Pick<FaultCall, "bucket" | "key" | "uploadId" | "partNumber">,
+    signal: AbortSignal,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const n = (this.#counts.get(method) ?? 0) + 1;
+    this.#counts.set(method, n);
+    const call: FaultCall = { seq: this.#log.length + 1, method, n, ...info, reachedServer: false };
+    this.#log.push(call);
+    try {
+      const result = await this.#run(call, signal, run);
+      call.outcome = "ok";
+      return result;
+    } catch (error) {
+      call.outcome = "error";
+      call.error = error;
+      throw error;
+    }
+  }
+
+  async #run<T>(call: FaultCall, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+    if (this.#halted) {
+      call.injected = "halted";
+      throw haltedError();
+    }
+    throwIfAborted(signal);
+    const rules = this.#rules.filter((r) => r.action.type !== "crash" && this.#hits(r, call));
+    const delayMs = rules.reduce(
+      (sum, r) => sum + (r.action.type === "crash" ? 0 : r.action.delayMs),
+      0,
+    );
+    if (delayMs > 0) await abortableSleep(delayMs, signal);
+    const fails = rules.flatMap((r) => r.action.type === "fail" ? [r.action] : []);
+    const before = fails.find((a) => a.beforeCall);
+    if (before) {
+      call.injected = "before";
+      throw makeError(before.error, call);
+    }
+    call.reachedServer = true;
+    let result: T;
+    try {
+      result = await run();
+    } catch (error) {
+      if (this.#halted) {
+        call.injected = "halted";
+        throw haltedError();
+      }
+      throw error;
+    }
+    if (this.#halted) {
+      call.injected = "halted";
+      throw haltedError();
+    }
+    const crash = this.#rules
+      .filter((r) => r.action.type === "crash" && this.#hits(r, call))
+      .flatMap((r) => r.action.type === "crash" ? [r.action] : [])[0];
+    if (crash) {
+      this.halt();
+      call.injected = "crash";
+      await crash.hook(call);
+      throw haltedError();
+    }
+    const after = fails.find((a) => !a.beforeCall);
+    if (after) {
+      call.injected = "after";
+      throw makeError(after.error, call);
+    }
+    return result;
+  }
+}
+
+function refInfo(ref: ObjectRef & { uploadId: string }) {
+  return { bucket: ref.bucket, key: ref.key, uploadId: ref.uploadId };
+}
+
+function makeError(error: FailOnOptions["error"], call: FaultCall): BackendError {
+  return typeof error === "function" ? error(call) : error;
+}

@@ -1,0 +1,120 @@
+import { BackendError, type BackendErrorKind } from "../../src/errors.ts";
+
+// S3 error codes by what the engine should do about them. Codes are from the S3 API
+// reference's error list; network codes are Node/Deno socket errors.
+const KIND_BY_CODE: Record<string, BackendErrorKind> = {
+  NoSuchUpload: "no_such_upload",
+  NoSuchBucket: "no_such_bucket",
+  NoSuchKey: "not_found",
+  NotFound: "not_found",
+  SlowDown: "throttled",
+  Throttling: "throttled",
+  ThrottlingException: "throttled",
+  TooManyRequests: "throttled",
+  TooManyRequestsException: "throttled",
+  RequestLimitExceeded: "throttled",
+  ServiceUnavailable: "throttled",
+  ExpiredToken: "auth",
+  ExpiredTokenException: "auth",
+  TokenRefreshRequired: "auth",
+  InvalidToken: "auth",
+  InvalidAccessKeyId: "auth",
+  SignatureDoesNotMatch: "auth",
+  AccessDenied: "auth",
+  CredentialsProviderError: "auth",
+  InternalError: "retryable",
+  RequestTimeout: "retryable",
+  RequestTimeoutException: "retryable",
+  TimeoutError: "retryable",
+  BadDigest: "retryable",
+  InvalidDigest: "retryable",
+  XAmzContentSHA256Mismatch: "retryable",
+  IncompleteBody: "retryable",
+  ECONNRESET: "retryable",
+  ECONNREFUSED: "retryable",
+  ECONNABORTED: "retryable",
+  EPIPE: "retryable",
+  ETIMEDOUT: "retryable",
+  ENOTFOUND: "retryable",
+  EAI_AGAIN: "retryable",
+  EHOSTUNREACH: "retryable",
+  ENETUNREACH: "retryable",
+  InvalidPart: "invalid_request",
+  InvalidPartOrder: "invalid_request",
+  EntityTooSmall: "invalid_request",
+  EntityTooLarge: "invalid_request",
+  InvalidRequest: "invalid_request",
+  InvalidArgument: "invalid_request",
+  InvalidBucketName: "invalid_request",
+  AuthorizationHeaderMalformed: "invalid_request",
+  PermanentRedirect: "invalid_request",
+  MalformedXML: "invalid_request",
+};
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+  cause?: unknown;
+}
+
+/** Translates anything the SDK or the socket layer throws into a classified BackendError. */
+export function toBackendError(error: unknown, signal?: AbortSignal): BackendError {
+  if (error instanceof BackendError) return error;
+  const e = (error ?? {}) as SdkLikeError;
+  const status = e.$metadata?.httpStatusCode;
+  const code = codeOf(e);
+  const message = cleanMessage(e.message ?? String(error), code);
+  if (signal?.aborted || code === "AbortError") {
+    return new BackendError("aborted", "The request was cancelled.", { code, cause: error });
+  }
+  let kind: BackendErrorKind = (code && KIND_BY_CODE[code]) || kindByStatus(status, message);
+  // A HEAD has no body, so its 404 carries no code.
+  if (status === 404 && kind === "fatal") kind = "not_found";
+  const retryAfterMs = parseRetryAfter(e.$response?.headers?.["retry-after"]);
+  return new BackendError(kind, message, { code, status, retryAfterMs, cause: error });
+}
+
+function codeOf(e: SdkLikeError): string | undefined {
+  const nested = e.cause as SdkLikeError | undefined;
+  const candidates = [e.Code, e.code, nested?.code, e.name];
+  return candidates.find((c) =>
+    typeof c === "string" && c !== "Error" && c !== "S3ServiceException"
+  );
+}
+
+function kindByStatus(status: number | undefined, message: string): BackendErrorKind {
+  if (status === undefined) {
+    // No HTTP response at all: the connection failed or was cut.
+    return /socket|connect|network|hang up|reset|closed|timed? ?out|EOF|broken pipe|fetch failed/i
+        .test(message)
+      ? "retryable"
+      : "fatal";
+  }
+  if (status === 429 || status === 503) return "throttled";
+  if (status >= 500) return "retryable";
+  if (status === 401 || status === 403) return "auth";
+  if (status === 408) return "retryable";
+  return "fatal";
+}
+
+/** Retry-After in seconds or as an HTTP date, in milliseconds. */
+export function parseRetryAfter(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+// SDK messages for unmodelled errors are "UnknownError" or carry a stack-y prefix.
+function cleanMessage(message: string, code: string | undefined): string {
+  const first = message.split("\n")[0].trim();
+  if (!first || first === "UnknownError" || first === code) {
+    return code ? `the server answered ${code}` : "the server gave no details";
+  }
+  return first;
+}

@@ -1,0 +1,69 @@
+import { createHash } from "node:crypto";
+import zlib from "node:zlib";
+import type { ChecksumAlgorithm, PartChecksum } from "../backends/types.ts";
+
+// node:zlib's crc32 is native (~4.7 GB/s here, vs ~210 MB/s for MD5): the cheapest
+// checksum a server can verify. Deno's type stubs for node:zlib predate it.
+const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
+
+/** Computes the per-part checksum the backend will send and the server verify. */
+export function partChecksum(algorithm: ChecksumAlgorithm, bytes: Uint8Array): PartChecksum {
+  switch (algorithm) {
+    case "none":
+      return { algorithm, value: "" };
+    case "md5":
+    case "sha256":
+      return { algorithm, value: createHash(algorithm).update(bytes).digest("base64") };
+    case "crc32":
+      return { algorithm, value: uint32Base64(crc32(bytes)) };
+    case "crc32c":
+      return { algorithm, value: uint32Base64(crc32c(bytes)) };
+  }
+}
+
+function uint32Base64(value: number): string {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value >>> 0);
+  return btoa(String.fromCharCode(...bytes));
+}
+
+let crc32cTable: Uint32Array | undefined;
+
+/** CRC-32C (Castagnoli), table-driven: no native one is available to Deno. */
+export function crc32c(bytes: Uint8Array, seed = 0): number {
+  const table = crc32cTable ??= makeTable(0x82f63b78);
+  let crc = ~seed >>> 0;
+  for (let i = 0; i < bytes.length; i++) crc = table[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+function makeTable(polynomial: number): Uint32Array {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? polynomial ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+}
+
+/**
+ * S3's ETag of a multipart object: MD5 of the concatenated binary MD5s of the parts, a dash,
+ * and the part count. Valid only where part ETags are MD5 hex (AWS without KMS, MinIO, moto).
+ */
+export function multipartETag(partETags: string[]): string {
+  const hash = createHash("md5");
+  for (const eTag of partETags) hash.update(hexBytes(eTag));
+  return `${hash.digest("hex")}-${partETags.length}`;
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+/** Whether an ETag looks like hex MD5, i.e. can feed {@link multipartETag}. */
+export function isMd5Hex(eTag: string): boolean {
+  return /^[0-9a-f]{32}$/i.test(eTag);
+}

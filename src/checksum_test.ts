@@ -1,0 +1,28 @@
+import { assertEquals } from "./testing/assert.ts";
+import { crc32c, multipartETag, partChecksum } from "./checksum.ts";
+import { createHash } from "node:crypto";
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+Deno.test("partChecksum matches known vectors", () => {
+  // "123456789" is the standard check input: CRC-32 0xCBF43926, CRC-32C 0xE3069283.
+  assertEquals(partChecksum("crc32", text("123456789")).value, btoa("\xcb\xf4\x39\x26"));
+  assertEquals(crc32c(text("123456789")), 0xe3069283);
+  assertEquals(partChecksum("crc32c", text("123456789")).value, btoa("\xe3\x06\x92\x83"));
+  assertEquals(partChecksum("md5", text("")).value, "1B2M2Y8AsgTpgAmY7PhCfg==");
+  assertEquals(
+    partChecksum("sha256", text("abc")).value,
+    "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=",
+  );
+  assertEquals(partChecksum("none", text("abc")).value, "");
+});
+
+Deno.test("multipartETag is the MD5 of the part MD5s with the count", () => {
+  const parts = [text("a".repeat(10)), text("b".repeat(3))];
+  const md5s = parts.map((p) => createHash("md5").update(p).digest());
+  const expected = createHash("md5").update(new Uint8Array([...md5s[0], ...md5s[1]])).digest("hex");
+  assertEquals(
+    multipartETag(parts.map((p) => createHash("md5").update(p).digest("hex"))),
+    `${expected}-2`,
+  );
+});

@@ -1,0 +1,128 @@
+import { S3Backend } from "../../backends/s3/s3_backend.ts";
+import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
+import { UsageError } from "../errors.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
+import type { Logger } from "../log.ts";
+import { type Flags, str } from "./parse.ts";
+import { parseDuration, parseIntIn } from "./values.ts";
+
+/** The store a command talks to, resolved from flags, environment and the preset. */
+export interface StoreConfig {
+  preset: ProviderPreset;
+  endpoint?: string;
+  region?: string;
+  retry: RetryPolicy;
+  backend: S3Backend;
+}
+
+/**
+ * Resolves endpoint, region, provider and transport for a command. Validation errors are
+ * UsageErrors; nothing touches the network here.
+ */
+export async function resolveStore(
+  flags: Flags,
+  opts: { parallelism: number; logger: Logger; env?: (name: string) => string | undefined },
+): Promise<StoreConfig> {
+  const env = opts.env ?? ((name: string) => Deno.env.get(name));
+  const endpoint = normaliseEndpoint(
+    str(flags, "endpoint-url") ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL"),
+  );
+  const preset = choosePreset(str(flags, "provider") ?? env("S3MPU_PROVIDER"), endpoint);
+  if (preset.endpoint.required && !endpoint) {
+    throw new UsageError(
+      `The ${preset.title} preset needs an endpoint${
+        preset.endpoint.template ? ` like ${preset.endpoint.template}` : ""
+      }; pass --endpoint-url.`,
+    );
+  }
+  const region = str(flags, "region") ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ??
+    (endpoint || !hasSharedConfig(env) ? preset.region.default : undefined);
+  const retries = str(flags, "retries");
+  const timeout = str(flags, "request-timeout");
+  const retry: RetryPolicy = {
+    ...DEFAULT_RETRY,
+    ...(retries !== undefined ? { maxAttempts: parseIntIn("--retries", retries, 1, 100) } : {}),
+  };
+  const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE");
+  const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
+  opts.logger.verbose(
+    `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
+      region ?? "from the AWS profile"
+    }; parts ${preset.limits.minPartSize}–${preset.limits.maxPartSize} bytes, at most ${preset.limits.maxParts}; checksum ${preset.checksum.partChecksum}.`,
+  );
+  const backend = new S3Backend({
+    name: `s3 (${preset.name})`,
+    endpoint,
+    region,
+    forcePathStyle: preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint)),
+    limits: preset.limits,
+    http: {
+      kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
+      maxSockets: opts.parallelism + 2,
+      connectTimeoutMs: 10_000,
+      requestTimeoutMs: timeout ? parseDuration("--request-timeout", timeout) : 60_000,
+      caCerts,
+    },
+  });
+  return { preset, endpoint, region, retry, backend };
+}
+
+function choosePreset(name: string | undefined, endpoint: string | undefined): ProviderPreset {
+  if (name) {
+    try {
+      return getPreset(name);
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message.replace(/\.$/, "")}; check --provider.`);
+    }
+  }
+  if (!endpoint) return getPreset("aws");
+  return detectPreset(endpoint) ?? getPreset("generic");
+}
+
+function normaliseEndpoint(text: string | undefined): string | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(text.includes("://") ? text : `https://${text}`);
+  } catch {
+    throw new UsageError(
+      `The endpoint "${text}" is not a URL; pass one like http://127.0.0.1:9000.`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`The endpoint "${text}" must start with http:// or https://.`);
+  }
+  return url.origin + url.pathname.replace(/\/$/, "");
+}
+
+function isIpOrLocal(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname;
+  return host === "localhost" || /^[\d.]+$/.test(host) || host.startsWith("[");
+}
+
+function hasSharedConfig(env: (name: string) => string | undefined): boolean {
+  return env("AWS_PROFILE") !== undefined || env("AWS_CONFIG_FILE") !== undefined ||
+    existsSync(`${env("HOME") ?? ""}/.aws/config`);
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readCaBundle(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(`Cannot read the CA bundle ${path}: ${(error as Error).message}.`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(`The CA bundle ${path} holds no PEM certificate.`);
+  }
+  return text;
+}

@@ -1,0 +1,73 @@
+import type { LogLevel } from "../log.ts";
+import type { Flags, OptionSpec } from "./parse.ts";
+
+/** Options every command that talks to a store accepts. */
+export const CONNECTION_OPTIONS: OptionSpec[] = [
+  {
+    long: "endpoint-url",
+    type: "string",
+    value: "URL",
+    help:
+      "S3-compatible endpoint, e.g. http://127.0.0.1:9000 for MinIO. Default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL, else AWS.",
+  },
+  {
+    long: "region",
+    type: "string",
+    value: "REGION",
+    help:
+      "Region to sign for. Default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's, or the provider's.",
+  },
+  {
+    long: "provider",
+    type: "string",
+    value: "NAME",
+    help:
+      "Provider preset (limits, checksums, addressing): aws, minio, ceph, r2, b2, gcs, wasabi, digitalocean, scaleway, storj, generic. Default: $S3MPU_PROVIDER, else detected from the endpoint.",
+  },
+  {
+    long: "ca-bundle",
+    type: "string",
+    value: "FILE",
+    help:
+      "PEM file of extra CA certificates to trust (private CAs). Default: $AWS_CA_BUNDLE. TLS is always verified.",
+  },
+  {
+    long: "retries",
+    type: "string",
+    value: "N",
+    help:
+      "Tries per request before giving up with exit 3 (default 8; backoff with jitter, Retry-After honoured).",
+  },
+  {
+    long: "request-timeout",
+    type: "string",
+    value: "DURATION",
+    help: "Abandon and retry a request that makes no progress for this long (default 60s).",
+  },
+];
+
+/** Output options. */
+export const OUTPUT_OPTIONS: OptionSpec[] = [
+  {
+    long: "json",
+    type: "boolean",
+    help: "Print one JSON object with the result on stdout, nothing else.",
+  },
+  { long: "quiet", short: "q", type: "boolean", help: "Print only errors." },
+  {
+    long: "verbose",
+    short: "v",
+    type: "boolean",
+    help: "Print more detail (preset, limits, retries).",
+  },
+  { long: "debug", type: "boolean", help: "Print everything, and stack traces on errors." },
+  { long: "help", short: "h", type: "boolean", help: "Show this help." },
+];
+
+/** The log level the flags ask for. */
+export function logLevel(flags: Flags): LogLevel {
+  if (flags.debug) return "debug";
+  if (flags.quiet) return "quiet";
+  if (flags.verbose) return "verbose";
+  return "normal";
+}

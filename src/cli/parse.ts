@@ -1,0 +1,98 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "../errors.ts";
+
+/** One command-line option: its parseArgs spec and its line in --help. */
+export interface OptionSpec {
+  long: string;
+  short?: string;
+  type: "string" | "boolean";
+  /** Shown in help as `--long VALUE`. */
+  value?: string;
+  help: string;
+  multiple?: boolean;
+}
+
+/** Parsed flags by long name. */
+export type Flags = Record<string, string | boolean | string[] | undefined>;
+
+/**
+ * Parses `args` strictly against `specs`: an unknown flag, a missing value or a stray
+ * argument is a UsageError that names it and points at --help.
+ */
+export function parseFlags(command: string, specs: OptionSpec[], args: string[]): Flags {
+  const options = Object.fromEntries(specs.map((s) => [s.long, {
+    type: s.type,
+    ...(s.short ? { short: s.short } : {}),
+    ...(s.multiple ? { multiple: true } : {}),
+  }]));
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) {
+      throw new UsageError(
+        `Unexpected argument "${positionals[0]}" for ${command}; see s3mpu ${command} --help.`,
+      );
+    }
+    return values as Flags;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${friendly((error as Error).message)}; see s3mpu ${command} --help.`);
+  }
+}
+
+// node:util's messages are long and mention "positional"; keep the gist.
+function friendly(message: string): string {
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `Unknown option ${unknown[1]}`;
+  const missing = /Option '([^']+)' argument missing/.exec(message);
+  if (missing) return `Option ${missing[1].replace(/ <value>$/, "")} needs a value`;
+  return message.split(".")[0];
+}
+
+/** Renders the options part of --help. */
+export function optionsHelp(specs: OptionSpec[]): string {
+  const rows = specs.map((s) => {
+    const names = `${s.short ? `-${s.short}, ` : "    "}--${s.long}${s.value ? ` ${s.value}` : ""}`;
+    return [names, s.help] as const;
+  });
+  const width = Math.min(36, Math.max(...rows.map(([n]) => n.length)) + 2);
+  return rows.map(([names, help]) => {
+    const wrapped = wrap(help, 100 - width - 2);
+    const first = `  ${names.padEnd(width)}${wrapped[0]}`;
+    const rest = wrapped.slice(1).map((line) => `  ${" ".repeat(width)}${line}`);
+    return names.length >= width
+      ? [`  ${names}`, ...wrapped.map((l) => `  ${" ".repeat(width)}${l}`)].join("\n")
+      : [first, ...rest].join("\n");
+  }).join("\n");
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line];
+}
+
+/** A string flag's value, or undefined. */
+export function str(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A string flag that must be given. */
+export function required(flags: Flags, name: string, short: string, what: string): string {
+  const value = str(flags, name);
+  if (value === undefined) {
+    throw new UsageError(`Missing -${short}/--${name}: ${what}.`);
+  }
+  return value;
+}

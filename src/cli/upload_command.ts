@@ -1,0 +1,190 @@
+import { basename, dirname, join } from "node:path";
+import { runUpload } from "../engine/upload_engine.ts";
+import type { UploadResult } from "../engine/upload_job.ts";
+import { UsageError } from "../errors.ts";
+import { createLogger } from "../log.ts";
+import { DEFAULT_PART_SIZE } from "../part_plan.ts";
+import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
+import { resolveStore } from "./backend_config.ts";
+import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import { type Flags, optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
+import { onStopSignals } from "./stop_signals.ts";
+import { checkBucketName, checkKey, parseByteSize, parseIntIn } from "./values.ts";
+
+const DEFAULT_THREADS = 4;
+const MAX_THREADS = 64;
+
+const UPLOAD_OPTIONS: OptionSpec[] = [
+  { long: "bucket", short: "b", type: "string", value: "BUCKET", help: "S3 bucket." },
+  {
+    long: "key",
+    short: "k",
+    type: "string",
+    value: "KEY",
+    help: "Object key, including the file name.",
+  },
+  { long: "file-path", short: "f", type: "string", value: "FILE", help: "The file to upload." },
+  {
+    long: "dir-path",
+    short: "d",
+    type: "string",
+    value: "DIR",
+    help:
+      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object, in the order of the number after the prefix (name_2 before name_10; then by name). All chunks but the last must be the same size.",
+  },
+  {
+    long: "prefix",
+    short: "p",
+    type: "string",
+    value: "PREFIX",
+    help: "With -d: the chunk files' name prefix, e.g. input_data_.",
+  },
+  {
+    long: "meta-file-path",
+    short: "m",
+    type: "string",
+    value: "META_FILE",
+    help: "Where the upload's state is kept (JSON). Default: FILE.s3mpu-meta.json beside the file.",
+  },
+  {
+    long: "parts-file-path",
+    short: "a",
+    type: "string",
+    value: "PARTS_FILE",
+    help:
+      "Where finished parts are journaled (JSON Lines). Default: FILE.s3mpu-parts.jsonl beside the file.",
+  },
+  {
+    long: "thread-count",
+    short: "t",
+    type: "string",
+    value: "N",
+    help:
+      `Parts sent in parallel, 1 to ${MAX_THREADS} (default ${DEFAULT_THREADS}). Memory use is about N × split size.`,
+  },
+  {
+    long: "split-size",
+    short: "s",
+    type: "string",
+    value: "BYTES",
+    help:
+      `Part size in bytes, or with a unit (16MiB). Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. At least 5 MiB on S3; the seed's 5000000 is too small.`,
+  },
+  {
+    long: "restart",
+    type: "boolean",
+    help:
+      "Abort the upload recorded in the state files and start over (after the source changed, or the upload expired on the server).",
+  },
+  ...CONNECTION_OPTIONS,
+  ...OUTPUT_OPTIONS,
+];
+
+/** `s3mpu upload --help`. */
+export const UPLOAD_HELP = `Usage:
+  s3mpu upload -b BUCKET -k KEY -f FILE [-m META_FILE] [-a PARTS_FILE] [-t N] [-s BYTES] [options]
+  s3mpu upload -b BUCKET -k KEY -d DIR -p PREFIX [-m META_FILE] [-a PARTS_FILE] [options]
+
+Uploads a file to S3 with multipart upload. Progress is journaled to the state files after
+every part, so if the run stops for any reason, the same command resumes where it stopped.
+On success the state files are removed.
+
+Options:
+${optionsHelp(UPLOAD_OPTIONS)}
+
+Exit codes: 0 done · 2 bad usage or input (nothing changed) · 3 failed, state kept, re-run
+resumes · 4 needs a decision (source changed, upload gone: use --restart) · 130 interrupted.
+
+Examples:
+  s3mpu upload -b my-bucket -k backups/db.tar -f db.tar
+  s3mpu upload -b my-bucket -k data/input.txt -f input.txt -t 8 -s 64MiB \\
+      --endpoint-url http://127.0.0.1:9000
+  s3mpu upload -b my-bucket -k data/input.txt -d /data/ -p input_data_ -m input_meta.json -a input_parts.jsonl
+`;
+
+/** Runs `s3mpu upload`; returns the result (the caller prints it). */
+export async function uploadCommand(args: string[]): Promise<UploadResult | "help"> {
+  const flags = parseFlags("upload", UPLOAD_OPTIONS, args);
+  if (flags.help) return "help";
+  const logger = createLogger(logLevel(flags));
+  const bucket = required(flags, "bucket", "b", "the bucket to upload to");
+  checkBucketName(bucket);
+  const key = required(flags, "key", "k", "the object key to write");
+  checkKey(key);
+  const threads = parseIntIn(
+    "-t/--thread-count",
+    str(flags, "thread-count") ?? `${DEFAULT_THREADS}`,
+    1,
+    MAX_THREADS,
+  );
+  const splitText = str(flags, "split-size");
+  const requestedPartSize = splitText === undefined
+    ? undefined
+    : parseByteSize("-s/--split-size", splitText);
+  const { source, defaultStateBase } = await openSource(flags);
+  const metaPath = str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`;
+  const partsPath = str(flags, "parts-file-path") ?? `${defaultStateBase}.s3mpu-parts.jsonl`;
+  if (!flags["meta-file-path"] || !flags["parts-file-path"]) {
+    logger.info(`State files: ${metaPath} and ${partsPath}.`);
+  }
+  const store = await resolveStore(flags, { parallelism: threads, logger });
+  const stop = onStopSignals(logger);
+  try {
+    return await runUpload({
+      bucket,
+      key,
+      source,
+      requestedPartSize,
+      threads,
+      metaPath,
+      partsPath,
+      restart: flags.restart === true,
+      backend: store.backend,
+      checksumAlgorithm: store.preset.checksum.partChecksum,
+      etagIsMd5: store.preset.etagIsMd5,
+      provider: store.preset.name,
+      endpoint: store.endpoint,
+      region: store.region,
+      retry: store.retry,
+      fsyncJournal: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
+      logger,
+      stopSignal: stop.signal,
+      stopGraceMs: 5_000,
+    }).then((result) => {
+      logger.info(
+        `Upload complete: s3://${bucket}/${key}, ${result.size} bytes in ${result.parts} parts, ETag ${result.eTag}, ${
+          result.seconds.toFixed(1)
+        } s.`,
+      );
+      return result;
+    });
+  } finally {
+    stop.dispose();
+    store.backend.close();
+  }
+}
+
+async function openSource(flags: Flags): Promise<{ source: PartSource; defaultStateBase: string }> {
+  const file = str(flags, "file-path");
+  const dir = str(flags, "dir-path");
+  if (file !== undefined && dir !== undefined) {
+    throw new UsageError("Pass either -f FILE or -d DIR with -p PREFIX, not both.");
+  }
+  if (dir !== undefined) {
+    const prefix = str(flags, "prefix");
+    if (prefix === undefined) {
+      throw new UsageError("-d needs -p PREFIX: the chunk files' name prefix.");
+    }
+    const clean = dir.replace(/\/+$/, "") || "/";
+    return {
+      source: await openChunkDirSource(clean, prefix),
+      defaultStateBase: join(dirname(clean), `${basename(clean)}-${prefix}`),
+    };
+  }
+  if (file === undefined) {
+    throw new UsageError(
+      "Missing -f/--file-path: the file to upload (or -d DIR -p PREFIX for chunks).",
+    );
+  }
+  return { source: await openFileSource(file), defaultStateBase: file };
+}

@@ -1,0 +1,72 @@
+import { UsageError } from "../errors.ts";
+
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** Parses a byte size: plain bytes as in the seed (`5242880`), or `16MiB`, `1GiB`, `64M`. */
+export function parseByteSize(flag: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = match ? UNITS[match[2].toLowerCase()] : undefined;
+  if (!match || unit === undefined) {
+    throw new UsageError(
+      `${flag} takes a size in bytes, such as 16777216 or 16MiB; got "${text}".`,
+    );
+  }
+  const bytes = Number(match[1]) * unit;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new UsageError(`${flag} must be a whole number of bytes above 0; got "${text}".`);
+  }
+  return bytes;
+}
+
+/** Parses an integer within [min, max]. */
+export function parseIntIn(flag: string, text: string, min: number, max: number): number {
+  const value = /^\s*-?\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}; got "${text}".`);
+  }
+  return value;
+}
+
+/** Parses a duration: `30s`, `15m`, `24h`, `7d`, or plain seconds. */
+export function parseDuration(flag: string, text: string): number {
+  const match = /^\s*(\d+)\s*(s|m|h|d)?\s*$/i.exec(text);
+  if (!match) {
+    throw new UsageError(`${flag} takes a duration such as 90s, 30m, 24h or 7d; got "${text}".`);
+  }
+  const scale = { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? "s").toLowerCase() as "s"];
+  return Number(match[1]) * scale * 1000;
+}
+
+/**
+ * Checks a bucket name against S3's naming rules before any request, so a typo fails fast
+ * with the rule it broke rather than as a signature or DNS error.
+ */
+export function checkBucketName(name: string): void {
+  const problem = name.length < 3 || name.length > 63
+    ? "must be 3 to 63 characters long"
+    : !/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)
+    ? "may hold only lowercase letters, digits, dots and hyphens, and must start and end with a letter or digit"
+    : /\.\./.test(name)
+    ? "must not contain two dots in a row"
+    : /^\d+\.\d+\.\d+\.\d+$/.test(name)
+    ? "must not look like an IP address"
+    : undefined;
+  if (problem) throw new UsageError(`Bucket name "${name}" ${problem}; check -b.`);
+}
+
+/** Checks an object key: present and at most 1,024 bytes of UTF-8. */
+export function checkKey(key: string): void {
+  if (key.length === 0) throw new UsageError("The key is empty; pass the object's key with -k.");
+  if (new TextEncoder().encode(key).length > 1024) {
+    throw new UsageError("The key is longer than S3's limit of 1,024 bytes; shorten -k.");
+  }
+}

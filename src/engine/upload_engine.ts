@@ -1,0 +1,263 @@
+import { BackendError, NeedsDecisionError } from "../errors.ts";
+import { withRetry } from "../retry.ts";
+import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
+import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import { StateLock } from "../state/state_lock.ts";
+import { completeUpload, findCompletedObject } from "./complete_upload.ts";
+import { toUserError } from "./failure.ts";
+import { openState } from "./open_state.ts";
+import { uploadParts } from "./part_runner.ts";
+import { reconcile } from "./reconcile.ts";
+import type { UploadJob, UploadResult } from "./upload_job.ts";
+
+/**
+ * Runs one upload from wherever its state files say it stands:
+ * new → initiated → uploading → completing → completed.
+ *
+ * The meta file records the upload id before any part is sent; each part is journaled
+ * (fsync'd) before it counts; completion is marked before Complete is sent so a killed
+ * run is recognised. On success the state files are removed. Every failure is a
+ * {@link S3mpuError} whose exit code says whether re-running resumes.
+ */
+export async function runUpload(job: UploadJob): Promise<UploadResult> {
+  const startedAt = performance.now();
+  const lock = await StateLock.acquire(job.metaPath);
+  // Network calls outside the part workers stop at once on SIGINT: the state is consistent
+  // between calls, and an interrupted Create or Complete is recognised by the next run.
+  const signal = job.stopSignal;
+  try {
+    return await drive(job, signal, startedAt);
+  } catch (error) {
+    throw toUserError(error, job.metaPath);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function drive(
+  job: UploadJob,
+  signal: AbortSignal,
+  startedAt: number,
+): Promise<UploadResult> {
+  const { logger } = job;
+  const start = await openState(job, signal);
+  const plan = start.plan;
+  const planned = job.source.parts(plan.partSize);
+  // Open the journal before any upload is created, so an unwritable directory fails first.
+  const journal = await JournalWriter.open(
+    job.partsPath,
+    start.kind === "resume" ? start.journal.validLength : 0,
+    { fsync: job.fsyncJournal },
+  );
+  try {
+    let meta: UploadMeta;
+    let done = new Map<number, JournalEntry>();
+    if (start.kind === "new") {
+      meta = await initiate(job, plan.partSize, plan.partCount, signal);
+    } else {
+      meta = upgradeMeta(job, start.meta, plan.partCount);
+      logger.info(`Continuing multipart upload from ${job.metaPath}.`);
+      const server = await listServerParts(job, meta, signal);
+      if (server === "gone") {
+        return await finishGone(
+          job,
+          meta,
+          [...start.journal.parts.values()],
+          plan.fileSize,
+          signal,
+          startedAt,
+        );
+      }
+      const merged = reconcile({
+        uploadId: meta.uploadId,
+        planned,
+        journal: start.journal.parts,
+        server,
+        needsChecksum: needsPartChecksums(meta),
+        logger,
+      });
+      for (const entry of merged.adopted) await journal.append(entry);
+      done = merged.done;
+      await writeMeta(job.metaPath, meta);
+      logger.info(`${done.size} parts have already been uploaded.`);
+    }
+    logger.verbose(
+      `Part size ${plan.partSize} bytes, ${plan.partCount} parts, checksum ${meta.checksumAlgorithm}, ${job.threads} threads.`,
+    );
+    const pending = planned.filter((p) => !done.has(p.partNumber));
+    logger.info(`Will upload ${pending.length} chunks.`);
+    const doneBytes = planned.filter((p) => done.has(p.partNumber)).reduce((n, p) => n + p.size, 0);
+    job.progress?.start({
+      totalBytes: plan.fileSize,
+      totalParts: plan.partCount,
+      doneBytes,
+      doneParts: done.size,
+    });
+    const jobForRun = {
+      ...job,
+      checksumAlgorithm: meta.checksumAlgorithm ?? job.checksumAlgorithm,
+    };
+    await uploadParts({
+      job: jobForRun,
+      uploadId: meta.uploadId,
+      partSize: plan.partSize,
+      pending,
+      journal,
+      done,
+    });
+    job.progress?.finish();
+    const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
+    meta = { ...meta, completing: { startedAt: completingSince.toISOString() } };
+    await writeMeta(job.metaPath, meta);
+    const parts = planned.map((p) => done.get(p.partNumber)!);
+    const completed = await completeUpload({
+      job: jobForRun,
+      uploadId: meta.uploadId,
+      parts,
+      totalSize: plan.fileSize,
+      completingSince,
+      signal,
+    });
+    await journal.close();
+    await removeState(job);
+    return {
+      bucket: job.bucket,
+      key: job.key,
+      uploadId: meta.uploadId,
+      eTag: completed.eTag,
+      versionId: completed.versionId,
+      location: completed.location,
+      size: plan.fileSize,
+      partSize: plan.partSize,
+      parts: plan.partCount,
+      partsUploaded: pending.length,
+      seconds: (performance.now() - startedAt) / 1000,
+      checksumAlgorithm: jobForRun.checksumAlgorithm,
+    };
+  } finally {
+    await journal.close().catch(() => {});
+  }
+}
+
+async function initiate(
+  job: UploadJob,
+  partSize: number,
+  partCount: number,
+  signal: AbortSignal,
+): Promise<UploadMeta> {
+  job.logger.info(`Initiating multipart upload in ${job.metaPath}.`);
+  const uploadId = await withRetry(
+    () =>
+      job.backend.createMultipartUpload({
+        bucket: job.bucket,
+        key: job.key,
+        checksumAlgorithm: job.checksumAlgorithm,
+      }, signal),
+    { policy: job.retry, signal },
+  );
+  const now = new Date().toISOString();
+  const meta: UploadMeta = {
+    bucket: job.bucket,
+    key: job.key,
+    uploadId,
+    splitSize: partSize,
+    source: job.source.fingerprint,
+    partCount,
+    checksumAlgorithm: job.checksumAlgorithm,
+    provider: job.provider,
+    ...(job.endpoint ? { endpoint: job.endpoint } : {}),
+    ...(job.region ? { region: job.region } : {}),
+    createdAt: now,
+  };
+  await writeMeta(job.metaPath, meta);
+  return meta;
+}
+
+/** Fills in what a seed-written meta file lacks. Seed uploads sent Content-MD5 per part. */
+function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): UploadMeta {
+  return {
+    ...meta,
+    source: meta.source ?? job.source.fingerprint,
+    partCount,
+    checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
+    provider: meta.provider ?? job.provider,
+  };
+}
+
+function needsPartChecksums(meta: UploadMeta): boolean {
+  const algorithm = meta.checksumAlgorithm ?? "none";
+  return algorithm !== "none" && algorithm !== "md5";
+}
+
+async function listServerParts(job: UploadJob, meta: UploadMeta, signal: AbortSignal) {
+  try {
+    return await withRetry(
+      () =>
+        job.backend.listParts(
+          { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId },
+          signal,
+        ),
+      { policy: job.retry, signal },
+    );
+  } catch (error) {
+    if (error instanceof BackendError && error.kind === "no_such_upload") return "gone" as const;
+    throw error;
+  }
+}
+
+/**
+ * The recorded upload is unknown to the server. If the object it was building exists, an
+ * earlier run's Complete went through and this run has nothing left to do; otherwise the
+ * upload was aborted or purged and only the user can decide to start over.
+ */
+async function finishGone(
+  job: UploadJob,
+  meta: UploadMeta,
+  journaled: JournalEntry[],
+  totalSize: number,
+  signal: AbortSignal,
+  startedAt: number,
+): Promise<UploadResult> {
+  const parts = journaled.sort((a, b) => a.partNumber - b.partNumber);
+  const allJournaled = parts.length === meta.partCount &&
+    parts.every((p, i) => p.partNumber === i + 1);
+  const since = meta.completing
+    ? new Date(meta.completing.startedAt)
+    : new Date(meta.createdAt ?? 0);
+  const existing = allJournaled
+    ? await findCompletedObject({ job, parts, totalSize, completingSince: since, signal })
+    : undefined;
+  if (!existing) {
+    throw new NeedsDecisionError(
+      `The multipart upload recorded in ${job.metaPath} no longer exists on the server (aborted, or purged as unfinished) and the object is not there. Run again with --restart to upload from the start.`,
+    );
+  }
+  job.logger.info(
+    `The upload was already completed by an earlier run (ETag ${existing.eTag}); nothing left to send.`,
+  );
+  await removeState(job);
+  return {
+    bucket: job.bucket,
+    key: job.key,
+    uploadId: meta.uploadId,
+    eTag: existing.eTag,
+    versionId: existing.versionId,
+    size: totalSize,
+    partSize: meta.splitSize,
+    parts: parts.length,
+    partsUploaded: 0,
+    seconds: (performance.now() - startedAt) / 1000,
+    checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
+  };
+}
+
+async function removeState(job: UploadJob): Promise<void> {
+  for (const path of [job.partsPath, job.metaPath]) {
+    await Deno.remove(path).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        job.logger.warn(`Could not remove ${path}: ${error.message}.`);
+      }
+    });
+  }
+  job.logger.info(`Removed the state files ${job.metaPath} and ${job.partsPath}.`);
+}

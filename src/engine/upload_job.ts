@@ -1,0 +1,63 @@
+import type { Backend, ChecksumAlgorithm } from "../../backends/types.ts";
+import type { Logger } from "../log.ts";
+import type { PartSource } from "../part_source.ts";
+import type { RetryPolicy } from "../retry.ts";
+
+/** Everything one upload run needs; built by the CLI, or by tests directly. */
+export interface UploadJob {
+  bucket: string;
+  key: string;
+  source: PartSource;
+  /** The user's -s, if given; otherwise the planner chooses. */
+  requestedPartSize?: number;
+  /** Parts in flight at once (-t). */
+  threads: number;
+  metaPath: string;
+  partsPath: string;
+  /** --restart: abort any recorded upload and start over. */
+  restart: boolean;
+  backend: Backend;
+  /** The per-part checksum sent to and verified by the server for new uploads. */
+  checksumAlgorithm: ChecksumAlgorithm;
+  /** Whether the store's part ETags are MD5, so the multipart ETag can be predicted. */
+  etagIsMd5: boolean;
+  /** Recorded in the meta file for status and diagnostics; never credentials. */
+  provider: string;
+  endpoint?: string;
+  region?: string;
+  retry: RetryPolicy;
+  /** fsync the journal after each part. Off only in the benchmark's measurement of its cost. */
+  fsyncJournal: boolean;
+  logger: Logger;
+  /** Fires on SIGINT/SIGTERM: stop starting parts, let in-flight ones finish. */
+  stopSignal: AbortSignal;
+  /** How long in-flight parts may run after a stop before they are cancelled. */
+  stopGraceMs: number;
+  progress?: ProgressSink;
+}
+
+/** Receives progress for a bar or periodic log lines. */
+export interface ProgressSink {
+  start(
+    totals: { totalBytes: number; totalParts: number; doneBytes: number; doneParts: number },
+  ): void;
+  partDone(bytes: number): void;
+  finish(): void;
+}
+
+/** What a finished upload reports (the --json output). */
+export interface UploadResult {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  eTag: string;
+  versionId?: string;
+  location?: string;
+  size: number;
+  partSize: number;
+  parts: number;
+  /** Parts sent by this run (the rest were already on the server). */
+  partsUploaded: number;
+  seconds: number;
+  checksumAlgorithm: ChecksumAlgorithm;
+}
