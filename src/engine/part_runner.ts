@@ -1,5 +1,5 @@
 import { partChecksum } from "../checksum.ts";
-import { BackendError, InterruptedError } from "../errors.ts";
+import { type BackendError, InterruptedError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import { withRetry } from "../retry.ts";
 import type { JournalEntry, JournalWriter } from "../state/parts_journal.ts";

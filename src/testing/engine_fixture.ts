@@ -1,0 +1,78 @@
+import type { Backend } from "../../backends/types.ts";
+import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
+import type { UploadJob } from "../engine/upload_job.ts";
+import { memoryLogger } from "../log.ts";
+import { openFileSource } from "../part_source.ts";
+
+export const MiB = 1024 * 1024;
+
+/** A temp dir with a random file of `size` bytes and state paths beside it. */
+export async function makeWorkspace(size: number) {
+  const dir = await Deno.makeTempDir({ prefix: "s3mpu-test-" });
+  const filePath = `${dir}/source.bin`;
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65536) {
+    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
+  }
+  await Deno.writeFile(filePath, bytes);
+  return {
+    dir,
+    filePath,
+    bytes,
+    metaPath: `${dir}/meta.json`,
+    partsPath: `${dir}/parts.jsonl`,
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+/** A memory store with bucket "bkt". */
+export function makeStore(): MemoryBackend {
+  const store = new MemoryBackend();
+  store.createBucket("bkt");
+  return store;
+}
+
+/** An upload job of the workspace's file to s3://bkt/obj with fast retries. */
+export async function makeJob(
+  ws: { filePath: string; metaPath: string; partsPath: string },
+  backend: Backend,
+  overrides: Partial<UploadJob> = {},
+): Promise<UploadJob & { logger: ReturnType<typeof memoryLogger> }> {
+  const logger = memoryLogger();
+  return {
+    bucket: "bkt",
+    key: "obj",
+    source: await openFileSource(ws.filePath),
+    requestedPartSize: 5 * MiB,
+    threads: 3,
+    metaPath: ws.metaPath,
+    partsPath: ws.partsPath,
+    restart: false,
+    backend,
+    checksumAlgorithm: "crc32",
+    etagIsMd5: true,
+    provider: "memory",
+    retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
+    fsyncJournal: true,
+    stopSignal: new AbortController().signal,
+    stopGraceMs: 1000,
+    ...overrides,
+    logger,
+  };
+}
+
+/** Whether a path exists. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Hex SHA-256 of bytes. */
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
