@@ -1,48 +1,54 @@
 import denoConfig from "../../deno.json" with { type: "json" };
 import { ExitCode, S3mpuError } from "../errors.ts";
-import { UPLOAD_HELP, uploadCommand } from "./upload_command.ts";
+import { COMMANDS } from "./commands.ts";
 
-const MAIN_HELP =
-  `s3mpu ${denoConfig.version}: resumable multipart uploads to S3 and S3-compatible stores.
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return `s3mpu ${denoConfig.version}: resumable multipart uploads to S3 and S3-compatible stores.
 
-Usage:
-  s3mpu upload -b BUCKET -k KEY -f FILE [options]   upload a file; re-run the same command to resume
-  s3mpu --version                                   print the version and build
+Usage: s3mpu <command> [options]
 
-Run "s3mpu upload --help" for the upload options, state files and exit codes.
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
+
+Options:
+  -h, --help     show help; "s3mpu <command> --help" for a command's options
+  --version      print the version and build
+
 Credentials come from the standard AWS chain: environment, shared config and credentials
 files (AWS_PROFILE), SSO, web identity (OIDC), container and instance metadata.
+Exit codes: 0 done · 2 bad usage or input · 3 failed, state kept, re-run resumes ·
+4 needs a decision (--restart) · 130 interrupted, state kept.
 `;
+}
 
 /** Runs the CLI with `args`; returns the process exit code. Never throws. */
 export async function runCli(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
+  const [name, ...rest] = args;
   const debug = args.includes("--debug");
-  const json = args.includes("--json");
   try {
-    switch (command) {
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        console.log(MAIN_HELP);
-        return command === undefined ? ExitCode.usage : ExitCode.ok;
-      case "--version":
-      case "version":
-        console.log(versionText());
-        return ExitCode.ok;
-      case "upload": {
-        const result = await uploadCommand(rest);
-        if (result === "help") console.log(UPLOAD_HELP);
-        else if (json) console.log(JSON.stringify(result));
-        return ExitCode.ok;
-      }
-      default:
-        console.error(
-          `s3mpu: error: Unknown command "${command}"; run s3mpu --help for the commands.`,
-        );
-        return ExitCode.usage;
+    if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+      console.log(mainHelp());
+      return name === undefined ? ExitCode.usage : ExitCode.ok;
     }
+    if (name === "--version" || name === "version") {
+      console.log(versionText());
+      return ExitCode.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      console.error(`s3mpu: error: Unknown command "${name}"; run s3mpu --help for the commands.`);
+      return ExitCode.usage;
+    }
+    const outcome = await command.run(rest);
+    if (outcome === "help") {
+      console.log(command.help());
+      return ExitCode.ok;
+    }
+    if (rest.includes("--json") && outcome.json !== undefined) {
+      console.log(JSON.stringify(outcome.json));
+    }
+    return outcome.exitCode;
   } catch (error) {
     return report(error, debug);
   }

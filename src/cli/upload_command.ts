@@ -1,7 +1,8 @@
 import { basename, dirname, join } from "node:path";
 import { runUpload } from "../engine/upload_engine.ts";
 import type { UploadResult } from "../engine/upload_job.ts";
-import { UsageError } from "../errors.ts";
+import { ExitCode, UsageError } from "../errors.ts";
+import type { Command } from "./command.ts";
 import { createLogger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
@@ -81,7 +82,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
 ];
 
 /** `s3mpu upload --help`. */
-export const UPLOAD_HELP = `Usage:
+const UPLOAD_HELP = `Usage:
   s3mpu upload -b BUCKET -k KEY -f FILE [-m META_FILE] [-a PARTS_FILE] [-t N] [-s BYTES] [options]
   s3mpu upload -b BUCKET -k KEY -d DIR -p PREFIX [-m META_FILE] [-a PARTS_FILE] [options]
 
@@ -102,8 +103,18 @@ Examples:
   s3mpu upload -b my-bucket -k data/input.txt -d /data/ -p input_data_ -m input_meta.json -a input_parts.jsonl
 `;
 
-/** Runs `s3mpu upload`; returns the result (the caller prints it). */
-export async function uploadCommand(args: string[]): Promise<UploadResult | "help"> {
+/** `s3mpu upload`. */
+export const uploadCommand: Command = {
+  name: "upload",
+  summary: "upload a file (or a directory of chunks); re-run the same command to resume",
+  help: () => UPLOAD_HELP,
+  run: async (args) => {
+    const result = await upload(args);
+    return result === "help" ? result : { exitCode: ExitCode.ok, json: result };
+  },
+};
+
+async function upload(args: string[]): Promise<UploadResult | "help"> {
   const flags = parseFlags("upload", UPLOAD_OPTIONS, args);
   if (flags.help) return "help";
   const logger = createLogger(logLevel(flags));

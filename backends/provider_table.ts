@@ -1,0 +1,205 @@
+/**
+ * Renders the README's "Supported providers" table from the presets, so the documentation
+ * cannot drift from the code. Run it to rewrite the README block:
+ *
+ *     deno run -A backends/provider_table.ts
+ *
+ * backends/provider_table_test.ts fails when the README block is stale.
+ */
+import { PRESETS, type ProviderPreset } from "./presets.ts";
+
+/** Marker lines that delimit the generated block in README.md. */
+export const START_MARKER = "<!-- providers:start -->";
+/** See {@link START_MARKER}. */
+export const END_MARKER = "<!-- providers:end -->";
+
+const COLUMNS = [
+  "Provider",
+  "`--provider`",
+  "Endpoint",
+  "Path-style",
+  "Min part",
+  "Max part",
+  "Max parts",
+  "Equal parts",
+  "Checksum sent",
+  "ETag is MD5",
+  "Unfinished uploads purged after",
+];
+
+/**
+ * A Markdown table of the presets, one row each, padded the way `deno fmt` pads tables so
+ * the README stays format-clean. Ends with a newline.
+ */
+export function renderProviderTable(presets: readonly ProviderPreset[]): string {
+  const rows = presets.map((preset) =>
+    [
+      preset.title,
+      `\`${preset.name}\``,
+      endpointCell(preset),
+      yesNo(preset.forcePathStyle),
+      minPartCell(preset),
+      formatBytes(preset.limits.maxPartSize),
+      preset.limits.maxParts.toLocaleString("en-US"),
+      yesNo(preset.limits.equalPartSizes),
+      checksumCell(preset),
+      yesNo(preset.etagIsMd5),
+      ttlCell(preset.unfinishedUploadTtlHours),
+    ].map(escapeCell)
+  );
+  const widths = COLUMNS.map((title, i) =>
+    Math.max(title.length, 3, ...rows.map((row) => row[i].length))
+  );
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  return [line(COLUMNS), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") +
+    "\n";
+}
+
+/**
+ * Everything between the README markers: a do-not-edit note, the table, a legend and the
+ * sources of every value. Every prose line stays under 100 columns so `deno fmt` keeps it.
+ */
+export function renderProviderBlock(presets: readonly ProviderPreset[]): string {
+  const sources = presets.flatMap((preset) => [
+    `- ${preset.title}:`,
+    ...preset.docs.map((url) => `  - <${url}>`),
+  ]);
+  const legend = [
+    "`--provider NAME` picks a row; without it s3mpu recognises the endpoint's host, and uses " +
+    "`generic` for unknown hosts, localhost and IP addresses.",
+    "_Checksum sent_ is what s3mpu sends with every part; _verified_ means the provider " +
+    "documents that it rejects a part whose checksum does not match.",
+    "_ETag is MD5_: part ETags are MD5s of the parts and a finished upload's ETag is the MD5 of " +
+    "those MD5s plus `-N`, so s3mpu can check a completed upload.",
+    "GB and TB are decimal where the provider's documentation does not say which unit it means.",
+  ];
+  return [
+    "<!-- Generated from backends/presets.ts by backends/provider_table.ts; do not edit. -->",
+    "",
+    renderProviderTable(presets).trimEnd(),
+    "",
+    ...legend.flatMap((item) => wrapListItem(item)),
+    "",
+    "Sources:",
+    "",
+    ...sources,
+    "",
+    "",
+  ].join("\n");
+}
+
+/** Greedy word wrap of a "- " list item at 100 columns, as `deno fmt` does; code spans stay whole. */
+function wrapListItem(text: string, width = 100): string[] {
+  const words = text.match(/(?:`[^`]*`|[^\s`])+/g) ?? [];
+  const lines: string[] = [];
+  let line = "-";
+  for (const word of words) {
+    if (line.length + 1 + word.length > width && line.trim() !== "-") {
+      lines.push(line);
+      line = " ";
+    }
+    line += ` ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/** Returns `readme` with the text between the markers replaced by `block`. */
+export function replaceProviderBlock(readme: string, block: string): string {
+  const { start, end } = markerOffsets(readme);
+  return `${readme.slice(0, start)}\n${block}${readme.slice(end)}`;
+}
+
+/** The text between the markers of `readme`, without the newline after the start marker. */
+export function extractProviderBlock(readme: string): string {
+  const { start, end } = markerOffsets(readme);
+  return readme.slice(start, end).replace(/^\n/, "");
+}
+
+function markerOffsets(readme: string): { start: number; end: number } {
+  const startAt = readme.indexOf(START_MARKER);
+  const end = readme.indexOf(END_MARKER);
+  if (startAt < 0 || end < 0 || end < startAt) {
+    throw new Error(
+      `README.md has no "${START_MARKER}" ... "${END_MARKER}" block: add both marker ` +
+        "lines where the provider table belongs.",
+    );
+  }
+  return { start: startAt + START_MARKER.length, end };
+}
+
+function endpointCell(preset: ProviderPreset): string {
+  const { template, required } = preset.endpoint;
+  if (!template) return "your server's URL (`--endpoint` required)";
+  return required ? `\`${template}\` (\`--endpoint\` required)` : `\`${template}\``;
+}
+
+function minPartCell(preset: ProviderPreset): string {
+  const min = formatBytes(preset.limits.minPartSize);
+  const recommended = preset.recommendedPartSize;
+  return recommended ? `${min} (${formatBytes(recommended)} recommended)` : min;
+}
+
+function checksumCell(preset: ProviderPreset): string {
+  const { partChecksum, contentMd5Verified } = preset.checksum;
+  switch (partChecksum) {
+    case "none":
+      return "none";
+    case "md5":
+      return contentMd5Verified
+        ? "Content-MD5 (verified)"
+        : "Content-MD5 (verification undocumented)";
+    default:
+      // Flexible checksums are sent only where the provider verifies them.
+      return `${partChecksum.toUpperCase()} (verified)`;
+  }
+}
+
+function ttlCell(hours: number | null): string {
+  if (hours === null) return "no automatic purge documented";
+  if (hours % 24 === 0) return hours === 24 ? "24 h" : `${hours / 24} days`;
+  return `${hours} h`;
+}
+
+function yesNo(value: boolean): string {
+  return value ? "yes" : "no";
+}
+
+const BINARY_UNITS: [string, number][] = [
+  ["TiB", 1024 ** 4],
+  ["GiB", 1024 ** 3],
+  ["MiB", 1024 ** 2],
+  ["KiB", 1024],
+];
+const DECIMAL_UNITS: [string, number][] = [["TB", 1e12], ["GB", 1e9], ["MB", 1e6], ["kB", 1e3]];
+
+/**
+ * "5 MiB", "5 GB", "4.995 TiB": the largest binary or decimal unit that divides the size
+ * exactly, else the largest binary unit that fits, to 3 decimals.
+ */
+export function formatBytes(bytes: number): string {
+  const exact = [...BINARY_UNITS, ...DECIMAL_UNITS]
+    .filter(([, size]) => bytes >= size && bytes % size === 0)
+    .sort(([, a], [, b]) => b - a)[0];
+  if (exact) return `${bytes / exact[1]} ${exact[0]}`;
+  for (const [unit, size] of BINARY_UNITS) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(3))} ${unit}`;
+  }
+  return `${bytes} B`;
+}
+
+function escapeCell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
+if (import.meta.main) {
+  const readmeUrl = new URL("../README.md", import.meta.url);
+  const readme = await Deno.readTextFile(readmeUrl);
+  const updated = replaceProviderBlock(readme, renderProviderBlock(PRESETS));
+  if (updated === readme) {
+    console.log("README.md provider table is up to date.");
+  } else {
+    await Deno.writeTextFile(readmeUrl, updated);
+    console.log("Rewrote the provider table in README.md.");
+  }
+}

@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { PRESETS } from "./presets.ts";
+import {
+  END_MARKER,
+  extractProviderBlock,
+  formatBytes,
+  renderProviderBlock,
+  renderProviderTable,
+  replaceProviderBlock,
+  START_MARKER,
+} from "./provider_table.ts";
+
+Deno.test("README provider block matches the presets (run backends/provider_table.ts)", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  assert.equal(
+    extractProviderBlock(readme),
+    renderProviderBlock(PRESETS),
+    "README.md is stale: run `deno run -A backends/provider_table.ts`",
+  );
+});
+
+Deno.test("renderProviderTable has a header, a separator and one row per preset", () => {
+  const lines = renderProviderTable(PRESETS).trimEnd().split("\n");
+  assert.equal(lines.length, PRESETS.length + 2);
+  for (const line of lines) {
+    assert.match(line, /^\| .* \|$/);
+    assert.equal(line.length, lines[0].length, "columns are padded to one width");
+  }
+  const rows = lines.map((line) => line.slice(2, -2).split(" | ").map((cell) => cell.trim()));
+  const row = (name: string) => rows.find((cells) => cells[1] === `\`${name}\``);
+  assert.deepEqual(rows[2], [
+    "Amazon S3",
+    "`aws`",
+    "`https://s3.{region}.amazonaws.com`",
+    "no",
+    "5 MiB",
+    "5 GiB",
+    "10,000",
+    "no",
+    "CRC32 (verified)",
+    "yes",
+    "no automatic purge documented",
+  ]);
+  assert.deepEqual(row("r2")?.slice(7), ["yes", "Content-MD5 (verified)", "yes", "7 days"]);
+  assert.equal(row("storj")?.[4], "5 MiB (64 MiB recommended)");
+  assert.deepEqual(row("scaleway")?.slice(5, 7), ["5 GB", "1,000"]);
+  assert.equal(row("minio")?.[10], "24 h");
+});
+
+Deno.test("replaceProviderBlock swaps only the text between the markers", () => {
+  const readme = `# Title\n\nIntro.\n\n${START_MARKER}\nold table\n${END_MARKER}\n\nAfter.\n`;
+  const updated = replaceProviderBlock(readme, "new table\n");
+  assert.equal(
+    updated,
+    `# Title\n\nIntro.\n\n${START_MARKER}\nnew table\n${END_MARKER}\n\nAfter.\n`,
+  );
+  assert.equal(extractProviderBlock(updated), "new table\n");
+  assert.equal(replaceProviderBlock(updated, "new table\n"), updated);
+});
+
+Deno.test("replaceProviderBlock explains missing markers", () => {
+  assert.throws(() => replaceProviderBlock("# No markers\n", "x"), /has no .* block/);
+  assert.throws(() => extractProviderBlock(`${END_MARKER}\n${START_MARKER}\n`), /has no/);
+});
+
+Deno.test("formatBytes picks the largest exact unit", () => {
+  const cases: [number, string][] = [
+    [5 * 1024 ** 2, "5 MiB"],
+    [64 * 1024 ** 2, "64 MiB"],
+    [5 * 1024 ** 3, "5 GiB"],
+    [5 * 1024 ** 4, "5 TiB"],
+    [5_000_000_000, "5 GB"],
+    [5_000_000_000_000, "5 TB"],
+    [5_000_000, "5 MB"],
+    [1536, "1.5 KiB"],
+    [100, "100 B"],
+  ];
+  for (const [bytes, expected] of cases) assert.equal(formatBytes(bytes), expected);
+});
