@@ -1,0 +1,76 @@
+/**
+ * Runs the s3mpu CLI as a user would: `deno run -A main.ts …` in a child process.
+ * @module
+ */
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** What a finished CLI run printed and returned. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion with `args` and extra `env`. */
+export async function runS3mpu(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const output = await command(args, env).output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+/** Starts the CLI without waiting, for tests that signal or kill it. */
+export function spawnS3mpu(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
+  return command(args, env).spawn();
+}
+
+/** Collects a spawned CLI's result after it exits. */
+export async function collect(child: Deno.ChildProcess): Promise<CliRun> {
+  const output = await child.output();
+  return {
+    code: output.code,
+    stdout: new TextDecoder().decode(output.stdout),
+    stderr: new TextDecoder().decode(output.stderr),
+  };
+}
+
+function command(args: string[], env: Record<string, string>): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** Resolves once `path` holds at least `lines` newline-terminated lines (or rejects on timeout). */
+export async function waitForLines(
+  path: string,
+  lines: number,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const text = await Deno.readTextFile(path).catch(() => "");
+    const count = text.split("\n").length - 1;
+    if (count >= lines) return count;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${path} did not reach ${lines} lines within ${timeoutMs} ms`);
+}
+
+/** A temp dir holding a random file of `size` bytes. */
+export async function randomFile(size: number, name = "source.bin") {
+  const dir = await Deno.makeTempDir({ prefix: "s3mpu-cli-" });
+  const path = `${dir}/${name}`;
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65536) {
+    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
+  }
+  await Deno.writeFile(path, bytes);
+  return { dir, path, bytes, cleanup: () => Deno.remove(dir, { recursive: true }) };
+}
