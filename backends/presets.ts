@@ -96,6 +96,11 @@ export interface ProviderPreset {
    * lifecycle rule may still set one).
    */
   unfinishedUploadTtlHours: number | null;
+  /**
+   * Whether ListMultipartUploads honours `Prefix` as a key prefix. MinIO matches it as an
+   * exact object name, so s3mpu lists everything and filters itself there. Default true.
+   */
+  uploadListingByPrefix?: boolean;
 }
 
 /** S3's own limits: 5 MiB to 5 GiB per part (the last may be smaller), 10,000 parts. */
@@ -205,6 +210,8 @@ const MINIO: ProviderPreset = {
   // MINIO_API_STALE_UPLOADS_EXPIRY defaults to 24h (swept every 6h):
   // https://github.com/minio/minio/blob/master/docs/config/README.md
   unfinishedUploadTtlHours: 24,
+  // Observed against MinIO (this repo's tests): Prefix "dir/" does not list "dir/a.bin".
+  uploadListingByPrefix: false,
 };
 
 const CEPH: ProviderPreset = {
@@ -624,6 +631,8 @@ const GENERIC: ProviderPreset = {
   // Unknown: assume the shortest default purge known among S3-compatible servers, MinIO's 24 h
   // (https://github.com/minio/minio/blob/master/docs/config/README.md).
   unfinishedUploadTtlHours: 24,
+  // Unknown servers may be MinIO-like: filter upload listings on our side.
+  uploadListingByPrefix: false,
 };
 
 function freeze(preset: ProviderPreset): ProviderPreset {

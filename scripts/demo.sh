@@ -15,6 +15,9 @@ size_mib=${DEMO_SIZE_MIB:-512}
 work="$root/.cache/demo"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
+# Test runs and the demo share .cache/servers.env and the servers: one at a time.
+exec 9>"$root/.cache/test.lock"
+flock -w 900 9 || { echo "demo: another test run or demo holds .cache/test.lock" >&2; exit 1; }
 deno="$(bash scripts/ensure_deno.sh)"
 if ! bash scripts/ensure_minio.sh >/dev/null; then
   echo "demo: MinIO could not be built (see above); using moto instead." >&2

@@ -21,7 +21,13 @@ export interface PartPlan {
  * in `maxParts`. Pure: validation happens here, before any network call.
  */
 export function planParts(
-  opts: { fileSize: number; requestedPartSize?: number; limits: BackendLimits },
+  opts: {
+    fileSize: number;
+    requestedPartSize?: number;
+    limits: BackendLimits;
+    /** A provider's recommended part size (Storj: 64 MiB), used when larger than ours. */
+    preferredPartSize?: number;
+  },
 ): PartPlan {
   const { fileSize, requestedPartSize, limits } = opts;
   if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
@@ -36,7 +42,7 @@ export function planParts(
     checkRequestedPartSize(requestedPartSize, fileSize, limits);
     return plan(fileSize, requestedPartSize);
   }
-  let partSize = Math.max(DEFAULT_PART_SIZE, limits.minPartSize);
+  let partSize = Math.max(DEFAULT_PART_SIZE, limits.minPartSize, opts.preferredPartSize ?? 0);
   if (Math.ceil(fileSize / partSize) > limits.maxParts) {
     partSize = Math.ceil(fileSize / limits.maxParts / MiB) * MiB;
   }

@@ -36,6 +36,10 @@ Deno.test("planParts picks sizes within the limits", () => {
 Deno.test("planParts honours a provider's larger minimum and smaller part count", () => {
   const storj = { ...S3_LIMITS, minPartSize: 64 * MiB };
   assertEquals(planParts({ fileSize: GiB, limits: storj }).partSize, 64 * MiB);
+  assertEquals(
+    planParts({ fileSize: GiB, limits: S3_LIMITS, preferredPartSize: 64 * MiB }).partSize,
+    64 * MiB,
+  );
   const scaleway = { ...S3_LIMITS, maxParts: 1000 };
   const plan = planParts({ fileSize: 100 * GiB, limits: scaleway });
   assertEquals([plan.partSize, plan.partCount], [103 * MiB, 995]);

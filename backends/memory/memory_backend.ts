@@ -399,9 +399,11 @@ export class MemoryBackend implements Backend {
       throw invalid("InvalidRequest", `Part ${input.partNumber} has an empty ${algorithm} value.`);
     }
     if (computeChecksum(algorithm, body) !== value) {
-      throw invalid(
-        "BadDigest",
+      // Retryable, as the S3 adapter classifies it: the bytes were damaged on the way.
+      throw new BackendError(
+        "retryable",
         `The ${algorithm} checksum of part ${input.partNumber} does not match its bytes.`,
+        { code: "BadDigest", status: 400 },
       );
     }
     return isFlexible(algorithm) ? value : undefined;

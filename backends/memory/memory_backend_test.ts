@@ -113,7 +113,7 @@ Deno.test("checksums are verified and flexible ones are recorded", async () => {
     assertEquals(part.checksum, algorithm === "md5" ? undefined : computeChecksum(algorithm, body));
     await expectError(
       put(ref, 10, body, algorithm, computeChecksum(algorithm, bytes("other"))),
-      "invalid_request",
+      "retryable",
       "BadDigest",
     );
   }

@@ -27,6 +27,7 @@ const KIND_BY_CODE: Record<string, BackendErrorKind> = {
   RequestTimeoutException: "retryable",
   TimeoutError: "retryable",
   BadDigest: "retryable",
+  XAmzContentChecksumMismatch: "retryable",
   InvalidDigest: "retryable",
   XAmzContentSHA256Mismatch: "retryable",
   IncompleteBody: "retryable",
@@ -61,8 +62,16 @@ interface SdkLikeError {
   cause?: unknown;
 }
 
-/** Translates anything the SDK or the socket layer throws into a classified BackendError. */
-export function toBackendError(error: unknown, signal?: AbortSignal): BackendError {
+/**
+ * Translates anything the SDK or the socket layer throws into a classified BackendError.
+ * `notFound` says what a bare 404 means for this call: a call on an upload id gets
+ * "no_such_upload" (moto answers those with an HTML page, not an S3 error code).
+ */
+export function toBackendError(
+  error: unknown,
+  signal?: AbortSignal,
+  notFound: BackendErrorKind = "not_found",
+): BackendError {
   if (error instanceof BackendError) return error;
   const e = (error ?? {}) as SdkLikeError;
   const status = e.$metadata?.httpStatusCode;
@@ -72,8 +81,8 @@ export function toBackendError(error: unknown, signal?: AbortSignal): BackendErr
     return new BackendError("aborted", "The request was cancelled.", { code, cause: error });
   }
   let kind: BackendErrorKind = (code && KIND_BY_CODE[code]) || kindByStatus(status, message);
-  // A HEAD has no body, so its 404 carries no code.
-  if (status === 404 && kind === "fatal") kind = "not_found";
+  // A HEAD has no body, so its 404 carries no code; some servers send HTML for 404s.
+  if (status === 404 && (kind === "fatal" || !code || !KIND_BY_CODE[code])) kind = notFound;
   const retryAfterMs = parseRetryAfter(e.$response?.headers?.["retry-after"]);
   return new BackendError(kind, message, { code, status, retryAfterMs, cause: error });
 }

@@ -25,21 +25,11 @@ import type {
 } from "../types.ts";
 import { stripQuotes } from "../../src/state/parts_journal.ts";
 import { toBackendError } from "./error_map.ts";
-import { createHttpHandler, type HttpHandlerOptions } from "./http_handler.ts";
+import { createHttpHandler } from "./http_handler.ts";
+import type { BackendConfig } from "../registry.ts";
 
 /** How to reach and treat one S3-compatible store. */
-export interface S3BackendOptions {
-  /** Shown in logs, e.g. "s3 (minio)". */
-  name: string;
-  /** Custom endpoint; unset for AWS. */
-  endpoint?: string;
-  /** Unset: the SDK resolves it from the AWS profile. */
-  region?: string;
-  /** Path-style addressing: needed for custom endpoints and IPs. */
-  forcePathStyle: boolean;
-  limits: BackendLimits;
-  http: HttpHandlerOptions;
-}
+export type S3BackendOptions = BackendConfig;
 
 const SDK_ALGORITHM: Partial<Record<ChecksumAlgorithm, SdkChecksumAlgorithm>> = {
   crc32: "CRC32",
@@ -58,8 +48,10 @@ export class S3Backend implements Backend {
   readonly name: string;
   readonly limits: BackendLimits;
   readonly client: S3Client;
+  readonly #serverFiltersByPrefix: boolean;
 
   constructor(opts: S3BackendOptions) {
+    this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
     this.name = opts.name;
     this.limits = opts.limits;
     this.client = new S3Client({
@@ -104,7 +96,11 @@ export class S3Backend implements Backend {
     if (algorithm === "crc32") params.ChecksumCRC32 = value;
     if (algorithm === "crc32c") params.ChecksumCRC32C = value;
     if (algorithm === "sha256") params.ChecksumSHA256 = value;
-    const out = await this.#send((o) => this.client.send(new UploadPartCommand(params), o), signal);
+    const out = await this.#send(
+      (o) => this.client.send(new UploadPartCommand(params), o),
+      signal,
+      "no_such_upload",
+    );
     if (!out.ETag) throw toBackendError(new Error("the server returned no ETag for the part"));
     return {
       partNumber: input.partNumber,
@@ -121,16 +117,20 @@ export class S3Backend implements Backend {
     const parts: UploadedPart[] = [];
     let marker: string | undefined;
     for (;;) {
-      const out = await this.#send((o) =>
-        this.client.send(
-          new ListPartsCommand({
-            Bucket: ref.bucket,
-            Key: ref.key,
-            UploadId: ref.uploadId,
-            ...(marker ? { PartNumberMarker: marker } : {}),
-          }),
-          o,
-        ), signal);
+      const out = await this.#send(
+        (o) =>
+          this.client.send(
+            new ListPartsCommand({
+              Bucket: ref.bucket,
+              Key: ref.key,
+              UploadId: ref.uploadId,
+              ...(marker ? { PartNumberMarker: marker } : {}),
+            }),
+            o,
+          ),
+        signal,
+        "no_such_upload",
+      );
       for (const p of out.Parts ?? []) {
         if (p.PartNumber === undefined || !p.ETag) continue;
         const checksum = p.ChecksumCRC32 ?? p.ChecksumCRC32C ?? p.ChecksumSHA256;
@@ -166,16 +166,20 @@ export class S3Backend implements Backend {
       ETag: `"${p.eTag}"`,
       ...(field && p.checksum ? { [field]: p.checksum } : {}),
     }));
-    const out = await this.#send((o) =>
-      this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: ref.bucket,
-          Key: ref.key,
-          UploadId: ref.uploadId,
-          MultipartUpload: { Parts: parts },
-        }),
-        o,
-      ), signal);
+    const out = await this.#send(
+      (o) =>
+        this.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            UploadId: ref.uploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+          o,
+        ),
+      signal,
+      "no_such_upload",
+    );
     return {
       eTag: stripQuotes(out.ETag ?? ""),
       ...(out.Location ? { location: out.Location } : {}),
@@ -198,6 +202,7 @@ export class S3Backend implements Backend {
           o,
         ),
       signal,
+      "no_such_upload",
     );
   }
 
@@ -208,12 +213,14 @@ export class S3Backend implements Backend {
     const uploads: MultipartUploadInfo[] = [];
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
+    // Some stores (MinIO) treat Prefix as an exact key here: list all and filter ourselves.
+    const serverPrefix = this.#serverFiltersByPrefix ? opts.prefix : undefined;
     for (;;) {
       const out = await this.#send((o) =>
         this.client.send(
           new ListMultipartUploadsCommand({
             Bucket: opts.bucket,
-            ...(opts.prefix ? { Prefix: opts.prefix } : {}),
+            ...(serverPrefix ? { Prefix: serverPrefix } : {}),
             ...(keyMarker ? { KeyMarker: keyMarker } : {}),
             ...(idMarker ? { UploadIdMarker: idMarker } : {}),
           }),
@@ -221,6 +228,7 @@ export class S3Backend implements Backend {
         ), signal);
       for (const u of out.Uploads ?? []) {
         if (!u.Key || !u.UploadId) continue;
+        if (opts.prefix && !u.Key.startsWith(opts.prefix)) continue;
         uploads.push({
           key: u.Key,
           uploadId: u.UploadId,
@@ -255,12 +263,13 @@ export class S3Backend implements Backend {
   async #send<T>(
     call: (options: { abortSignal: AbortSignal }) => Promise<T>,
     signal: AbortSignal,
+    notFound: "not_found" | "no_such_upload" = "not_found",
   ): Promise<T> {
     if (signal.aborted) throw toBackendError(signal.reason, signal);
     try {
       return await call({ abortSignal: signal });
     } catch (error) {
-      throw toBackendError(error, signal);
+      throw toBackendError(error, signal, notFound);
     }
   }
 }

@@ -1,4 +1,5 @@
-import { S3Backend } from "../../backends/s3/s3_backend.ts";
+import { createBackend } from "../../backends/registry.ts";
+import type { Backend } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
@@ -12,7 +13,7 @@ export interface StoreConfig {
   endpoint?: string;
   region?: string;
   retry: RetryPolicy;
-  backend: S3Backend;
+  backend: Backend;
 }
 
 /**
@@ -50,12 +51,13 @@ export async function resolveStore(
       region ?? "from the AWS profile"
     }; parts ${preset.limits.minPartSize}–${preset.limits.maxPartSize} bytes, at most ${preset.limits.maxParts}; checksum ${preset.checksum.partChecksum}.`,
   );
-  const backend = new S3Backend({
+  const backend = createBackend("s3", {
     name: `s3 (${preset.name})`,
     endpoint,
     region,
     forcePathStyle: preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint)),
     limits: preset.limits,
+    uploadListingByPrefix: preset.uploadListingByPrefix,
     http: {
       kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
       maxSockets: opts.parallelism + 2,

@@ -146,6 +146,7 @@ async function upload(args: string[]): Promise<UploadResult | "help"> {
       key,
       source,
       requestedPartSize,
+      preferredPartSize: store.preset.recommendedPartSize,
       threads,
       metaPath,
       partsPath,

@@ -34,6 +34,7 @@ export async function openState(job: UploadJob, signal: AbortSignal): Promise<St
       fileSize: job.source.fingerprint.size,
       requestedPartSize: job.requestedPartSize ?? job.source.fixedPartSize,
       limits: job.backend.limits,
+      preferredPartSize: job.preferredPartSize,
     });
     return { kind: "new", plan };
   }

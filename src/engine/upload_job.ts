@@ -10,6 +10,8 @@ export interface UploadJob {
   source: PartSource;
   /** The user's -s, if given; otherwise the planner chooses. */
   requestedPartSize?: number;
+  /** The provider's recommended part size, used by the planner when -s is not given. */
+  preferredPartSize?: number;
   /** Parts in flight at once (-t). */
   threads: number;
   metaPath: string;

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The project's test command. Installs the pinned Deno, builds the pinned MinIO (on failure
+# it says why and goes on with moto only), starts the S3 test servers on loopback, runs the
+# static checks, then `deno test -A` over the whole repository, and stops the servers on any
+# exit. Its last line is always `N passed, N failed[, N skipped]`, from Deno's own summary.
+#
+#   bash scripts/test.sh                        # everything
+#   bash scripts/test.sh tests/cli_test.ts      # extra arguments go to `deno test`
+#   S3MPU_SKIP_STATIC=1 bash scripts/test.sh    # skip deno fmt --check / lint / check
+#   S3MPU_SKIP_MINIO=1 bash scripts/test.sh     # moto only (no MinIO build)
+#
+# Test output is also written to .cache/test-output.log.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root" || exit 1
+cache="$root/.cache"
+mkdir -p "$cache"
+test_log="$cache/test-output.log"
+export DENO_NO_UPDATE_CHECK=1
+if [[ ! -t 1 ]]; then
+  export NO_COLOR=1 # plain CI logs
+fi
+t_start=$SECONDS
+
+say() { echo "test.sh: $*" >&2; }
+phase() { echo "==> $*" >&2; }
+
+servers_started=0
+cleanup() {
+  if ((servers_started)); then
+    servers_started=0
+    bash scripts/servers.sh stop || say "warning: stopping the test servers failed"
+  fi
+}
+
+# Printed when the run ends before Deno printed a summary (the failure counts as one).
+die() {
+  say "error: $*"
+  cleanup
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+# One test run at a time per checkout: runs share .cache/servers.env and the servers.
+exec 9>"$cache/test.lock"
+if ! flock -n 9; then
+  say "another test run holds $cache/test.lock; waiting up to 15 minutes ..."
+  flock -w 900 9 || die "timed out waiting for the other test run to finish"
+fi
+
+# --- tools ------------------------------------------------------------------------------
+phase "Deno"
+deno="$(bash scripts/ensure_deno.sh)" || die "could not install the pinned Deno (see above)"
+echo "$("$deno" --version | head -n 1) at $deno" >&2
+
+phase "MinIO"
+# Servers are described only by what servers.sh writes, never by a stale inherited value.
+unset S3MPU_TEST_MINIO_URL S3MPU_TEST_MOTO_URL S3MPU_TEST_MINIO_UNAVAILABLE
+minio_err="$cache/ensure-minio.err"
+t0=$SECONDS
+if [[ "${S3MPU_SKIP_MINIO:-}" == "1" ]]; then
+  say "S3MPU_SKIP_MINIO=1: not building or starting MinIO"
+  export S3MPU_TEST_MINIO_UNAVAILABLE="skipped (S3MPU_SKIP_MINIO=1)"
+elif bash scripts/ensure_minio.sh >/dev/null 2>"$minio_err"; then
+  cat "$minio_err" >&2
+else
+  cat "$minio_err" >&2
+  say "MinIO could not be built after $((SECONDS - t0))s; continuing with moto only."
+  reason="$(grep -v '^ensure_minio: building ' "$minio_err" | sed 's/^ensure_minio: //' |
+    tr '\n' ' ' | cut -c1-400)"
+  export S3MPU_TEST_MINIO_UNAVAILABLE="build failed: ${reason:-see $cache/minio-build.log}"
+fi
+
+# --- servers ----------------------------------------------------------------------------
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+phase "Servers"
+servers_started=1
+bash scripts/servers.sh start 9>&- || die "could not start the test servers (logs: $cache/minio.log, $cache/moto.log)"
+set -a
+# shellcheck source=/dev/null
+. "$cache/servers.env"
+set +a
+
+# --- static checks ----------------------------------------------------------------------
+static_failures=()
+if [[ "${S3MPU_SKIP_STATIC:-}" == "1" ]]; then
+  say "S3MPU_SKIP_STATIC=1: skipping deno fmt --check, deno lint and deno check"
+else
+  phase "deno fmt --check"
+  "$deno" fmt --check || static_failures+=("deno fmt --check (run: deno fmt)")
+  phase "deno lint"
+  "$deno" lint || static_failures+=("deno lint")
+  if [[ -f main.ts ]]; then
+    phase "deno check main.ts"
+    "$deno" check main.ts || static_failures+=("deno check main.ts")
+  fi
+  for failure in "${static_failures[@]}"; do
+    say "FAILED: $failure (the tests run anyway; the run fails)"
+  done
+fi
+
+# --- tests ------------------------------------------------------------------------------
+phase "deno test -A${*:+ $*}"
+t0=$SECONDS
+"$deno" test -A "$@" 2>&1 | tee "$test_log"
+test_status=${PIPESTATUS[0]}
+test_seconds=$((SECONDS - t0))
+
+cleanup
+
+# Deno's summary: "ok | 41 passed (3 steps) | 0 failed | 2 ignored (5s)" or "FAILED | ...".
+summary="$(sed 's/\x1b\[[0-9;]*m//g' "$test_log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -n 1)"
+count() { # count WORD: the number before WORD in the summary, 0 if absent
+  local n
+  n="$(grep -oE "[0-9]+ $1" <<<"$summary" | head -n 1 | cut -d' ' -f1)"
+  echo "${n:-0}"
+}
+
+echo >&2
+if ((${#static_failures[@]})); then
+  say "static checks FAILED: ${static_failures[*]}"
+fi
+say "deno test took ${test_seconds}s; whole run $((SECONDS - t_start))s; log: $test_log"
+if [[ -n "${S3MPU_TEST_MINIO_UNAVAILABLE:-}" ]]; then
+  say "WARNING: ran without MinIO: $S3MPU_TEST_MINIO_UNAVAILABLE"
+fi
+if ((test_status == 130 || test_status == 143)); then
+  die "deno test was interrupted (exit status $test_status)"
+fi
+if [[ -z "$summary" ]]; then
+  die "deno test exited with status $test_status without a test summary (see $test_log)"
+fi
+passed="$(count passed)"
+failed="$(count failed)"
+ignored="$(count ignored)"
+status=0
+if ((test_status != 0 || failed > 0 || ${#static_failures[@]} > 0)); then
+  status=1
+fi
+if ((test_status != 0 && failed == 0)); then
+  say "deno test exited with status $test_status"
+fi
+if ((ignored > 0)); then
+  echo "$passed passed, $failed failed, $ignored skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit "$status"

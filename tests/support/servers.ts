@@ -1,0 +1,274 @@
+/**
+ * Helpers for integration tests that run against the real S3 servers started by
+ * `bash scripts/test.sh` (MinIO and moto, on loopback). The servers are described by
+ * environment variables that `scripts/servers.sh start` writes to `.cache/servers.env`.
+ *
+ * The reference client here is the AWS SDK, configured independently of s3mpu's own backend
+ * code, so tests can check what actually landed on the server.
+ *
+ * @module
+ */
+
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+
+/** One S3-compatible server the integration tests run against. */
+export interface TestServer {
+  /** Which server this is. */
+  readonly name: "minio" | "moto";
+  /** Base URL, e.g. `http://127.0.0.1:40123` (path-style addressing). */
+  readonly endpoint: string;
+  /** Access key id accepted by the server. */
+  readonly accessKeyId: string;
+  /** Secret access key accepted by the server. */
+  readonly secretAccessKey: string;
+  /** Region to sign requests for. */
+  readonly region: "us-east-1";
+}
+
+/** An S3 client that is destroyed (its sockets closed) when a `using` declaration ends. */
+export type ReferenceClient = S3Client & Disposable;
+
+/** A multipart upload that was created and neither completed nor aborted. */
+export interface OpenUpload {
+  /** Object key of the upload. */
+  key: string;
+  /** Upload id the server assigned. */
+  uploadId: string;
+}
+
+let warnedMinioUnavailable = false;
+
+/**
+ * The servers configured for this test run, MinIO first when it is available.
+ *
+ * Reads `S3MPU_TEST_MINIO_*` and `S3MPU_TEST_MOTO_*` from the environment. Throws when moto is
+ * not configured, so integration tests cannot pass without servers: run them with
+ * `bash scripts/test.sh`. When MinIO is unavailable (it could not be built), it is left out
+ * and a warning with the reason is printed once.
+ */
+export function testServers(): TestServer[] {
+  const env = (name: string): string | undefined => Deno.env.get(name) || undefined;
+  const motoUrl = env("S3MPU_TEST_MOTO_URL");
+  if (motoUrl === undefined) {
+    throw new Error(
+      "Integration test servers are not configured: S3MPU_TEST_MOTO_URL is not set. " +
+        "Run the tests with `bash scripts/test.sh` (it builds and starts MinIO and moto), " +
+        "or start them with `bash scripts/servers.sh start` and load `.cache/servers.env` " +
+        "into the environment (set -a; . .cache/servers.env; set +a).",
+    );
+  }
+  const servers: TestServer[] = [];
+  const minioUrl = env("S3MPU_TEST_MINIO_URL");
+  if (minioUrl !== undefined) {
+    servers.push({
+      name: "minio",
+      endpoint: minioUrl,
+      accessKeyId: required("S3MPU_TEST_MINIO_ACCESS_KEY"),
+      secretAccessKey: required("S3MPU_TEST_MINIO_SECRET_KEY"),
+      region: "us-east-1",
+    });
+  } else if (!warnedMinioUnavailable) {
+    warnedMinioUnavailable = true;
+    const reason = env("S3MPU_TEST_MINIO_UNAVAILABLE") ?? "S3MPU_TEST_MINIO_URL is not set";
+    console.warn(`WARNING: MinIO is unavailable, testing against moto only: ${reason}`);
+  }
+  servers.push({
+    name: "moto",
+    endpoint: motoUrl,
+    accessKeyId: env("S3MPU_TEST_MOTO_ACCESS_KEY") ?? "testing",
+    secretAccessKey: env("S3MPU_TEST_MOTO_SECRET_KEY") ?? "testing",
+    region: "us-east-1",
+  });
+  return servers;
+}
+
+function required(name: string): string {
+  const value = Deno.env.get(name);
+  if (!value) {
+    throw new Error(`${name} is not set; re-run the servers with \`bash scripts/test.sh\`.`);
+  }
+  return value;
+}
+
+/**
+ * A new AWS SDK S3 client for `server`, independent of s3mpu's own backends: path-style
+ * addressing, and checksums only when an operation requires them (S3-compatible stores
+ * reject the SDK's default CRC32 headers). Declare it with `using` (or call `destroy()`) so
+ * its connections are closed before the test ends.
+ */
+export function referenceClient(server: TestServer): ReferenceClient {
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: server.region,
+    credentials: {
+      accessKeyId: server.accessKeyId,
+      secretAccessKey: server.secretAccessKey,
+    },
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  return Object.assign(client, {
+    [Symbol.dispose]() {
+      client.destroy();
+    },
+  });
+}
+
+/**
+ * Creates a bucket with a unique name on `server` and returns the name.
+ *
+ * @param prefix Start of the bucket name (lowercase letters, digits and dashes).
+ */
+export async function createTestBucket(server: TestServer, prefix = "s3mpu-test"): Promise<string> {
+  const suffix = `${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+  const bucket = `${prefix}-${suffix}`.toLowerCase().slice(0, 63);
+  using client = referenceClient(server);
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+/** Downloads `bucket/key` from `server` and returns the SHA-256 of its bytes as lowercase hex. */
+export async function objectSha256(
+  server: TestServer,
+  bucket: string,
+  key: string,
+): Promise<string> {
+  using client = referenceClient(server);
+  const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (response.Body === undefined) {
+    throw new Error(`GetObject ${bucket}/${key} on ${server.name} returned no body.`);
+  }
+  const hash = createHash("sha256");
+  for await (const chunk of response.Body.transformToWebStream()) {
+    hash.update(chunk);
+  }
+  return hash.digest("hex");
+}
+
+/** SHA-256 of `bytes` as lowercase hex, to compare with {@link objectSha256}. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * The ETag of `bucket/key` on `server` without surrounding quotes (a multipart upload's ends
+ * in `-<part count>`), or `undefined` when the object does not exist.
+ */
+export async function headETag(
+  server: TestServer,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
+  using client = referenceClient(server);
+  try {
+    const response = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return response.ETag?.replace(/^"|"$/g, "");
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+      ?.httpStatusCode;
+    if (status === 404 || (error as Error).name === "NotFound") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * All unfinished multipart uploads in `bucket` on `server`, optionally only keys starting
+ * with `prefix`. The prefix is applied here, not sent to the server: MinIO's
+ * ListMultipartUploads matches its `prefix` against whole keys only (prefix `dir/` does not
+ * list `dir/a.bin`).
+ */
+export async function listOpenUploads(
+  server: TestServer,
+  bucket: string,
+  prefix?: string,
+): Promise<OpenUpload[]> {
+  using client = referenceClient(server);
+  const uploads: OpenUpload[] = [];
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    const page: ListMultipartUploadsCommandOutput = await client.send(
+      new ListMultipartUploadsCommand({
+        Bucket: bucket,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadIdMarker,
+      }),
+    );
+    for (const upload of page.Uploads ?? []) {
+      if (
+        upload.Key !== undefined && upload.UploadId !== undefined &&
+        (prefix === undefined || upload.Key.startsWith(prefix))
+      ) {
+        uploads.push({ key: upload.Key, uploadId: upload.UploadId });
+      }
+    }
+    if (!page.IsTruncated) return uploads;
+    keyMarker = page.NextKeyMarker;
+    uploadIdMarker = page.NextUploadIdMarker;
+    if (keyMarker === undefined && uploadIdMarker === undefined) return uploads;
+  }
+}
+
+/**
+ * Uploads `parts` as one multipart upload with the reference client (not s3mpu) and returns
+ * the ETag of the completed object, without quotes. Useful to set up fixtures and to compare
+ * s3mpu's result with what the SDK produces.
+ */
+export async function referenceMultipartUpload(
+  server: TestServer,
+  bucket: string,
+  key: string,
+  parts: Uint8Array[],
+): Promise<string> {
+  using client = referenceClient(server);
+  const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  const uploadId = created.UploadId!;
+  const completed = [];
+  for (const [index, body] of parts.entries()) {
+    const partNumber = index + 1;
+    const part = await client.send(
+      new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: body,
+      }),
+    );
+    completed.push({ ETag: part.ETag, PartNumber: partNumber });
+  }
+  const done = await client.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: completed },
+    }),
+  );
+  return (done.ETag ?? "").replace(/^"|"$/g, "");
+}
+
+/**
+ * Environment variables that point the s3mpu CLI (or any AWS SDK program) at `server`; merge
+ * them into the `env` of a spawned process.
+ */
+export function serverEnv(server: TestServer): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    AWS_REGION: server.region,
+    AWS_ENDPOINT_URL: server.endpoint,
+  };
+}
