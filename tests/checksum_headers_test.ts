@@ -1,0 +1,83 @@
+/**
+ * What each provider preset actually puts on the wire: a capturing proxy between the CLI and
+ * MinIO records the checksum headers of every CreateMultipartUpload and UploadPart.
+ */
+import { assertEquals, assertOk } from "../src/testing/assert.ts";
+import { getPreset } from "../backends/presets.ts";
+import { startFaultProxy } from "./support/fault_proxy.ts";
+import {
+  createTestBucket,
+  objectSha256,
+  serverEnv,
+  sha256Hex,
+  testServers,
+} from "./support/servers.ts";
+import { randomFile, runS3mpu } from "./support/cli.ts";
+
+const MiB = 1024 * 1024;
+const minio = testServers().find((s) => s.name === "minio");
+const CHECKSUM_HEADER =
+  /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|x-amz-trailer$|content-md5$)/;
+
+for (const name of ["aws", "minio", "r2", "b2", "gcs", "scaleway", "generic"]) {
+  Deno.test({
+    name: `the ${name} preset sends exactly its checksum headers to MinIO`,
+    ignore: !minio,
+    async fn() {
+      const server = minio!;
+      const preset = getPreset(name);
+      const bucket = await createTestBucket(server);
+      const file = await randomFile(11 * MiB);
+      const proxy = await startFaultProxy({ target: server.endpoint, capture: true });
+      try {
+        const run = await runS3mpu(
+          [
+            "upload",
+            "-b",
+            bucket,
+            "-k",
+            "k",
+            "-f",
+            file.path,
+            "-s",
+            "5MiB",
+            "--provider",
+            name,
+            "--endpoint-url",
+            proxy.url,
+          ],
+          serverEnv(server),
+        );
+        assertEquals(run.code, 0, run.stderr);
+        assertEquals(await objectSha256(server, bucket, "k"), sha256Hex(file.bytes));
+        const headersOf = (operation: string) =>
+          proxy.captured.filter((r) => r.operation === operation).map((r) =>
+            Object.keys(r.headers).filter((h) => CHECKSUM_HEADER.test(h)).sort()
+          );
+        const parts = headersOf("UploadPart");
+        assertEquals(parts.length, 3);
+        const expected = {
+          crc32: ["x-amz-checksum-crc32"],
+          crc32c: ["x-amz-checksum-crc32c"],
+          sha256: ["x-amz-checksum-sha256"],
+          md5: ["content-md5"],
+          none: [],
+        }[preset.checksum.partChecksum];
+        for (const headers of parts) assertEquals(headers, expected);
+        const create = proxy.captured.find((r) => r.operation === "CreateMultipartUpload");
+        assertOk(create);
+        const declared = create.headers["x-amz-checksum-algorithm"];
+        const flexible = ["crc32", "crc32c", "sha256"].includes(preset.checksum.partChecksum);
+        assertEquals(declared, flexible ? preset.checksum.partChecksum.toUpperCase() : undefined);
+        console.log(
+          `${name}: UploadPart headers ${JSON.stringify(expected)}, declared at create: ${
+            declared ?? "none"
+          }`,
+        );
+      } finally {
+        await proxy.close();
+        await file.cleanup();
+      }
+    },
+  });
+}
