@@ -6,7 +6,7 @@
 import { BackendError, type BackendErrorKind } from "../src/errors.ts";
 import { assertEquals, assertOk } from "../src/testing/assert.ts";
 import type { Backend, ChecksumAlgorithm, ObjectRef, UploadedPart } from "./types.ts";
-import { computeChecksum, md5Hex, multipartETag } from "./memory/checksums.ts";
+import { computeChecksum, md5Hex, multipartETag } from "../src/checksum.ts";
 
 /** A backend under test, a bucket it can write to and how to tidy up afterwards. */
 export interface ConformanceFixture {

@@ -47,13 +47,23 @@ function makeTable(polynomial: number): Uint32Array {
   return table;
 }
 
+/** The base64 value of `algorithm` over `bytes`, as S3 sends it in headers ("" for none). */
+export function computeChecksum(algorithm: ChecksumAlgorithm, bytes: Uint8Array): string {
+  return partChecksum(algorithm, bytes).value;
+}
+
+/** Hex MD5 of `bytes`: S3's ETag of a single part or single-part object. */
+export function md5Hex(bytes: Uint8Array): string {
+  return createHash("md5").update(bytes).digest("hex");
+}
+
 /**
  * S3's ETag of a multipart object: MD5 of the concatenated binary MD5s of the parts, a dash,
  * and the part count. Valid only where part ETags are MD5 hex (AWS without KMS, MinIO, moto).
  */
 export function multipartETag(partETags: string[]): string {
   const hash = createHash("md5");
-  for (const eTag of partETags) hash.update(hexBytes(eTag));
+  for (const eTag of partETags) hash.update(hexBytes(eTag.replaceAll('"', "")));
   return `${hash.digest("hex")}-${partETags.length}`;
 }
 

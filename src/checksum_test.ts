@@ -1,5 +1,5 @@
 import { assertEquals } from "./testing/assert.ts";
-import { crc32c, multipartETag, partChecksum } from "./checksum.ts";
+import { crc32c, md5Hex, multipartETag, partChecksum } from "./checksum.ts";
 import { createHash } from "node:crypto";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -24,5 +24,23 @@ Deno.test("multipartETag is the MD5 of the part MD5s with the count", () => {
   assertEquals(
     multipartETag(parts.map((p) => createHash("md5").update(p).digest("hex"))),
     `${expected}-2`,
+  );
+});
+
+Deno.test("CRC vectors: empty input, RFC 3720 B.4, every byte value", () => {
+  assertEquals(crc32c(new Uint8Array()), 0);
+  assertEquals(crc32c(new Uint8Array(32)), 0x8a9136aa);
+  assertEquals(crc32c(new Uint8Array(32).fill(0xff)), 0x62a8ab43);
+  const all = new Uint8Array(256 * 40).map((_, i) => i & 0xff);
+  assertEquals(partChecksum("crc32", all).value, btoa("\xbb\xce\x3b\x9d"));
+  assertEquals(partChecksum("crc32", new Uint8Array()).value, "AAAAAA==");
+});
+
+Deno.test("multipartETag accepts quoted part ETags", () => {
+  const parts = [text("aaaaa"), text("bbb")];
+  assertEquals(multipartETag(parts.map(md5Hex)), "72d27afac8e2fbd3662861b9d607a02c-2");
+  assertEquals(
+    multipartETag(parts.map((p) => `"${md5Hex(p)}"`)),
+    "72d27afac8e2fbd3662861b9d607a02c-2",
   );
 });

@@ -19,7 +19,7 @@ import {
   type UploadedPart,
   type UploadPartInput,
 } from "../types.ts";
-import { computeChecksum, md5Hex, multipartETag } from "./checksums.ts";
+import { computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
 
 /** The Backend methods that talk to the store. */

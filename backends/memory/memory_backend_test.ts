@@ -1,7 +1,7 @@
 import { BackendError, type BackendErrorKind } from "../../src/errors.ts";
 import { assertEquals, assertOk, assertRejects } from "../../src/testing/assert.ts";
 import type { ChecksumAlgorithm, UploadedPart } from "../types.ts";
-import { computeChecksum, md5Hex, multipartETag } from "./checksums.ts";
+import { computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
 import { MemoryBackend, type MemoryBackendOptions } from "./memory_backend.ts";
 
 const signal = new AbortController().signal;
