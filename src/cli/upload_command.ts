@@ -3,12 +3,13 @@ import { runUpload } from "../engine/upload_engine.ts";
 import type { UploadResult } from "../engine/upload_job.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Command } from "./command.ts";
-import { createLogger } from "../log.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
 import { resolveStore } from "./backend_config.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
+import { createProgress, type Progress, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
 import { checkBucketName, checkKey, parseByteSize, parseIntIn } from "./values.ts";
 
@@ -77,6 +78,12 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     help:
       "Abort the upload recorded in the state files and start over (after the source changed, or the upload expired on the server).",
   },
+  {
+    long: "no-progress",
+    type: "boolean",
+    help:
+      "Show no progress. Otherwise a live bar is drawn when stderr is a terminal, and a plain progress line is logged every 10 s (and at 100%) when it is not. --quiet also turns it off.",
+  },
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -92,6 +99,10 @@ On success the state files are removed.
 
 Options:
 ${optionsHelp(UPLOAD_OPTIONS)}
+
+With --json, stdout holds one object: bucket, key, uploadId, eTag, versionId, location, size,
+partSize, parts, partsUploaded, seconds, checksumAlgorithm (versionId and location are null
+when the store returns none). Logs and progress always go to stderr. NO_COLOR turns colour off.
 
 Exit codes: 0 done · 2 bad usage or input (nothing changed) · 3 failed, state kept, re-run
 resumes · 4 needs a decision (source changed, upload gone: use --restart) · 130 interrupted.
@@ -110,14 +121,45 @@ export const uploadCommand: Command = {
   help: () => UPLOAD_HELP,
   run: async (args) => {
     const result = await upload(args);
-    return result === "help" ? result : { exitCode: ExitCode.ok, json: result };
+    if (result === "help") return result;
+    // Every documented key is present in --json, even when the store returned no value.
+    return {
+      exitCode: ExitCode.ok,
+      json: { ...result, versionId: result.versionId ?? null, location: result.location ?? null },
+    };
   },
 };
 
 async function upload(args: string[]): Promise<UploadResult | "help"> {
   const flags = parseFlags("upload", UPLOAD_OPTIONS, args);
   if (flags.help) return "help";
-  const logger = createLogger(logLevel(flags));
+  const level = logLevel(flags);
+  const mode = progressMode({
+    quiet: level === "quiet",
+    noProgress: flags["no-progress"] === true,
+    isTerminal: Deno.stderr.isTerminal(),
+  });
+  // On a terminal, log lines go through the bar so it is cleared and redrawn around them;
+  // otherwise the bar's plain lines go through the logger.
+  const progress: Progress = createProgress({
+    mode,
+    info: mode === "lines" ? (message) => logger.info(message) : undefined,
+    color: !Deno.noColor,
+    intervalMs: progressIntervalMs(),
+  });
+  const logger = createLogger(level, mode === "bar" ? (line) => progress.log(line) : undefined);
+  try {
+    return await uploadWith(flags, logger, progress);
+  } finally {
+    progress.close();
+  }
+}
+
+async function uploadWith(
+  flags: Flags,
+  logger: Logger,
+  progress: Progress,
+): Promise<UploadResult> {
   const bucket = required(flags, "bucket", "b", "the bucket to upload to");
   checkBucketName(bucket);
   const key = required(flags, "key", "k", "the object key to write");
@@ -160,6 +202,7 @@ async function upload(args: string[]): Promise<UploadResult | "help"> {
       retry: store.retry,
       fsyncJournal: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
       logger,
+      progress,
       stopSignal: stop.signal,
       stopGraceMs: 5_000,
     }).then((result) => {
@@ -174,6 +217,16 @@ async function upload(args: string[]): Promise<UploadResult | "help"> {
     stop.dispose();
     store.backend.close();
   }
+}
+
+/**
+ * The plain progress line's interval: 10 s, or S3MPU_PROGRESS_INTERVAL seconds (a decimal,
+ * at least 0.05) so tests and short CI jobs can see lines sooner.
+ */
+function progressIntervalMs(): number {
+  const text = Deno.env.get("S3MPU_PROGRESS_INTERVAL");
+  const seconds = text === undefined ? NaN : Number(text);
+  return Number.isFinite(seconds) && seconds >= 0.05 ? seconds * 1000 : 10_000;
 }
 
 async function openSource(flags: Flags): Promise<{ source: PartSource; defaultStateBase: string }> {

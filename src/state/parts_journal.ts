@@ -12,6 +12,8 @@ export interface JournalEntry {
   offset?: number;
   /** Base64 checksum of the part, in the meta file's checksumAlgorithm. */
   checksum?: string;
+  /** When the line was written (ISO 8601); `s3mpu status` derives the last run's rate from it. */
+  at?: string;
 }
 
 /** What loading the journal found. */
@@ -94,6 +96,7 @@ function parseLine(line: string): JournalEntry | undefined {
   if (typeof value.size === "number") entry.size = value.size;
   if (typeof value.offset === "number") entry.offset = value.offset;
   if (typeof value.checksum === "string") entry.checksum = value.checksum;
+  if (typeof value.at === "string") entry.at = value.at;
   return entry;
 }
 
@@ -128,9 +131,13 @@ export class JournalWriter {
     return new JournalWriter(file, opts.fsync ?? true);
   }
 
-  /** Appends one entry durably; resolves only once the line is on disk. */
+  /**
+   * Appends one entry durably; resolves only once the line is on disk. The line is stamped
+   * with `at` (now) unless the entry carries one.
+   */
   append(entry: JournalEntry): Promise<void> {
-    const line = new TextEncoder().encode(JSON.stringify(entry) + "\n");
+    const stamped = entry.at ? entry : { ...entry, at: new Date().toISOString() };
+    const line = new TextEncoder().encode(JSON.stringify(stamped) + "\n");
     const next = this.#queue.then(async () => {
       await writeAll(this.file, line);
       if (this.fsync) await this.file.syncData();

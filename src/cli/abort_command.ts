@@ -1,0 +1,216 @@
+import type { Backend } from "../../backends/types.ts";
+import { BackendError, ExitCode, UsageError } from "../errors.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { withRetry } from "../retry.ts";
+import { readMeta } from "../state/meta_file.ts";
+import { StateLock } from "../state/state_lock.ts";
+import type { RetryPolicy } from "../retry.ts";
+import { resolveStore } from "./backend_config.ts";
+import type { Command } from "./command.ts";
+import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
+import { STATE_FILE_OPTIONS, statePaths, storeError, storeForMeta } from "./status_command.ts";
+import { checkBucketName, checkKey } from "./values.ts";
+
+const ABORT_OPTIONS: OptionSpec[] = [
+  ...STATE_FILE_OPTIONS,
+  {
+    long: "bucket",
+    short: "b",
+    type: "string",
+    value: "BUCKET",
+    help: "With -k and --upload-id: the bucket of an upload that has no state files here.",
+  },
+  {
+    long: "key",
+    short: "k",
+    type: "string",
+    value: "KEY",
+    help: "With -b and --upload-id: the upload's object key.",
+  },
+  {
+    long: "upload-id",
+    type: "string",
+    value: "ID",
+    help: "With -b and -k: the upload id to abort (s3mpu list shows them).",
+  },
+  ...CONNECTION_OPTIONS,
+  ...OUTPUT_OPTIONS,
+];
+
+const ABORT_HELP = `Usage:
+  s3mpu abort -m META_FILE [-a PARTS_FILE] [options]
+  s3mpu abort -f FILE [options]
+  s3mpu abort -b BUCKET -k KEY --upload-id ID [options]
+
+Aborts a multipart upload: the server deletes the parts it holds (and stops charging for
+them). With state files, aborts the upload they record (and any other upload id in the parts
+journal), then removes the meta file, the parts journal and the lock file. It takes the state
+lock first, so it refuses to abort an upload that a running s3mpu upload is driving.
+
+The store is the one the meta file records (endpoint, provider, region) unless
+--endpoint-url, --provider or --region say otherwise.
+
+With -b, -k and --upload-id it aborts that upload on the server only; use it for uploads
+whose state files are lost (s3mpu list shows every unfinished upload in a bucket).
+
+An upload that is already gone from the server counts as aborted.
+
+Options:
+${optionsHelp(ABORT_OPTIONS)}
+
+Output: a line per upload on stdout; with --json, one object (bucket, key, uploadId, uploads
+[{uploadId, result: "aborted" | "already gone"}], removedFiles).
+
+Exit codes: 0 aborted (or already gone) · 2 bad usage, no upload recorded, or another run
+holds the state lock · 3 the server could not be reached (nothing removed; try again).
+
+Examples:
+  s3mpu abort -f db.tar
+  s3mpu abort -m input_meta.json -a input_parts.jsonl
+  s3mpu abort -b my-bucket -k backups/db.tar --upload-id 2~abcdef --endpoint-url http://127.0.0.1:9000
+`;
+
+/** What an abort did to one upload id. */
+interface Aborted {
+  uploadId: string;
+  result: "aborted" | "already gone";
+}
+
+/** `s3mpu abort`. */
+export const abortCommand: Command = {
+  name: "abort",
+  summary: "abort an unfinished upload on the server and remove its state files",
+  help: () => ABORT_HELP,
+  run: async (args) => {
+    const flags = parseFlags("abort", ABORT_OPTIONS, args);
+    if (flags.help) return "help";
+    const logger = createLogger(logLevel(flags));
+    const uploadId = str(flags, "upload-id");
+    const report = uploadId !== undefined
+      ? await abortById(flags, uploadId, logger)
+      : await abortRecorded(flags, logger);
+    if (flags.json !== true) {
+      for (const u of report.uploads) {
+        console.log(
+          u.result === "aborted"
+            ? `Aborted upload ${u.uploadId} of s3://${report.bucket}/${report.key}; the server deletes its parts.`
+            : `Upload ${u.uploadId} of s3://${report.bucket}/${report.key} was already gone from the server.`,
+        );
+      }
+      if (report.removedFiles.length > 0) {
+        console.log(`Removed the state files ${report.removedFiles.join(", ")}.`);
+      }
+    }
+    return { exitCode: ExitCode.ok, json: report };
+  },
+};
+
+async function abortById(flags: Flags, uploadId: string, logger: Logger) {
+  if (str(flags, "meta-file-path") !== undefined || str(flags, "file-path") !== undefined) {
+    throw new UsageError(
+      "Pass either -m/-f (the state files) or -b, -k and --upload-id, not both; see s3mpu abort --help.",
+    );
+  }
+  const bucket = str(flags, "bucket");
+  const key = str(flags, "key");
+  if (bucket === undefined || key === undefined || uploadId === "") {
+    throw new UsageError(
+      "--upload-id needs -b BUCKET and -k KEY too (s3mpu list shows them); see s3mpu abort --help.",
+    );
+  }
+  checkBucketName(bucket);
+  checkKey(key);
+  const store = await resolveStore(flags, { parallelism: 1, logger });
+  try {
+    const result = await abortOne(store.backend, store.retry, { bucket, key, uploadId }, {
+      checkFirst: true,
+    });
+    return { bucket, key, uploadId, uploads: [result], removedFiles: [] as string[] };
+  } finally {
+    store.backend.close();
+  }
+}
+
+async function abortRecorded(flags: Flags, logger: Logger) {
+  const { metaPath, partsPath } = statePaths(flags, "abort");
+  // Held until the state files are gone, so no upload run can start driving it meanwhile.
+  const lock = await StateLock.acquire(metaPath);
+  try {
+    const meta = await readMeta(metaPath).catch((error) => {
+      throw new UsageError(`${error.message.split(";")[0]}; nothing was aborted.`);
+    });
+    const journalText = await Deno.readTextFile(partsPath).catch(() => "");
+    const ids = new Set<string>();
+    if (meta) ids.add(meta.uploadId);
+    for (const match of journalText.matchAll(/"uploadId"\s*:\s*"([^"]+)"/g)) ids.add(match[1]);
+    const bucket = meta?.bucket ?? str(flags, "bucket");
+    const key = meta?.key ?? str(flags, "key");
+    if (!meta && (ids.size === 0 || bucket === undefined || key === undefined)) {
+      throw new UsageError(
+        ids.size === 0
+          ? `No upload is recorded in ${metaPath}: the file does not exist. Check -m or -f, or pass -b, -k and --upload-id.`
+          : `${metaPath} is missing, so the journal's upload's bucket and key are unknown; pass -b and -k too.`,
+      );
+    }
+    const store = meta
+      ? await storeForMeta(flags, meta, logger)
+      : await resolveStore(flags, { parallelism: 1, logger });
+    const uploads: Aborted[] = [];
+    try {
+      for (const uploadId of ids) {
+        uploads.push(
+          await abortOne(store.backend, store.retry, { bucket: bucket!, key: key!, uploadId }, {
+            checkFirst: true,
+          }),
+        );
+      }
+    } finally {
+      store.backend.close();
+    }
+    const removedFiles: string[] = [];
+    for (const path of [partsPath, metaPath]) {
+      try {
+        await Deno.remove(path);
+        removedFiles.push(path);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return {
+      bucket: bucket!,
+      key: key!,
+      uploadId: meta?.uploadId ?? [...ids][0],
+      uploads,
+      removedFiles,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Aborts one upload; NoSuchUpload means it is already gone, which is what was wanted. With
+ * `checkFirst`, ListParts asks first whether the upload exists, because some stores (MinIO)
+ * answer an abort of an unknown upload with success, which would hide that it was gone.
+ */
+export async function abortOne(
+  backend: Backend,
+  retry: RetryPolicy,
+  ref: { bucket: string; key: string; uploadId: string },
+  opts: { checkFirst?: boolean } = {},
+): Promise<Aborted> {
+  const signal = new AbortController().signal;
+  try {
+    if (opts.checkFirst) {
+      await withRetry(() => backend.listParts(ref, signal), { policy: retry, signal });
+    }
+    await withRetry(() => backend.abortMultipartUpload(ref, signal), { policy: retry, signal });
+    return { uploadId: ref.uploadId, result: "aborted" };
+  } catch (error) {
+    if (error instanceof BackendError && error.kind === "no_such_upload") {
+      return { uploadId: ref.uploadId, result: "already gone" };
+    }
+    throw storeError(error, `abort upload ${ref.uploadId} of s3://${ref.bucket}/${ref.key}`);
+  }
+}

@@ -1,0 +1,376 @@
+/**
+ * The operator commands end to end: status, abort, list and verify (and upload's --json),
+ * run as `deno run -A main.ts …` against real MinIO and moto, checked with an independent
+ * S3 client.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { StateLock } from "../src/state/state_lock.ts";
+import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import {
+  type CliRun,
+  collect,
+  randomFile,
+  runS3mpu,
+  spawnS3mpu,
+  waitForLines,
+} from "./support/cli.ts";
+import {
+  createTestBucket,
+  listOpenUploads,
+  referenceClient,
+  referenceMultipartUpload,
+  serverEnv,
+  testServers,
+} from "./support/servers.ts";
+
+const MiB = 1024 * 1024;
+
+/** Parses stdout, which must hold exactly one JSON object and nothing else. */
+function onlyJson(run: CliRun): Record<string, unknown> {
+  const lines = run.stdout.trim().split("\n");
+  assertEquals(lines.length, 1, `one line on stdout, got: ${run.stdout}\nstderr: ${run.stderr}`);
+  const value = JSON.parse(lines[0]);
+  assertOk(value !== null && typeof value === "object" && !Array.isArray(value));
+  return value;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+for (const server of testServers()) {
+  const env = serverEnv(server);
+  // moto is AWS's emulator; MinIO has its own preset (24 h purge window).
+  const provider = server.name === "minio" ? "minio" : "aws";
+
+  Deno.test(`${server.name}: status of an upload killed with SIGKILL, then abort cleans up`, async () => {
+    const bucket = await createTestBucket(server);
+    const file = await randomFile(60 * MiB + 3);
+    const meta = `${file.dir}/state.json`;
+    const parts = `${file.dir}/parts.jsonl`;
+    const child = spawnS3mpu([
+      "upload",
+      ...["-b", bucket, "-k", "killed.bin", "-f", file.path, "-m", meta, "-a", parts],
+      ...["-s", "5MiB", "-t", "1", "--provider", provider],
+    ], env);
+    await waitForLines(parts, 3);
+    child.kill("SIGKILL");
+    assertEquals((await collect(child)).code, 137);
+    const journaled = (await Deno.readTextFile(parts)).trim().split("\n").length;
+    using client = referenceClient(server);
+    const [open] = await listOpenUploads(server, bucket);
+    const listed = await client.send(
+      new ListPartsCommand({ Bucket: bucket, Key: "killed.bin", UploadId: open.uploadId }),
+    );
+    const onServer = listed.Parts?.length ?? 0;
+    const serverBytes = (listed.Parts ?? []).reduce((n, p) => n + (p.Size ?? 0), 0);
+
+    const run = await runS3mpu(["status", "-m", meta, "-a", parts, "--json"], env);
+    assertEquals(run.code, 0, run.stderr);
+    const status = onlyJson(run);
+    assertEquals(status.state, "uploading");
+    assertEquals(status.uploadId, open.uploadId);
+    assertEquals([status.totalParts, status.totalBytes], [13, 60 * MiB + 3]);
+    assertEquals(status.partsInJournal, journaled);
+    assertEquals(status.partsOnServer, onServer);
+    assertOk(onServer >= journaled, `${onServer} parts on the server, ${journaled} journaled`);
+    assertEquals(status.bytesOnServer, serverBytes);
+    assertEquals(status.provider, provider);
+    const lastRun = status.lastRun as { parts: number; bytesPerSecond: number };
+    assertEquals(lastRun.parts, journaled);
+    assertOk(lastRun.bytesPerSecond > 0);
+    assertOk((status.ageSeconds as number) < 300);
+    if (provider === "minio") {
+      assertEquals((status.purge as { level: string }).level, "ok");
+    } else assertEquals(status.purge, null);
+
+    const human = await runS3mpu(["status", "-m", meta, "-a", parts], env);
+    assertEquals(human.code, 0, human.stderr);
+    assertMatch(
+      human.stdout,
+      new RegExp(`${onServer} of 13 parts on the server, ${journaled} in the journal`),
+    );
+    assertMatch(human.stdout, /Next: Re-run the same upload command to resume/);
+
+    const aborted = await runS3mpu(["abort", "-m", meta, "-a", parts, "--json"], env);
+    assertEquals(aborted.code, 0, aborted.stderr);
+    const report = onlyJson(aborted);
+    assertEquals(report.uploads, [{ uploadId: open.uploadId, result: "aborted" }]);
+    assertEquals(report.removedFiles, [parts, meta]);
+    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(
+      [await exists(meta), await exists(parts), await exists(`${meta}.lock`)],
+      [false, false, false],
+    );
+    await file.cleanup();
+  });
+
+  Deno.test(`${server.name}: status counts journal and server apart, warns of the purge window, says gone`, async () => {
+    const bucket = await createTestBucket(server);
+    const file = await randomFile(12 * MiB + 5);
+    const key = "data/partial.bin";
+    using client = referenceClient(server);
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
+    );
+    const eTags: string[] = [];
+    for (const partNumber of [1, 2]) {
+      const { ETag } = await client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId,
+          PartNumber: partNumber,
+          Body: file.bytes.subarray((partNumber - 1) * 5 * MiB, partNumber * 5 * MiB),
+        }),
+      );
+      eTags.push(ETag!.replaceAll('"', ""));
+    }
+    const created = new Date(Date.now() - 20 * 3600_000); // 4 h of MinIO's 24 h left
+    const meta = `${file.path}.s3mpu-meta.json`;
+    const parts = `${file.path}.s3mpu-parts.jsonl`;
+    await Deno.writeTextFile(
+      meta,
+      JSON.stringify({
+        bucket,
+        key,
+        uploadId: UploadId,
+        splitSize: 5 * MiB,
+        formatVersion: 1,
+        source: { kind: "file", path: file.path, size: file.bytes.length, mtimeMs: 0 },
+        partCount: 3,
+        checksumAlgorithm: "md5",
+        provider,
+        endpoint: server.endpoint,
+        createdAt: created.toISOString(),
+        updatedAt: created.toISOString(),
+      }),
+    );
+    // The journal lacks part 2: a run killed between the upload and the journal line.
+    await Deno.writeTextFile(
+      parts,
+      JSON.stringify({
+        eTag: eTags[0],
+        partNumber: 1,
+        uploadId: UploadId,
+        size: 5 * MiB,
+        at: new Date(created.getTime() + 2000).toISOString(),
+      }) + "\n",
+    );
+
+    const run = await runS3mpu(["status", "-f", file.path, "--json"], env);
+    assertEquals(run.code, 0, run.stderr);
+    const status = onlyJson(run);
+    assertEquals(
+      [status.totalParts, status.partsOnServer, status.partsInJournal, status.serverOnly],
+      [3, 2, 1, [2]],
+    );
+    assertEquals([status.bytesOnServer, status.bytesInJournal], [10 * MiB, 5 * MiB]);
+    const warnings = (status.warnings as string[]).join("\n");
+    assertMatch(warnings, /missing from the journal \(2\)/);
+    if (provider === "minio") {
+      assertEquals((status.purge as { level: string }).level, "near");
+      assertMatch(warnings, /left before the store purges this unfinished upload/);
+    }
+
+    // A running upload holds the state lock: abort must not touch the upload.
+    const lock = await StateLock.acquire(meta);
+    const refused = await runS3mpu(["abort", "-f", file.path], env);
+    await lock.release();
+    assertEquals(refused.code, 2, refused.stderr);
+    assertMatch(refused.stderr, /Another s3mpu run \(pid \d+\) is using/);
+    assertEquals((await listOpenUploads(server, bucket)).length, 1);
+    assertOk(await exists(meta));
+
+    // Gone from the server: status says so, exits 4 and suggests --restart.
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
+    const gone = await runS3mpu(["status", "-f", file.path], env);
+    assertEquals(gone.code, 4, gone.stderr);
+    assertMatch(gone.stdout, /gone from the server; 1 of 3 parts journaled/);
+    assertMatch(gone.stdout, /NoSuchUpload.*--restart/);
+    const goneJson = onlyJson(await runS3mpu(["status", "-f", file.path, "--json"], env));
+    assertEquals([goneJson.state, goneJson.partsOnServer], ["gone", null]);
+
+    const cleaned = await runS3mpu(["abort", "-f", file.path], env);
+    assertEquals(cleaned.code, 0, cleaned.stderr);
+    assertMatch(cleaned.stdout, /was already gone from the server/);
+    assertMatch(cleaned.stdout, /Removed the state files/);
+    assertEquals([await exists(meta), await exists(parts)], [false, false]);
+    await file.cleanup();
+  });
+
+  Deno.test(`${server.name}: list shows unfinished uploads; --older-than is a dry run until --yes`, async () => {
+    const bucket = await createTestBucket(server);
+    using client = referenceClient(server);
+    const ids: Record<string, string> = {};
+    for (const key of ["orphans/a.bin", "orphans/deep/b.bin", "keep/c.bin"]) {
+      const out = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+      ids[key] = out.UploadId!;
+    }
+    const args = ["list", "-b", bucket, "--prefix", "orphans/"];
+
+    const all = onlyJson(await runS3mpu([...args, "--json"], env));
+    const uploads = all.uploads as Array<
+      { key: string; uploadId: string; initiated: string; ageSeconds: number; selected: boolean }
+    >;
+    assertEquals(uploads.map((u) => u.key).sort(), ["orphans/a.bin", "orphans/deep/b.bin"]);
+    assertEquals(uploads.find((u) => u.key === "orphans/a.bin")?.uploadId, ids["orphans/a.bin"]);
+    assertOk(uploads.every((u) => !isNaN(Date.parse(u.initiated)) && u.ageSeconds >= 0));
+    // moto reports every upload as initiated on 2010-11-10T20:48:33Z, so its ages are years.
+    const motoClock = server.name === "moto";
+    if (!motoClock) assertOk(uploads.every((u) => u.ageSeconds < 300));
+    assertEquals([all.total, all.selected, all.dryRun], [2, 0, false]);
+
+    const table = await runS3mpu(args, env);
+    assertEquals(table.code, 0, table.stderr);
+    assertMatch(table.stdout, /^KEY +UPLOAD ID +INITIATED +AGE/);
+    assertMatch(table.stdout, /2 unfinished uploads in s3:\/\/[^ ]+\/orphans\/\n$/);
+
+    const dry = await runS3mpu([...args, "--older-than", "0s"], env);
+    assertEquals(dry.code, 0, dry.stderr);
+    assertMatch(dry.stdout, /would abort/);
+    assertMatch(dry.stdout, /2 older than 0s would be aborted \(dry run: add --yes/);
+    assertEquals((await listOpenUploads(server, bucket)).length, 3, "a dry run aborts nothing");
+
+    const young = onlyJson(await runS3mpu([...args, "--older-than", "1h", "--json"], env));
+    assertEquals([young.selected, young.dryRun], [motoClock ? 2 : 0, true]);
+    assertEquals((await listOpenUploads(server, bucket)).length, 3);
+
+    const refused = await runS3mpu([...args, "--yes"], env);
+    assertEquals(refused.code, 2);
+    assertEquals(refused.stdout, "");
+
+    const done = await runS3mpu([...args, "--older-than", "0s", "--yes", "--json"], env);
+    assertEquals(done.code, 0, done.stderr);
+    const report = onlyJson(done);
+    assertEquals([report.selected, report.aborted, report.failed], [2, 2, 0]);
+    assertEquals(
+      (await listOpenUploads(server, bucket)).map((u) => u.key),
+      ["keep/c.bin"],
+      "only the selected uploads are aborted",
+    );
+    await client.send(
+      new AbortMultipartUploadCommand({
+        Bucket: bucket,
+        Key: "keep/c.bin",
+        UploadId: ids["keep/c.bin"],
+      }),
+    );
+  });
+
+  Deno.test(`${server.name}: upload --json has every field; verify matches, then exits 1 after a change`, async () => {
+    const bucket = await createTestBucket(server);
+    const file = await randomFile(12 * MiB + 1000);
+    const key = "verify/object.bin";
+    const up = await runS3mpu([
+      "upload",
+      ...["-b", bucket, "-k", key, "-f", file.path, "-s", "5MiB", "--provider", provider],
+      "--json",
+    ], env);
+    assertEquals(up.code, 0, up.stderr);
+    const result = onlyJson(up);
+    for (
+      const field of [
+        "bucket",
+        "key",
+        "uploadId",
+        "eTag",
+        "versionId",
+        "location",
+        "size",
+        "partSize",
+        "parts",
+        "partsUploaded",
+        "seconds",
+        "checksumAlgorithm",
+      ]
+    ) assertOk(field in result, `upload --json lacks ${field}: ${up.stdout}`);
+    assertEquals([result.bucket, result.key, result.size], [bucket, key, file.bytes.length]);
+    assertEquals([result.partSize, result.parts], [5 * MiB, 3]);
+    assertMatch(String(result.eTag), /^[0-9a-f]{32}-3$/);
+    assertEquals(typeof result.seconds, "number");
+
+    const verify = (extra: string[] = []) =>
+      runS3mpu(["verify", "-b", bucket, "-k", key, "-f", file.path, ...extra], env);
+    const good = await verify(["--provider", provider, "--json"]);
+    assertEquals(good.code, 0, good.stderr);
+    const verdict = onlyJson(good);
+    assertEquals([verdict.match, verdict.strength, verdict.method], [
+      true,
+      "strong",
+      "multipart-etag",
+    ]);
+    assertEquals([verdict.partSize, verdict.eTag], [5 * MiB, result.eTag]);
+    const human = await verify(["--provider", provider, "-s", "5MiB"]);
+    assertEquals(human.code, 0, human.stderr);
+    assertMatch(
+      human.stdout,
+      /^Match: s3:\/\/.* has the multipart ETag of .* with 5\.00 MiB parts/,
+    );
+
+    // Same size and part layout, different bytes.
+    const changed = file.bytes.map((b, i) => (i === 7 * MiB ? b ^ 0xff : b));
+    await referenceMultipartUpload(server, bucket, key, [
+      changed.subarray(0, 5 * MiB),
+      changed.subarray(5 * MiB, 10 * MiB),
+      changed.subarray(10 * MiB),
+    ]);
+    const bad = await verify(["--provider", provider]);
+    assertEquals(bad.code, 1, bad.stderr);
+    assertEquals(bad.stdout.trim().split("\n").length, 1, "one line");
+    assertMatch(bad.stdout, /^Mismatch: s3:\/\/.* is not .*: its ETag/);
+    const badJson = onlyJson(await verify(["--provider", provider, "--json"]));
+    assertEquals([badJson.match, badJson.strength], [false, "strong"]);
+
+    // A single-part object of the same size: compared by MD5.
+    using client = referenceClient(server);
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: changed }));
+    const single = await verify(["--provider", provider, "--json"]);
+    assertEquals(single.code, 1, single.stderr);
+    assertEquals(onlyJson(single).method, "md5");
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: file.bytes }));
+    assertEquals((await verify(["--provider", provider])).code, 0);
+
+    // Where ETags are not MD5s, only size and part count are checked, and it says so.
+    await referenceMultipartUpload(server, bucket, key, [
+      changed.subarray(0, 5 * MiB),
+      changed.subarray(5 * MiB, 10 * MiB),
+      changed.subarray(10 * MiB),
+    ]);
+    const weak = await verify(["--provider", "generic"]);
+    assertEquals(weak.code, 0, weak.stderr);
+    assertMatch(weak.stdout, /^Match \(weaker check\):.*not MD5s/);
+
+    const missing = await runS3mpu(
+      ["verify", "-b", bucket, "-k", "nope.bin", "-f", file.path, "--json"],
+      env,
+    );
+    assertEquals(missing.code, 1, missing.stderr);
+    assertEquals(onlyJson(missing).method, "exists");
+    const usage = await runS3mpu(["verify", "-b", bucket, "-k", key, "--json"], env);
+    assertEquals([usage.code, usage.stdout], [2, ""]);
+    assertMatch(usage.stderr, /Missing -f\/--file-path/);
+    await file.cleanup();
+  });
+}
+
+Deno.test("every command's --help teaches: usage, options, an example", async () => {
+  for (const command of ["upload", "status", "abort", "list", "verify"]) {
+    const run = await runS3mpu([command, "--help"]);
+    assertEquals(run.code, 0, run.stderr);
+    assertMatch(run.stdout, new RegExp(`^Usage:\\n  s3mpu ${command} `));
+    assertMatch(run.stdout, /\nOptions:\n/);
+    assertMatch(run.stdout, /--json/);
+    assertMatch(run.stdout, /\nExamples?:\n {2}s3mpu /);
+  }
+  const main = await runS3mpu(["--help"]);
+  for (const command of ["upload", "status", "abort", "list", "verify"]) {
+    assertMatch(main.stdout, new RegExp(`\\n  ${command} +\\S`));
+  }
+});
