@@ -1,6 +1,8 @@
 import denoConfig from "../../deno.json" with { type: "json" };
+import { type BuildInfo, buildInfo } from "../build_info.ts";
 import { ExitCode, S3mpuError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
+import { githubOutputsFromEnv } from "./github_outputs.ts";
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -48,6 +50,10 @@ export async function runCli(args: string[]): Promise<number> {
     if (rest.includes("--json") && outcome.json !== undefined) {
       console.log(JSON.stringify(outcome.json));
     }
+    // GitHub Actions step outputs and summary; opt-in with S3MPU_GITHUB_OUTPUTS=1.
+    for (const warning of await githubOutputsFromEnv(outcome.json)) {
+      console.error(`s3mpu: warning: ${warning}`);
+    }
     return outcome.exitCode;
   } catch (error) {
     return report(error, debug);
@@ -71,7 +77,14 @@ function report(error: unknown, debug: boolean): number {
   return known ? error.exitCode : ExitCode.resumable;
 }
 
-/** `s3mpu --version`: version, runtime and platform. */
-export function versionText(): string {
-  return `s3mpu ${denoConfig.version} (deno ${Deno.version.deno}, ${Deno.build.target})`;
+/**
+ * `s3mpu --version`: version, build (commit and date, or "dev" from source), runtime and
+ * target, e.g. `s3mpu 0.1.0 (commit 1a2b3c4d5e6f, built 2026-11-24T20:00:00Z; deno 2.9.6,
+ * x86_64-unknown-linux-gnu)`.
+ */
+export function versionText(build: BuildInfo = buildInfo()): string {
+  const made = build.commit === "dev"
+    ? "dev build"
+    : `commit ${build.commit}${build.date ? `, built ${build.date}` : ""}`;
+  return `s3mpu ${denoConfig.version} (${made}; deno ${Deno.version.deno}, ${Deno.build.target})`;
 }
