@@ -1,6 +1,7 @@
 import type { Backend, BackendLimits } from "./types.ts";
 import type { HttpHandlerOptions } from "./s3/http_handler.ts";
 import { S3Backend } from "./s3/s3_backend.ts";
+import type { Logger } from "../src/log.ts";
 
 /** What every adapter factory receives: where the store is and how to treat it. */
 export interface BackendConfig {
@@ -13,6 +14,8 @@ export interface BackendConfig {
   http: HttpHandlerOptions;
   /** Whether ListMultipartUploads filters by Prefix on the server (MinIO: exact key only). */
   uploadListingByPrefix?: boolean;
+  /** Notes what the adapter does on its own, such as refreshing expired credentials. */
+  logger?: Logger;
 }
 
 /**

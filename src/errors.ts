@@ -69,6 +69,8 @@ export type BackendErrorKind =
   | "invalid_request"
   /** The request was cancelled through its AbortSignal. */
   | "aborted"
+  /** The server's TLS certificate could not be verified (unknown CA, wrong host, expired). */
+  | "tls"
   /** Anything else; not retried. */
   | "fatal";
 

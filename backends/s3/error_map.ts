@@ -73,18 +73,47 @@ export function toBackendError(
   notFound: BackendErrorKind = "not_found",
 ): BackendError {
   if (error instanceof BackendError) return error;
-  const e = (error ?? {}) as SdkLikeError;
+  let e = (error ?? {}) as SdkLikeError;
+  // Deno's fetch throws TypeError("fetch failed") with the real reason as its cause.
+  if (
+    e.name === "TypeError" && e.cause instanceof Error && e.$metadata?.httpStatusCode === undefined
+  ) {
+    e = e.cause as SdkLikeError;
+  }
   const status = e.$metadata?.httpStatusCode;
   const code = codeOf(e);
   const message = cleanMessage(e.message ?? String(error), code);
   if (signal?.aborted || code === "AbortError") {
     return new BackendError("aborted", "The request was cancelled.", { code, cause: error });
   }
-  let kind: BackendErrorKind = (code && KIND_BY_CODE[code]) || kindByStatus(status, message);
+  let kind: BackendErrorKind = (code && KIND_BY_CODE[code]) ||
+    (status === undefined && isTlsFailure(code, message) ? "tls" : undefined) ||
+    kindByStatus(status, message);
   // A HEAD has no body, so its 404 carries no code; some servers send HTML for 404s.
   if (status === 404 && (kind === "fatal" || !code || !KIND_BY_CODE[code])) kind = notFound;
   const retryAfterMs = parseRetryAfter(e.$response?.headers?.["retry-after"]);
   return new BackendError(kind, message, { code, status, retryAfterMs, cause: error });
+}
+
+// Node's (and Deno's node:tls) verification error codes; rustls (Deno's fetch) says it in words.
+const TLS_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "HOSTNAME_MISMATCH",
+]);
+
+function isTlsFailure(code: string | undefined, message: string): boolean {
+  return (code !== undefined && TLS_CODES.has(code)) ||
+    /certificate|UnknownIssuer|self[- ]signed|NotValidForName/i.test(message);
 }
 
 function codeOf(e: SdkLikeError): string | undefined {
@@ -121,7 +150,8 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
 
 // SDK messages for unmodelled errors are "UnknownError" or carry a stack-y prefix.
 function cleanMessage(message: string, code: string | undefined): string {
-  const first = message.split("\n")[0].trim();
+  // The SDK's HTTP handler prefixes its own name: "@smithy/node-http-handler - the request ...".
+  const first = message.split("\n")[0].trim().replace(/^@smithy\/[\w-]+ - /, "");
   if (!first || first === "UnknownError" || first === code) {
     return code ? `the server answered ${code}` : "the server gave no details";
   }

@@ -24,9 +24,17 @@ import type {
   UploadPartInput,
 } from "../types.ts";
 import { stripQuotes } from "../../src/state/parts_journal.ts";
+import type { Logger } from "../../src/log.ts";
 import { toBackendError } from "./error_map.ts";
 import { createHttpHandler } from "./http_handler.ts";
 import type { BackendConfig } from "../registry.ts";
+
+/** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
+const REFRESHABLE_CODES = new Set([
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "TokenRefreshRequired",
+]);
 
 /** How to reach and treat one S3-compatible store. */
 export type S3BackendOptions = BackendConfig;
@@ -49,8 +57,13 @@ export class S3Backend implements Backend {
   readonly limits: BackendLimits;
   readonly client: S3Client;
   readonly #serverFiltersByPrefix: boolean;
+  readonly #logger?: Logger;
+  /** Bumped by every forced credential refresh, so parallel calls refresh only once. */
+  #credentialGeneration = 0;
+  #refreshing?: Promise<boolean>;
 
   constructor(opts: S3BackendOptions) {
+    this.#logger = opts.logger;
     this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
     this.name = opts.name;
     this.limits = opts.limits;
@@ -260,16 +273,50 @@ export class S3Backend implements Backend {
     this.client.destroy();
   }
 
+  /**
+   * Runs one SDK call. When the server says the temporary credentials expired, the SDK's
+   * credential provider is forced to fetch new ones (SSO cache, credential_process, web
+   * identity, container or instance metadata) and the call is tried once more; whether new
+   * ones help is for the server to say.
+   */
   async #send<T>(
     call: (options: { abortSignal: AbortSignal }) => Promise<T>,
     signal: AbortSignal,
     notFound: "not_found" | "no_such_upload" = "not_found",
   ): Promise<T> {
-    if (signal.aborted) throw toBackendError(signal.reason, signal);
-    try {
-      return await call({ abortSignal: signal });
-    } catch (error) {
-      throw toBackendError(error, signal, notFound);
+    const generation = this.#credentialGeneration;
+    for (let refreshed = false;; refreshed = true) {
+      if (signal.aborted) throw toBackendError(signal.reason, signal);
+      try {
+        return await call({ abortSignal: signal });
+      } catch (error) {
+        const mapped = toBackendError(error, signal, notFound);
+        if (refreshed || !REFRESHABLE_CODES.has(mapped.details.code ?? "")) throw mapped;
+        if (!(await this.#refreshCredentials(generation, mapped.details.code!))) throw mapped;
+      }
     }
+  }
+
+  /** Forces a credential refresh unless one happened since `seen`; false if it failed. */
+  #refreshCredentials(seen: number, code: string): Promise<boolean> {
+    if (this.#credentialGeneration !== seen) return Promise.resolve(true);
+    this.#refreshing ??= (async () => {
+      const provider = this.client.config.credentials as unknown;
+      if (typeof provider !== "function") return false;
+      this.#logger?.info(`The server answered ${code}; fetching fresh credentials.`);
+      try {
+        await (provider as (o: { forceRefresh: boolean }) => Promise<unknown>)({
+          forceRefresh: true,
+        });
+        return true;
+      } catch (error) {
+        this.#logger?.warn(`Could not refresh the credentials: ${(error as Error).message}`);
+        return false;
+      } finally {
+        this.#credentialGeneration++;
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
   }
 }

@@ -58,6 +58,7 @@ export async function resolveStore(
     forcePathStyle: preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint)),
     limits: preset.limits,
     uploadListingByPrefix: preset.uploadListingByPrefix,
+    logger: opts.logger,
     http: {
       kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
       maxSockets: opts.parallelism + 2,

@@ -44,6 +44,11 @@ export async function completeUpload(opts: {
     );
   } catch (error) {
     if (signal.aborted) throw error;
+    job.logger.verbose(
+      `Completion failed (${
+        describeFailure(error)
+      }); checking whether the object is already there.`,
+    );
     const existing = await findCompletedObject(opts);
     if (existing) {
       job.logger.info(`The object is already complete on the server (ETag ${existing.eTag}).`);
@@ -66,7 +71,12 @@ export async function findCompletedObject(opts: {
   try {
     info = await withRetry(
       () => job.backend.headObject({ bucket: job.bucket, key: job.key }, opts.signal),
-      { policy: job.retry, signal: opts.signal },
+      {
+        policy: job.retry,
+        signal: opts.signal,
+        onRetry: (error, attempt, delay) =>
+          logRetry(job, "checking the object", error, attempt, delay),
+      },
     );
   } catch (error) {
     if (error instanceof BackendError && error.kind === "not_found") return undefined;
@@ -85,4 +95,11 @@ export async function findCompletedObject(opts: {
     if (!sameParts || !fresh) return undefined;
   }
   return { eTag: info.eTag, versionId: info.versionId };
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof BackendError) {
+    return `${error.details.code ?? error.details.status ?? error.kind}: ${error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,12 +1,13 @@
-import { BackendError, NeedsDecisionError } from "../errors.ts";
+import { BackendError, NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
 import { withRetry } from "../retry.ts";
 import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
 import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
 import { StateLock } from "../state/state_lock.ts";
 import { completeUpload, findCompletedObject } from "./complete_upload.ts";
 import { toUserError } from "./failure.ts";
+import { abortLostCreates } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
-import { uploadParts } from "./part_runner.ts";
+import { logRetry, uploadParts } from "./part_runner.ts";
 import { reconcile } from "./reconcile.ts";
 import type { UploadJob, UploadResult } from "./upload_job.ts";
 
@@ -26,9 +27,10 @@ export async function runUpload(job: UploadJob): Promise<UploadResult> {
   // between calls, and an interrupted Create or Complete is recognised by the next run.
   const signal = job.stopSignal;
   try {
-    return await drive(job, signal, startedAt);
+    return await drive(job, signal, startedAt, lock);
   } catch (error) {
-    throw toUserError(error, job.metaPath);
+    const stateKept = await exists(job.metaPath);
+    throw toUserError(error, { metaPath: job.metaPath, stateKept, bucket: job.bucket });
   } finally {
     await lock.release();
   }
@@ -38,22 +40,42 @@ async function drive(
   job: UploadJob,
   signal: AbortSignal,
   startedAt: number,
+  lock: StateLock,
 ): Promise<UploadResult> {
   const { logger } = job;
   const start = await openState(job, signal);
   const plan = start.plan;
   const planned = job.source.parts(plan.partSize);
   // Open the journal before any upload is created, so an unwritable directory fails first.
-  const journal = await JournalWriter.open(
-    job.partsPath,
-    start.kind === "resume" ? start.journal.validLength : 0,
-    { fsync: job.fsyncJournal },
-  );
+  const journalExisted = await exists(job.partsPath);
+  let journal: JournalWriter;
+  try {
+    journal = await JournalWriter.open(
+      job.partsPath,
+      start.kind === "resume" ? start.journal.validLength : 0,
+      { fsync: job.fsyncJournal },
+    );
+  } catch (error) {
+    throw new UsageError(
+      `Cannot write the parts file ${job.partsPath}: ${
+        (error as Error).message
+      }. Check that its directory exists and is writable.`,
+    );
+  }
   try {
     let meta: UploadMeta;
     let done = new Map<number, JournalEntry>();
     if (start.kind === "new") {
-      meta = await initiate(job, plan.partSize, plan.partCount, signal);
+      try {
+        meta = await initiate(job, plan.partSize, plan.partCount, signal, lock);
+      } catch (error) {
+        // Nothing was recorded: leave no empty parts file behind.
+        if (!journalExisted && !(await exists(job.metaPath))) {
+          await journal.close().catch(() => {});
+          await Deno.remove(job.partsPath).catch(() => {});
+        }
+        throw error;
+      }
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
       logger.info(`Continuing multipart upload from ${job.metaPath}.`);
@@ -144,8 +166,15 @@ async function initiate(
   partSize: number,
   partCount: number,
   signal: AbortSignal,
+  lock: StateLock,
 ): Promise<UploadMeta> {
   job.logger.info(`Initiating multipart upload in ${job.metaPath}.`);
+  // A run killed between Create and the meta file's write left an upload nobody records;
+  // its lock file says when it began creating (see abortLostCreates).
+  const killedWhileCreating = /^creating (\S+)$/m.exec(lock.leftBehind)?.[1];
+  const createStartedAt = Date.now();
+  await lock.note(`creating ${new Date(createStartedAt).toISOString()}`);
+  const createStarted = performance.now();
   const uploadId = await withRetry(
     () =>
       job.backend.createMultipartUpload({
@@ -153,8 +182,14 @@ async function initiate(
         key: job.key,
         checksumAlgorithm: job.checksumAlgorithm,
       }, signal),
-    { policy: job.retry, signal },
+    {
+      policy: job.retry,
+      signal,
+      onRetry: (error, attempt, delay) =>
+        logRetry(job, "creating the upload", error, attempt, delay),
+    },
   );
+  const createMs = performance.now() - createStarted;
   const now = new Date().toISOString();
   const meta: UploadMeta = {
     bucket: job.bucket,
@@ -169,7 +204,28 @@ async function initiate(
     ...(job.region ? { region: job.region } : {}),
     createdAt: now,
   };
-  await writeMeta(job.metaPath, meta);
+  try {
+    await writeMeta(job.metaPath, meta);
+  } catch (error) {
+    // Without a meta file no run could ever resume or abort this upload: abort it now.
+    await job.backend.abortMultipartUpload({ bucket: job.bucket, key: job.key, uploadId }, signal)
+      .catch(() => {});
+    throw new ResumableError(
+      `Cannot write the meta file ${job.metaPath}: ${
+        (error as Error).message
+      }. The new upload was aborted; fix the cause (disk full?) and run the same command again.`,
+      { cause: error },
+    );
+  }
+  await lock.note("");
+  await abortLostCreates({
+    job,
+    uploadId,
+    createMs,
+    createStartedAt,
+    ...(killedWhileCreating ? { killedRunCreatingAt: Date.parse(killedWhileCreating) } : {}),
+    signal,
+  });
   return meta;
 }
 
@@ -197,7 +253,11 @@ async function listServerParts(job: UploadJob, meta: UploadMeta, signal: AbortSi
           { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId },
           signal,
         ),
-      { policy: job.retry, signal },
+      {
+        policy: job.retry,
+        signal,
+        onRetry: (error, attempt, delay) => logRetry(job, "listing parts", error, attempt, delay),
+      },
     );
   } catch (error) {
     if (error instanceof BackendError && error.kind === "no_such_upload") return "gone" as const;
@@ -260,4 +320,8 @@ async function removeState(job: UploadJob): Promise<void> {
     });
   }
   job.logger.info(`Removed the state files ${job.metaPath} and ${job.partsPath}.`);
+}
+
+function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then(() => true, () => false);
 }

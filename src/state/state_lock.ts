@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.ts";
-import { STATE_FILE_MODE } from "./atomic_write.ts";
+import { STATE_FILE_MODE, writeAll } from "./atomic_write.ts";
 
 /**
  * An exclusive advisory lock on `<meta file>.lock`, held for a whole run so two processes
@@ -7,7 +7,12 @@ import { STATE_FILE_MODE } from "./atomic_write.ts";
  * killed run never blocks the next one.
  */
 export class StateLock {
-  private constructor(private readonly file: Deno.FsFile, readonly path: string) {}
+  private constructor(
+    private readonly file: Deno.FsFile,
+    readonly path: string,
+    /** What a killed earlier run left in the lock file (its pid and note), "" if nothing. */
+    readonly leftBehind: string,
+  ) {}
 
   /** Takes the lock or fails at once with a message naming the other run. */
   static async acquire(metaPath: string): Promise<StateLock> {
@@ -32,13 +37,28 @@ export class StateLock {
       file.close();
       throw new UsageError(
         `Another s3mpu run${
-          holder ? ` (pid ${holder.trim()})` : ""
+          holder.trim() ? ` (pid ${holder.trim().split("\n")[0]})` : ""
         } is using ${metaPath}; wait for it to finish or stop it, then run again.`,
       );
     }
-    await file.truncate(0);
-    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
-    return new StateLock(file, path);
+    // A normal run removes its lock file, so any content here is from a killed run.
+    const leftBehind = await Deno.readTextFile(path).catch(() => "");
+    const lock = new StateLock(file, path, leftBehind);
+    await lock.note("");
+    return lock;
+  }
+
+  /**
+   * Rewrites the lock file as the pid plus `note` (fsync'd), e.g. "creating <time>" while a
+   * CreateMultipartUpload is on its way, so a run that finds it left behind knows that a
+   * killed run may have created an upload it never recorded.
+   */
+  async note(note: string): Promise<void> {
+    await this.file.truncate(0);
+    await this.file.seek(0, Deno.SeekMode.Start);
+    const text = `${Deno.pid}\n${note ? `${note}\n` : ""}`;
+    await writeAll(this.file, new TextEncoder().encode(text));
+    await this.file.syncData();
   }
 
   /** Releases the lock and removes the lock file. */

@@ -1,0 +1,143 @@
+/**
+ * Rejected credentials: ExpiredToken, InvalidAccessKeyId, SignatureDoesNotMatch and a bare
+ * 403 AccessDenied, answered by the fault proxy mid-upload, exit 3 with "log in again" and
+ * the state kept; the next run resumes. Refreshable credentials (a credential_process
+ * profile) are fetched again on ExpiredToken and the upload goes on by itself.
+ */
+import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { startFaultProxy } from "./support/fault_proxy.ts";
+import { runS3mpu } from "./support/cli.ts";
+import {
+  createTestBucket,
+  listOpenUploads,
+  objectSha256,
+  serverEnv,
+  sha256Hex,
+  testServers,
+} from "./support/servers.ts";
+import {
+  describeRun,
+  errorLines,
+  fixture,
+  MiB,
+  report,
+  stateOf,
+  uploadArgs,
+} from "./support/reliability.ts";
+
+const REJECTIONS = [
+  { code: "ExpiredToken", status: 400 },
+  { code: "InvalidAccessKeyId", status: 403 },
+  { code: "SignatureDoesNotMatch", status: 403 },
+  { code: "AccessDenied", status: 403 },
+];
+
+for (const server of testServers()) {
+  const env = serverEnv(server);
+
+  for (const { code, status } of REJECTIONS) {
+    Deno.test(`${server.name}: ${status} ${code} mid-upload exits 3, says log in again; the next run resumes`, async () => {
+      const bucket = await createTestBucket(server);
+      const f = await fixture(12 * MiB + 1);
+      const proxy = await startFaultProxy({
+        target: server.endpoint,
+        rules: [{
+          match: { operation: "UploadPart" },
+          nth: 2,
+          times: 1000,
+          action: { kind: "status", status, code },
+        }],
+      });
+      try {
+        const args = uploadArgs(f, bucket, "creds.bin", ["-t", "1"]);
+        const failed = await runS3mpu([...args, "--endpoint-url", proxy.url], env);
+        assertEquals(failed.code, 3, describeRun(failed));
+        const errors = errorLines(failed.stderr);
+        assertEquals(errors.length, 1, failed.stderr);
+        assertMatch(
+          errors[0],
+          new RegExp(
+            `credentials were rejected \\(${code}\\).*Log in again.*run the same command to resume`,
+          ),
+        );
+        const state = await stateOf(f);
+        assertOk(state, "state kept");
+        assertEquals([...state.journal.keys()], [1]);
+        if (code === "ExpiredToken") {
+          // Static keys can't be refreshed into working ones: one forced refresh, then exit 3.
+          assertMatch(failed.stderr, /answered ExpiredToken; fetching fresh credentials/);
+        }
+        const resumed = await runS3mpu(args, env);
+        assertEquals(resumed.code, 0, describeRun(resumed));
+        assertMatch(resumed.stderr, /1 parts have already been uploaded\./);
+        report(
+          `${server.name} credentials: ${status} ${code}: injected ${
+            proxy.stats.injected.status ?? 0
+          }, exit 3, resumed with 1 of 3 parts done`,
+        );
+        assertEquals(await objectSha256(server, bucket, "creds.bin"), sha256Hex(f.bytes));
+        assertEquals(await listOpenUploads(server, bucket), []);
+      } finally {
+        await proxy.close();
+        await f.cleanup();
+      }
+    });
+  }
+
+  Deno.test(`${server.name}: ExpiredToken with a credential_process profile: fresh credentials are fetched and the upload goes on`, async () => {
+    const bucket = await createTestBucket(server);
+    const f = await fixture(12 * MiB + 1);
+    const count = `${f.dir}/invocations`;
+    const script = `${f.dir}/creds.sh`;
+    const expiration = new Date(Date.now() + 3600_000).toISOString();
+    await Deno.writeTextFile(
+      script,
+      `#!/bin/sh\necho run >> '${count}'\ncat <<'EOF'\n${
+        JSON.stringify({
+          Version: 1,
+          AccessKeyId: server.accessKeyId,
+          SecretAccessKey: server.secretAccessKey,
+          Expiration: expiration,
+        })
+      }\nEOF\n`,
+    );
+    const config = `${f.dir}/aws-config`;
+    await Deno.writeTextFile(
+      config,
+      `[profile rotating]\ncredential_process = /bin/sh ${script}\nregion = ${server.region}\n`,
+    );
+    const proxy = await startFaultProxy({
+      target: server.endpoint,
+      rules: [{
+        match: { operation: "UploadPart" },
+        nth: 2,
+        action: { kind: "status", status: 400, code: "ExpiredToken" },
+      }],
+    });
+    try {
+      const run = await runS3mpu(
+        uploadArgs(f, bucket, "rotating.bin", ["-t", "1", "--endpoint-url", proxy.url]),
+        {
+          AWS_CONFIG_FILE: config,
+          AWS_SHARED_CREDENTIALS_FILE: `${f.dir}/no-credentials`,
+          AWS_PROFILE: "rotating",
+          AWS_REGION: server.region,
+        },
+      );
+      assertEquals(run.code, 0, describeRun(run));
+      const invocations = (await Deno.readTextFile(count)).trim().split("\n").length;
+      report(
+        `${server.name} credentials: ExpiredToken with credential_process: injected ${
+          proxy.stats.injected.status ?? 0
+        }, process invoked ${invocations} times, upload completed`,
+      );
+      assertMatch(run.stderr, /answered ExpiredToken; fetching fresh credentials/);
+      assertOk(invocations >= 2, `credential_process ran ${invocations} time(s)`);
+      assertEquals(await objectSha256(server, bucket, "rotating.bin"), sha256Hex(f.bytes));
+      assertEquals(await listOpenUploads(server, bucket), []);
+    } finally {
+      await proxy.close();
+      await f.cleanup();
+    }
+  });
+}

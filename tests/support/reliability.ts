@@ -1,0 +1,172 @@
+/**
+ * Shared helpers of the reliability tests (tests/reliability_*_test.ts, chaos, security,
+ * bad input): upload arguments, what the server holds for an upload, the journal beside it,
+ * and the one-line summaries the tests print.
+ *
+ * @module
+ */
+import { ListPartsCommand } from "@aws-sdk/client-s3";
+import { readJournal } from "../../src/state/parts_journal.ts";
+import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
+import { type CliRun, randomFile } from "./cli.ts";
+import { referenceClient, type TestServer } from "./servers.ts";
+
+export const MiB = 1024 * 1024;
+
+/** A source file with its state files in the same temp dir. */
+export interface UploadFixture {
+  dir: string;
+  path: string;
+  bytes: Uint8Array;
+  meta: string;
+  parts: string;
+  cleanup(): Promise<void>;
+}
+
+/** A random source file of `size` bytes and state file paths beside it. */
+export async function fixture(size: number): Promise<UploadFixture> {
+  const file = await randomFile(size);
+  return {
+    ...file,
+    meta: `${file.dir}/state.json`,
+    parts: `${file.dir}/parts.jsonl`,
+    cleanup: () => Deno.remove(file.dir, { recursive: true }).catch(() => {}),
+  };
+}
+
+/** `upload -b bucket -k key -f file -m meta -a parts -s 5MiB` plus `extra`. */
+export function uploadArgs(
+  f: UploadFixture,
+  bucket: string,
+  key: string,
+  extra: string[] = [],
+): string[] {
+  return [
+    "upload",
+    "-b",
+    bucket,
+    "-k",
+    key,
+    "-f",
+    f.path,
+    "-m",
+    f.meta,
+    "-a",
+    f.parts,
+    "-s",
+    "5MiB",
+    ...extra,
+  ];
+}
+
+/** The parts the server holds for an upload, by number → ETag (without quotes). */
+export async function serverParts(
+  server: TestServer,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<Map<number, string>> {
+  using client = referenceClient(server);
+  const parts = new Map<number, string>();
+  let marker: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const out = await client.send(
+      new ListPartsCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        ...(marker ? { PartNumberMarker: marker } : {}),
+      }),
+    );
+    for (const p of out.Parts ?? []) parts.set(p.PartNumber!, p.ETag!.replaceAll('"', ""));
+    if (!out.IsTruncated || !out.NextPartNumberMarker) break;
+    marker = out.NextPartNumberMarker;
+  }
+  return parts;
+}
+
+/** The meta file and the journal's parts for its upload id (undefined without a meta file). */
+export async function stateOf(
+  f: UploadFixture,
+): Promise<{ meta: UploadMeta; journal: Map<number, string> } | undefined> {
+  const meta = await readMeta(f.meta);
+  if (!meta) return undefined;
+  const journal = await readJournal(f.parts, meta.uploadId);
+  return {
+    meta,
+    journal: new Map([...journal.parts].map(([n, e]) => [n, e.eTag])),
+  };
+}
+
+/**
+ * Journal parts the server lacks or holds with another ETag: must be empty after any stop,
+ * since a part is journaled only after the server confirmed it.
+ */
+export function journalClaimsMissing(
+  journal: Map<number, string>,
+  server: Map<number, string>,
+): number[] {
+  return [...journal].filter(([n, eTag]) => server.get(n) !== eTag).map(([n]) => n);
+}
+
+/** `Retrying ...` warnings in a run's stderr. */
+export function retryLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /\] Retrying /.test(l));
+}
+
+/** The `s3mpu: error: ` lines of stderr. */
+export function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.startsWith("s3mpu: error: "));
+}
+
+/** Lines of stderr that look like a stack trace. */
+export function stackLines(text: string): string[] {
+  return text.split("\n").filter((l) => /^\s+at /.test(l));
+}
+
+/** Prints a one-line figure the lead quotes, marked so it can be grepped from the test log. */
+export function report(line: string): void {
+  console.log(`[reliability] ${line}`);
+}
+
+/** A short description of a failed run for assertion messages. */
+export function describeRun(run: CliRun): string {
+  return `exit ${run.code}\n--- stderr ---\n${run.stderr}\n--- stdout ---\n${run.stdout}`;
+}
+
+/** A deterministic RNG (mulberry32) for tests that must replay the same choices. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Every file in `dir` with a hash of its bytes (size and mtime for big ones, such as sparse
+ * sources), to prove a run changed nothing.
+ */
+export async function snapshotDir(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.isFile) continue;
+    const path = `${dir}/${entry.name}`;
+    const info = await Deno.stat(path);
+    files.set(
+      entry.name,
+      info.size > 64 * MiB
+        ? `${info.size} bytes, mtime ${info.mtime?.getTime()}`
+        : await sha256(await Deno.readFile(path)),
+    );
+  }
+  return files;
+}
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
