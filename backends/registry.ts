@@ -12,6 +12,8 @@ export interface BackendConfig {
   forcePathStyle: boolean;
   limits: BackendLimits;
   http: HttpHandlerOptions;
+  /** Sign part bodies as UNSIGNED-PAYLOAD (only where HTTPS or loopback protects them). */
+  unsignedPayload?: boolean;
   /** Whether ListMultipartUploads filters by Prefix on the server (MinIO: exact key only). */
   uploadListingByPrefix?: boolean;
   /** Notes what the adapter does on its own, such as refreshing expired credentials. */

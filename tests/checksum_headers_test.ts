@@ -2,7 +2,7 @@
  * What each provider preset actually puts on the wire: a capturing proxy between the CLI and
  * MinIO records the checksum headers of every CreateMultipartUpload and UploadPart.
  */
-import { assertEquals, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { getPreset } from "../backends/presets.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import {
@@ -64,6 +64,16 @@ for (const name of ["aws", "minio", "r2", "b2", "gcs", "scaleway", "generic"]) {
           none: [],
         }[preset.checksum.partChecksum];
         for (const headers of parts) assertEquals(headers, expected);
+        // On loopback the part bodies are not SHA-256-signed (the checksum above protects
+        // them); every other request keeps a signed payload hash.
+        const payloadHashes = (operation: string) =>
+          proxy.captured.filter((r) => r.operation === operation).map((r) =>
+            r.headers["x-amz-content-sha256"]
+          );
+        for (const hash of payloadHashes("UploadPart")) assertEquals(hash, "UNSIGNED-PAYLOAD");
+        for (const hash of payloadHashes("CompleteMultipartUpload")) {
+          assertMatch(hash, /^[0-9a-f]{64}$/);
+        }
         const create = proxy.captured.find((r) => r.operation === "CreateMultipartUpload");
         assertOk(create);
         const declared = create.headers["x-amz-checksum-algorithm"];

@@ -39,6 +39,25 @@ const REFRESHABLE_CODES = new Set([
 /** How to reach and treat one S3-compatible store. */
 export type S3BackendOptions = BackendConfig;
 
+/**
+ * Signs UploadPart with `x-amz-content-sha256: UNSIGNED-PAYLOAD`, so the SDK does not hash
+ * every part body with SHA-256 (~1 s of CPU per GiB here). The part's own checksum header
+ * (CRC32 or Content-MD5) still lets the server verify the bytes; the caller enables this only
+ * where the transport protects them too (HTTPS, loopback), as aws-cli does for HTTPS.
+ */
+function signPartsUnsigned(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (context.commandName === "UploadPartCommand" && request.headers) {
+        request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+      }
+      return next(args);
+    },
+    { step: "build", name: "s3mpuUnsignedPartPayload" },
+  );
+}
+
 const SDK_ALGORITHM: Partial<Record<ChecksumAlgorithm, SdkChecksumAlgorithm>> = {
   crc32: "CRC32",
   crc32c: "CRC32C",
@@ -76,6 +95,7 @@ export class S3Backend implements Backend {
       responseChecksumValidation: "WHEN_REQUIRED",
       requestHandler: createHttpHandler(opts.http),
     });
+    if (opts.unsignedPayload) signPartsUnsigned(this.client);
   }
 
   async createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string> {

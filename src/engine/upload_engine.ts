@@ -98,7 +98,7 @@ async function drive(
         needsChecksum: needsPartChecksums(meta),
         logger,
       });
-      for (const entry of merged.adopted) await journal.append(entry);
+      await journal.appendMany(merged.adopted);
       done = merged.done;
       await writeMeta(job.metaPath, meta);
       logger.info(`${done.size} parts have already been uploaded.`);
