@@ -250,7 +250,12 @@ async function listServerParts(job: UploadJob, meta: UploadMeta, signal: AbortSi
     return await withRetry(
       () =>
         job.backend.listParts(
-          { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId },
+          {
+            bucket: meta.bucket,
+            key: meta.key,
+            uploadId: meta.uploadId,
+            highestPart: meta.partCount,
+          },
           signal,
         ),
       {
