@@ -89,14 +89,8 @@ export interface Backend {
   readonly limits: BackendLimits;
   createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string>;
   uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart>;
-  /**
-   * All parts of an upload, following pagination to the end. `highestPart` (the planned part
-   * count) lets an adapter fetch pages in parallel; parts above it must still be listed.
-   */
-  listParts(
-    ref: ObjectRef & { uploadId: string; highestPart?: number },
-    signal: AbortSignal,
-  ): Promise<UploadedPart[]>;
+  /** All parts of an upload, following pagination to the end. */
+  listParts(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<UploadedPart[]>;
   completeMultipartUpload(
     ref: ObjectRef & {
       uploadId: string;

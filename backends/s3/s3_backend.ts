@@ -58,11 +58,6 @@ function signPartsUnsigned(client: S3Client): void {
   );
 }
 
-/** S3's ListParts page size. */
-const PARTS_PAGE = 1000;
-/** ListParts ranges fetched at once on a big resume. */
-const PARALLEL_PAGES = 10;
-
 const SDK_ALGORITHM: Partial<Record<ChecksumAlgorithm, SdkChecksumAlgorithm>> = {
   crc32: "CRC32",
   crc32c: "CRC32C",
@@ -148,41 +143,12 @@ export class S3Backend implements Backend {
     };
   }
 
-  /**
-   * Every part of the upload. S3 pages ListParts at 1,000 parts, and a page's
-   * PartNumberMarker is just a part number, so with `highestPart` known the 1,000-part ranges
-   * are fetched in parallel (a 10,000-part resume: one round trip's worth, not ten).
-   */
   async listParts(
-    ref: ObjectRef & { uploadId: string; highestPart?: number },
-    signal: AbortSignal,
-  ): Promise<UploadedPart[]> {
-    const ranges = Math.max(1, Math.ceil((ref.highestPart ?? 0) / PARTS_PAGE));
-    const pages: UploadedPart[][] = [];
-    for (let first = 0; first < ranges; first += PARALLEL_PAGES) {
-      const batch = Array.from(
-        { length: Math.min(PARALLEL_PAGES, ranges - first) },
-        (_, i) => {
-          const range = first + i;
-          // The last range is open-ended: parts beyond highestPart are listed too.
-          const to = range === ranges - 1 ? Infinity : (range + 1) * PARTS_PAGE;
-          return this.#listRange(ref, range * PARTS_PAGE, to, signal);
-        },
-      );
-      pages.push(...await Promise.all(batch));
-    }
-    return pages.flat().sort((a, b) => a.partNumber - b.partNumber);
-  }
-
-  /** Parts numbered above `after` and at most `upTo`, following pages as needed. */
-  async #listRange(
     ref: ObjectRef & { uploadId: string },
-    after: number,
-    upTo: number,
     signal: AbortSignal,
   ): Promise<UploadedPart[]> {
     const parts: UploadedPart[] = [];
-    let marker = after > 0 ? String(after) : undefined;
+    let marker: string | undefined;
     for (;;) {
       const out = await this.#send(
         (o) =>
@@ -199,7 +165,7 @@ export class S3Backend implements Backend {
         "no_such_upload",
       );
       for (const p of out.Parts ?? []) {
-        if (p.PartNumber === undefined || !p.ETag || p.PartNumber > upTo) continue;
+        if (p.PartNumber === undefined || !p.ETag) continue;
         const checksum = p.ChecksumCRC32 ?? p.ChecksumCRC32C ?? p.ChecksumSHA256;
         parts.push({
           partNumber: p.PartNumber,
@@ -208,12 +174,12 @@ export class S3Backend implements Backend {
           ...(checksum ? { checksum } : {}),
         });
       }
-      // Some stores omit IsTruncated; stop when a page adds nothing new or leaves the range.
+      // Some stores omit IsTruncated; stop when a page adds nothing new.
       const next = out.NextPartNumberMarker;
-      if (!out.IsTruncated || !next || next === marker || Number(next) >= upTo) break;
+      if (!out.IsTruncated || !next || next === marker) break;
       marker = next;
     }
-    return parts;
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
   async completeMultipartUpload(

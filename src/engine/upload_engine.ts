@@ -250,12 +250,7 @@ async function listServerParts(job: UploadJob, meta: UploadMeta, signal: AbortSi
     return await withRetry(
       () =>
         job.backend.listParts(
-          {
-            bucket: meta.bucket,
-            key: meta.key,
-            uploadId: meta.uploadId,
-            highestPart: meta.partCount,
-          },
+          { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId },
           signal,
         ),
       {
