@@ -302,7 +302,7 @@ def main():
             rows.append(row)
     desc = {
         "journal": "meta + 9,999-line journal (normal resume)",
-        "adopt": "meta, empty journal: 9,999 parts adopted from ListParts, fsync'd one by one",
+        "adopt": "meta, empty journal: 9,999 parts adopted from ListParts, journaled in one write",
         "adopt-nofsync": "as adopt, S3MPU_BENCH_NO_FSYNC=1",
     }
     fmt = lambda s, d=2: f"{s['median']:.{d}f} ({s['min']:.{d}f}–{s['max']:.{d}f})" if s else "–"
