@@ -149,3 +149,56 @@ for (const server of testServers()) {
     await file.cleanup();
   });
 }
+
+for (const server of testServers()) {
+  Deno.test(`${server.name}: a directory of pre-split chunks uploads in numeric order and resumes`, async () => {
+    const env = serverEnv(server);
+    const bucket = await createTestBucket(server);
+    const dir = await Deno.makeTempDir({ prefix: "s3mpu-chunks-" });
+    // Unpadded names, so name order (1, 10, 11, 12, 2, ...) differs from the numeric order.
+    const chunks: Uint8Array[] = [];
+    for (let n = 1; n <= 12; n++) {
+      const bytes = new Uint8Array(n === 12 ? 1234 : 5 * MiB);
+      for (let offset = 0; offset < bytes.length; offset += 65536) {
+        crypto.getRandomValues(bytes.subarray(offset, Math.min(bytes.length, offset + 65536)));
+      }
+      chunks.push(bytes);
+      await Deno.writeFile(`${dir}/input_data_${n}`, bytes);
+    }
+    const whole = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((offset, c) => (whole.set(c, offset), offset + c.length), 0);
+    const state = `${dir}-state`;
+    await Deno.mkdir(state);
+    const args = [
+      "upload",
+      "-b",
+      bucket,
+      "-k",
+      "data/input.txt",
+      "-d",
+      dir,
+      "-p",
+      "input_data_",
+      "-m",
+      `${state}/input_meta.json`,
+      "-a",
+      `${state}/input_parts.jsonl`,
+      "-t",
+      "1",
+    ];
+    const child = spawnS3mpu(args, env);
+    await waitForLines(`${state}/input_parts.jsonl`, 3);
+    child.kill("SIGKILL");
+    assertEquals((await collect(child)).code, 137);
+    const resumed = await runS3mpu(args, env);
+    assertEquals(resumed.code, 0, resumed.stderr);
+    assertMatch(resumed.stderr, /Continuing multipart upload/);
+    const already = Number(/(\d+) parts have already been uploaded\./.exec(resumed.stderr)?.[1]);
+    assertOk(already >= 3 && already < 12, `resumed after ${already} parts`);
+    assertEquals(await objectSha256(server, bucket, "data/input.txt"), sha256Hex(whole));
+    assertMatch(String(await headETag(server, bucket, "data/input.txt")), /-12$/);
+    assertEquals(await listOpenUploads(server, bucket), []);
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(state, { recursive: true });
+  });
+}
