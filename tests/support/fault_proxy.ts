@@ -145,6 +145,12 @@ export interface FaultProxy {
   captured: CapturedRequest[];
   /** Replaces the rules; resets their counters and re-seeds the RNG. */
   setRules(rules: FaultRule[]): void;
+  /**
+   * Resolves once no request is being handled (held, forwarded or answered), so a test can
+   * let the exchanges of a killed client reach the server before it starts the next client.
+   * Rejects after `timeoutMs` (default 30 s).
+   */
+  settled(timeoutMs?: number): Promise<void>;
   /** Stops listening, ends every client and upstream connection and waits for the handlers. */
   close(): Promise<void>;
 }
@@ -682,6 +688,7 @@ class FaultProxyServer implements FaultProxy {
   #rules: RuleState[] = [];
   #random: () => number;
   #closing = false;
+  #inFlight = 0;
   #acceptLoop: Promise<void>;
   #closed?: Promise<void>;
 
@@ -701,6 +708,16 @@ class FaultProxyServer implements FaultProxy {
     validateRules(rules);
     this.#rules = rules.map((rule) => ({ rule, seen: 0 }));
     this.#random = seededRandom(this.#seed);
+  }
+
+  async settled(timeoutMs = 30_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.#inFlight > 0) {
+      if (performance.now() > deadline) {
+        throw new Error(`Fault proxy: ${this.#inFlight} request(s) still in flight`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   close(): Promise<void> {
@@ -773,6 +790,16 @@ class FaultProxyServer implements FaultProxy {
       }
       return false;
     }
+    this.#inFlight++;
+    try {
+      return await this.#handleRequest(client, req);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  /** Applies the rules to one parsed request; returns whether the connection stays open. */
+  async #handleRequest(client: Socket, req: ParsedRequest): Promise<boolean> {
     const url = new URL(req.target, "http://127.0.0.1");
     const operation = classifyS3Operation(req.method, url);
     this.stats.requests++;
