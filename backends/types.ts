@@ -82,6 +82,9 @@ export interface UploadPartInput extends ObjectRef {
   checksum: PartChecksum;
 }
 
+/** An upload's parts to list: all of them, or those numbered above `afterPartNumber`. */
+export type PartsRef = ObjectRef & { uploadId: string; afterPartNumber?: number };
+
 /** A storage backend. Every call takes an AbortSignal and throws only BackendError. */
 export interface Backend {
   /** Human-readable name, e.g. "s3 (minio)" or "memory". */
@@ -89,8 +92,12 @@ export interface Backend {
   readonly limits: BackendLimits;
   createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string>;
   uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart>;
-  /** All parts of an upload, following pagination to the end. */
-  listParts(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<UploadedPart[]>;
+  /**
+   * All parts of an upload, following pagination to the end; with `afterPartNumber`, only
+   * the parts numbered above it (S3's PartNumberMarker). Pass a part the upload has: MinIO
+   * and moto answer an empty list when the marker names no part.
+   */
+  listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]>;
   completeMultipartUpload(
     ref: ObjectRef & {
       uploadId: string;

@@ -14,6 +14,7 @@ import type {
   MultipartUploadInfo,
   ObjectInfo,
   ObjectRef,
+  PartsRef,
   UploadedPart,
   UploadPartInput,
 } from "../types.ts";
@@ -33,6 +34,8 @@ export interface FaultCall {
   key?: string;
   uploadId?: string;
   partNumber?: number;
+  /** listParts only: the marker it listed from (parts above it), when given. */
+  afterPartNumber?: number;
   /** Whether the inner backend was called (the request "reached the server"). */
   reachedServer: boolean;
   /** Set when an injected fault decided the outcome. */
@@ -246,8 +249,11 @@ export class FaultBackend implements Backend {
   }
 
   /** See {@link Backend.listParts}. */
-  listParts(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<UploadedPart[]> {
-    return this.#call("listParts", refInfo(ref), signal, () => this.#inner.listParts(ref, signal));
+  listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]> {
+    const info = ref.afterPartNumber === undefined
+      ? refInfo(ref)
+      : { ...refInfo(ref), afterPartNumber: ref.afterPartNumber };
+    return this.#call("listParts", info, signal, () => this.#inner.listParts(ref, signal));
   }
 
   /** See {@link Backend.completeMultipartUpload}. */
@@ -347,7 +353,7 @@ export class FaultBackend implements Backend {
 
   async #call<T>(
     method: BackendMethod,
-    info: Pick<FaultCall, "bucket" | "key" | "uploadId" | "partNumber">,
+    info: Pick<FaultCall, "bucket" | "key" | "uploadId" | "partNumber" | "afterPartNumber">,
     signal: AbortSignal,
     run: () => Promise<T>,
   ): Promise<T> {

@@ -15,6 +15,7 @@ import {
   type MultipartUploadInfo,
   type ObjectInfo,
   type ObjectRef,
+  type PartsRef,
   S3_LIMITS,
   type UploadedPart,
   type UploadPartInput,
@@ -184,6 +185,11 @@ export class MemoryBackend implements Backend {
     return this.#bucket(bucket).uploads.delete(uploadId);
   }
 
+  /** Drops one stored part of an unfinished upload, as a store losing data would. */
+  dropPart(bucket: string, uploadId: string, partNumber: number): boolean {
+    return this.#bucket(bucket).uploads.get(uploadId)?.parts.delete(partNumber) ?? false;
+  }
+
   /** Zeroes {@link stats}. */
   resetStats(): void {
     this.stats = emptyStats();
@@ -235,13 +241,10 @@ export class MemoryBackend implements Backend {
   }
 
   /** All parts of an upload, sorted, fetched page by page like S3's ListParts. */
-  async listParts(
-    ref: ObjectRef & { uploadId: string },
-    signal: AbortSignal,
-  ): Promise<UploadedPart[]> {
+  async listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]> {
     await this.#enter("listParts", signal);
     const parts: UploadedPart[] = [];
-    let marker = 0;
+    let marker = ref.afterPartNumber ?? 0;
     for (;;) {
       const page = this.#partsPage(ref, marker, PAGE_SIZE);
       parts.push(...page.parts);

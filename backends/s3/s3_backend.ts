@@ -20,6 +20,7 @@ import type {
   MultipartUploadInfo,
   ObjectInfo,
   ObjectRef,
+  PartsRef,
   UploadedPart,
   UploadPartInput,
 } from "../types.ts";
@@ -143,12 +144,9 @@ export class S3Backend implements Backend {
     };
   }
 
-  async listParts(
-    ref: ObjectRef & { uploadId: string },
-    signal: AbortSignal,
-  ): Promise<UploadedPart[]> {
+  async listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]> {
     const parts: UploadedPart[] = [];
-    let marker: string | undefined;
+    let marker = ref.afterPartNumber ? String(ref.afterPartNumber) : undefined;
     for (;;) {
       const out = await this.#send(
         (o) =>

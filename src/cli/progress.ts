@@ -244,7 +244,7 @@ export function createProgress(opts: ProgressOptions): Progress {
   };
 
   if (opts.mode === "off") {
-    return { start() {}, partDone() {}, finish() {}, log: info, close() {} };
+    return { start() {}, partDone() {}, partLost() {}, finish() {}, log: info, close() {} };
   }
   return {
     start(totals) {
@@ -262,6 +262,11 @@ export function createProgress(opts: ProgressOptions): Progress {
       state.doneBytes += bytes;
       state.doneParts++;
       meter.add(state.doneBytes, now());
+      if (opts.mode === "bar") scheduleDraw();
+    },
+    partLost(bytes) {
+      state.doneBytes -= bytes;
+      state.doneParts--;
       if (opts.mode === "bar") scheduleDraw();
     },
     finish() {

@@ -1,4 +1,5 @@
-import { BackendError, NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
+import { NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
+import type { SourcePart } from "../part_source.ts";
 import { withRetry } from "../retry.ts";
 import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
 import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
@@ -8,7 +9,7 @@ import { toUserError } from "./failure.ts";
 import { abortLostCreates } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
 import { logRetry, uploadParts } from "./part_runner.ts";
-import { reconcile } from "./reconcile.ts";
+import { resumeParts } from "./resume_parts.ts";
 import type { UploadJob, UploadResult } from "./upload_job.ts";
 
 /**
@@ -65,6 +66,7 @@ async function drive(
   try {
     let meta: UploadMeta;
     let done = new Map<number, JournalEntry>();
+    let checkHead: (() => Promise<SourcePart[]>) | undefined;
     if (start.kind === "new") {
       try {
         meta = await initiate(job, plan.partSize, plan.partCount, signal, lock);
@@ -79,8 +81,15 @@ async function drive(
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
       logger.info(`Continuing multipart upload from ${job.metaPath}.`);
-      const server = await listServerParts(job, meta, signal);
-      if (server === "gone") {
+      const resumed = await resumeParts({
+        job,
+        meta,
+        planned,
+        journaled: start.journal.parts,
+        journal,
+        signal,
+      });
+      if (resumed === "gone") {
         return await finishGone(
           job,
           meta,
@@ -90,16 +99,8 @@ async function drive(
           startedAt,
         );
       }
-      const merged = reconcile({
-        uploadId: meta.uploadId,
-        planned,
-        journal: start.journal.parts,
-        server,
-        needsChecksum: needsPartChecksums(meta),
-        logger,
-      });
-      await journal.appendMany(merged.adopted);
-      done = merged.done;
+      done = resumed.done;
+      checkHead = resumed.checkHead;
       await writeMeta(job.metaPath, meta);
       logger.info(`${done.size} parts have already been uploaded.`);
     }
@@ -119,14 +120,16 @@ async function drive(
       ...job,
       checksumAlgorithm: meta.checksumAlgorithm ?? job.checksumAlgorithm,
     };
-    await uploadParts({
-      job: jobForRun,
-      uploadId: meta.uploadId,
-      partSize: plan.partSize,
-      pending,
-      journal,
-      done,
-    });
+    const send = (parts: SourcePart[]) =>
+      uploadParts({
+        job: jobForRun,
+        uploadId: meta.uploadId,
+        partSize: plan.partSize,
+        pending: parts,
+        journal,
+        done,
+      });
+    const resent = await sendWhileChecking(job, send(pending), checkHead, send);
     job.progress?.finish();
     const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
     meta = { ...meta, completing: { startedAt: completingSince.toISOString() } };
@@ -152,7 +155,7 @@ async function drive(
       size: plan.fileSize,
       partSize: plan.partSize,
       parts: plan.partCount,
-      partsUploaded: pending.length,
+      partsUploaded: pending.length + resent,
       seconds: (performance.now() - startedAt) / 1000,
       checksumAlgorithm: jobForRun.checksumAlgorithm,
     };
@@ -240,29 +243,30 @@ function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): Uploa
   };
 }
 
-function needsPartChecksums(meta: UploadMeta): boolean {
-  const algorithm = meta.checksumAlgorithm ?? "none";
-  return algorithm !== "none" && algorithm !== "md5";
-}
-
-async function listServerParts(job: UploadJob, meta: UploadMeta, signal: AbortSignal) {
-  try {
-    return await withRetry(
-      () =>
-        job.backend.listParts(
-          { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId },
-          signal,
-        ),
-      {
-        policy: job.retry,
-        signal,
-        onRetry: (error, attempt, delay) => logRetry(job, "listing parts", error, attempt, delay),
-      },
-    );
-  } catch (error) {
-    if (error instanceof BackendError && error.kind === "no_such_upload") return "gone" as const;
-    throw error;
+/**
+ * Waits for the parts being sent and for the check of the journaled head (see
+ * resumeParts), then sends what the check found missing. Returns how many that was.
+ */
+async function sendWhileChecking(
+  job: UploadJob,
+  sending: Promise<void>,
+  checkHead: (() => Promise<SourcePart[]>) | undefined,
+  send: (parts: SourcePart[]) => Promise<void>,
+): Promise<number> {
+  if (!checkHead) {
+    await sending;
+    return 0;
   }
+  const [sent, checked] = await Promise.allSettled([sending, checkHead()]);
+  if (sent.status === "rejected") throw sent.reason;
+  if (checked.status === "rejected") throw checked.reason;
+  const missing = checked.value;
+  if (missing.length > 0) {
+    for (const part of missing) job.progress?.partLost(part.size);
+    job.logger.info(`Will upload ${missing.length} more chunks.`);
+    await send(missing);
+  }
+  return missing.length;
 }
 
 /**

@@ -44,6 +44,8 @@ export interface ProgressSink {
     totals: { totalBytes: number; totalParts: number; doneBytes: number; doneParts: number },
   ): void;
   partDone(bytes: number): void;
+  /** A part counted as done turned out missing on the server and will be sent again. */
+  partLost(bytes: number): void;
   finish(): void;
 }
 
