@@ -78,7 +78,7 @@ export async function resumeParts(opts: {
       `Checking parts 1–${headEnd} of the parts file against the server while sending the rest.`,
     );
     const server = await listParts(job, meta, signal);
-    const confirmed = await merge(head, server.filter((p) => p.partNumber <= headEnd));
+    const confirmed = await merge(head, server);
     const resend: SourcePart[] = [];
     for (const part of head) {
       const entry = confirmed.get(part.partNumber);

@@ -1,11 +1,11 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../testing/assert.ts";
 import {
+  assertStored,
   exists,
   makeJob,
   makeStore,
   makeWorkspace,
   MiB,
-  sha256,
 } from "../testing/engine_fixture.ts";
 import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
 import { runUpload } from "./upload_engine.ts";
@@ -19,16 +19,8 @@ import {
 import { readJournal } from "../state/parts_journal.ts";
 import { readMeta } from "../state/meta_file.ts";
 import { multipartETag } from "../checksum.ts";
-import type { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 
 const SIZE = 23 * MiB + 12345; // 5 parts of 5 MiB: 4 full, 1 short
-
-async function assertStored(store: MemoryBackend, expected: Uint8Array) {
-  const object = store.getObject("bkt", "obj");
-  assertOk(object, "object stored");
-  assertEquals(await sha256(object), await sha256(expected));
-  assertEquals(store.openUploads("bkt").length, 0, "no upload left open");
-}
 
 Deno.test("a fresh upload stores the exact bytes and removes the state files", async () => {
   const ws = await makeWorkspace(SIZE);

@@ -1,5 +1,6 @@
 import type { Backend } from "../../backends/types.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
+import { assertEquals, assertOk } from "./assert.ts";
 import type { UploadJob } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
 import { openFileSource } from "../part_source.ts";
@@ -75,4 +76,12 @@ export async function exists(path: string): Promise<boolean> {
 export async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Asserts s3://bkt/obj holds exactly `expected` and no upload is left open. */
+export async function assertStored(store: MemoryBackend, expected: Uint8Array): Promise<void> {
+  const object = store.getObject("bkt", "obj");
+  assertOk(object, "object stored");
+  assertEquals(await sha256(object), await sha256(expected));
+  assertEquals(store.openUploads("bkt").length, 0, "no upload left open");
 }

@@ -575,8 +575,8 @@ function limitedSink(socket: Socket, limit: number): Sink {
 
 const discard: Sink = () => Promise.resolve();
 
-/** mulberry32: small, fast, good enough for test fault selection. */
-function seededRandom(seed: number): () => number {
+/** A deterministic RNG (mulberry32) for tests that must replay the same choices. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

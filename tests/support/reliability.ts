@@ -11,6 +11,8 @@ import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
 import { type CliRun, randomFile } from "./cli.ts";
 import { referenceClient, type TestServer } from "./servers.ts";
 
+export { seededRandom } from "./fault_proxy.ts";
+
 export const MiB = 1024 * 1024;
 
 /** A source file with its state files in the same temp dir. */
@@ -132,18 +134,6 @@ export function report(line: string): void {
 /** A short description of a failed run for assertion messages. */
 export function describeRun(run: CliRun): string {
   return `exit ${run.code}\n--- stderr ---\n${run.stderr}\n--- stdout ---\n${run.stdout}`;
-}
-
-/** A deterministic RNG (mulberry32) for tests that must replay the same choices. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
