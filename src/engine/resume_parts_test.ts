@@ -2,9 +2,10 @@
  * Resuming a long upload: only the parts after the journal's unbroken run are listed before
  * sending; the run is checked against the server while the rest is sent (resume_parts.ts).
  */
-import { assertEquals, assertOk } from "../testing/assert.ts";
-import { makeJob, makeWorkspace, sha256 } from "../testing/engine_fixture.ts";
-import { FaultBackend } from "../../backends/memory/fault_backend.ts";
+import { assertEquals, assertOk, assertRejects } from "../testing/assert.ts";
+import { assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
+import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
+import { ExitCode, ResumableError, type S3mpuError } from "../errors.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { readMeta } from "../state/meta_file.ts";
 import { readJournal } from "../state/parts_journal.ts";
@@ -28,13 +29,6 @@ async function crashedUpload() {
   const { uploadId } = (await readMeta(ws.metaPath))!;
   assertEquals((await readJournal(ws.partsPath, uploadId)).parts.size, JOURNALED);
   return { ws, store, uploadId };
-}
-
-async function assertStored(store: MemoryBackend, expected: Uint8Array) {
-  const object = store.getObject("bkt", "obj");
-  assertOk(object, "object stored");
-  assertEquals(await sha256(object), await sha256(expected));
-  assertEquals(store.openUploads("bkt").length, 0, "no upload left open");
 }
 
 Deno.test("a long resume lists from the journal's first gap, and sends while checking the rest", async () => {
@@ -117,6 +111,26 @@ Deno.test("a short journaled run is checked with one full listing before sending
   const result = await runUpload(await makeJob(ws, watched, { requestedPartSize: PART }));
   assertEquals(watched.callsTo("listParts").map((c) => c.afterPartNumber), [undefined]);
   assertEquals(result.partsUploaded, 30);
+  await assertStored(store, ws.bytes);
+  await ws.cleanup();
+});
+
+Deno.test("a full listing that keeps failing stops the run with exit 3 after the sends; the next run finishes", async () => {
+  const { ws, store, uploadId } = await crashedUpload();
+  const faulty = new FaultBackend(store);
+  faulty.failOn("listParts", {
+    times: Infinity,
+    match: (c) => c.afterPartNumber === undefined,
+    error: faultErrors.retryable,
+  });
+  const job = await makeJob(ws, faulty, { threads: 2, requestedPartSize: PART });
+  const error = await assertRejects(() => runUpload(job), ResumableError);
+  assertEquals((error as S3mpuError).exitCode, ExitCode.resumable);
+  assertEquals(faulty.callsTo("completeMultipartUpload").length, 0, "no Complete unconfirmed");
+  // The parts sent meanwhile were journaled, so the next run has nothing left but to check.
+  assertEquals((await readJournal(ws.partsPath, uploadId)).parts.size, PARTS);
+  const next = await makeJob(ws, store, { threads: 2, requestedPartSize: PART });
+  assertEquals((await runUpload(next)).partsUploaded, 0);
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
