@@ -10,9 +10,13 @@ import {
   type Backend,
   type BackendLimits,
   type ChecksumAlgorithm,
+  type ChecksumType,
   type CompletedUpload,
+  type CompleteInput,
   type CreateOptions,
+  type HeadOptions,
   type MultipartUploadInfo,
+  type ObjectChecksum,
   type ObjectInfo,
   type ObjectRef,
   type PartsRef,
@@ -20,11 +24,14 @@ import {
   type UploadedPart,
   type UploadPartInput,
 } from "../types.ts";
-import { computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
+import { compositeChecksum, computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
 
 /** The Backend methods that talk to the store. */
-type BackendMethod = Exclude<keyof Backend, "name" | "limits" | "close">;
+type BackendMethod = Exclude<
+  keyof Backend,
+  "name" | "limits" | "close" | "objectPartSizes" | "readObject"
+>;
 
 /** S3's page size for ListParts and ListMultipartUploads. */
 const PAGE_SIZE = 1000;
@@ -94,6 +101,7 @@ interface OpenUpload {
   key: string;
   uploadId: string;
   checksumAlgorithm: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
   initiated: Date;
   /** Strictly increasing, to order uploads of one key that start in the same millisecond. */
   seq: number;
@@ -104,6 +112,8 @@ interface StoredObject {
   body: Uint8Array;
   eTag: string;
   lastModified: Date;
+  checksum?: ObjectChecksum;
+  partSizes?: number[];
 }
 
 interface Bucket {
@@ -207,6 +217,9 @@ export class MemoryBackend implements Backend {
       key: opts.key,
       uploadId,
       checksumAlgorithm: opts.checksumAlgorithm,
+      ...(isFlexible(opts.checksumAlgorithm) && opts.checksumType
+        ? { checksumType: opts.checksumType }
+        : {}),
       initiated: new Date(),
       seq: this.#seq,
       parts: new Map(),
@@ -265,17 +278,13 @@ export class MemoryBackend implements Backend {
 
   /** Checks the part list the way S3 does, then stores the object and ends the upload. */
   async completeMultipartUpload(
-    ref: ObjectRef & {
-      uploadId: string;
-      parts: UploadedPart[];
-      checksumAlgorithm: ChecksumAlgorithm;
-    },
+    input: CompleteInput,
     signal: AbortSignal,
   ): Promise<CompletedUpload> {
     await this.#enter("completeMultipartUpload", signal);
-    const bucket = this.#bucket(ref.bucket);
-    const upload = this.#upload(ref);
-    const stored = this.#checkCompletion(upload, ref.parts);
+    const bucket = this.#bucket(input.bucket);
+    const upload = this.#upload(input);
+    const stored = this.#checkCompletion(upload, input.parts);
     const total = stored.reduce((sum, p) => sum + p.body.length, 0);
     const body = new Uint8Array(total);
     let offset = 0;
@@ -283,10 +292,21 @@ export class MemoryBackend implements Backend {
       body.set(part.body, offset);
       offset += part.body.length;
     }
+    const checksum = this.#objectChecksum(upload, stored, body, input.fullObjectChecksum);
     const eTag = this.#objectETag(stored.map((p) => p.eTag));
-    bucket.objects.set(ref.key, { body, eTag, lastModified: new Date() });
+    bucket.objects.set(input.key, {
+      body,
+      eTag,
+      lastModified: new Date(),
+      ...(checksum ? { checksum } : {}),
+      partSizes: stored.map((p) => p.body.length),
+    });
     bucket.uploads.delete(upload.uploadId);
-    return { eTag, location: `memory://${ref.bucket}/${ref.key}` };
+    return {
+      eTag,
+      location: `memory://${input.bucket}/${input.key}`,
+      ...(checksum ? { checksum } : {}),
+    };
   }
 
   /** Discards an upload and its parts. */
@@ -326,9 +346,44 @@ export class MemoryBackend implements Backend {
     return this.#uploadsPage(opts.bucket, opts.prefix ?? "", opts.keyMarker, opts.uploadIdMarker);
   }
 
-  /** Size and ETag of an object, or a BackendError of kind "not_found". */
-  async headObject(ref: ObjectRef, signal: AbortSignal): Promise<ObjectInfo> {
+  /** Size, ETag and stored checksum of an object (or of one of its parts), or "not_found". */
+  async headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo> {
     await this.#enter("headObject", signal);
+    const object = this.#object(ref);
+    const info: ObjectInfo = {
+      size: object.body.length,
+      eTag: object.eTag,
+      lastModified: object.lastModified,
+      ...(object.checksum ? { checksum: object.checksum } : {}),
+    };
+    if (opts?.partNumber === undefined) return info;
+    const sizes = object.partSizes ?? [object.body.length];
+    const size = sizes[opts.partNumber - 1];
+    if (size === undefined) throw invalid("InvalidPartNumber", "The part number is out of range.");
+    return { ...info, size, partsCount: sizes.length };
+  }
+
+  /** The sizes of the parts the object was completed from (GetObjectAttributes). */
+  async objectPartSizes(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined> {
+    await this.#enter("headObject", signal);
+    return this.#object(ref).partSizes?.slice();
+  }
+
+  /** The object's bytes as a stream, in 64 KiB pieces. */
+  async readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    await this.#enter("headObject", signal);
+    const body = this.#object(ref).body;
+    let at = 0;
+    return new ReadableStream({
+      pull(controller) {
+        if (at >= body.length) return controller.close();
+        controller.enqueue(body.slice(at, at + 65536));
+        at += 65536;
+      },
+    });
+  }
+
+  #object(ref: ObjectRef): StoredObject {
     const object = this.#bucket(ref.bucket).objects.get(ref.key);
     if (!object) {
       throw new BackendError("not_found", `No object "${ref.key}" in bucket "${ref.bucket}".`, {
@@ -336,7 +391,33 @@ export class MemoryBackend implements Backend {
         status: 404,
       });
     }
-    return { size: object.body.length, eTag: object.eTag, lastModified: object.lastModified };
+    return object;
+  }
+
+  /**
+   * The checksum the store keeps: FULL_OBJECT computed over the bytes and checked against
+   * the client's value (as MinIO does: XAmzContentChecksumMismatch), or COMPOSITE.
+   */
+  #objectChecksum(
+    upload: OpenUpload,
+    stored: StoredPart[],
+    body: Uint8Array,
+    claimed: string | undefined,
+  ): ObjectChecksum | undefined {
+    const algorithm = upload.checksumAlgorithm;
+    if (!isFlexible(algorithm)) return undefined;
+    if (upload.checksumType === "FULL_OBJECT") {
+      const value = computeChecksum(algorithm, body);
+      if (claimed !== undefined && claimed !== value) {
+        throw invalid(
+          "XAmzContentChecksumMismatch",
+          "The provided full-object checksum does not match the object's bytes.",
+        );
+      }
+      return { algorithm, value, type: "FULL_OBJECT" };
+    }
+    const value = compositeChecksum(algorithm, stored.map((p) => p.checksum ?? ""));
+    return { algorithm, value, type: "COMPOSITE" };
   }
 
   /** Nothing to release. */
@@ -431,7 +512,7 @@ export class MemoryBackend implements Backend {
             "again and re-upload the missing ones.",
         );
       }
-      if (isFlexible(upload.checksumAlgorithm)) {
+      if (isFlexible(upload.checksumAlgorithm) && upload.checksumType !== "FULL_OBJECT") {
         if (!part.checksum) {
           throw invalid(
             "InvalidRequest",
