@@ -512,7 +512,7 @@ export class MemoryBackend implements Backend {
             "again and re-upload the missing ones.",
         );
       }
-      if (isFlexible(upload.checksumAlgorithm) && upload.checksumType !== "FULL_OBJECT") {
+      if (isFlexible(upload.checksumAlgorithm)) {
         if (!part.checksum) {
           throw invalid(
             "InvalidRequest",

@@ -36,7 +36,7 @@ export function checkErrorBodies(client: S3Client): void {
     middleware as never,
     {
       relation: "after",
-      toMiddleware: "throw200ExceptionsMiddleware",
+      toMiddleware: "deserializerMiddleware",
       name: "s3mpuErrorBodyCheck",
       override: true,
     },

@@ -226,12 +226,12 @@ export class S3Backend implements Backend {
     signal: AbortSignal,
   ): Promise<CompletedUpload> {
     const field = CHECKSUM_FIELD[input.checksumAlgorithm];
-    // FULL_OBJECT uploads list no part checksums: the whole object's value is what counts.
-    const perPart = field && input.checksumType !== "FULL_OBJECT";
+    // Each part's checksum is listed for FULL_OBJECT uploads too: MinIO answers InvalidPart
+    // without them (measured against the pinned MinIO), and S3 accepts them.
     const parts: CompletedPart[] = input.parts.map((p) => ({
       PartNumber: p.partNumber,
       ETag: `"${p.eTag}"`,
-      ...(perPart && p.checksum ? { [field]: p.checksum } : {}),
+      ...(field && p.checksum ? { [field]: p.checksum } : {}),
     }));
     const whole = field && input.fullObjectChecksum
       ? { [field]: input.fullObjectChecksum, ChecksumType: "FULL_OBJECT" as const }

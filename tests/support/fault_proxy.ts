@@ -59,6 +59,13 @@ export type FaultAction =
    * Either way the upstream did process the request: "done on the server, lost on the wire".
    */
   | { kind: "truncate_response"; afterBytes?: number }
+  /**
+   * Answer with this exact status and body (an S3 answer bent on purpose, such as a 200
+   * whose body is an `<Error>`, or a Complete result without an ETag). With `forward`, the
+   * request goes upstream first and its answer is read and dropped: the server acted, the
+   * client hears something else.
+   */
+  | { kind: "reply"; status: number; body: string; forward?: boolean }
   /** Forward normally. */
   | { kind: "pass" };
 
@@ -271,6 +278,18 @@ class HttpError extends Error {
 class StopCopy extends Error {}
 
 /** A connection that can be closed more than once. */
+/** `client` for reading the request body, with everything written to it dropped. */
+function discardingView(client: Socket): Socket {
+  return {
+    reader: client.reader,
+    closed: false,
+    conn: { closeWrite: () => Promise.resolve() },
+    write: () => Promise.resolve(),
+    close: () => {},
+    lingerClose: () => Promise.resolve(),
+  } as unknown as Socket;
+}
+
 class Socket {
   closed = false;
   readonly reader: ByteReader;
@@ -842,6 +861,8 @@ class FaultProxyServer implements FaultProxy {
         return await this.#forward(client, req, record, counter, action.afterBytes ?? -1);
       case "status":
         return await this.#answerError(client, req, url, action, record, counter);
+      case "reply":
+        return await this.#reply(client, req, action, record, counter);
       case "reset_mid_body":
         await this.#resetMidBody(client, req, action.afterBytes, counter);
         return false;
@@ -994,6 +1015,34 @@ class FaultProxyServer implements FaultProxy {
       if (!bodyDone) client.close(); // stop reading a body nobody wants; settles bodyTask
       await bodyTask;
     }
+  }
+
+  async #reply(
+    client: Socket,
+    req: ParsedRequest,
+    action: Extract<FaultAction, { kind: "reply" }>,
+    record: CapturedRequest,
+    counter: Counter,
+  ): Promise<boolean> {
+    if (action.forward) {
+      // Let the server act, then drop its answer: a sink client that discards everything.
+      await this.#forward(discardingView(client), req, record, counter).catch(() => false);
+    } else {
+      await copyBody(client.reader, req.framing, discard, counter);
+    }
+    const body = encoder.encode(action.body);
+    const head = [
+      `HTTP/1.1 ${action.status} ${REASONS[action.status] ?? "Reply"}`,
+      "Content-Type: application/xml",
+      `Content-Length: ${body.length}`,
+      `Date: ${new Date().toUTCString()}`,
+      "x-amz-request-id: FAULTREPLY",
+      "Connection: close",
+    ];
+    await client.write(concat(encoder.encode(head.join("\r\n") + "\r\n\r\n"), body));
+    record.status = action.status;
+    await client.lingerClose(LINGER_MS);
+    return false;
   }
 
   async #answerError(
