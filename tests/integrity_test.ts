@@ -35,6 +35,23 @@ function crc32Base64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...out));
 }
 
+/** One report line: the case, the exit code, and what the key holds against the file. */
+async function reportCase(
+  server: Parameters<typeof objectSha256>[0],
+  what: string,
+  code: number,
+  at: { bucket: string; key: string; file: Uint8Array },
+): Promise<void> {
+  const stored = await objectOrUndefined(server, at.bucket, at.key);
+  const file = sha256Hex(at.file);
+  const verdict = stored === undefined ? "no object" : stored === file ? "= file" : "≠ file";
+  report(
+    `${server.name} integrity: ${what}: exit ${code}, object ${
+      stored?.slice(0, 12) ?? "none"
+    } (${verdict} ${file.slice(0, 12)})`,
+  );
+}
+
 async function objectOrUndefined(server: Parameters<typeof objectSha256>[0], b: string, k: string) {
   return await objectSha256(server, b, k).catch(() => undefined);
 }
@@ -93,7 +110,7 @@ for (const server of testServers()) {
           proxy.url,
         ]);
         const run = await runS3mpu(args, env);
-        report(`${server.name} integrity: ${bent.name}: exit ${run.code}`);
+        await reportCase(server, bent.name, run.code, { bucket, key: "bent.bin", file: f.bytes });
         assertEquals(run.code, 3, describeRun(run));
         assertMatch(run.stderr, bent.says);
         assertEquals(await objectOrUndefined(server, bucket, "bent.bin"), undefined, "no object");
@@ -132,9 +149,11 @@ for (const server of testServers()) {
         uploadArgs(f, bucket, "k.bin", ["--retries", "2", "--endpoint-url", proxy.url]),
         env,
       );
-      report(
-        `${server.name} integrity: failed Complete, older look-alike at the key: exit ${run.code}`,
-      );
+      await reportCase(server, "failed Complete, older look-alike at the key", run.code, {
+        bucket,
+        key: "k.bin",
+        file: f.bytes,
+      });
       assertEquals(run.code, 3, describeRun(run));
       assertEquals(await objectSha256(server, bucket, "k.bin"), sha256Hex(other), "untouched");
       assertEquals((await listOpenUploads(server, bucket)).length, 1, "kept for the rerun");
@@ -181,7 +200,11 @@ for (const server of testServers()) {
     const other = f.bytes.map((b, i) => (i === SIZE - 1 ? b ^ 1 : b));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "gone.bin", Body: other }));
     const run = await runS3mpu(uploadArgs(f, bucket, "gone.bin"), env);
-    report(`${server.name} integrity: upload gone, look-alike at the key: exit ${run.code}`);
+    await reportCase(server, "upload gone, look-alike at the key", run.code, {
+      bucket,
+      key: "gone.bin",
+      file: f.bytes,
+    });
     assertEquals(run.code, 4, describeRun(run));
     assertMatch(run.stderr, /no object proved to be its result/);
     assertEquals(await objectSha256(server, bucket, "gone.bin"), sha256Hex(other));
@@ -231,7 +254,11 @@ for (const server of testServers()) {
         }
         await change(f.path);
         const run = await collect(child);
-        report(`${server.name} integrity: source changed (${what}): exit ${run.code}`);
+        await reportCase(server, `source changed (${what})`, run.code, {
+          bucket,
+          key: "moving.bin",
+          file: f.bytes,
+        });
         assertEquals(run.code, 4, describeRun(run));
         assertMatch(run.stderr, /The source changed during the upload/);
         assertEquals(await objectOrUndefined(server, bucket, "moving.bin"), undefined);
@@ -264,6 +291,12 @@ for (const server of testServers()) {
       const run = await runS3mpu(
         uploadArgs(f, bucket, "shared.bin", ["--endpoint-url", proxy.url]),
         env,
+      );
+      const openAfter = (await listOpenUploads(server, bucket)).map((u) => u.uploadId);
+      report(
+        `${server.name} integrity: another client's upload during a lost create: exit ${run.code}, theirs ${
+          openAfter.includes(theirs) ? "still open" : "ABORTED"
+        }`,
       );
       assertEquals(run.code, 0, describeRun(run));
       assertMatch(run.stderr, /left alone because nothing proves they are this run's/);
@@ -302,6 +335,69 @@ for (const server of testServers()) {
       const downloaded = await verify(flipped, ["--download"]);
       assertEquals(downloaded.code, 1, describeRun(downloaded));
       assertEquals((await verify(f.path, ["--download", "--json"])).code, 0);
+    }
+    await f.cleanup();
+  });
+}
+
+for (const server of testServers()) {
+  const env = serverEnv(server);
+  const provider = server.name === "minio" ? "minio" : "aws";
+  Deno.test(`${server.name}: --checksum-algorithm crc32c is sent, stored, recorded and kept on resume`, async () => {
+    const bucket = await createTestBucket(server);
+    const f = await fixture(SIZE);
+    const proxy = await startFaultProxy({
+      target: server.endpoint,
+      rules: [{
+        match: { operation: "CompleteMultipartUpload" },
+        action: { kind: "status", status: 500 },
+      }],
+    });
+    const args = ["--provider", provider, "--checksum-algorithm", "crc32c"];
+    try {
+      const first = await runS3mpu(
+        uploadArgs(f, bucket, "c.bin", [...args, "--retries", "1", "--endpoint-url", proxy.url]),
+        env,
+      );
+      assertEquals(first.code, 3, describeRun(first));
+    } finally {
+      await proxy.close();
+    }
+    const state = await stateOf(f);
+    assertEquals([state?.meta.checksumAlgorithm, state?.meta.checksumType], [
+      "crc32c",
+      "FULL_OBJECT",
+    ]);
+    const other = await runS3mpu(
+      uploadArgs(f, bucket, "c.bin", ["--provider", provider, "--checksum-algorithm", "sha256"]),
+      env,
+    );
+    assertEquals(other.code, 4, describeRun(other));
+    assertMatch(other.stderr, /begun with --checksum-algorithm crc32c, not sha256/);
+    const resumed = await runS3mpu(uploadArgs(f, bucket, "c.bin", ["--provider", provider]), env);
+    assertEquals(resumed.code, 0, describeRun(resumed));
+    using client = referenceClient(server);
+    const head = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: "c.bin", ChecksumMode: "ENABLED" }),
+    );
+    assertEquals(head.ChecksumType, "FULL_OBJECT");
+    assertOk(head.ChecksumCRC32C, "a CRC32C is stored");
+    assertEquals(await objectSha256(server, bucket, "c.bin"), sha256Hex(f.bytes));
+    for (
+      const [bad, says] of [
+        [
+          ["--checksum-algorithm", "crc64"],
+          /--checksum-algorithm takes crc32, crc32c, sha256, md5/,
+        ],
+        [
+          ["--checksum-algorithm", "crc32", "--provider", "b2", "--endpoint-url", server.endpoint],
+          /does not accept x-amz-checksum/,
+        ],
+      ] as const
+    ) {
+      const run = await runS3mpu(uploadArgs(f, bucket, "bad.bin", [...bad]), env);
+      assertEquals(run.code, 2, describeRun(run));
+      assertMatch(run.stderr, says);
     }
     await f.cleanup();
   });

@@ -239,7 +239,7 @@ const CHOOSABLE: readonly ChecksumAlgorithm[] = ["crc32", "crc32c", "sha256", "m
 export function checksumChoice(
   flag: string | undefined,
   preset: ProviderPreset,
-): { checksumAlgorithm: ChecksumAlgorithm; checksumType?: ChecksumType } {
+): { checksumAlgorithm: ChecksumAlgorithm; checksumType?: ChecksumType; checksumChosen: boolean } {
   const wanted = (flag ?? preset.checksum.partChecksum).toLowerCase() as ChecksumAlgorithm;
   if (flag !== undefined && !CHOOSABLE.includes(wanted)) {
     throw new UsageError(
@@ -255,6 +255,7 @@ export function checksumChoice(
   return {
     checksumAlgorithm: wanted,
     ...(fullObject ? { checksumType: "FULL_OBJECT" as const } : {}),
+    checksumChosen: flag !== undefined,
   };
 }
 

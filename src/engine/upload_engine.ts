@@ -81,6 +81,11 @@ async function drive(
       }
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
+      if (job.checksumChosen && meta.checksumAlgorithm !== job.checksumAlgorithm) {
+        throw new NeedsDecisionError(
+          `The upload in ${job.metaPath} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.checksumAlgorithm}.`,
+        );
+      }
       logger.info(`Continuing multipart upload from ${job.metaPath}.`);
       const resumed = await resumeParts({
         job,

@@ -26,6 +26,8 @@ export interface UploadJob {
    * validated at Complete); undefined for per-part (composite) checksums and MD5.
    */
   checksumType?: ChecksumType;
+  /** Whether the user chose the algorithm (--checksum-algorithm): a resume must then match. */
+  checksumChosen?: boolean;
   /** Whether the store's part ETags are MD5, so the multipart ETag can be predicted. */
   etagIsMd5: boolean;
   /** Recorded in the meta file for status and diagnostics; never credentials. */
