@@ -75,7 +75,7 @@ interface ListedUpload {
   ageSeconds: number | null;
   selected: boolean;
   /** With --yes: what happened to a selected upload. */
-  result?: "aborted" | "already gone" | "failed";
+  result?: "aborted" | "already gone" | "bucket gone" | "failed";
   error?: string;
 }
 

@@ -1,4 +1,5 @@
-import { BackendError, ExitCode, ResumableError, S3mpuError, UsageError } from "../errors.ts";
+import { BackendError, ExitCode, type S3mpuError, UsageError } from "../errors.ts";
+import { classifyFailure } from "../engine/failure.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { type UploadStatus, uploadStatus } from "../engine/upload_status.ts";
 import { withRetry } from "../retry.ts";
@@ -96,29 +97,7 @@ export function storeForMeta(flags: Flags, meta: UploadMeta, logger: Logger): Pr
  * `what` says what was being asked ("list the upload's parts").
  */
 export function storeError(error: unknown, what: string): S3mpuError {
-  if (error instanceof S3mpuError) return error;
-  if (!(error instanceof BackendError)) {
-    return new ResumableError(`Could not ${what}: ${(error as Error)?.message ?? error}`, {
-      cause: error,
-    });
-  }
-  const code = error.details.code ? ` (${error.details.code})` : "";
-  switch (error.kind) {
-    case "auth":
-      return new ResumableError(
-        `The credentials were rejected${code} when trying to ${what}: log in again, then retry.`,
-        { cause: error },
-      );
-    case "no_such_bucket":
-      return new UsageError(`The bucket does not exist${code}; check -b or the meta file.`, {
-        cause: error,
-      });
-    default:
-      return new ResumableError(
-        `Could not ${what}: ${error.message}${code}. Nothing was changed; try again.`,
-        { cause: error },
-      );
-  }
+  return classifyFailure(error, { stateKept: false, what });
 }
 
 const STATUS_OPTIONS: OptionSpec[] = [

@@ -6,7 +6,8 @@ import type { Command } from "./command.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
-import { resolveStore } from "./backend_config.ts";
+import { resolveRecordedStore, resolveStore } from "./backend_config.ts";
+import { checkStatePaths } from "../state/state_paths.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
 import { createProgress, type Progress, progressMode } from "./progress.ts";
@@ -175,8 +176,12 @@ async function uploadWith(
     ? undefined
     : parseByteSize("-s/--split-size", splitText);
   const { source, defaultStateBase } = await openSource(flags);
-  const metaPath = str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`;
-  const partsPath = str(flags, "parts-file-path") ?? `${defaultStateBase}.s3mpu-parts.jsonl`;
+  // The state path rules (docs/state-paths.md), before anything is created or removed.
+  const { metaPath, partsPath } = await checkStatePaths({
+    metaPath: str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`,
+    partsPath: str(flags, "parts-file-path") ?? `${defaultStateBase}.s3mpu-parts.jsonl`,
+    sources: source.files,
+  });
   if (!flags["meta-file-path"] || !flags["parts-file-path"]) {
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
@@ -200,6 +205,8 @@ async function uploadWith(
       endpoint: store.endpoint,
       region: store.region,
       retry: store.retry,
+      backendForRecorded: async (recorded) =>
+        (await resolveRecordedStore(flags, recorded, { parallelism: 1, logger })).backend,
       fsyncJournal: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
       logger,
       progress,
