@@ -57,6 +57,7 @@ const KIND_BY_CODE: Record<string, BackendErrorKind> = {
   MalformedXML: "invalid_request",
   InvalidObjectName: "invalid_request",
   XMinioInvalidObjectName: "invalid_request",
+  XMinioInvalidResourceName: "invalid_request",
   KeyTooLongError: "invalid_request",
   InvalidStorageClass: "invalid_request",
   MethodNotAllowed: "invalid_request",

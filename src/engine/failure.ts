@@ -24,6 +24,8 @@ const INVALID_REQUEST_FIX: Record<string, string> = {
     `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
   XMinioInvalidObjectName:
     `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
+  XMinioInvalidResourceName:
+    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
   KeyTooLongError: "the key is too long for this store; shorten -k",
   EntityTooSmall:
     "a part is below the store's minimum part size; use a larger -s (or larger chunks), then --restart",
