@@ -16,7 +16,7 @@ export function onStopSignals(logger: Logger): { signal: AbortSignal; dispose():
     const handler = () => {
       if (controller.signal.aborted) {
         logger.error(
-          `${name} again: stopped at once; the state files are consistent. Run the same command to resume.`,
+          `Stopped at once; the state files are consistent (a second ${name}). Run the same command to resume.`,
         );
         Deno.exit(ExitCode.interrupted);
       }
