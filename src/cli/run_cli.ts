@@ -19,8 +19,10 @@ Options:
 
 Credentials come from the standard AWS chain: environment, shared config and credentials
 files (AWS_PROFILE), SSO, web identity (OIDC), container and instance metadata.
-Exit codes: 0 done · 2 bad usage or input · 3 failed, state kept, re-run resumes ·
-4 needs a decision (--restart) · 130 interrupted, state kept.
+Exit codes: 0 done · 2 the command or setup must change (nothing changed) · 3 re-running
+unchanged can succeed (state kept) · 4 needs a decision (--restart) · 130 interrupted by
+SIGINT, SIGTERM or SIGHUP (state kept). With --json, a failure prints
+{"error": {"code", "message", "exitCode", "serverCode"}} on stdout. See docs/exit-codes.md.
 `;
 }
 

@@ -33,7 +33,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DIR",
     help:
-      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object, in the order of the number after the prefix (name_2 before name_10; then by name). All chunks but the last must be the same size.",
+      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object. Chunks are named PREFIX followed by digits only, in the order of that number (name_2 before name_10); any other file starting with PREFIX is an error. All chunks but the last must be the same size and at least the store's minimum part size (5 MiB on S3); a single chunk may be smaller. -s is not needed: if given it must equal the chunk size.",
   },
   {
     long: "prefix",
@@ -71,13 +71,13 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "BYTES",
     help:
-      `Part size in bytes, or with a unit (16MiB). Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. At least 5 MiB on S3; the seed's 5000000 is too small.`,
+      `Part size in bytes, or with a unit (16MiB): the store's range, 5 MiB to 5 GiB on S3, and at most 10,000 parts. Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. The seed's 5000000 is too small.`,
   },
   {
     long: "restart",
     type: "boolean",
     help:
-      "Abort the upload recorded in the state files and start over (after the source changed, or the upload expired on the server).",
+      "Abort the upload recorded in the state files (on the store it was begun on) and start over. The state files must be this upload's: a file that is not s3mpu state is never overwritten.",
   },
   {
     long: "no-progress",
@@ -105,8 +105,15 @@ With --json, stdout holds one object: bucket, key, uploadId, eTag, versionId, lo
 partSize, parts, partsUploaded, seconds, checksumAlgorithm (versionId and location are null
 when the store returns none). Logs and progress always go to stderr. NO_COLOR turns colour off.
 
-Exit codes: 0 done · 2 bad usage or input (nothing changed) · 3 failed, state kept, re-run
-resumes · 4 needs a decision (source changed, upload gone: use --restart) · 130 interrupted.
+State files (-m, -a, and META_FILE.lock) must be regular files or absent, distinct from each
+other and from the source; an existing one is only overwritten or removed when it is s3mpu
+(or seed) state of this bucket and key (docs/state-paths.md).
+
+Exit codes: 0 done · 2 the command must change (bad input, rejected or missing credentials,
+wrong endpoint or region, missing bucket, invalid key, any permanent 4xx; nothing changed) ·
+3 re-running unchanged can succeed (network, 5xx, throttling, expired credentials; state
+kept) · 4 needs a decision (source changed, upload gone, recorded endpoint differs: use
+--restart) · 130 interrupted by SIGINT, SIGTERM or SIGHUP (state kept).
 
 Examples:
   s3mpu upload -b my-bucket -k backups/db.tar -f db.tar
