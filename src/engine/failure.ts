@@ -73,7 +73,9 @@ export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError
     : ctx.what
     ? "Nothing was changed; run the same command again"
     : "Nothing was uploaded yet; run the same command again";
-  if (!(error instanceof BackendError)) return localFailure(error, doing, rerun);
+  if (!(error instanceof BackendError)) {
+    return localFailure(error, doing, rerun, stateKept && metaPath ? metaPath : undefined);
+  }
   const code = error.details.code ? ` (${error.details.code})` : "";
   const said = `${error.message.replace(/\.$/, "")}${code}`;
   const kept = stateKept && metaPath ? ` State kept in ${metaPath}.` : "";
@@ -179,7 +181,12 @@ export function toUserError(
 }
 
 /** A local (OS) failure: permanent ones (EINVAL, EACCES, ...) exit 2, the rest 3. */
-function localFailure(error: unknown, doing: string, rerun: string): S3mpuError {
+function localFailure(
+  error: unknown,
+  doing: string,
+  rerun: string,
+  keptIn: string | undefined,
+): S3mpuError {
   const text = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
   const osCode = (error as { code?: unknown })?.code;
   if (
@@ -188,7 +195,9 @@ function localFailure(error: unknown, doing: string, rerun: string): S3mpuError 
     error instanceof Deno.errors.NotADirectory
   ) {
     return new UsageError(
-      `${doing}A local file operation failed: ${text}. The same command would fail again: check the state file paths (-m, -a) and the permissions of their directory.`,
+      `${doing}A local file operation failed: ${text}. The same command would fail again: check the state file paths (-m, -a) and the permissions of their directory.${
+        keptIn ? ` State kept in ${keptIn}.` : ""
+      }`,
       { cause: error, code: "local_file" },
     );
   }
