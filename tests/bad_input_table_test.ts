@@ -229,6 +229,14 @@ export const CASES: TableCase[] = [
     error: /The AWS profile "nope" is not defined in .*aws-config or .*aws-credentials/,
   },
   {
+    // The SDK ignores AWS_ACCESS_KEY_ID once AWS_PROFILE is set, so the keys don't rescue it.
+    name: "unknown AWS_PROFILE with keys in the environment",
+    env: (s) => ({ ...serverEnv(s.server), HOME: s.dir, AWS_PROFILE: "typo" }),
+    args: (s) => upload(s),
+    code: 2,
+    error: /The AWS profile "typo" is not defined in .*; check AWS_PROFILE .*or unset it/,
+  },
+  {
     name: "no credentials at all",
     env: bareEnv,
     args: (s) => upload(s),
@@ -502,6 +510,19 @@ export const CASES: TableCase[] = [
     error:
       /records upload u-1 on endpoint http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:\d+.*Pass --endpoint-url/,
     jsonCode: "store_changed",
+  },
+  {
+    name: "--restart when the recorded store does not answer",
+    setup: (s) =>
+      Deno.writeTextFile(
+        s.meta,
+        metaOf(s, { provider: "generic", endpoint: `http://127.0.0.1:${s.closedPort}` }),
+      ),
+    args: (s) => upload(s, "--restart", "--retries", "1"),
+    code: 2,
+    error:
+      /Could not abort the recorded upload u-1 on its store http:\/\/127\.0\.0\.1:\d+ \(--restart\): Nothing answered .*ECONNREFUSED.*Nothing was changed/,
+    jsonCode: "unreachable",
   },
   {
     name: "abort with a meta file and parts file of different uploads",

@@ -55,9 +55,8 @@ export async function resolveStore(
       ? { maxAttempts: parseIntIn("--retries", retries, RETRIES_RANGE.min, RETRIES_RANGE.max) }
       : {}),
   };
-  if (!endpointCredentialsInEnv(env)) {
-    checkProfile(str(flags, "profile") ?? env("AWS_PROFILE"), env);
-  }
+  // With a profile named, the SDK skips AWS_ACCESS_KEY_ID/SECRET: the profile must exist.
+  checkProfile(str(flags, "profile") ?? env("AWS_PROFILE"), env);
   const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE");
   const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
   opts.logger.verbose(
@@ -141,11 +140,6 @@ export function normaliseEndpoint(text: string | undefined): string | undefined 
   return url.origin + url.pathname.replace(/\/$/, "");
 }
 
-/** Static keys in the environment win over any profile in the SDK's credential chain. */
-function endpointCredentialsInEnv(env: (name: string) => string | undefined): boolean {
-  return Boolean(env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY"));
-}
-
 /**
  * A profile named by AWS_PROFILE (or --profile) must exist in the shared config or
  * credentials file; otherwise the SDK only says "Could not load credentials from any
@@ -178,7 +172,7 @@ export function checkProfile(
   }
   if (!sections.has(profile)) {
     throw new UsageError(
-      `The AWS profile "${profile}" is not defined in ${config} or ${credentials}; check AWS_PROFILE (or --profile), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
+      `The AWS profile "${profile}" is not defined in ${config} or ${credentials}; check AWS_PROFILE (or --profile), or unset it to use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
     );
   }
 }

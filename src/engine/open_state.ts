@@ -1,5 +1,6 @@
 import type { Backend } from "../../backends/types.ts";
-import { BackendError, NeedsDecisionError, UsageError } from "../errors.ts";
+import { BackendError, NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
+import { classifyFailure } from "./failure.ts";
 import { type PartPlan, planParts } from "../part_plan.ts";
 import { planChunks } from "../part_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
@@ -207,7 +208,23 @@ async function abandonRecorded(
   }
   try {
     for (const uploadId of ids) {
-      await abortQuietly(backend, { bucket: job.bucket, key: job.key, uploadId }, signal, job);
+      try {
+        await abortQuietly(backend, { bucket: job.bucket, key: job.key, uploadId }, signal, job);
+      } catch (error) {
+        if (!elsewhere) throw error;
+        // Name the recorded store, not this run's: that is the one that failed.
+        const where = recorded.endpoint ?? "AWS";
+        const user = classifyFailure(error, {
+          stateKept: false,
+          what: `abort the recorded upload ${uploadId} on its store ${where} (--restart)`,
+          endpoint: where,
+        });
+        throw new S3mpuError(
+          `${user.message} Nothing was changed; if that store is gone for good, move ${job.metaPath} and ${job.partsPath} away yourself.`,
+          user.exitCode,
+          { code: user.code, cause: error },
+        );
+      }
     }
   } finally {
     if (backend !== job.backend) backend.close();
