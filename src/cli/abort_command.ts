@@ -153,7 +153,7 @@ async function abortRecorded(flags: Flags, logger: Logger) {
   const file = str(flags, "file-path");
   const { metaPath, partsPath } = await checkStatePaths({
     ...named,
-    sources: file !== undefined && named.metaPath !== file ? [file] : [],
+    sources: file !== undefined ? [file] : [],
   });
   // Held until the state files are gone, so no upload run can start driving it meanwhile.
   const lock = await StateLock.acquire(metaPath);
@@ -236,7 +236,7 @@ export async function abortOne(
       throw new UsageError(
         `The bucket ${ref.bucket} does not exist (NoSuchBucket), so upload ${ref.uploadId} is gone with it; ${
           opts.metaPath
-            ? `run s3mpu abort -m ${opts.metaPath} --forget to remove its state files`
+            ? `run the same abort command with --forget to remove its state files (${opts.metaPath})`
             : "there is nothing to abort"
         }.`,
         { code: "no_such_bucket", cause: error },
