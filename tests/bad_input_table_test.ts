@@ -176,6 +176,12 @@ export const CASES: TableCase[] = [
     error: /Split size 1024 is below the store's minimum part size of 5242880 bytes/,
   },
   {
+    name: "-s beyond any object (99999999GiB)",
+    args: (s) => upload(s, "-s", "99999999GiB"),
+    code: 2,
+    error: /-s\/--split-size takes at most 5 TiB .*got "99999999GiB"/,
+  },
+  {
     name: "-s 1.5 (a fraction of a byte)",
     args: (s) => upload(s, "-s", "1.5"),
     code: 2,
@@ -533,6 +539,16 @@ export const CASES: TableCase[] = [
     args: (s) => ["abort", "-m", s.meta, "-a", s.parts],
     code: 2,
     error: /holds parts of upload u-2, but .* records upload u-1: they belong to different uploads/,
+  },
+  {
+    name: "status -m a FIFO (would hang a reader)",
+    setup: async (s) => {
+      const made = await new Deno.Command("mkfifo", { args: [`${s.dir}/meta-fifo`] }).output();
+      assertOk(made.success, "mkfifo");
+    },
+    args: (s) => ["status", "-m", `${s.dir}/meta-fifo`, "-a", s.parts],
+    code: 2,
+    error: /-m .*meta-fifo is a named pipe \(FIFO\), not a regular file/,
   },
   {
     name: "abort -a /dev/null",

@@ -39,7 +39,7 @@ for (const server of testServers()) {
       });
       try {
         const args = uploadArgs(f, bucket, "signal.bin", ["-t", "2"]);
-        const child = spawnS3mpu([...args, "--endpoint-url", proxy.url], env);
+        const child = spawnS3mpu([...args, "--endpoint-url", proxy.url, "--json"], env);
         await waitForLines(f.parts, 2);
         const sent = performance.now();
         child.kill(signal);
@@ -49,6 +49,7 @@ for (const server of testServers()) {
         assertOk(seconds < 6, `took ${seconds} s to stop`);
         assertMatch(errorLines(stopped.stderr)[0] ?? "", /Interrupted; state kept/);
         assertMatch(stopped.stderr, new RegExp(`${signal} received: stopping`));
+        assertEquals(JSON.parse(stopped.stdout).error.code, "interrupted", "--json: one object");
         assertEquals(
           await Deno.stat(`${f.meta}.lock`).then(() => true, () => false),
           false,
@@ -99,7 +100,7 @@ for (const server of testServers()) {
     });
     try {
       const args = uploadArgs(f, bucket, "twice.bin", ["-t", "2"]);
-      const child = spawnS3mpu([...args, "--endpoint-url", proxy.url], env);
+      const child = spawnS3mpu([...args, "--endpoint-url", proxy.url, "--json"], env);
       await waitForLines(f.parts, 2);
       await new Promise((r) => setTimeout(r, 300)); // parts 3 and 4 are stalled in flight
       child.kill("SIGINT");
@@ -111,6 +112,7 @@ for (const server of testServers()) {
       assertEquals(stopped.code, 130, describeRun(stopped));
       assertOk(seconds < 2, `second SIGINT took ${seconds} s`);
       assertMatch(stopped.stderr, /Stopped at once; the state files are consistent/);
+      assertEquals(JSON.parse(stopped.stdout).error.exitCode, 130, "--json: one object");
       const state = await stateOf(f);
       assertOk(state);
       const onServer = await serverParts(server, bucket, "twice.bin", state.meta.uploadId);

@@ -76,8 +76,9 @@ Output: a line per upload on stdout; with --json, one object (bucket, key, uploa
 [{uploadId, result: "aborted" | "already gone" | "bucket gone"}], removedFiles).
 
 Exit codes: 0 aborted (or already gone) · 2 bad usage, no upload recorded, or another run
-holds the state lock, state files that are not this upload's, rejected credentials, bucket
-gone (without --forget) · 3 the server could not be reached (nothing removed; try again).
+holds the state lock, state files that are not this upload's, rejected credentials, nothing
+answers at the endpoint, bucket gone (without --forget) · 3 the server failed or timed out
+after all retries, or the credentials expired (nothing removed; try again).
 
 Examples:
   s3mpu abort -f db.tar

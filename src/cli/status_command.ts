@@ -5,6 +5,7 @@ import { type UploadStatus, uploadStatus } from "../engine/upload_status.ts";
 import { withRetry } from "../retry.ts";
 import { readMeta, type UploadMeta } from "../state/meta_file.ts";
 import { readJournal } from "../state/parts_journal.ts";
+import { checkStatePaths } from "../state/state_paths.ts";
 import type { ProviderPreset } from "../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "./backend_config.ts";
 import type { Command } from "./command.ts";
@@ -142,7 +143,8 @@ export const statusCommand: Command = {
     const flags = parseFlags("status", STATUS_OPTIONS, args);
     if (flags.help) return "help";
     const logger = createLogger(logLevel(flags));
-    const { metaPath, partsPath } = statePaths(flags, "status");
+    // A FIFO or device as -m/-a would hang or mislead the read: the state path rules apply.
+    const { metaPath, partsPath } = await checkStatePaths(statePaths(flags, "status"));
     const meta = await requireMeta(metaPath);
     const journal = await readJournal(partsPath, meta.uploadId);
     for (const warning of journal.warnings) logger.warn(warning);

@@ -7,7 +7,10 @@ import { ExitCode } from "../errors.ts";
  * one exits at once, which is safe because every journaled part is already durable. SIGHUP
  * (a closed terminal or SSH session) is treated like SIGTERM rather than killing the run.
  */
-export function onStopSignals(logger: Logger): { signal: AbortSignal; dispose(): void } {
+export function onStopSignals(
+  logger: Logger,
+  opts: { json?: boolean } = {},
+): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
@@ -15,9 +18,20 @@ export function onStopSignals(logger: Logger): { signal: AbortSignal; dispose():
   const handlers = signals.map((name) => {
     const handler = () => {
       if (controller.signal.aborted) {
-        logger.error(
-          `Stopped at once; the state files are consistent (a second ${name}). Run the same command to resume.`,
-        );
+        const message =
+          `Stopped at once; the state files are consistent (a second ${name}). Run the same command to resume.`;
+        logger.error(message);
+        // --json promises one object on stdout, also when the run ends here.
+        if (opts.json) {
+          console.log(JSON.stringify({
+            error: {
+              code: "interrupted",
+              message,
+              exitCode: ExitCode.interrupted,
+              serverCode: null,
+            },
+          }));
+        }
         Deno.exit(ExitCode.interrupted);
       }
       logger.warn(

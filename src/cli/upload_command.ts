@@ -193,7 +193,7 @@ async function uploadWith(
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
   const store = await resolveStore(flags, { parallelism: threads, logger });
-  const stop = onStopSignals(logger);
+  const stop = onStopSignals(logger, { json: flags.json === true });
   try {
     return await runUpload({
       bucket,

@@ -11,6 +11,9 @@ const UNITS: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
+/** The largest byte size any option takes: S3's largest object, 5 TiB. */
+const MAX_BYTE_SIZE = 5 * 1024 ** 4;
+
 /** Parses a byte size: plain bytes as in the seed (`5242880`), or `16MiB`, `1GiB`, `64M`. */
 export function parseByteSize(flag: string, text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
@@ -21,6 +24,9 @@ export function parseByteSize(flag: string, text: string): number {
     );
   }
   const bytes = Number(match[1]) * unit;
+  if (bytes > MAX_BYTE_SIZE) {
+    throw new UsageError(`${flag} takes at most 5 TiB (the largest S3 object); got "${text}".`);
+  }
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new UsageError(`${flag} must be a whole number of bytes above 0; got "${text}".`);
   }
