@@ -699,6 +699,33 @@ for (const server of servers) {
     }
   });
 
+  // moto stores such keys; MinIO refuses them (XMinioInvalidResourceName, ...ObjectName).
+  if (server.name === "minio") {
+    Deno.test({
+      name: `${server.name}: keys the store itself refuses (../x, dir/) exit 2, no upload left`,
+      fn: async () => {
+        const bucket = await createTestBucket(server);
+        const s = await sandbox(server, bucket, "");
+        try {
+          for (const key of ["../x", "dir/"]) {
+            const args = upload(s).map((a) => a === KEY ? key : a);
+            const run = await runS3mpu([...args, "--json"], serverEnv(server));
+            assertEquals(run.code, 2, describeRun(run));
+            assertMatch(
+              errorLines(run.stderr)[0],
+              /\(XMinioInvalid(Resource|Object)Name\); the key is not valid on this store; choose another with -k/,
+            );
+            assertEquals(JSON.parse(run.stdout).error.code, "invalid_request");
+            assertEquals([...(await snapshotDir(s.dir)).keys()], ["source.bin"], key);
+          }
+          assertEquals(await listOpenUploads(server, bucket), []);
+        } finally {
+          await Deno.remove(s.dir, { recursive: true });
+        }
+      },
+    });
+  }
+
   Deno.test(`${server.name}: a single chunk below the minimum part size is a valid one-part upload`, async () => {
     const bucket = await createTestBucket(server);
     const s = await sandbox(server, bucket, "");
