@@ -38,3 +38,17 @@ Deno.test("bucket and key names follow S3's rules", () => {
   assertThrows(() => checkKey(""), UsageError, /empty/);
   assertThrows(() => checkKey("é".repeat(513)), UsageError, /1,024/);
 });
+
+Deno.test("durations have bounds: --request-timeout 0s is refused", () => {
+  const bounds = { minMs: 1000, maxMs: 3_600_000 };
+  assertEquals(parseDuration("--request-timeout", "1s", bounds), 1000);
+  assertEquals(parseDuration("--request-timeout", "1h", bounds), 3_600_000);
+  for (const bad of ["0s", "0", "2h"]) {
+    assertThrows(
+      () => parseDuration("--request-timeout", bad, bounds),
+      UsageError,
+      /from 1s to 1h/,
+      bad,
+    );
+  }
+});
