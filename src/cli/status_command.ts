@@ -193,6 +193,7 @@ export const statusCommand: Command = {
       journal: journal.parts,
       server,
       sourceSize,
+      etagIsMd5: store.preset.etagIsMd5,
       ttlHours: store.preset.unfinishedUploadTtlHours,
       now: new Date(),
     });
