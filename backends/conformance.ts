@@ -40,6 +40,11 @@ export interface ConformanceOptions {
    */
   createsMissingBucket?: boolean;
   /**
+   * The error code a wrong crc32 part checksum must get, when the test asserts it: S3's
+   * BadDigest, MinIO's XAmzContentChecksumMismatch, Garage's InvalidDigest (a deviation).
+   */
+  checksumMismatchCode?: string;
+  /**
    * Known deviation (SeaweedFS, preset deviations.listPartsOmitsChecksums): ListParts
    * reports no part checksums. The crc32 case then asserts that they are absent.
    */
@@ -283,7 +288,7 @@ export function conformanceSuite(
       const { backend, signal } = ctx;
       const ref = await ctx.create("crc32", "crc32");
       const bodies = [filled(5 * MiB, 1), filled(3, 2)];
-      await expectKind(
+      const mismatch = await expectKind(
         ctx.upload(ref, 1, bodies[0], {
           algorithm: "crc32",
           value: computeChecksum("crc32", bodies[1]),
@@ -291,6 +296,9 @@ export function conformanceSuite(
         // A checksum mismatch means damage in transit: worth a retry from the same bytes.
         "retryable",
       );
+      if (options.checksumMismatchCode !== undefined) {
+        assertEquals(mismatch.details.code, options.checksumMismatchCode);
+      }
       for (const [i, body] of bodies.entries()) await ctx.upload(ref, i + 1, body, "crc32");
       const listed = await backend.listParts(ref, signal);
       const sums = bodies.map((b) => computeChecksum("crc32", b));
@@ -387,13 +395,17 @@ function stripQuotes(eTag: string): string {
 }
 
 /** Asserts the promise rejects with a BackendError of `kind`. */
-async function expectKind(promise: Promise<unknown>, kind: BackendErrorKind): Promise<void> {
+async function expectKind(
+  promise: Promise<unknown>,
+  kind: BackendErrorKind,
+): Promise<BackendError> {
   try {
     await promise;
   } catch (error) {
     assertOk(error instanceof BackendError, `expected a BackendError, got ${String(error)}`);
     assertEquals(error.kind, kind, `expected kind ${kind}, got ${error.kind}: ${error.message}`);
-    return;
+    return error;
   }
   assertOk(false, `expected a BackendError of kind ${kind}, but the call succeeded`);
+  throw new Error("unreachable");
 }

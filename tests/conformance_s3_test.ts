@@ -34,6 +34,10 @@ for (const server of storeServers()) {
     acceptsSmallParts: preset.deviations?.acceptsSmallParts,
     createsMissingBucket: preset.deviations?.createsMissingBucket,
     listPartsOmitsChecksums: preset.deviations?.listPartsOmitsChecksums,
+    // Observed codes; Garage's InvalidDigest is the preset's documented deviation.
+    checksumMismatchCode: server.name === "minio"
+      ? "XAmzContentChecksumMismatch"
+      : preset.deviations?.checksumMismatchCode ?? "BadDigest",
     sanitize: false,
   });
 }
