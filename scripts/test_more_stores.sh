@@ -64,8 +64,11 @@ for line in open(log, encoding="utf-8", errors="replace"):
     cells[(case, store)] = {"ok": "pass", "FAILED": "**FAIL**", "ignored": "skip"}[m.group(4)]
 print("| case | " + " | ".join(stores) + " |")
 print("|---|" + "---|" * len(stores))
+# "n/a": the case is not registered for that store (a deviation case, or one that does not
+# apply); "not run": the store was not tested at all (not built or not started).
+tested = {s for (_, s) in cells}
 for case in cases:
-    row = [cells.get((case, s), "not run") for s in stores]
+    row = [cells.get((case, s), "n/a" if s in tested else "not run") for s in stores]
     print(f"| {case} | " + " | ".join(row) + " |")
 for store in failed_builds:
     print(f"\n{store}: not built (see .cache/ensure-{store}.err)")
