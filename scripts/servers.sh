@@ -218,7 +218,10 @@ start_versitygw() {
 }
 
 # SeaweedFS: master, volume, filer and S3 gateway in one `weed server`, every port on
-# loopback, the test identity from an S3 config file.
+# loopback, the test identity from an S3 config file. Every bucket gets its own collection,
+# which grows several volumes at once, and the tests create dozens of buckets: small volumes
+# (64 MB, sparse files) and a high volume count, or uploads fail with "failed to find
+# writable volumes".
 start_seaweedfs() {
   local attempt data="$cache/seaweedfs-data" s3 master volume filer
   for attempt in 1 2 3; do
@@ -233,7 +236,8 @@ JSON
     spawn "$cache/seaweedfs.pid" "$cache/seaweedfs.log" "$weed_exe" server \
       -ip="$host" -ip.bind="$host" -dir="$data/store" \
       -master.port="$master" -master.port.grpc="$(free_port)" \
-      -volume.port="$volume" -volume.port.grpc="$(free_port)" -volume.max=100 \
+      -volume.port="$volume" -volume.port.grpc="$(free_port)" -volume.max=1000 \
+      -master.volumeSizeLimitMB=64 \
       -filer -filer.port="$filer" -filer.port.grpc="$(free_port)" \
       -s3 -s3.port="$s3" -s3.port.grpc="$(free_port)" -s3.config="$data/s3.json" \
       -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false
