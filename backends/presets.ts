@@ -751,32 +751,35 @@ const GARAGE: ProviderPreset = {
   title: "Garage",
   docs: [
     "https://garagehq.deuxfleurs.fr/documentation/reference-manual/s3-compatibility/",
-    "https://git.deuxfleurs.fr/Deuxfleurs/garage/src/branch/main/src/api/s3/multipart.rs",
-    "https://git.deuxfleurs.fr/Deuxfleurs/garage/src/branch/main/src/api/s3/list.rs",
-    "https://git.deuxfleurs.fr/Deuxfleurs/garage/src/branch/main/src/api/common/signature/checksum.rs",
-    "https://git.deuxfleurs.fr/Deuxfleurs/garage/src/branch/main/doc/book/reference-manual/configuration.md",
+    "https://docs.rs/crate/garage_api_s3/2.5.0/source/multipart.rs",
+    "https://docs.rs/crate/garage_api_s3/2.5.0/source/list.rs",
+    "https://docs.rs/crate/garage_api_common/2.5.0/source/signature/checksum.rs",
+    "https://docs.rs/crate/garage_api_s3/2.5.0/source/encryption.rs",
+    "https://docs.rs/crate/garage_model/2.5.0/source/s3/lifecycle_worker.rs",
+    "https://garagehq.deuxfleurs.fr/documentation/reference-manual/configuration/",
   ],
   endpoint: {
     // Self-hosted: only the user knows the URL.
     hostPatterns: [],
     required: true,
   },
-  // Virtual-hosted buckets need [s3_api] root_domain and wildcard DNS (configuration.md).
+  // Virtual-hosted buckets need [s3_api] root_domain and wildcard DNS (configuration page).
   forcePathStyle: true,
   region: {
     // Requests must be signed for the configured [s3_api] s3_region; Garage's own examples
-    // use "garage" (configuration.md). There is no server-independent default.
+    // use "garage" (configuration page). There is no server-independent default.
     default: "garage",
     note: "The cluster's [s3_api] s3_region from garage.toml (\"garage\" in Garage's examples).",
   },
   checksum: {
-    // Garage 1.0+ reads x-amz-checksum-* headers and trailers (signature/checksum.rs) and
-    // lists part checksums (list.rs).
+    // Garage 2.5.0 checks x-amz-checksum-* values (signature/checksum.rs, source of the
+    // published crates) and lists part checksums (list.rs).
     sdkFlexibleChecksums: true,
     // CRC32, checked at UploadPart and again against the list sent to Complete
     // (multipart.rs); a mismatch is InvalidDigest (see deviations).
     partChecksum: "crc32",
-    // Content-MD5 is compared with the body's MD5 (signature/checksum.rs: InvalidDigest).
+    // Content-MD5 is compared with the body's MD5; a mismatch is BadDigest
+    // (signature/checksum.rs).
     contentMd5Verified: true,
   },
   limits: {
@@ -785,11 +788,11 @@ const GARAGE: ProviderPreset = {
     ...S3_PART_RULES,
     maxObjectSize: 10_000 * 5 * GiB,
   },
-  // ETags are MD5s, multipart ones md5-of-md5s-N (multipart.rs), unless the object uses
-  // SSE-C (the s3-compatibility page).
+  // ETags are MD5s, multipart ones md5-of-md5s-N (multipart.rs); SSE-C objects get random
+  // ones (encryption.rs, etag_from_md5).
   etagIsMd5: true,
-  // No default purge; AbortIncompleteMultipartUpload lifecycle rules are supported
-  // (s3-compatibility page).
+  // No default purge; AbortIncompleteMultipartUpload lifecycle rules are applied by
+  // garage_model's s3/lifecycle_worker.rs.
   unfinishedUploadTtlHours: null,
   deviations: {
     // Complete checks only that part numbers increase, not sizes (multipart.rs); observed:
