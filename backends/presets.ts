@@ -701,6 +701,7 @@ const SEAWEEDFS: ProviderPreset = {
     "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/filer_multipart.go",
     "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_object_handlers_multipart.go",
     "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_bucket_handlers.go",
+    "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_object_handlers_put.go",
   ],
   endpoint: {
     // Self-hosted (`weed server -s3` or `weed s3`): only the user knows the URL.
@@ -714,14 +715,15 @@ const SEAWEEDFS: ProviderPreset = {
     note: "SeaweedFS does not route by region; any region signs (us-east-1 is used).",
   },
   checksum: {
-    // Recent SeaweedFS reads x-amz-checksum-* on UploadPart and stores the value
-    // (filer_multipart.go); proven by the conformance suite's crc32 case through
-    // scripts/test_more_stores.sh.
+    // SeaweedFS checks x-amz-checksum-* on UploadPart and answers a mismatch with BadDigest
+    // (s3api_object_handlers_put.go, putToFiler); proven by the conformance suite's crc32 case
+    // through scripts/test_more_stores.sh.
     sdkFlexibleChecksums: true,
     // CRC32: declared at create and listed at Complete. ListParts does not report it (see
     // deviations), which s3mpu's resume handles by reading such parts locally.
     partChecksum: "crc32",
-    // Not documented in the wiki; the source checks Content-MD5, but that is not promised.
+    // The source compares Content-MD5 with the body (putToFiler: BadDigest), but the wiki
+    // does not promise it: false, the conservative reading.
     contentMd5Verified: false,
   },
   limits: {
