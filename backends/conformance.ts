@@ -29,6 +29,26 @@ export interface ConformanceOptions {
    * next run's ListParts says NoSuchUpload), so the suite asserts the deviation exactly.
    */
   uploadPartAfterAbortIs500?: boolean;
+  /**
+   * Known deviation (Garage, preset deviations.acceptsSmallParts): Complete accepts non-last
+   * parts below 5 MiB. The suite then asserts that the upload completes instead.
+   */
+  acceptsSmallParts?: boolean;
+  /**
+   * Known deviation (SeaweedFS, preset deviations.createsMissingBucket): an upload into a
+   * missing bucket creates it. The suite then asserts that it does.
+   */
+  createsMissingBucket?: boolean;
+  /**
+   * The error code a wrong crc32 part checksum must get, when the test asserts it: S3's
+   * BadDigest, MinIO's XAmzContentChecksumMismatch, Garage's InvalidDigest (a deviation).
+   */
+  checksumMismatchCode?: string;
+  /**
+   * Known deviation (SeaweedFS, preset deviations.listPartsOmitsChecksums): ListParts
+   * reports no part checksums. The crc32 case then asserts that they are absent.
+   */
+  listPartsOmitsChecksums?: boolean;
   /** Deno's op and resource sanitizers (default true; SDK sockets may need false). */
   sanitize?: boolean;
 }
@@ -152,20 +172,33 @@ export function conformanceSuite(
     );
   });
 
-  test("a too-small part in the middle fails at complete and keeps the upload", async (ctx) => {
-    const { backend, signal } = ctx;
-    const ref = await ctx.create("too-small");
-    await ctx.upload(ref, 1, filled(5 * MiB, 1));
-    await ctx.upload(ref, 2, filled(1, 2));
-    await ctx.upload(ref, 3, filled(1, 3));
-    const parts = await backend.listParts(ref, signal);
-    await expectKind(
-      backend.completeMultipartUpload({ ...ref, parts, checksumAlgorithm: "none" }, signal),
-      "invalid_request",
-    );
-    assertEquals((await backend.listParts(ref, signal)).length, 3);
-    await expectKind(backend.headObject(ref, signal), "not_found");
-  });
+  if (options.acceptsSmallParts) {
+    test("a too-small part in the middle completes (a documented deviation)", async (ctx) => {
+      const { backend, signal } = ctx;
+      const ref = await ctx.create("too-small");
+      const bodies = [filled(5 * MiB, 1), filled(1, 2), filled(1, 3)];
+      for (const [i, body] of bodies.entries()) await ctx.upload(ref, i + 1, body);
+      const parts = await backend.listParts(ref, signal);
+      await backend.completeMultipartUpload({ ...ref, parts, checksumAlgorithm: "none" }, signal);
+      ctx.forget(ref);
+      assertEquals((await backend.headObject(ref, signal)).size, 5 * MiB + 2);
+    });
+  } else {
+    test("a too-small part in the middle fails at complete and keeps the upload", async (ctx) => {
+      const { backend, signal } = ctx;
+      const ref = await ctx.create("too-small");
+      await ctx.upload(ref, 1, filled(5 * MiB, 1));
+      await ctx.upload(ref, 2, filled(1, 2));
+      await ctx.upload(ref, 3, filled(1, 3));
+      const parts = await backend.listParts(ref, signal);
+      await expectKind(
+        backend.completeMultipartUpload({ ...ref, parts, checksumAlgorithm: "none" }, signal),
+        "invalid_request",
+      );
+      assertEquals((await backend.listParts(ref, signal)).length, 3);
+      await expectKind(backend.headObject(ref, signal), "not_found");
+    });
+  }
 
   test("listParts after a part number lists only the parts above it", async (ctx) => {
     const { backend, signal } = ctx;
@@ -183,16 +216,29 @@ export function conformanceSuite(
     assertEquals((await backend.listParts(ref, signal)).map((p) => p.partNumber), [1, 2, 4, 7]);
   });
 
-  test("an unknown bucket is no_such_bucket", async (ctx) => {
-    const bucket = `s3mpu-missing-${crypto.randomUUID().slice(0, 8)}`;
-    await expectKind(
-      ctx.backend.createMultipartUpload(
+  if (options.createsMissingBucket) {
+    test("an upload into an unknown bucket creates it (a documented deviation)", async (ctx) => {
+      const bucket = `s3mpu-missing-${crypto.randomUUID().slice(0, 8)}`;
+      const uploadId = await ctx.backend.createMultipartUpload(
         { bucket, key: "k", checksumAlgorithm: "none" },
         ctx.signal,
-      ),
-      "no_such_bucket",
-    );
-  });
+      );
+      const open = await ctx.backend.listMultipartUploads({ bucket }, ctx.signal);
+      assertEquals(open.map((u) => u.uploadId), [uploadId]);
+      await ctx.backend.abortMultipartUpload({ bucket, key: "k", uploadId }, ctx.signal);
+    });
+  } else {
+    test("an unknown bucket is no_such_bucket", async (ctx) => {
+      const bucket = `s3mpu-missing-${crypto.randomUUID().slice(0, 8)}`;
+      await expectKind(
+        ctx.backend.createMultipartUpload(
+          { bucket, key: "k", checksumAlgorithm: "none" },
+          ctx.signal,
+        ),
+        "no_such_bucket",
+      );
+    });
+  }
 
   test("headObject of a missing key is not_found", async (ctx) => {
     await expectKind(
@@ -242,7 +288,7 @@ export function conformanceSuite(
       const { backend, signal } = ctx;
       const ref = await ctx.create("crc32", "crc32");
       const bodies = [filled(5 * MiB, 1), filled(3, 2)];
-      await expectKind(
+      const mismatch = await expectKind(
         ctx.upload(ref, 1, bodies[0], {
           algorithm: "crc32",
           value: computeChecksum("crc32", bodies[1]),
@@ -250,11 +296,23 @@ export function conformanceSuite(
         // A checksum mismatch means damage in transit: worth a retry from the same bytes.
         "retryable",
       );
+      if (options.checksumMismatchCode !== undefined) {
+        assertEquals(mismatch.details.code, options.checksumMismatchCode);
+      }
       for (const [i, body] of bodies.entries()) await ctx.upload(ref, i + 1, body, "crc32");
       const listed = await backend.listParts(ref, signal);
-      assertEquals(listed.map((p) => p.checksum), bodies.map((b) => computeChecksum("crc32", b)));
+      const sums = bodies.map((b) => computeChecksum("crc32", b));
+      assertEquals(
+        listed.map((p) => p.checksum),
+        options.listPartsOmitsChecksums ? sums.map(() => undefined) : sums,
+      );
+      // Complete lists each part's checksum, as s3mpu does from its journal.
       await backend.completeMultipartUpload(
-        { ...ref, parts: listed, checksumAlgorithm: "crc32" },
+        {
+          ...ref,
+          parts: listed.map((p, i) => ({ ...p, checksum: sums[i] })),
+          checksumAlgorithm: "crc32",
+        },
         signal,
       );
       ctx.forget(ref);
@@ -337,13 +395,17 @@ function stripQuotes(eTag: string): string {
 }
 
 /** Asserts the promise rejects with a BackendError of `kind`. */
-async function expectKind(promise: Promise<unknown>, kind: BackendErrorKind): Promise<void> {
+async function expectKind(
+  promise: Promise<unknown>,
+  kind: BackendErrorKind,
+): Promise<BackendError> {
   try {
     await promise;
   } catch (error) {
     assertOk(error instanceof BackendError, `expected a BackendError, got ${String(error)}`);
     assertEquals(error.kind, kind, `expected kind ${kind}, got ${error.kind}: ${error.message}`);
-    return;
+    return error;
   }
   assertOk(false, `expected a BackendError of kind ${kind}, but the call succeeded`);
+  throw new Error("unreachable");
 }

@@ -108,6 +108,40 @@ export interface ProviderPreset {
    * exact object name, so s3mpu lists everything and filters itself there. Default true.
    */
   uploadListingByPrefix?: boolean;
+  /**
+   * Where the store departs from S3 in ways s3mpu and its tests account for (each cited;
+   * docs/providers.md lists them). Absent: S3's behaviour.
+   */
+  deviations?: StoreDeviations;
+}
+
+/** Known departures of a store from S3's behaviour (see {@link ProviderPreset.deviations}). */
+export interface StoreDeviations {
+  /**
+   * The store completes uploads whose non-last parts are below `limits.minPartSize` (S3
+   * answers EntityTooSmall). s3mpu still plans parts within the limits, so a part plan that
+   * works here works on every store.
+   */
+  acceptsSmallParts?: boolean;
+  /** Error code for a part whose checksum does not match, where it is not S3's BadDigest. */
+  checksumMismatchCode?: string;
+  /**
+   * CreateMultipartUpload (and PutObject) into a missing bucket creates the bucket instead of
+   * failing with NoSuchBucket, for identities allowed to create buckets: a mistyped `-b`
+   * uploads into a new bucket.
+   */
+  createsMissingBucket?: boolean;
+  /**
+   * ListParts reports no part checksums, so a resumed run that finds a part on the server
+   * but not in its journal reads that part from the file to checksum it (and compares the
+   * part's MD5 with its ETag) rather than trusting or re-sending it.
+   */
+  listPartsOmitsChecksums?: boolean;
+  /**
+   * ETags of a server mode in which they are not MD5s although `etagIsMd5` describes the
+   * default mode: ETags matching `pattern` come from that mode and prove nothing about MD5.
+   */
+  nonMd5ETags?: { pattern: RegExp; mode: string };
 }
 
 /** S3's own limits: 5 MiB to 5 GiB per part (the last may be smaller), 10,000 parts. */
@@ -628,6 +662,190 @@ const STORJ: ProviderPreset = {
   unfinishedUploadTtlHours: null,
 };
 
+const VERSITYGW: ProviderPreset = {
+  name: "versitygw",
+  title: "Versity S3 Gateway (versitygw)",
+  docs: [
+    "https://github.com/versity/versitygw/blob/main/backend/common.go",
+    "https://github.com/versity/versitygw/blob/main/backend/posix/posix.go",
+    "https://github.com/versity/versitygw/blob/main/s3api/utils/csum-reader.go",
+    "https://github.com/versity/versitygw/blob/main/s3api/controllers/base.go",
+    "https://github.com/versity/versitygw/blob/main/cmd/internal/gwcli/posix.go",
+    "https://github.com/versity/versitygw/blob/main/cmd/versitygw/main.go",
+  ],
+  endpoint: {
+    // Self-hosted gateway in front of a POSIX file system, S3 or Azure: only the user knows
+    // the URL.
+    hostPatterns: [],
+    required: true,
+  },
+  // Virtual-hosted buckets only with --virtual-domain (cmd/versitygw/main.go).
+  forcePathStyle: true,
+  region: {
+    // --region defaults to us-east-1 (cmd/versitygw/main.go).
+    default: "us-east-1",
+    note: "The gateway's --region (VGW_REGION), us-east-1 unless its operator changed it.",
+  },
+  checksum: {
+    // The gateway reads x-amz-checksum-* headers and trailers and checks them while it
+    // stores the part (s3api/utils/csum-reader.go); proven by the conformance suite's crc32
+    // case against versitygw 1.8.0 (tests/conformance_s3_test.ts).
+    sdkFlexibleChecksums: true,
+    // CRC32, verified at UploadPart (BadDigest) and listed by ListParts (posix.go), for the
+    // same CPU reason as AWS.
+    partChecksum: "crc32",
+    // A FULL_OBJECT CRC32 is kept and a wrong value refused at Complete (measured 2026-11-27
+    // against the pinned build: versitygw and SeaweedFS BadDigest, Garage InvalidDigest).
+    fullObjectChecksum: true,
+    // Content-MD5 is checked by the same reader and a mismatch is BadDigest
+    // (s3api/utils/csum-reader.go).
+    contentMd5Verified: true,
+  },
+  limits: {
+    // Non-last parts of at least backend.MinPartSize, 5 MiB, checked at Complete
+    // (backend/common.go, posix.go: EntityTooSmall); part numbers up to 10,000
+    // (s3api/controllers/base.go maxPartNumber). No part size maximum in the POSIX backend:
+    // S3's 5 GiB is kept.
+    ...S3_PART_RULES,
+    maxObjectSize: 10_000 * 5 * GiB,
+  },
+  // By default part ETags are MD5s and the completed ETag is md5-of-md5s-N
+  // (posix.go: ComputeMultipartETagFromPartETags). Not so with --data-integrity-etag: see
+  // deviations.nonMd5ETags.
+  etagIsMd5: true,
+  // The POSIX backend has no sweeper for unfinished uploads (posix.go).
+  unfinishedUploadTtlHours: null,
+  deviations: {
+    // `posix --data-integrity-etag` (cmd/internal/gwcli/posix.go) replaces MD5 ETags with
+    // "ALGO-<checksum>": parts "CRC64NVME-<base64>", a CRC64NVME multipart object
+    // "CRC64NVME-<whole-object checksum>" without a -N suffix, composite ones "ALGO-<...>-N"
+    // (posix.go, the dataIntegrityEtag comment).
+    nonMd5ETags: {
+      pattern: /^"?(CRC32|CRC32C|CRC64NVME|SHA1|SHA256)-[A-Za-z0-9+/=]+(-\d+)?"?$/,
+      mode: "versitygw posix --data-integrity-etag",
+    },
+  },
+};
+
+const SEAWEEDFS: ProviderPreset = {
+  name: "seaweedfs",
+  title: "SeaweedFS (S3 gateway)",
+  docs: [
+    "https://github.com/seaweedfs/seaweedfs/wiki/Amazon-S3-API",
+    "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/filer_multipart.go",
+    "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_object_handlers_multipart.go",
+    "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_bucket_handlers.go",
+    "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_object_handlers_put.go",
+  ],
+  endpoint: {
+    // Self-hosted (`weed server -s3` or `weed s3`): only the user knows the URL.
+    hostPatterns: [],
+    required: true,
+  },
+  // Virtual-hosted buckets only with -s3.domainName.
+  forcePathStyle: true,
+  region: {
+    default: "us-east-1",
+    note: "SeaweedFS does not route by region; any region signs (us-east-1 is used).",
+  },
+  checksum: {
+    // SeaweedFS checks x-amz-checksum-* on UploadPart and answers a mismatch with BadDigest
+    // (s3api_object_handlers_put.go, putToFiler); proven by the conformance suite's crc32 case
+    // through scripts/test_more_stores.sh.
+    sdkFlexibleChecksums: true,
+    // CRC32: declared at create and listed at Complete. ListParts does not report it (see
+    // deviations), which s3mpu's resume handles by reading such parts locally.
+    partChecksum: "crc32",
+    // A FULL_OBJECT CRC32 is kept and a wrong value refused at Complete (measured 2026-11-27
+    // against the pinned build: versitygw and SeaweedFS BadDigest, Garage InvalidDigest).
+    fullObjectChecksum: true,
+    // The source compares Content-MD5 with the body (putToFiler: BadDigest), but the wiki
+    // does not promise it: false, the conservative reading.
+    contentMd5Verified: false,
+  },
+  limits: {
+    // Non-last parts below 5 MiB fail Complete with EntityTooSmall (filer_multipart.go,
+    // multiPartMinSize); ListParts lists up to 10,000 parts (maxPartsList in
+    // s3api_object_handlers_multipart.go). No maximum part size documented: S3's 5 GiB.
+    ...S3_PART_RULES,
+    maxObjectSize: 10_000 * 5 * GiB,
+  },
+  // Part ETags are the MD5 of the part and the completed ETag is md5-of-md5s-N
+  // (filer_multipart.go: calculateMultipartETag).
+  etagIsMd5: true,
+  // No default purge of unfinished uploads documented.
+  unfinishedUploadTtlHours: null,
+  deviations: {
+    // ListParts builds each Part from size, ETag and date only (filer_multipart.go,
+    // listObjectParts); observed: no ChecksumCRC32 in its answer.
+    listPartsOmitsChecksums: true,
+    // A missing bucket is created on upload for identities with the Admin action
+    // (s3api_bucket_handlers.go: ErrAutoCreatePermissionDenied / ErrAutoCreateDisabled).
+    createsMissingBucket: true,
+  },
+};
+
+const GARAGE: ProviderPreset = {
+  name: "garage",
+  title: "Garage",
+  docs: [
+    "https://garagehq.deuxfleurs.fr/documentation/reference-manual/s3-compatibility/",
+    "https://docs.rs/crate/garage_api_s3/2.5.0/source/multipart.rs",
+    "https://docs.rs/crate/garage_api_s3/2.5.0/source/list.rs",
+    "https://docs.rs/crate/garage_api_common/2.5.0/source/signature/checksum.rs",
+    "https://docs.rs/crate/garage_api_s3/2.5.0/source/encryption.rs",
+    "https://docs.rs/crate/garage_model/2.5.0/source/s3/lifecycle_worker.rs",
+    "https://garagehq.deuxfleurs.fr/documentation/reference-manual/configuration/",
+  ],
+  endpoint: {
+    // Self-hosted: only the user knows the URL.
+    hostPatterns: [],
+    required: true,
+  },
+  // Virtual-hosted buckets need [s3_api] root_domain and wildcard DNS (configuration page).
+  forcePathStyle: true,
+  region: {
+    // Requests must be signed for the configured [s3_api] s3_region; Garage's own examples
+    // use "garage" (configuration page). There is no server-independent default.
+    default: "garage",
+    note: "The cluster's [s3_api] s3_region from garage.toml (\"garage\" in Garage's examples).",
+  },
+  checksum: {
+    // Garage 2.5.0 checks x-amz-checksum-* values (signature/checksum.rs, source of the
+    // published crates) and lists part checksums (list.rs).
+    sdkFlexibleChecksums: true,
+    // CRC32, checked at UploadPart and again against the list sent to Complete
+    // (multipart.rs); a mismatch is InvalidDigest (see deviations).
+    partChecksum: "crc32",
+    // A FULL_OBJECT CRC32 is kept and a wrong value refused at Complete (measured 2026-11-27
+    // against the pinned build: versitygw and SeaweedFS BadDigest, Garage InvalidDigest).
+    fullObjectChecksum: true,
+    // Content-MD5 is compared with the body's MD5; a mismatch is BadDigest
+    // (signature/checksum.rs).
+    contentMd5Verified: true,
+  },
+  limits: {
+    // Garage enforces no minimum part size (see deviations) and no part count below S3's;
+    // S3's rules are kept so the part plan stays portable.
+    ...S3_PART_RULES,
+    maxObjectSize: 10_000 * 5 * GiB,
+  },
+  // ETags are MD5s, multipart ones md5-of-md5s-N (multipart.rs); SSE-C objects get random
+  // ones (encryption.rs, etag_from_md5).
+  etagIsMd5: true,
+  // No default purge; AbortIncompleteMultipartUpload lifecycle rules are applied by
+  // garage_model's s3/lifecycle_worker.rs.
+  unfinishedUploadTtlHours: null,
+  deviations: {
+    // Complete checks only that part numbers increase, not sizes (multipart.rs); observed:
+    // non-last parts of 1 byte complete.
+    acceptsSmallParts: true,
+    // A wrong x-amz-checksum-crc32 is InvalidDigest, not BadDigest
+    // (signature/checksum.rs); observed against Garage 2.5.0.
+    checksumMismatchCode: "InvalidDigest",
+  },
+};
+
 const GENERIC: ProviderPreset = {
   name: "generic",
   title: "Other S3-compatible store",
@@ -679,12 +897,28 @@ function freeze(preset: ProviderPreset): ProviderPreset {
   Object.freeze(preset.region);
   Object.freeze(preset.checksum);
   Object.freeze(preset.limits);
+  if (preset.deviations) Object.freeze(preset.deviations);
   return Object.freeze(preset);
 }
 
 /** Every known provider, in the order the README lists them; "generic" is last. */
 export const PRESETS: readonly ProviderPreset[] = Object.freeze(
-  [AWS, MINIO, CEPH, R2, B2, GCS, WASABI, DIGITALOCEAN, SCALEWAY, STORJ, GENERIC].map(freeze),
+  [
+    AWS,
+    MINIO,
+    CEPH,
+    R2,
+    B2,
+    GCS,
+    WASABI,
+    DIGITALOCEAN,
+    SCALEWAY,
+    STORJ,
+    VERSITYGW,
+    SEAWEEDFS,
+    GARAGE,
+    GENERIC,
+  ].map(freeze),
 );
 
 /** Names accepted by `--provider`, in table order. */

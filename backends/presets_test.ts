@@ -23,6 +23,9 @@ Deno.test("presetNames lists every provider once, generic last", () => {
     "digitalocean",
     "scaleway",
     "storj",
+    "versitygw",
+    "seaweedfs",
+    "garage",
     "generic",
   ]);
 });
@@ -222,4 +225,30 @@ Deno.test("preset names are unique and no host matches two presets", () => {
     const matching = PRESETS.filter((p) => p.endpoint.hostPatterns.some((re) => re.test(host)));
     assert.equal(matching.length, 1, `${host}: ${matching.map((p) => p.name)}`);
   }
+});
+
+Deno.test("the self-hosted stores proved by scripts/test_more_stores.sh keep their known deviations as data", () => {
+  const versitygw = getPreset("versitygw");
+  const seaweedfs = getPreset("seaweedfs");
+  const garage = getPreset("garage");
+  for (const preset of [versitygw, seaweedfs, garage]) {
+    assert.equal(preset.endpoint.required, true, preset.name);
+    assert.equal(preset.forcePathStyle, true, preset.name);
+    assert.equal(preset.etagIsMd5, true, preset.name);
+    assert.equal(preset.checksum.partChecksum, "crc32", preset.name);
+    assert.equal(preset.limits.minPartSize, 5 * MiB, preset.name);
+    // Loopback and unknown hosts never select them: the user names them with --provider.
+    assert.equal(detectPreset("http://127.0.0.1:7070"), undefined);
+  }
+  assert.equal(seaweedfs.deviations?.listPartsOmitsChecksums, true);
+  assert.equal(seaweedfs.deviations?.createsMissingBucket, true);
+  assert.equal(garage.deviations?.acceptsSmallParts, true);
+  assert.equal(garage.deviations?.checksumMismatchCode, "InvalidDigest");
+  // versitygw's --data-integrity-etag ETags (posix.go): parts and CRC64NVME objects carry no
+  // -N suffix; MD5 ETags of the default mode do not match the pattern.
+  const pattern = versitygw.deviations!.nonMd5ETags!.pattern;
+  assert.match('"CRC64NVME-Mf6LDfYVtbc="', pattern);
+  assert.match("CRC32-yZRlqg==-3", pattern);
+  assert.doesNotMatch("9b2cf535f27731c974343645a3985328-3", pattern);
+  assert.doesNotMatch("9b2cf535f27731c974343645a3985328", pattern);
 });

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Starts or stops the S3 servers the integration tests run against, on loopback only.
 #
-#   bash scripts/servers.sh start   # MinIO (if built) + moto_server; writes .cache/servers.env
-#   bash scripts/servers.sh stop    # kills both by recorded pid, removes their data
+#   bash scripts/servers.sh start   # MinIO and versitygw (if built) + moto_server; writes .cache/servers.env
+#   bash scripts/servers.sh stop    # kills them by recorded pid, removes their data
+#
+# S3MPU_TEST_MORE_STORES="seaweedfs garage" adds SeaweedFS (.tools/bin/weed) and Garage
+# (.tools/bin/garage), as scripts/test_more_stores.sh does. Each of versitygw, SeaweedFS and
+# Garage that is not built, or does not start, is left out: .cache/servers.env then says
+# S3MPU_TEST_<STORE>_UNAVAILABLE=<reason> and the others run. Otherwise it sets
+# S3MPU_TEST_<STORE>_URL/_ACCESS_KEY/_SECRET_KEY (STORE: VERSITYGW, SEAWEEDFS, GARAGE).
+# Set S3MPU_TEST_VERSITYGW_UNAVAILABLE before `start` to skip versitygw with that reason.
 #
 # .cache/servers.env is bash-sourceable (set -a; . .cache/servers.env; set +a) and sets
 # S3MPU_TEST_MINIO_URL/_ACCESS_KEY/_SECRET_KEY and S3MPU_TEST_MOTO_URL/_ACCESS_KEY/_SECRET_KEY,
@@ -10,7 +17,7 @@
 # S3MPU_TEST_MINIO_UNAVAILABLE before `start` to skip MinIO with that reason (scripts/test.sh
 # does so when the MinIO build failed). MinIO's root user/password come from
 # S3MPU_TEST_MINIO_ACCESS_KEY / S3MPU_TEST_MINIO_SECRET_KEY when set.
-# Servers log to .cache/minio.log and .cache/moto.log.
+# Servers log to .cache/<name>.log (minio, moto, versitygw, seaweedfs, garage).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +27,9 @@ cache="$root/.cache"
 env_file="$cache/servers.env"
 minio_exe="$root/.tools/bin/minio"
 minio_data="$cache/minio-data"
+versitygw_exe="$root/.tools/bin/versitygw"
+weed_exe="$root/.tools/bin/weed"
+garage_exe="$root/.tools/bin/garage"
 host=127.0.0.1
 start_timeout=${S3MPU_SERVER_START_TIMEOUT:-60}
 
@@ -95,7 +105,11 @@ stop_one() {
 stop() {
   stop_one "$cache/minio.pid" minio
   stop_one "$cache/moto.pid" moto
-  rm -rf "$minio_data" "$env_file"
+  stop_one "$cache/versitygw.pid" versitygw
+  stop_one "$cache/seaweedfs.pid" weed
+  stop_one "$cache/garage.pid" garage
+  rm -rf "$minio_data" "$cache/versitygw-data" "$cache/seaweedfs-data" "$cache/garage-data" \
+    "$env_file"
 }
 
 start_minio() {
@@ -158,6 +172,133 @@ start_moto() {
   return 1
 }
 
+# Waits until URL $2 answers with any HTTP status (S3 APIs answer 403 to anonymous requests)
+# while the process in pid file $1 lives.
+wait_http_any() {
+  local pid_file=$1 url=$2 deadline=$((SECONDS + start_timeout)) code
+  while ((SECONDS < deadline)); do
+    alive "$pid_file" || return 1
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url" 2>/dev/null)" || true
+    [[ "$code" =~ ^[1-5][0-9][0-9]$ ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# Fixed test credentials of the extra stores (loopback only, data removed by `stop`).
+versitygw_user=s3mpu-test
+versitygw_password=s3mpu-test-secret-key
+seaweedfs_user=s3mpu-test
+seaweedfs_password=s3mpu-test-secret-key
+# Garage key ids are "GK" and 24 hex digits, secrets 64 hex digits.
+garage_user=GK5333d70c7e0ce3c1a2b4d6e8
+garage_password=5e1c7d0f2a9b48e6c3d5f7a1b2c4e6d8f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9
+
+# versitygw (POSIX backend) on a fresh directory; object metadata goes to a sidecar directory
+# so the data directory's file system needs no extended attributes.
+start_versitygw() {
+  local attempt port data="$cache/versitygw-data"
+  for attempt in 1 2 3; do
+    port="$(free_port)"
+    rm -rf "$data"
+    mkdir -p "$data/objects" "$data/sidecar"
+    spawn "$cache/versitygw.pid" "$cache/versitygw.log" "$versitygw_exe" \
+      --port "$host:$port" --access "$versitygw_user" --secret "$versitygw_password" \
+      --region us-east-1 --quiet --health /health \
+      posix --sidecar "$data/sidecar" "$data/objects"
+    if wait_http "$cache/versitygw.pid" "http://$host:$port/health"; then
+      versitygw_url="http://$host:$port"
+      return 0
+    fi
+    log "versitygw did not answer on $host:$port (attempt $attempt); last log lines:"
+    tail -n 20 "$cache/versitygw.log" >&2 || true
+    stop_one "$cache/versitygw.pid" versitygw
+  done
+  return 1
+}
+
+# SeaweedFS: master, volume, filer and S3 gateway in one `weed server`, every port on
+# loopback, the test identity from an S3 config file. Every bucket gets its own collection,
+# which grows several volumes at once, and the tests create dozens of buckets: small volumes
+# (64 MB, sparse files) and a high volume count, or uploads fail with "failed to find
+# writable volumes".
+start_seaweedfs() {
+  local attempt data="$cache/seaweedfs-data" s3 master volume filer
+  for attempt in 1 2 3; do
+    s3="$(free_port)" master="$(free_port)" volume="$(free_port)" filer="$(free_port)"
+    rm -rf "$data"
+    mkdir -p "$data/store"
+    cat >"$data/s3.json" <<JSON
+{"identities": [{"name": "s3mpu-test",
+  "credentials": [{"accessKey": "$seaweedfs_user", "secretKey": "$seaweedfs_password"}],
+  "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
+JSON
+    spawn "$cache/seaweedfs.pid" "$cache/seaweedfs.log" "$weed_exe" server \
+      -ip="$host" -ip.bind="$host" -dir="$data/store" \
+      -master.port="$master" -master.port.grpc="$(free_port)" \
+      -volume.port="$volume" -volume.port.grpc="$(free_port)" -volume.max=1000 \
+      -master.volumeSizeLimitMB=64 \
+      -filer -filer.port="$filer" -filer.port.grpc="$(free_port)" \
+      -s3 -s3.port="$s3" -s3.port.grpc="$(free_port)" -s3.config="$data/s3.json" \
+      -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false
+    if wait_http_any "$cache/seaweedfs.pid" "http://$host:$s3/"; then
+      seaweedfs_url="http://$host:$s3"
+      return 0
+    fi
+    log "SeaweedFS did not answer on $host:$s3 (attempt $attempt); last log lines:"
+    tail -n 20 "$cache/seaweedfs.log" >&2 || true
+    stop_one "$cache/seaweedfs.pid" weed
+  done
+  return 1
+}
+
+# Garage: a one-node cluster (replication 1), its layout applied, the test key imported
+# and allowed to create buckets.
+start_garage() {
+  local attempt data="$cache/garage-data" s3 rpc admin node ok
+  local garage=("$garage_exe" -c "$data/garage.toml")
+  for attempt in 1 2 3; do
+    s3="$(free_port)" rpc="$(free_port)" admin="$(free_port)"
+    rm -rf "$data"
+    mkdir -p "$data"
+    cat >"$data/garage.toml" <<TOML
+metadata_dir = "$data/meta"
+data_dir = "$data/data"
+db_engine = "sqlite"
+replication_factor = 1
+rpc_bind_addr = "$host:$rpc"
+rpc_public_addr = "$host:$rpc"
+rpc_secret = "$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+
+[s3_api]
+s3_region = "us-east-1"
+api_bind_addr = "$host:$s3"
+
+[admin]
+api_bind_addr = "$host:$admin"
+TOML
+    spawn "$cache/garage.pid" "$cache/garage.log" "${garage[@]}" server
+    ok=0
+    if wait_http_any "$cache/garage.pid" "http://$host:$s3/"; then
+      node="$("${garage[@]}" node id -q 2>>"$cache/garage.log" | cut -d@ -f1)" &&
+        "${garage[@]}" layout assign -z dc1 -c 1G "$node" >>"$cache/garage.log" 2>&1 &&
+        "${garage[@]}" layout apply --version 1 >>"$cache/garage.log" 2>&1 &&
+        "${garage[@]}" key import --yes -n s3mpu-test "$garage_user" "$garage_password" \
+          >>"$cache/garage.log" 2>&1 &&
+        "${garage[@]}" key allow --create-bucket "$garage_user" >>"$cache/garage.log" 2>&1 &&
+        ok=1
+    fi
+    if ((ok)); then
+      garage_url="http://$host:$s3"
+      return 0
+    fi
+    log "Garage did not start on $host:$s3 (attempt $attempt); last log lines:"
+    tail -n 20 "$cache/garage.log" >&2 || true
+    stop_one "$cache/garage.pid" garage
+  done
+  return 1
+}
+
 start() {
   mkdir -p "$cache"
   stop # leftovers of an earlier run
@@ -165,8 +306,14 @@ start() {
   local minio_user=${S3MPU_TEST_MINIO_ACCESS_KEY:-s3mpu-test}
   local minio_password=${S3MPU_TEST_MINIO_SECRET_KEY:-s3mpu-test-secret-key}
   local minio_unavailable=${S3MPU_TEST_MINIO_UNAVAILABLE:-}
+  local versitygw_unavailable=${S3MPU_TEST_VERSITYGW_UNAVAILABLE:-}
+  local seaweedfs_unavailable="" garage_unavailable="" store name url reason
+  local more=" ${S3MPU_TEST_MORE_STORES:-} "
   minio_url=""
   moto_url=""
+  versitygw_url=""
+  seaweedfs_url=""
+  garage_url=""
 
   if [[ -z "$minio_unavailable" && ! -x "$minio_exe" ]]; then
     minio_unavailable="MinIO binary not found at $minio_exe (build it: bash scripts/ensure_minio.sh)"
@@ -183,26 +330,68 @@ start() {
     stop
     return 1
   fi
+  if [[ -z "$versitygw_unavailable" && ! -x "$versitygw_exe" ]]; then
+    versitygw_unavailable="versitygw binary not found at $versitygw_exe (build it: bash scripts/ensure_versitygw.sh)"
+  fi
+  if [[ -z "$versitygw_unavailable" ]] && ! start_versitygw; then
+    log "error: versitygw was built but did not start; see $cache/versitygw.log"
+    stop
+    return 1
+  fi
+  # The on-demand stores: a store that is missing or fails to start is reported, not fatal.
+  if [[ "$more" == *" seaweedfs "* ]]; then
+    if [[ ! -x "$weed_exe" ]]; then
+      seaweedfs_unavailable="SeaweedFS binary not found at $weed_exe (build it: bash scripts/ensure_seaweedfs.sh)"
+    elif ! start_seaweedfs; then
+      seaweedfs_unavailable="SeaweedFS was built but did not start; see $cache/seaweedfs.log"
+    fi
+  else
+    seaweedfs_unavailable="not requested (S3MPU_TEST_MORE_STORES)"
+  fi
+  if [[ "$more" == *" garage "* ]]; then
+    if [[ ! -x "$garage_exe" ]]; then
+      garage_unavailable="Garage binary not found at $garage_exe (build it: bash scripts/ensure_garage.sh)"
+    elif ! start_garage; then
+      garage_unavailable="Garage was built but did not start; see $cache/garage.log"
+    fi
+  else
+    garage_unavailable="not requested (S3MPU_TEST_MORE_STORES)"
+  fi
 
-  {
-    echo "# Written by scripts/servers.sh start; removed by stop."
-    if [[ -n "$minio_url" ]]; then
-      printf 'S3MPU_TEST_MINIO_URL=%q\n' "$minio_url"
-      printf 'S3MPU_TEST_MINIO_ACCESS_KEY=%q\n' "$minio_user"
-      printf 'S3MPU_TEST_MINIO_SECRET_KEY=%q\n' "$minio_password"
+  # store_env NAME URL USER PASSWORD REASON: the store's lines of servers.env.
+  store_env() {
+    if [[ -n "$2" ]]; then
+      printf 'S3MPU_TEST_%s_URL=%q\n' "$1" "$2"
+      printf 'S3MPU_TEST_%s_ACCESS_KEY=%q\n' "$1" "$3"
+      printf 'S3MPU_TEST_%s_SECRET_KEY=%q\n' "$1" "$4"
     else
       # One line, so the file stays simple to read from any language.
-      printf 'S3MPU_TEST_MINIO_UNAVAILABLE=%q\n' "$(printf '%s' "$minio_unavailable" | tr '\n' ' ' | cut -c1-500)"
+      printf 'S3MPU_TEST_%s_UNAVAILABLE=%q\n' "$1" "$(printf '%s' "$5" | tr '\n' ' ' | cut -c1-500)"
     fi
+  }
+  {
+    echo "# Written by scripts/servers.sh start; removed by stop."
+    store_env MINIO "$minio_url" "$minio_user" "$minio_password" "$minio_unavailable"
     printf 'S3MPU_TEST_MOTO_URL=%q\n' "$moto_url"
     printf 'S3MPU_TEST_MOTO_ACCESS_KEY=%q\n' testing
     printf 'S3MPU_TEST_MOTO_SECRET_KEY=%q\n' testing
+    store_env VERSITYGW "$versitygw_url" "$versitygw_user" "$versitygw_password" \
+      "$versitygw_unavailable"
+    store_env SEAWEEDFS "$seaweedfs_url" "$seaweedfs_user" "$seaweedfs_password" \
+      "$seaweedfs_unavailable"
+    store_env GARAGE "$garage_url" "$garage_user" "$garage_password" "$garage_unavailable"
   } >"$env_file"
-  if [[ -n "$minio_url" ]]; then
-    log "MinIO at $minio_url, moto at $moto_url (ready in $((SECONDS - t0))s); env: $env_file"
-  else
-    log "MinIO unavailable ($minio_unavailable); moto at $moto_url (ready in $((SECONDS - t0))s)"
-  fi
+  for store in "MinIO|$minio_url|$minio_unavailable" "moto|$moto_url|" \
+    "versitygw|$versitygw_url|$versitygw_unavailable" \
+    "SeaweedFS|$seaweedfs_url|$seaweedfs_unavailable" "Garage|$garage_url|$garage_unavailable"; do
+    IFS='|' read -r name url reason <<<"$store"
+    if [[ -n "$url" ]]; then
+      log "$name at $url"
+    elif [[ "$reason" != "not requested"* ]]; then
+      log "$name unavailable: $reason"
+    fi
+  done
+  log "ready in $((SECONDS - t0))s; env: $env_file"
 }
 
 case "${1:-}" in

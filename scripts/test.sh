@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's test command. Installs the pinned Deno, builds the pinned MinIO (on failure
-# it says why and goes on with moto only), starts the S3 test servers on loopback, runs the
+# The project's test command. Installs the pinned Deno, builds the pinned MinIO and versitygw
+# (on a failure it says why and goes on without that server), starts the S3 test servers on
+# loopback (scripts/servers.sh; S3MPU_TEST_MORE_STORES adds SeaweedFS and Garage), runs the
 # static checks, then `deno test -A` over the whole repository, and stops the servers on any
 # exit. Its last line is always `N passed, N failed[, N skipped]`, from Deno's own summary.
 #
@@ -56,7 +57,9 @@ echo "$("$deno" --version | head -n 1) at $deno" >&2
 
 phase "MinIO"
 # Servers are described only by what servers.sh writes, never by a stale inherited value.
-unset S3MPU_TEST_MINIO_URL S3MPU_TEST_MOTO_URL S3MPU_TEST_MINIO_UNAVAILABLE
+unset S3MPU_TEST_MINIO_URL S3MPU_TEST_MOTO_URL S3MPU_TEST_MINIO_UNAVAILABLE \
+  S3MPU_TEST_VERSITYGW_URL S3MPU_TEST_VERSITYGW_UNAVAILABLE S3MPU_TEST_SEAWEEDFS_URL \
+  S3MPU_TEST_SEAWEEDFS_UNAVAILABLE S3MPU_TEST_GARAGE_URL S3MPU_TEST_GARAGE_UNAVAILABLE
 minio_err="$cache/ensure-minio.err"
 t0=$SECONDS
 if [[ "${S3MPU_SKIP_MINIO:-}" == "1" ]]; then
@@ -72,6 +75,22 @@ else
   export S3MPU_TEST_MINIO_UNAVAILABLE="build failed: ${reason:-see $cache/minio-build.log}"
 fi
 
+phase "versitygw"
+versitygw_err="$cache/ensure-versitygw.err"
+t0=$SECONDS
+if [[ "${S3MPU_SKIP_VERSITYGW:-}" == "1" ]]; then
+  say "S3MPU_SKIP_VERSITYGW=1: not building or starting versitygw"
+  export S3MPU_TEST_VERSITYGW_UNAVAILABLE="skipped (S3MPU_SKIP_VERSITYGW=1)"
+elif bash scripts/ensure_versitygw.sh >/dev/null 2>"$versitygw_err"; then
+  cat "$versitygw_err" >&2
+else
+  cat "$versitygw_err" >&2
+  say "versitygw could not be built after $((SECONDS - t0))s; continuing without it."
+  reason="$(grep -v '^ensure_versitygw: building ' "$versitygw_err" |
+    sed 's/^ensure_versitygw: //' | tr '\n' ' ' | cut -c1-400)"
+  export S3MPU_TEST_VERSITYGW_UNAVAILABLE="build failed: ${reason:-see $cache/versitygw-build.log}"
+fi
+
 # --- servers ----------------------------------------------------------------------------
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -79,7 +98,7 @@ trap 'exit 143' TERM
 
 phase "Servers"
 servers_started=1
-bash scripts/servers.sh start 9>&- || die "could not start the test servers (logs: $cache/minio.log, $cache/moto.log)"
+bash scripts/servers.sh start 9>&- || die "could not start the test servers (logs: $cache/*.log)"
 set -a
 # shellcheck source=/dev/null
 . "$cache/servers.env"
@@ -127,6 +146,9 @@ fi
 say "deno test took ${test_seconds}s; whole run $((SECONDS - t_start))s; log: $test_log"
 if [[ -n "${S3MPU_TEST_MINIO_UNAVAILABLE:-}" ]]; then
   say "WARNING: ran without MinIO: $S3MPU_TEST_MINIO_UNAVAILABLE"
+fi
+if [[ -n "${S3MPU_TEST_VERSITYGW_UNAVAILABLE:-}" ]]; then
+  say "WARNING: ran without versitygw: $S3MPU_TEST_VERSITYGW_UNAVAILABLE"
 fi
 if ((test_status == 130 || test_status == 143)); then
   die "deno test was interrupted (exit status $test_status)"

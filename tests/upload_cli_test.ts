@@ -10,7 +10,7 @@ import {
   referenceClient,
   serverEnv,
   sha256Hex,
-  testServers,
+  storeServers,
 } from "./support/servers.ts";
 import { collect, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
@@ -18,7 +18,7 @@ import { headETag } from "./support/servers.ts";
 
 const MiB = 1024 * 1024;
 
-for (const server of testServers()) {
+for (const server of storeServers()) {
   const env = serverEnv(server);
 
   Deno.test(`${server.name}: a fresh upload stores the exact bytes`, async () => {
@@ -150,7 +150,7 @@ for (const server of testServers()) {
   });
 }
 
-for (const server of testServers()) {
+for (const server of storeServers()) {
   Deno.test(`${server.name}: a directory of pre-split chunks uploads in numeric order and resumes`, async () => {
     const env = serverEnv(server);
     const bucket = await createTestBucket(server);

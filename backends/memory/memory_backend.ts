@@ -47,6 +47,11 @@ export interface MemoryBackendOptions {
   rejectChecksumHeaders?: boolean;
   /** Whether ETags are MD5 digests, as on AWS without KMS (default true). */
   etagIsMd5?: boolean;
+  /**
+   * Act like SeaweedFS, whose ListParts reports no part checksums: listParts and
+   * listPartsPage leave `checksum` out (uploadPart still verifies and returns it).
+   */
+  listPartsOmitsChecksums?: boolean;
   /** Delay of every call in milliseconds, abortable through the call's signal. */
   latencyMs?: number;
   /** The backend's name (default "memory"). */
@@ -143,6 +148,7 @@ export class MemoryBackend implements Backend {
   readonly #buckets = new Map<string, Bucket>();
   readonly #rejectChecksumHeaders: boolean;
   readonly #etagIsMd5: boolean;
+  readonly #listPartsOmitsChecksums: boolean;
   readonly #latencyMs: number;
   #seq = 0;
 
@@ -151,6 +157,7 @@ export class MemoryBackend implements Backend {
     this.limits = Object.freeze({ ...S3_LIMITS, ...options.limits });
     this.#rejectChecksumHeaders = options.rejectChecksumHeaders ?? false;
     this.#etagIsMd5 = options.etagIsMd5 ?? true;
+    this.#listPartsOmitsChecksums = options.listPartsOmitsChecksums ?? false;
     this.#latencyMs = options.latencyMs ?? 0;
   }
 
@@ -573,7 +580,9 @@ export class MemoryBackend implements Backend {
         partNumber: p.partNumber,
         eTag: p.eTag,
         size: p.body.length,
-        ...(p.checksum === undefined ? {} : { checksum: p.checksum }),
+        ...(p.checksum === undefined || this.#listPartsOmitsChecksums
+          ? {}
+          : { checksum: p.checksum }),
       })),
       isTruncated,
       nextPartNumberMarker: isTruncated ? page[page.length - 1].partNumber : undefined,

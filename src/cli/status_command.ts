@@ -124,7 +124,9 @@ ${optionsHelp(STATUS_OPTIONS)}
 
 Output: a report on stdout; with --json, one object (bucket, key, uploadId, state,
 totalParts, partsOnServer, partsInJournal, totalBytes, bytesOnServer, bytesInJournal,
-percentDone, partSize, lastRun, ageSeconds, provider, limits, purge, warnings, …).
+percentDone, partSize, journalOnly, serverOnly, adoptAfterRead, wrongSize, lastRun,
+ageSeconds, provider, limits, purge, warnings, …). The warnings say what the next run does
+with parts the journal and the server disagree on: the same decision the run makes.
 
 Exit codes: 0 reported · 2 bad usage, or no upload recorded · 3 the server could not be
 asked · 4 the server no longer knows the upload (resume with --restart).
@@ -174,6 +176,7 @@ export const statusCommand: Command = {
       journal: journal.parts,
       server,
       sourceSize,
+      etagIsMd5: store.preset.etagIsMd5,
       ttlHours: store.preset.unfinishedUploadTtlHours,
       now: new Date(),
     });

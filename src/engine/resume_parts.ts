@@ -1,11 +1,12 @@
 import type { UploadedPart } from "../../backends/types.ts";
+import { computeChecksum, isMd5Hex, md5Hex } from "../checksum.ts";
 import { BackendError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import { withRetry } from "../retry.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import type { JournalEntry, JournalWriter } from "../state/parts_journal.ts";
 import { logRetry } from "./part_runner.ts";
-import { reconcile } from "./reconcile.ts";
+import { needsPartChecksums, reconcile, type UnconfirmedPart } from "./reconcile.ts";
 import type { UploadJob } from "./upload_job.ts";
 
 /**
@@ -59,7 +60,9 @@ export async function resumeParts(opts: {
       needsChecksum: needsPartChecksums(meta),
       logger: job.logger,
     });
-    await journal.appendMany(merged.adopted);
+    const read = await adoptAfterReading(job, meta, merged.unconfirmed, signal);
+    for (const entry of read) merged.done.set(entry.partNumber, entry);
+    await journal.appendMany([...merged.adopted, ...read]);
     return merged.done;
   };
 
@@ -94,9 +97,55 @@ export async function resumeParts(opts: {
   return { done, checkHead };
 }
 
-function needsPartChecksums(meta: UploadMeta): boolean {
-  const algorithm = meta.checksumAlgorithm ?? "none";
-  return algorithm !== "none" && algorithm !== "md5";
+/**
+ * Adopts server parts the journal lacks whose checksum the server does not list (SeaweedFS):
+ * reads each from the source and computes the upload's checksum, which costs a read of the
+ * part instead of sending it again. Where ETags are MD5s, a part whose MD5 differs from its
+ * ETag holds other bytes and is left out, to be sent again. Returns the entries to record.
+ */
+async function adoptAfterReading(
+  job: UploadJob,
+  meta: UploadMeta,
+  unconfirmed: UnconfirmedPart[],
+  signal: AbortSignal,
+): Promise<JournalEntry[]> {
+  if (unconfirmed.length === 0) return [];
+  const algorithm = meta.checksumAlgorithm!;
+  const adopted: JournalEntry[] = [];
+  let differing = 0;
+  const reader = await job.source.openReader();
+  try {
+    const buffer = new Uint8Array(Math.max(...unconfirmed.map((u) => u.part.size)));
+    for (const { part, remote } of unconfirmed) {
+      signal.throwIfAborted();
+      const bytes = await reader.read(part, buffer);
+      if (job.etagIsMd5 && isMd5Hex(remote.eTag) && md5Hex(bytes) !== remote.eTag.toLowerCase()) {
+        differing++;
+        continue;
+      }
+      adopted.push({
+        eTag: remote.eTag,
+        partNumber: part.partNumber,
+        uploadId: meta.uploadId,
+        size: part.size,
+        offset: part.offset,
+        checksum: computeChecksum(algorithm, bytes),
+      });
+    }
+  } finally {
+    reader.close();
+  }
+  if (adopted.length > 0) {
+    job.logger.info(
+      `Read ${adopted.length} part(s) the server has but does not list a ${algorithm} checksum for, and recorded them with their checksum computed from the file.`,
+    );
+  }
+  if (differing > 0) {
+    job.logger.warn(
+      `${differing} part(s) on the server have an ETag that is not the MD5 of the file's bytes; sending them again.`,
+    );
+  }
+  return adopted;
 }
 
 async function listOrGone(

@@ -1,6 +1,7 @@
 import type { UploadedPart } from "../../backends/types.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
+import { needsPartChecksums, partFates } from "./reconcile.ts";
 
 /** How a recorded upload stands, for `s3mpu status` (and its --json). */
 export interface UploadStatus {
@@ -28,6 +29,15 @@ export interface UploadStatus {
   journalOnly: number[];
   /** Server parts the journal lacks (a crash between upload and journal; adopted on resume). */
   serverOnly: number[];
+  /**
+   * Of `serverOnly` (and journaled parts the server holds under another ETag): those the
+   * server lists no checksum for although the upload needs one (SeaweedFS). Resume reads
+   * them from the file to checksum them (and compares their MD5 with the ETag where ETags
+   * are MD5s) instead of sending them again.
+   */
+  adoptAfterRead: number[];
+  /** Server parts of another size than planned: resume sends them again. */
+  wrongSize: number[];
   createdAt: string | null;
   ageSeconds: number | null;
   lastRun: LastRun | null;
@@ -71,6 +81,8 @@ export function uploadStatus(opts: {
   server: UploadedPart[] | "gone";
   /** Source size when the meta lacks it (seed meta files) but the file is at hand. */
   sourceSize?: number;
+  /** Whether the store's part ETags are MD5s (its preset), as resume assumes. */
+  etagIsMd5?: boolean;
   ttlHours: number | null;
   now: Date;
 }): UploadStatus {
@@ -91,6 +103,8 @@ export function uploadStatus(opts: {
   let bytesOnServer: number | null = null;
   let journalOnly: number[] = [];
   let serverOnly: number[] = [];
+  let adoptAfterRead: number[] = [];
+  let wrongSize: number[] = [];
   if (server !== "gone") {
     const remote = server.filter((p) => inRange(p.partNumber));
     partsOnServer = remote.length;
@@ -107,11 +121,47 @@ export function uploadStatus(opts: {
         }); the next run sends them again.`,
       );
     }
-    if (serverOnly.length > 0) {
+    // The same decision resume makes (reconcile.ts), over the planned part sizes when the
+    // source size is known.
+    if (totalParts !== null) {
+      const planned = Array.from({ length: totalParts }, (_, i) => ({
+        partNumber: i + 1,
+        size: partBytes(i + 1),
+      }));
+      const fates = partFates({
+        planned,
+        journal,
+        server: totalBytes === null ? remote.map(({ size: _, ...p }) => p) : remote,
+        needsChecksum: needsPartChecksums(meta),
+      });
+      const withFate = (fate: string) =>
+        [...fates].filter(([, f]) => f === fate).map(([n]) => n).sort((a, b) => a - b);
+      adoptAfterRead = withFate("adopt_after_read");
+      wrongSize = withFate("resend_wrong_size");
+    }
+    const afterRead = new Set(adoptAfterRead);
+    const recorded = serverOnly.filter((n) => !afterRead.has(n) && !wrongSize.includes(n));
+    if (recorded.length > 0) {
       warnings.push(
-        `${serverOnly.length} part(s) on the server are missing from the journal (${
-          ranges(serverOnly)
-        }), probably a run killed between upload and journal; the next run records them.`,
+        `${recorded.length} part(s) on the server are missing from the journal (${
+          ranges(recorded)
+        }), probably a run killed between upload and journal; the next run records them from the listing.`,
+      );
+    }
+    if (adoptAfterRead.length > 0) {
+      warnings.push(
+        `${adoptAfterRead.length} part(s) on the server are missing from the journal or differ from it (${
+          ranges(adoptAfterRead)
+        }) and the server lists no ${meta.checksumAlgorithm} checksum for them: the next run reads them from the file to compute it${
+          opts.etagIsMd5 ? " and sends again any whose MD5 is not its ETag" : ""
+        }, and records the rest without sending them.`,
+      );
+    }
+    if (wrongSize.length > 0) {
+      warnings.push(
+        `${wrongSize.length} part(s) on the server have another size than planned (${
+          ranges(wrongSize)
+        }); the next run sends them again.`,
       );
     }
   }
@@ -160,6 +210,8 @@ export function uploadStatus(opts: {
     percentDone: totalBytes ? Math.floor((doneBytes / totalBytes) * 1000) / 10 : null,
     journalOnly,
     serverOnly,
+    adoptAfterRead,
+    wrongSize,
     createdAt: meta.createdAt ?? null,
     ageSeconds,
     lastRun: lastRun(meta, [...journal.values()], partBytes),

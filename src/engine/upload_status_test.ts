@@ -22,7 +22,14 @@ function meta(overrides: Partial<UploadMeta> = {}): UploadMeta {
 }
 
 function entry(partNumber: number, at?: string, size?: number): JournalEntry {
-  return { eTag: `e${partNumber}`, partNumber, uploadId: "u", ...(size ? { size } : {}), at };
+  return {
+    eTag: `e${partNumber}`,
+    partNumber,
+    uploadId: "u",
+    ...(size ? { size } : {}),
+    checksum: `c${partNumber}`,
+    at,
+  };
 }
 
 Deno.test("uploadStatus counts parts and bytes on the server and in the journal", () => {
@@ -33,12 +40,13 @@ Deno.test("uploadStatus counts parts and bytes on the server and in the journal"
     server: [
       { partNumber: 1, eTag: "e1", size: 5 * MiB },
       { partNumber: 2, eTag: "e2", size: 5 * MiB },
-      { partNumber: 3, eTag: "e3", size: 5 * MiB },
+      { partNumber: 3, eTag: "e3", size: 5 * MiB, checksum: "c3" },
     ],
     ttlHours: null,
     now: NOW,
   });
   assertEquals(status.state, "uploading");
+  assertEquals([status.adoptAfterRead, status.wrongSize], [[], []]);
   assertEquals([status.totalParts, status.partsOnServer, status.partsInJournal], [4, 3, 3]);
   assertEquals([status.totalBytes, status.bytesOnServer], [17 * MiB, 15 * MiB]);
   assertEquals(status.bytesInJournal, 12 * MiB, "sizes from the plan when a line has none");
@@ -185,4 +193,30 @@ Deno.test("ranges compresses part numbers", () => {
   assertEquals(ranges([1, 2, 3, 7, 9, 10]), "1-3, 7, 9-10");
   assertEquals(ranges([]), "");
   assertEquals(ranges([1, 3, 5, 7], 2), "1, 3, …");
+});
+
+Deno.test("uploadStatus says which server parts resume reads to checksum, and which it re-sends", () => {
+  // A crc32 upload on a store that lists no checksums (SeaweedFS): part 1 is journaled with
+  // its checksum; part 2 is on the server only; part 3 is on the server at the wrong size.
+  const status = uploadStatus({
+    meta: meta(),
+    journal: new Map([[1, entry(1)]]),
+    server: [
+      { partNumber: 1, eTag: "e1", size: 5 * MiB },
+      { partNumber: 2, eTag: "e2", size: 5 * MiB },
+      { partNumber: 3, eTag: "e3", size: 1 },
+    ],
+    etagIsMd5: true,
+    ttlHours: null,
+    now: NOW,
+  });
+  assertEquals(status.serverOnly, [2, 3]);
+  assertEquals(status.adoptAfterRead, [2]);
+  assertEquals(status.wrongSize, [3]);
+  assertEquals(status.warnings.length, 2, status.warnings.join("\n"));
+  assertMatch(
+    status.warnings[0],
+    /\(2\) and the server lists no crc32 checksum for them: the next run reads them from the file to compute it and sends again any whose MD5 is not its ETag/,
+  );
+  assertMatch(status.warnings[1], /another size than planned \(3\); the next run sends them again/);
 });

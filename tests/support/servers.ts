@@ -1,7 +1,12 @@
 /**
  * Helpers for integration tests that run against the real S3 servers started by
- * `bash scripts/test.sh` (MinIO and moto, on loopback). The servers are described by
- * environment variables that `scripts/servers.sh start` writes to `.cache/servers.env`.
+ * `bash scripts/test.sh` (MinIO, moto and versitygw, on loopback; SeaweedFS and Garage with
+ * `bash scripts/test_more_stores.sh`). The servers are described by environment variables
+ * that `scripts/servers.sh start` writes to `.cache/servers.env`.
+ *
+ * {@link testServers} (MinIO and moto) is what every integration test runs against;
+ * {@link storeServers} adds the other stores for the suites that prove s3mpu on each store:
+ * the backend conformance suite and the CLI's upload, resume and verify tests.
  *
  * The reference client here is the AWS SDK, configured independently of s3mpu's own backend
  * code, so tests can check what actually landed on the server.
@@ -22,10 +27,13 @@ import {
 } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 
+/** The S3 implementations the test rig can start (scripts/servers.sh). */
+export type ServerName = "minio" | "moto" | "versitygw" | "seaweedfs" | "garage";
+
 /** One S3-compatible server the integration tests run against. */
 export interface TestServer {
   /** Which server this is. */
-  readonly name: "minio" | "moto";
+  readonly name: ServerName;
   /** Base URL, e.g. `http://127.0.0.1:40123` (path-style addressing). */
   readonly endpoint: string;
   /** Access key id accepted by the server. */
@@ -34,6 +42,12 @@ export interface TestServer {
   readonly secretAccessKey: string;
   /** Region to sign requests for. */
   readonly region: "us-east-1";
+  /**
+   * The `--provider` preset s3mpu uses for this store, passed by {@link serverEnv} as
+   * S3MPU_PROVIDER. Unset for MinIO and moto, whose tests predate the presets and run under
+   * the preset the endpoint selects (generic for loopback).
+   */
+  readonly provider?: "versitygw" | "seaweedfs" | "garage";
 }
 
 /** An S3 client that is destroyed (its sockets closed) when a `using` declaration ends. */
@@ -91,6 +105,43 @@ export function testServers(): TestServer[] {
     region: "us-east-1",
   });
   return servers;
+}
+
+/** The stores beside MinIO and moto, in the order the results table lists them. */
+const MORE_STORES = ["versitygw", "seaweedfs", "garage"] as const;
+const warnedUnavailable = new Set<string>();
+
+/**
+ * Every configured store: {@link testServers} (MinIO, moto) and then versitygw, SeaweedFS and
+ * Garage where `scripts/servers.sh` started them. A store that was not built or did not start
+ * is left out with a warning giving the reason (S3MPU_TEST_<STORE>_UNAVAILABLE), as MinIO
+ * is. S3MPU_TEST_STORES (comma-separated names) narrows the list, e.g. `seaweedfs,garage`.
+ */
+export function storeServers(): TestServer[] {
+  const env = (name: string): string | undefined => Deno.env.get(name) || undefined;
+  const servers: TestServer[] = [...testServers()];
+  for (const name of MORE_STORES) {
+    const prefix = `S3MPU_TEST_${name.toUpperCase()}`;
+    const url = env(`${prefix}_URL`);
+    if (url === undefined) {
+      const reason = env(`${prefix}_UNAVAILABLE`) ?? `${prefix}_URL is not set`;
+      if (!warnedUnavailable.has(name) && !reason.startsWith("not requested")) {
+        warnedUnavailable.add(name);
+        console.warn(`WARNING: ${name} is unavailable, not testing against it: ${reason}`);
+      }
+      continue;
+    }
+    servers.push({
+      name,
+      endpoint: url,
+      accessKeyId: required(`${prefix}_ACCESS_KEY`),
+      secretAccessKey: required(`${prefix}_SECRET_KEY`),
+      region: "us-east-1",
+      provider: name,
+    });
+  }
+  const only = env("S3MPU_TEST_STORES")?.split(",").map((n) => n.trim()).filter(Boolean);
+  return only ? servers.filter((s) => only.includes(s.name)) : servers;
 }
 
 function required(name: string): string {
@@ -270,5 +321,6 @@ export function serverEnv(server: TestServer): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
     AWS_REGION: server.region,
     AWS_ENDPOINT_URL: server.endpoint,
+    ...(server.provider ? { S3MPU_PROVIDER: server.provider } : {}),
   };
 }

@@ -19,7 +19,7 @@ import {
   referenceMultipartUpload,
   serverEnv,
   sha256Hex,
-  testServers,
+  storeServers,
 } from "./servers.ts";
 
 const MiB = 1024 * 1024;
@@ -33,7 +33,7 @@ function randomBytes(size: number): Uint8Array {
   return bytes;
 }
 
-for (const server of testServers()) {
+for (const server of storeServers()) {
   Deno.test(`${server.name}: a small object round-trips with the same SHA-256`, async () => {
     const bucket = await createTestBucket(server);
     const body = randomBytes(1000);
