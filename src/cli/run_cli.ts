@@ -2,6 +2,7 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { type BuildInfo, buildInfo } from "../build_info.ts";
 import { ExitCode, S3mpuError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
+import { closest } from "./did_you_mean.ts";
 import { githubOutputsFromEnv } from "./github_outputs.ts";
 
 function mainHelp(): string {
@@ -39,7 +40,11 @@ export async function runCli(args: string[]): Promise<number> {
     }
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) {
-      console.error(`s3mpu: error: Unknown command "${name}"; run s3mpu --help for the commands.`);
+      const guess = closest(name, COMMANDS.map((c) => c.name));
+      const hint = guess ? ` (did you mean "${guess}"?)` : "";
+      console.error(
+        `s3mpu: error: Unknown command "${name}"${hint}; run s3mpu --help for the commands.`,
+      );
       return ExitCode.usage;
     }
     const outcome = await command.run(rest);

@@ -8,6 +8,7 @@ import type { ProviderPreset } from "../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "./backend_config.ts";
 import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import { checkUrlMatches } from "./s3_url.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
 import { formatAge, formatBytes, formatRate } from "./progress.ts";
 
@@ -130,6 +131,7 @@ const STATUS_OPTIONS: OptionSpec[] = [
 const STATUS_HELP = `Usage:
   s3mpu status -m META_FILE [-a PARTS_FILE] [options]
   s3mpu status -f FILE [options]
+  s3mpu status FILE [s3://BUCKET/KEY] [options]      # the URL must match the recorded upload
 
 Shows how an unfinished upload stands, from its state files and the server (ListParts):
 parts and bytes done (on the server and in the journal) out of the total, the last run's
@@ -165,6 +167,7 @@ export const statusCommand: Command = {
     const logger = createLogger(logLevel(flags));
     const { metaPath, partsPath } = statePaths(flags, "status");
     const meta = await requireMeta(metaPath);
+    checkUrlMatches(flags, meta, metaPath); // `s3mpu status s3://b/k -f FILE`
     const journal = await readJournal(partsPath, meta.uploadId);
     for (const warning of journal.warnings) logger.warn(warning);
     const sourceSize = meta.source ? undefined : await fileSize(str(flags, "file-path"));

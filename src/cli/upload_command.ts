@@ -11,7 +11,7 @@ import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.t
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
 import { createProgress, type Progress, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
-import { checkBucketName, checkKey, parseByteSize, parseIntIn } from "./values.ts";
+import { checkBucketName, checkKey, parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
 
 const DEFAULT_THREADS = 4;
 const MAX_THREADS = 64;
@@ -70,7 +70,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "BYTES",
     help:
-      `Part size in bytes, or with a unit (16MiB). Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. At least 5 MiB on S3; the seed's 5000000 is too small.`,
+      `Part size in bytes, or with a unit: 16MiB, 64MB, 1GiB (${SIZE_UNITS_HELP}). Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. At least 5 MiB on S3; the seed's 5000000 is too small.`,
   },
   {
     long: "restart",
@@ -90,8 +90,11 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
 
 /** `s3mpu upload --help`. */
 const UPLOAD_HELP = `Usage:
+  s3mpu upload FILE s3://BUCKET/KEY [options]          # a KEY ending in / adds FILE's name
   s3mpu upload -b BUCKET -k KEY -f FILE [-m META_FILE] [-a PARTS_FILE] [-t N] [-s BYTES] [options]
   s3mpu upload -b BUCKET -k KEY -d DIR -p PREFIX [-m META_FILE] [-a PARTS_FILE] [options]
+
+Give the object either as s3://BUCKET/KEY or with -b and -k, not both.
 
 Uploads a file to S3 with multipart upload. Progress is journaled to the state files after
 every part, so if the run stops for any reason, the same command resumes where it stopped.
@@ -108,6 +111,7 @@ Exit codes: 0 done · 2 bad usage or input (nothing changed) · 3 failed, state 
 resumes · 4 needs a decision (source changed, upload gone: use --restart) · 130 interrupted.
 
 Examples:
+  s3mpu upload db.tar s3://my-bucket/backups/          # → s3://my-bucket/backups/db.tar
   s3mpu upload -b my-bucket -k backups/db.tar -f db.tar
   s3mpu upload -b my-bucket -k data/input.txt -f input.txt -t 8 -s 64MiB \\
       --endpoint-url http://127.0.0.1:9000

@@ -49,6 +49,7 @@ const VERIFY_OPTIONS: OptionSpec[] = [
 
 const VERIFY_HELP = `Usage:
   s3mpu verify -b BUCKET -k KEY -f FILE [-s BYTES] [options]
+  s3mpu verify FILE s3://BUCKET/KEY [-s BYTES] [options]   # KEY ending in / adds FILE's name
 
 Checks that an object on the store holds the same bytes as a local file, without
 downloading it: HeadObject gives its size and ETag. A different size is a mismatch at once.
