@@ -28,6 +28,8 @@ import { stripQuotes } from "../../src/state/parts_journal.ts";
 import type { Logger } from "../../src/log.ts";
 import { toBackendError } from "./error_map.ts";
 import { createHttpHandler } from "./http_handler.ts";
+import { createObjectParams, requestParams } from "./object_params.ts";
+import { pacedBody } from "./paced_body.ts";
 import type { BackendConfig } from "../registry.ts";
 
 /** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
@@ -90,6 +92,7 @@ export class S3Backend implements Backend {
     this.client = new S3Client({
       ...(opts.region ? { region: opts.region } : {}),
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.profile ? { profile: opts.profile } : {}),
       forcePathStyle: opts.forcePathStyle,
       maxAttempts: 1,
       requestChecksumCalculation: "WHEN_REQUIRED",
@@ -109,6 +112,8 @@ export class S3Backend implements Backend {
             ? { ChecksumAlgorithm: SDK_ALGORITHM[opts.checksumAlgorithm] }
             : {}),
           ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+          ...createObjectParams(opts.objectOptions),
+          ...requestParams(opts.requestOptions),
         }),
         o,
       ), signal);
@@ -124,14 +129,18 @@ export class S3Backend implements Backend {
       PartNumber: input.partNumber,
       Body: input.body,
       ContentLength: input.body.length,
+      ...requestParams(input.requestOptions),
     };
+    // A paced body is a stream: make a fresh one for each send (a credential refresh resends).
+    const withBody = (): UploadPartCommandInput =>
+      input.paceBody ? { ...params, Body: pacedBody(input.body, input.paceBody, signal) } : params;
     const { algorithm, value } = input.checksum;
     if (algorithm === "md5") params.ContentMD5 = value;
     if (algorithm === "crc32") params.ChecksumCRC32 = value;
     if (algorithm === "crc32c") params.ChecksumCRC32C = value;
     if (algorithm === "sha256") params.ChecksumSHA256 = value;
     const out = await this.#send(
-      (o) => this.client.send(new UploadPartCommand(params), o),
+      (o) => this.client.send(new UploadPartCommand(withBody()), o),
       signal,
       "no_such_upload",
     );
@@ -156,6 +165,7 @@ export class S3Backend implements Backend {
               Key: ref.key,
               UploadId: ref.uploadId,
               ...(marker ? { PartNumberMarker: marker } : {}),
+              ...requestParams(ref.requestOptions),
             }),
             o,
           ),
@@ -205,6 +215,7 @@ export class S3Backend implements Backend {
             Key: ref.key,
             UploadId: ref.uploadId,
             MultipartUpload: { Parts: parts },
+            ...requestParams(ref.requestOptions),
           }),
           o,
         ),
@@ -229,6 +240,7 @@ export class S3Backend implements Backend {
             Bucket: ref.bucket,
             Key: ref.key,
             UploadId: ref.uploadId,
+            ...requestParams(ref.requestOptions, false),
           }),
           o,
         ),
@@ -276,7 +288,15 @@ export class S3Backend implements Backend {
 
   async headObject(ref: ObjectRef, signal: AbortSignal): Promise<ObjectInfo> {
     const out = await this.#send(
-      (o) => this.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), o),
+      (o) =>
+        this.client.send(
+          new HeadObjectCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            ...requestParams(ref.requestOptions),
+          }),
+          o,
+        ),
       signal,
     );
     return {

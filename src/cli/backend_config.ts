@@ -6,6 +6,14 @@ import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
 import type { Logger } from "../log.ts";
 import { type Flags, str } from "./parse.ts";
 import { parseDuration, parseIntIn } from "./values.ts";
+import { type ProfileSettings, readProfileSettings } from "./aws_config.ts";
+
+/** s3.addressing_style from the shared config: path or virtual, or undefined for auto. */
+function pathStyleFromConfig(profile: ProfileSettings): boolean | undefined {
+  if (profile.addressingStyle === "path") return true;
+  if (profile.addressingStyle === "virtual") return false;
+  return undefined;
+}
 
 /** The store a command talks to, resolved from flags, environment and the preset. */
 export interface StoreConfig {
@@ -25,8 +33,11 @@ export async function resolveStore(
   opts: { parallelism: number; logger: Logger; env?: (name: string) => string | undefined },
 ): Promise<StoreConfig> {
   const env = opts.env ?? ((name: string) => Deno.env.get(name));
+  // --profile / AWS_PROFILE: the shared config's endpoint_url, addressing style, CA bundle.
+  const profile = await readProfileSettings(str(flags, "profile"), env);
   const endpoint = normaliseEndpoint(
-    str(flags, "endpoint-url") ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL"),
+    str(flags, "endpoint-url") ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL") ??
+      profile.endpointUrl,
   );
   const preset = choosePreset(str(flags, "provider") ?? env("S3MPU_PROVIDER"), endpoint);
   if (preset.endpoint.required && !endpoint) {
@@ -37,14 +48,14 @@ export async function resolveStore(
     );
   }
   const region = str(flags, "region") ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ??
-    (endpoint || !hasSharedConfig(env) ? preset.region.default : undefined);
+    profile.region ?? (endpoint || !hasSharedConfig(env) ? preset.region.default : undefined);
   const retries = str(flags, "retries");
   const timeout = str(flags, "request-timeout");
   const retry: RetryPolicy = {
     ...DEFAULT_RETRY,
     ...(retries !== undefined ? { maxAttempts: parseIntIn("--retries", retries, 1, 100) } : {}),
   };
-  const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE");
+  const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE") ?? profile.caBundle;
   const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
   opts.logger.verbose(
     `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
@@ -55,7 +66,9 @@ export async function resolveStore(
     name: `s3 (${preset.name})`,
     endpoint,
     region,
-    forcePathStyle: preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint)),
+    forcePathStyle: pathStyleFromConfig(profile) ??
+      (preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint))),
+    ...(profile.profile ? { profile: profile.profile } : {}),
     limits: testLimits(preset.limits, env),
     unsignedPayload: transportProtectsBody(endpoint),
     uploadListingByPrefix: preset.uploadListingByPrefix,

@@ -8,8 +8,15 @@ import { DEFAULT_PART_SIZE } from "../part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
 import { resolveStore } from "./backend_config.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import { OBJECT_OPTION_SPECS } from "./object_flags.ts";
+import {
+  applyUploadExtras,
+  defaultStateBaseFor,
+  quietPartLines,
+  UPLOAD_EXTRA_OPTIONS,
+} from "./upload_extras.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
-import { createProgress, type Progress, progressMode } from "./progress.ts";
+import { createProgress, type Progress, type ProgressMode, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
 import { checkBucketName, checkKey, parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
 
@@ -84,6 +91,9 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     help:
       "Show no progress. Otherwise a live bar is drawn when stderr is a terminal, and a plain progress line is logged every 10 s (and at 100%) when it is not. --quiet also turns it off.",
   },
+  // issue 13: bandwidth, state location, object options (grouped; see upload_extras.ts).
+  ...UPLOAD_EXTRA_OPTIONS,
+  ...OBJECT_OPTION_SPECS,
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -151,9 +161,12 @@ async function upload(args: string[]): Promise<UploadResult | "help"> {
     color: !Deno.noColor,
     intervalMs: progressIntervalMs(),
   });
-  const logger = createLogger(level, mode === "bar" ? (line) => progress.log(line) : undefined);
+  const logger = quietPartLines(
+    createLogger(level, mode === "bar" ? (line) => progress.log(line) : undefined),
+    mode,
+  );
   try {
-    return await uploadWith(flags, logger, progress);
+    return await uploadWith(flags, logger, progress, mode);
   } finally {
     progress.close();
   }
@@ -163,6 +176,7 @@ async function uploadWith(
   flags: Flags,
   logger: Logger,
   progress: Progress,
+  mode: ProgressMode,
 ): Promise<UploadResult> {
   const bucket = required(flags, "bucket", "b", "the bucket to upload to");
   checkBucketName(bucket);
@@ -178,13 +192,25 @@ async function uploadWith(
   const requestedPartSize = splitText === undefined
     ? undefined
     : parseByteSize("-s/--split-size", splitText);
-  const { source, defaultStateBase } = await openSource(flags);
+  const opened = await openSource(flags);
+  const { source } = opened;
+  const defaultStateBase = await defaultStateBaseFor(flags, opened.defaultStateBase, logger);
   const metaPath = str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`;
   const partsPath = str(flags, "parts-file-path") ?? `${defaultStateBase}.s3mpu-parts.jsonl`;
   if (!flags["meta-file-path"] || !flags["parts-file-path"]) {
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
   const store = await resolveStore(flags, { parallelism: threads, logger });
+  const extras = await applyUploadExtras(
+    flags,
+    store.backend,
+    progress,
+    mode,
+    source.fingerprint.kind === "file" ? source.fingerprint.path : key,
+  ).catch((error) => {
+    store.backend.close();
+    throw error;
+  });
   const stop = onStopSignals(logger);
   try {
     return await runUpload({
@@ -197,7 +223,8 @@ async function uploadWith(
       metaPath,
       partsPath,
       restart: flags.restart === true,
-      backend: store.backend,
+      backend: extras.backend,
+      objectOptions: extras.recorded,
       checksumAlgorithm: store.preset.checksum.partChecksum,
       etagIsMd5: store.preset.etagIsMd5,
       provider: store.preset.name,
@@ -219,7 +246,7 @@ async function uploadWith(
     });
   } finally {
     stop.dispose();
-    store.backend.close();
+    extras.backend.close();
   }
 }
 

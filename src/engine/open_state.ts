@@ -4,6 +4,7 @@ import { type PartPlan, planParts } from "../part_plan.ts";
 import { readMeta, type UploadMeta } from "../state/meta_file.ts";
 import { type JournalContents, readJournal } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
+import { checkObjectOptions } from "./object_options_check.ts";
 
 /** What the run starts from: a recorded upload to resume, or a plan for a new one. */
 export type StartingPoint =
@@ -39,6 +40,7 @@ export async function openState(job: UploadJob, signal: AbortSignal): Promise<St
     return { kind: "new", plan };
   }
   checkSameUpload(job, meta);
+  checkObjectOptions(job.metaPath, meta.objectOptions, job.objectOptions);
   const plan = planForRecorded(job, meta);
   const journal = await readJournal(partsPath, meta.uploadId);
   for (const warning of journal.warnings) logger.warn(warning);

@@ -1,0 +1,139 @@
+/**
+ * The upload options of issue 13 that wrap the engine rather than change it: the object
+ * options, --limit-rate, byte progress, --state-dir, and quieter part lines under a live bar.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Backend } from "../../backends/types.ts";
+import { withUploadOptions } from "../../backends/with_upload_options.ts";
+import { UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { RecordedObjectOptions } from "../object_options.ts";
+import { TokenBucket } from "../rate_limit.ts";
+import { objectOptionsFromFlags } from "./object_flags.ts";
+import { type Flags, type OptionSpec, str } from "./parse.ts";
+import type { Progress, ProgressMode } from "./progress.ts";
+import { parseRate } from "./values.ts";
+
+/** --limit-rate and --state-dir. */
+export const UPLOAD_EXTRA_OPTIONS: OptionSpec[] = [
+  {
+    long: "limit-rate",
+    type: "string",
+    value: "RATE",
+    help:
+      "Send at most RATE bytes per second in total, such as 20MiB or 500KB (powers of 1,024; /s optional). Shared by all -t workers, smooth within each part; each worker then gets about RATE/N.",
+  },
+  {
+    long: "state-dir",
+    type: "string",
+    value: "DIR",
+    help:
+      "Keep the state files in DIR instead of beside the file. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
+  },
+];
+
+/** The backend to drive the upload with, and the object options to record. */
+export async function applyUploadExtras(
+  flags: Flags,
+  backend: Backend,
+  progress: Progress,
+  mode: ProgressMode,
+  localName: string,
+): Promise<{ backend: Backend; recorded?: RecordedObjectOptions }> {
+  const parsed = await objectOptionsFromFlags(flags, localName);
+  const rateText = str(flags, "limit-rate");
+  const rateLimit = rateText === undefined
+    ? undefined
+    : new TokenBucket(parseRate("--limit-rate", rateText));
+  // Byte progress needs the body in slices; without a display there is nothing to count.
+  const pace = Deno.env.get("S3MPU_BENCH_PACE"); // benchmark only: "always" | "never"
+  const wire = pace === "never"
+    ? undefined
+    : pace === "always" || mode !== "off"
+    ? progress
+    : undefined;
+  return {
+    backend: withUploadOptions(backend, {
+      objectOptions: parsed.objectOptions,
+      requestOptions: parsed.requestOptions,
+      rateLimit,
+      wire,
+    }),
+    ...(parsed.recorded ? { recorded: parsed.recorded } : {}),
+  };
+}
+
+/**
+ * Where the state files go when -m/-a are not given: beside the source (the seed's way),
+ * in --state-dir or $S3MPU_STATE_DIR, or, when the source's directory is not writable, in
+ * $XDG_STATE_HOME/s3mpu. Outside the source's directory the name carries a hash of the
+ * source's absolute path, so two files of the same name never share state.
+ */
+export async function defaultStateBaseFor(
+  flags: Flags,
+  besideSource: string,
+  logger: Logger,
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): Promise<string> {
+  if (str(flags, "meta-file-path") !== undefined && str(flags, "parts-file-path") !== undefined) {
+    return besideSource;
+  }
+  const chosen = str(flags, "state-dir") ?? nonEmpty(env("S3MPU_STATE_DIR"));
+  let dir: string | undefined;
+  if (chosen !== undefined) {
+    dir = chosen;
+  } else if (!(await writable(dirname(besideSource)))) {
+    const xdg = nonEmpty(env("XDG_STATE_HOME")) ?? join(env("HOME") ?? "/", ".local", "state");
+    dir = join(xdg, "s3mpu");
+    logger.info(
+      `${
+        dirname(besideSource)
+      } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
+    );
+  }
+  if (dir === undefined) return besideSource;
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new UsageError(
+      `Cannot create the state directory ${dir}: ${
+        (error as Error).message
+      }. Pass --state-dir DIR.`,
+    );
+  }
+  const absolute = resolve(besideSource);
+  const tag = createHash("sha256").update(absolute).digest("hex").slice(0, 12);
+  return join(dir, `${basename(absolute)}-${tag}`);
+}
+
+async function writable(dir: string): Promise<boolean> {
+  try {
+    const probe = await Deno.makeTempFile({ dir, prefix: ".s3mpu-probe-" });
+    await Deno.remove(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === "" ? undefined : text;
+}
+
+/**
+ * Under a live bar, the seed-style "Done uploading N" line of every part is noise: it goes
+ * to -v only. Plain logs (not a terminal) keep it, as the seed printed it.
+ */
+export function quietPartLines(logger: Logger, mode: ProgressMode): Logger {
+  if (mode !== "bar" || logger.level !== "normal") return logger;
+  return {
+    ...logger,
+    info: (message) => {
+      if (/^Done uploading \d+ /.test(message)) logger.verbose(message);
+      else logger.info(message);
+    },
+  };
+}
