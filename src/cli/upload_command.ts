@@ -10,8 +10,8 @@ import { resolveStore } from "./backend_config.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { OBJECT_OPTION_SPECS } from "./object_flags.ts";
 import {
-  applyUploadExtras,
   defaultStateBaseFor,
+  parseUploadExtras,
   quietPartLines,
   UPLOAD_EXTRA_OPTIONS,
 } from "./upload_extras.ts";
@@ -192,6 +192,7 @@ async function uploadWith(
   const requestedPartSize = splitText === undefined
     ? undefined
     : parseByteSize("-s/--split-size", splitText);
+  const extras = await parseUploadExtras(flags, str(flags, "file-path") ?? key);
   const opened = await openSource(flags);
   const { source } = opened;
   const defaultStateBase = await defaultStateBaseFor(flags, opened.defaultStateBase, logger);
@@ -201,16 +202,7 @@ async function uploadWith(
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
   const store = await resolveStore(flags, { parallelism: threads, logger });
-  const extras = await applyUploadExtras(
-    flags,
-    store.backend,
-    progress,
-    mode,
-    source.fingerprint.kind === "file" ? source.fingerprint.path : key,
-  ).catch((error) => {
-    store.backend.close();
-    throw error;
-  });
+  const backend = extras.wrap(store.backend, progress, mode);
   const stop = onStopSignals(logger);
   try {
     return await runUpload({
@@ -223,7 +215,7 @@ async function uploadWith(
       metaPath,
       partsPath,
       restart: flags.restart === true,
-      backend: extras.backend,
+      backend,
       objectOptions: extras.recorded,
       checksumAlgorithm: store.preset.checksum.partChecksum,
       etagIsMd5: store.preset.etagIsMd5,
@@ -246,7 +238,7 @@ async function uploadWith(
     });
   } finally {
     stop.dispose();
-    extras.backend.close();
+    backend.close();
   }
 }
 

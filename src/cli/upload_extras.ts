@@ -35,34 +35,35 @@ export const UPLOAD_EXTRA_OPTIONS: OptionSpec[] = [
   },
 ];
 
-/** The backend to drive the upload with, and the object options to record. */
-export async function applyUploadExtras(
-  flags: Flags,
-  backend: Backend,
-  progress: Progress,
-  mode: ProgressMode,
-  localName: string,
-): Promise<{ backend: Backend; recorded?: RecordedObjectOptions }> {
+/** The checked options, and how to apply them to the run's backend. */
+export interface UploadExtras {
+  /** The object options to record in the meta file. */
+  recorded?: RecordedObjectOptions;
+  /** The backend to drive the upload with. */
+  wrap(backend: Backend, progress: Progress, mode: ProgressMode): Backend;
+}
+
+/**
+ * Reads and checks the object options and --limit-rate, before anything is written or
+ * sent. `localName` is what the content type is guessed from.
+ */
+export async function parseUploadExtras(flags: Flags, localName: string): Promise<UploadExtras> {
   const parsed = await objectOptionsFromFlags(flags, localName);
   const rateText = str(flags, "limit-rate");
-  const rateLimit = rateText === undefined
-    ? undefined
-    : new TokenBucket(parseRate("--limit-rate", rateText));
-  // Byte progress needs the body in slices; without a display there is nothing to count.
-  const pace = Deno.env.get("S3MPU_BENCH_PACE"); // benchmark only: "always" | "never"
-  const wire = pace === "never"
-    ? undefined
-    : pace === "always" || mode !== "off"
-    ? progress
-    : undefined;
+  const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText);
   return {
-    backend: withUploadOptions(backend, {
-      objectOptions: parsed.objectOptions,
-      requestOptions: parsed.requestOptions,
-      rateLimit,
-      wire,
-    }),
     ...(parsed.recorded ? { recorded: parsed.recorded } : {}),
+    wrap(backend, progress, mode) {
+      // Byte progress needs the body in slices; without a display there is nothing to count.
+      const pace = Deno.env.get("S3MPU_BENCH_PACE"); // benchmark only: "always" | "never"
+      const bytesShown = pace === "always" || (pace !== "never" && mode !== "off");
+      return withUploadOptions(backend, {
+        objectOptions: parsed.objectOptions,
+        requestOptions: parsed.requestOptions,
+        rateLimit: rate === undefined ? undefined : new TokenBucket(rate),
+        wire: bytesShown ? progress : undefined,
+      });
+    },
   };
 }
 
