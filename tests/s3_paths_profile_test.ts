@@ -140,11 +140,11 @@ Deno.test("--state-dir and S3MPU_STATE_DIR hold the state; an unwritable source 
   const args = ["upload", file.path, `s3://${bucket}/ro.bin`, "-s", "5MiB", "-t", "1"];
   // Killed part-way with --state-dir: the journal is there, not beside the file.
   const child = spawnS3mpu([...args, "--state-dir", stateDir, "--limit-rate", "4MiB"], env);
-  const journal = async () =>
+  const journal = () =>
     [...Deno.readDirSync(stateDir)].map((e) => e.name).find((n) => n.endsWith(".jsonl"));
   for (let i = 0; i < 300 && !(await exists(stateDir)); i++) await sleep(20);
   let name: string | undefined;
-  for (let i = 0; i < 300 && !(name = await journal()); i++) await sleep(20);
+  for (let i = 0; i < 300 && !(name = journal()); i++) await sleep(20);
   assertOk(name, "journal in the state dir");
   await waitForLines(`${stateDir}/${name}`, 1);
   child.kill("SIGKILL");
