@@ -18,8 +18,14 @@ Options:
   -h, --help     show help; "s3mpu <command> --help" for a command's options
   --version      print the version and build
 
+Examples:
+  s3mpu upload db.tar s3://my-bucket/backups/      # re-run the same command to resume
+  s3mpu status db.tar                              # how far an interrupted upload got
+  s3mpu list s3://my-bucket --older-than 7d        # orphaned uploads (add --yes to abort them)
+  source <(s3mpu completions bash)                 # tab completion (zsh and fish too)
+
 Credentials come from the standard AWS chain: environment, shared config and credentials
-files (AWS_PROFILE), SSO, web identity (OIDC), container and instance metadata.
+files (--profile, AWS_PROFILE), SSO, web identity (OIDC), container and instance metadata.
 Exit codes: 0 done · 2 bad usage or input · 3 failed, state kept, re-run resumes ·
 4 needs a decision (--restart) · 130 interrupted, state kept.
 `;

@@ -120,8 +120,16 @@ when the store returns none). Logs and progress always go to stderr. NO_COLOR tu
 Exit codes: 0 done · 2 bad usage or input (nothing changed) · 3 failed, state kept, re-run
 resumes · 4 needs a decision (source changed, upload gone: use --restart) · 130 interrupted.
 
+Sizes (-s, --limit-rate): bytes, or KB/MB/GB/TB and KiB/MiB/GiB/TiB, all powers of 1,024 as in
+aws-cli (-s 64MB = -s 64MiB = 67108864). Object options are fixed at create and recorded in the
+meta file (never the SSE-C key); a resume with other options exits 4 and names the difference.
+
 Examples:
   s3mpu upload db.tar s3://my-bucket/backups/          # → s3://my-bucket/backups/db.tar
+  s3mpu upload db.tar s3://my-bucket/backups/ --profile prod --limit-rate 20MiB
+  s3mpu upload report.csv s3://my-bucket/r/ --sse aws:kms --sse-kms-key-id alias/reports \\
+      --acl bucket-owner-full-control --storage-class STANDARD_IA --tagging "team=data"
+  s3mpu upload db.tar s3://my-bucket/ --sse-c AES256 --sse-c-key-file key.bin
   s3mpu upload -b my-bucket -k backups/db.tar -f db.tar
   s3mpu upload -b my-bucket -k data/input.txt -f input.txt -t 8 -s 64MiB \\
       --endpoint-url http://127.0.0.1:9000
