@@ -29,7 +29,7 @@ import type { Logger } from "../../src/log.ts";
 import { toBackendError } from "./error_map.ts";
 import { createHttpHandler } from "./http_handler.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
-import { pacedBody } from "./paced_body.ts";
+import { pacedPartCommand } from "./paced_body.ts";
 import type { BackendConfig } from "../registry.ts";
 
 /** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
@@ -79,6 +79,7 @@ export class S3Backend implements Backend {
   readonly limits: BackendLimits;
   readonly client: S3Client;
   readonly #serverFiltersByPrefix: boolean;
+  readonly #unsignedPayload: boolean;
   readonly #logger?: Logger;
   /** Bumped by every forced credential refresh, so parallel calls refresh only once. */
   #credentialGeneration = 0;
@@ -87,6 +88,7 @@ export class S3Backend implements Backend {
   constructor(opts: S3BackendOptions) {
     this.#logger = opts.logger;
     this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
+    this.#unsignedPayload = opts.unsignedPayload ?? false;
     this.name = opts.name;
     this.limits = opts.limits;
     this.client = new S3Client({
@@ -132,15 +134,17 @@ export class S3Backend implements Backend {
       ...requestParams(input.requestOptions),
     };
     // A paced body is a stream: make a fresh one for each send (a credential refresh resends).
-    const withBody = (): UploadPartCommandInput =>
-      input.paceBody ? { ...params, Body: pacedBody(input.body, input.paceBody, signal) } : params;
+    const withBody = (): UploadPartCommand =>
+      input.paceBody
+        ? pacedPartCommand(params, input.body, input.paceBody, signal, !this.#unsignedPayload)
+        : new UploadPartCommand(params);
     const { algorithm, value } = input.checksum;
     if (algorithm === "md5") params.ContentMD5 = value;
     if (algorithm === "crc32") params.ChecksumCRC32 = value;
     if (algorithm === "crc32c") params.ChecksumCRC32C = value;
     if (algorithm === "sha256") params.ChecksumSHA256 = value;
     const out = await this.#send(
-      (o) => this.client.send(new UploadPartCommand(withBody()), o),
+      (o) => this.client.send(withBody(), o),
       signal,
       "no_such_upload",
     );
