@@ -331,5 +331,18 @@ Deno.test("object options are checked before anything is sent", async () => {
     assertMatch(run.stderr, error);
     assertEquals(run.stderr.split("\n").filter(Boolean).length, 1, run.stderr);
   }
+  // fetch drops Content-Length on streamed bodies, so it cannot pace them.
+  const fetchRun = await runS3mpu([
+    "upload",
+    file.path,
+    "s3://no-such-bucket-x/k",
+    "--limit-rate",
+    "1MiB",
+  ], {
+    ...env,
+    S3MPU_HTTP_HANDLER: "fetch",
+  });
+  assertEquals(fetchRun.code, 2, fetchRun.stderr);
+  assertMatch(fetchRun.stderr, /--limit-rate needs the default node:http transport/);
   await file.cleanup();
 });

@@ -24,7 +24,7 @@ async function withServer(
   }
 }
 
-function backend(endpoint: string, unsignedPayload: boolean) {
+function backend(endpoint: string, unsignedPayload: boolean, kind: "node" | "fetch" = "node") {
   return new S3Backend({
     name: "test",
     endpoint,
@@ -32,7 +32,7 @@ function backend(endpoint: string, unsignedPayload: boolean) {
     forcePathStyle: true,
     limits: S3_LIMITS,
     unsignedPayload,
-    http: { kind: "node", maxSockets: 2, connectTimeoutMs: 5000, requestTimeoutMs: 5000 },
+    http: { kind, maxSockets: 2, connectTimeoutMs: 5000, requestTimeoutMs: 5000 },
   });
 }
 
@@ -72,3 +72,27 @@ for (const unsigned of [false, true]) {
     });
   });
 }
+
+Deno.test("with the fetch transport a paced part is sent whole, keeping Content-Length", async () => {
+  await withServer(async (url, seen) => {
+    const body = new Uint8Array(SLICE_BYTES * 2 + 5).fill(9);
+    const slices: number[] = [];
+    const s3 = backend(url, true, "fetch");
+    try {
+      await s3.uploadPart({
+        bucket: "b",
+        key: "k",
+        uploadId: "u",
+        partNumber: 1,
+        body,
+        checksum: { algorithm: "none", value: "" },
+        paceBody: slicer({ sent: (n) => slices.push(n) }),
+      }, new AbortController().signal);
+    } finally {
+      s3.close();
+    }
+    assertEquals(seen[0].body, body);
+    assertEquals(seen[0].headers.get("content-length"), String(body.length));
+    assertEquals(slices, [], "not sliced");
+  });
+});

@@ -80,6 +80,8 @@ export class S3Backend implements Backend {
   readonly client: S3Client;
   readonly #serverFiltersByPrefix: boolean;
   readonly #unsignedPayload: boolean;
+  /** fetch drops Content-Length on streams (S3 then refuses the part): send bodies whole. */
+  readonly #streamsBodies: boolean;
   readonly #logger?: Logger;
   /** Bumped by every forced credential refresh, so parallel calls refresh only once. */
   #credentialGeneration = 0;
@@ -89,6 +91,7 @@ export class S3Backend implements Backend {
     this.#logger = opts.logger;
     this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
     this.#unsignedPayload = opts.unsignedPayload ?? false;
+    this.#streamsBodies = opts.http.kind === "node";
     this.name = opts.name;
     this.limits = opts.limits;
     this.client = new S3Client({
@@ -135,7 +138,7 @@ export class S3Backend implements Backend {
     };
     // A paced body is a stream: make a fresh one for each send (a credential refresh resends).
     const withBody = (): UploadPartCommand =>
-      input.paceBody
+      input.paceBody && this.#streamsBodies
         ? pacedPartCommand(params, input.body, input.paceBody, signal, !this.#unsignedPayload)
         : new UploadPartCommand(params);
     const { algorithm, value } = input.checksum;

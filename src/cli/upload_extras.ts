@@ -51,12 +51,20 @@ export async function parseUploadExtras(flags: Flags, localName: string): Promis
   const parsed = await objectOptionsFromFlags(flags, localName);
   const rateText = str(flags, "limit-rate");
   const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText);
+  // fetch drops Content-Length on a streamed body (DESIGN.md): with it, parts go whole.
+  const fetchTransport = Deno.env.get("S3MPU_HTTP_HANDLER") === "fetch";
+  if (rate !== undefined && fetchTransport) {
+    throw new UsageError(
+      "--limit-rate needs the default node:http transport; unset S3MPU_HTTP_HANDLER=fetch.",
+    );
+  }
   return {
     ...(parsed.recorded ? { recorded: parsed.recorded } : {}),
     wrap(backend, progress, mode) {
       // Byte progress needs the body in slices; without a display there is nothing to count.
       const pace = Deno.env.get("S3MPU_BENCH_PACE"); // benchmark only: "always" | "never"
-      const bytesShown = pace === "always" || (pace !== "never" && mode !== "off");
+      const bytesShown = !fetchTransport &&
+        (pace === "always" || (pace !== "never" && mode !== "off"));
       return withUploadOptions(backend, {
         objectOptions: parsed.objectOptions,
         requestOptions: parsed.requestOptions,
