@@ -151,6 +151,13 @@ Deno.test("--state-dir and S3MPU_STATE_DIR hold the state; an unwritable source 
   await collect(child);
   assertMatch(name!, /^ro\.bin-[0-9a-f]{12}\.s3mpu-parts\.jsonl$/);
   assertEquals([...Deno.readDirSync(file.dir)].map((e) => e.name).sort(), ["ro.bin", "state"]);
+  // status finds them there too, given the same directory.
+  const status = await runS3mpu(["status", file.path, "--state-dir", stateDir, "--json"], env);
+  assertEquals(status.code, 0, status.stderr);
+  assertEquals(
+    JSON.parse(status.stdout).metaFile,
+    `${stateDir}/${name!.replace(/parts\.jsonl$/, "meta.json")}`,
+  );
   // S3MPU_STATE_DIR names the same place: the same upload resumes.
   const resumed = await runS3mpu(args, { ...env, S3MPU_STATE_DIR: stateDir });
   assertEquals(resumed.code, 0, resumed.stderr);

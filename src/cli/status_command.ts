@@ -9,6 +9,7 @@ import { resolveStore, type StoreConfig } from "./backend_config.ts";
 import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { checkUrlMatches } from "./s3_url.ts";
+import { findStateBase } from "./upload_extras.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
 import { formatAge, formatBytes, formatRate } from "./progress.ts";
 
@@ -40,6 +41,13 @@ export const STATE_FILE_OPTIONS: OptionSpec[] = [
     help:
       "Instead of -m: the uploaded file, whose default state files are FILE.s3mpu-meta.json and FILE.s3mpu-parts.jsonl.",
   },
+  {
+    long: "state-dir",
+    type: "string",
+    value: "DIR",
+    help:
+      "With -f: where upload kept the state files (its --state-dir). Looked for beside FILE, then in DIR (default $S3MPU_STATE_DIR), then in $XDG_STATE_HOME/s3mpu.",
+  },
 ];
 
 /** Where an upload's state files are, from -m/-a/-f the way `upload` defaults them. */
@@ -61,7 +69,8 @@ export function statePaths(flags: Flags, command: string): { metaPath: string; p
     return { metaPath: meta, partsPath: parts ?? derived! };
   }
   if (file !== undefined) {
-    return { metaPath: file + META_SUFFIX, partsPath: parts ?? file + PARTS_SUFFIX };
+    const base = findStateBase(flags, file, META_SUFFIX); // beside FILE, or in a state dir
+    return { metaPath: base + META_SUFFIX, partsPath: parts ?? base + PARTS_SUFFIX };
   }
   throw new UsageError(
     `Missing -m META_FILE (or -f FILE for its default state files); see s3mpu ${command} --help.`,

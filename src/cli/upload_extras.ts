@@ -113,9 +113,44 @@ export async function defaultStateBaseFor(
       }. Pass --state-dir DIR.`,
     );
   }
-  const absolute = resolve(besideSource);
+  return stateBaseIn(dir, besideSource);
+}
+
+/** The state files' base name for `source` in a state directory: its name plus a path hash. */
+export function stateBaseIn(dir: string, source: string): string {
+  const absolute = resolve(source);
   const tag = createHash("sha256").update(absolute).digest("hex").slice(0, 12);
   return join(dir, `${basename(absolute)}-${tag}`);
+}
+
+/**
+ * For status and abort given -f FILE: where `upload` put FILE's state files. Beside the file
+ * when they are there; else in --state-dir / $S3MPU_STATE_DIR, else in the XDG fallback,
+ * whichever holds a meta file. Defaults to beside the file (its error names that path).
+ */
+export function findStateBase(
+  flags: Flags,
+  file: string,
+  metaSuffix: string,
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): string {
+  const chosen = str(flags, "state-dir") ?? nonEmpty(env("S3MPU_STATE_DIR"));
+  const xdg = nonEmpty(env("XDG_STATE_HOME")) ?? join(env("HOME") ?? "/", ".local", "state");
+  const candidates = [
+    file,
+    ...(chosen !== undefined ? [stateBaseIn(chosen, file)] : []),
+    stateBaseIn(join(xdg, "s3mpu"), file),
+  ];
+  return candidates.find((base) => existsSync(base + metaSuffix)) ?? file;
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function writable(dir: string): Promise<boolean> {
