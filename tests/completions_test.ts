@@ -64,7 +64,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "zsh loads the completion and registers it for s3mpu",
+  name: "zsh loads the completion, registers it, and completes a typed line",
   ignore: !shells.zsh,
   async fn() {
     const file = await script("zsh");
@@ -75,6 +75,27 @@ Deno.test({
       `autoload -Uz compinit && compinit -u -D && source ${file} && print -r -- "$_comps[s3mpu]" && whence -w _s3mpu`,
     ]);
     assertEquals(out, "_s3mpu\n_s3mpu: function\n");
+    // A real interactive zsh (on zsh's own pseudo-terminal, zpty) completes a typed line;
+    // Ctrl-A then turns the completed line into a print to read it back.
+    const typed = async (line: string) => {
+      const session = `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'autoload -Uz compinit; compinit -u -D; source ${file}; bindkey -e; PROMPT="> "'
+zpty -w -n z $'${line}\t'
+sleep 1
+zpty -w -n z $'\\C-aprint -r -- COMPLETED: \\n'
+sleep 1
+out=""
+while zpty -r -t z chunk; do out+="$chunk"; done
+zpty -d z
+print -r -- "$out" | tr -d '\\r' | grep -a '^COMPLETED: '`;
+      return await sh("zsh", ["-f", "-c", session]);
+    };
+    assertEquals(await typed("s3mpu upl"), "COMPLETED: s3mpu upload\n");
+    assertEquals(
+      await typed("s3mpu upload --storage-cl"),
+      "COMPLETED: s3mpu upload --storage-class\n",
+    );
   },
 });
 
