@@ -82,7 +82,7 @@ Deno.test({
 zpty z zsh -f -i
 zpty -w z 'autoload -Uz compinit; compinit -u -D; source ${file}; bindkey -e; PROMPT="> "'
 zpty -w -n z $'${line}\t'
-sleep 1
+sleep 2
 zpty -w -n z $'\\C-aprint -r -- COMPLETED: \\n'
 sleep 1
 out=""
