@@ -282,15 +282,32 @@ Deno.test({
       assertEquals(c.head.SSECustomerAlgorithm, "AES256");
       assertOk(c.getWithoutKeyError, "a GET without the key is refused");
 
+      // The SSE-KMS run takes its credentials, endpoint and CA bundle from a shared-config
+      // profile (endpoint_url, ca_bundle), not from the environment.
+      const config = `${dir}/aws-config`;
+      await Deno.writeTextFile(
+        config,
+        `[profile tls]\nregion = us-east-1\nendpoint_url = ${server.url}\nca_bundle = ${certs.caFile}\naws_access_key_id = ${server.accessKeyId}\naws_secret_access_key = ${server.secretAccessKey}\n`,
+      );
+      const profileEnv = {
+        AWS_CA_BUNDLE: "", // this machine's own must not win over the profile's
+        AWS_CONFIG_FILE: config,
+        AWS_SHARED_CREDENTIALS_FILE: `${dir}/none`,
+      };
       for (
-        const [name, args, expected] of [
-          ["s3.bin", ["--sse", "AES256"], "AES256"],
-          ["kms.bin", ["--sse", "aws:kms", "--sse-kms-key-id", "s3mpu-test-key"], "aws:kms"],
+        const [name, args, expected, runEnv] of [
+          ["s3.bin", ["--sse", "AES256"], "AES256", env],
+          [
+            "kms.bin",
+            ["--sse", "aws:kms", "--sse-kms-key-id", "s3mpu-test-key", "--profile", "tls"],
+            "aws:kms",
+            profileEnv,
+          ],
         ] as const
       ) {
         const run = await runS3mpu(
           ["upload", file.path, `s3://sse-bucket/${name}`, "-s", "5MiB", ...args],
-          env,
+          runEnv,
         );
         assertEquals(run.code, 0, run.stderr);
         const stored = await readBack(ref, "sse-bucket", name, { caFile: certs.caFile });

@@ -32,7 +32,9 @@ export async function resolveStore(
   flags: Flags,
   opts: { parallelism: number; logger: Logger; env?: (name: string) => string | undefined },
 ): Promise<StoreConfig> {
-  const env = opts.env ?? ((name: string) => Deno.env.get(name));
+  const rawEnv = opts.env ?? ((name: string) => Deno.env.get(name));
+  // An empty variable counts as unset, so the shared config's value still applies.
+  const env = (name: string) => rawEnv(name) || undefined;
   // --profile / AWS_PROFILE: the shared config's endpoint_url, addressing style, CA bundle.
   const profile = await readProfileSettings(str(flags, "profile"), env);
   const endpoint = normaliseEndpoint(
