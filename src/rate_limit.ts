@@ -9,6 +9,19 @@
 /** Bytes handed to the socket per slice. */
 export const SLICE_BYTES = 64 * 1024;
 
+/** The lowest --limit-rate: below it, a worker could wait longer than the stall timeout. */
+export const MIN_RATE = 8 * 1024;
+
+/**
+ * Slice size for a limit: 64 KiB, or an eighth of a second's worth when the limit is low, so
+ * a worker queued behind 63 others still sends something every 8 s (well within the 60 s
+ * request timeout that would otherwise take a slow limit for a stalled connection).
+ */
+export function sliceBytesFor(rate: number | undefined): number {
+  if (rate === undefined) return SLICE_BYTES;
+  return Math.max(1024, Math.min(SLICE_BYTES, Math.floor(rate / 8)));
+}
+
 /** A token bucket: `rate` tokens (bytes) per second, holding at most `burst`. */
 export class TokenBucket {
   #tokens: number;
@@ -18,7 +31,7 @@ export class TokenBucket {
 
   constructor(
     readonly rate: number,
-    readonly burst = Math.max(SLICE_BYTES, Math.floor(rate / 10)),
+    readonly burst = Math.max(sliceBytesFor(rate), Math.floor(rate / 10)),
     private readonly now: () => number = () => performance.now(),
     private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void> = abortableSleep,
   ) {
@@ -56,16 +69,18 @@ export class TokenBucket {
 }
 
 /**
- * The body slicer for UploadPartInput.paceBody: yields `body` in {@link SLICE_BYTES} slices,
- * each after `bucket` grants it (when there is a limit), and reports each slice to `sent`.
+ * The body slicer for UploadPartInput.paceBody: yields `body` in slices of
+ * {@link sliceBytesFor} the limit, each after `bucket` grants it (when there is a limit), and
+ * reports each slice to `sent`.
  */
 export function slicer(opts: {
   bucket?: TokenBucket;
   sent?: (bytes: number) => void;
 }): (body: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array> {
+  const size = sliceBytesFor(opts.bucket?.rate);
   return async function* (body, signal) {
-    for (let offset = 0; offset < body.length; offset += SLICE_BYTES) {
-      const slice = body.subarray(offset, Math.min(body.length, offset + SLICE_BYTES));
+    for (let offset = 0; offset < body.length; offset += size) {
+      const slice = body.subarray(offset, Math.min(body.length, offset + size));
       if (opts.bucket) await opts.bucket.take(slice.length, signal);
       opts.sent?.(slice.length);
       yield slice;

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "./testing/assert.ts";
-import { SLICE_BYTES, slicer, TokenBucket } from "./rate_limit.ts";
+import { SLICE_BYTES, sliceBytesFor, slicer, TokenBucket } from "./rate_limit.ts";
 
 /** A clock that only moves when the bucket sleeps: time taken is exact, not measured. */
 function fakeTime() {
@@ -46,4 +46,13 @@ Deno.test("a wait for tokens ends when the request is cancelled", async () => {
   const taking = bucket.take(SLICE_BYTES, controller.signal);
   controller.abort(new Error("cancelled"));
   await assertRejects(() => taking, Error, /cancelled/);
+});
+
+Deno.test("a low limit sends smaller slices, so no worker waits near the stall timeout", () => {
+  assertEquals(sliceBytesFor(undefined), SLICE_BYTES);
+  assertEquals(sliceBytesFor(20 * 1024 * 1024), SLICE_BYTES);
+  assertEquals(sliceBytesFor(64 * 1024), 8 * 1024);
+  assertEquals(sliceBytesFor(8 * 1024), 1024);
+  // 64 workers at the lowest rate: each gets a slice every 64 × 1 KiB / 8 KiB/s = 8 s.
+  assertEquals((64 * sliceBytesFor(8 * 1024)) / (8 * 1024), 8);
 });

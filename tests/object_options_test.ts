@@ -341,6 +341,7 @@ Deno.test("object options are checked before anything is sent", async () => {
     [["--request-payer", "me"], /--request-payer takes only "requester"/],
     [["--expected-bucket-owner", "alice"], /12-digit AWS account id/],
     [["--limit-rate", "fast"], /--limit-rate takes a size/],
+    [["--limit-rate", "1KB"], /--limit-rate must be at least 8KiB/],
   ];
   for (const [args, error] of cases) {
     const run = await runS3mpu(["upload", file.path, "s3://no-such-bucket-x/k", ...args], env);

@@ -11,7 +11,7 @@ import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
-import { TokenBucket } from "../rate_limit.ts";
+import { MIN_RATE, TokenBucket } from "../rate_limit.ts";
 import { objectOptionsFromFlags } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import type { Progress, ProgressMode } from "./progress.ts";
@@ -51,6 +51,9 @@ export async function parseUploadExtras(flags: Flags, localName: string): Promis
   const parsed = await objectOptionsFromFlags(flags, localName);
   const rateText = str(flags, "limit-rate");
   const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText);
+  if (rate !== undefined && rate < MIN_RATE) {
+    throw new UsageError(`--limit-rate must be at least 8KiB (per second); got "${rateText}".`);
+  }
   // fetch drops Content-Length on a streamed body (DESIGN.md): with it, parts go whole.
   const fetchTransport = Deno.env.get("S3MPU_HTTP_HANDLER") === "fetch";
   if (rate !== undefined && fetchTransport) {
