@@ -70,6 +70,13 @@ export interface ProviderPreset {
      */
     partChecksum: ChecksumAlgorithm;
     /**
+     * Whether the store keeps and validates a FULL_OBJECT checksum (the CRC of the whole
+     * object, declared at create and sent at Complete) for `partChecksum`. When false, a
+     * flexible `partChecksum` gives a COMPOSITE object checksum (checksum of the part
+     * checksums, `-N`), and `md5` leaves the MD5 ETags as the only content proof.
+     */
+    fullObjectChecksum: boolean;
+    /**
      * Whether the provider documents that it rejects a part whose `Content-MD5` does not
      * match (BadDigest). When false, a `Content-MD5` s3mpu sends may be ignored.
      */
@@ -147,6 +154,10 @@ const AWS: ProviderPreset = {
     // Both are 32-bit CRCs with the same error detection for this purpose; CRC32 is also the
     // SDK's own default, so S3-side tooling shows the same algorithm.
     partChecksum: "crc32",
+    // S3 keeps FULL_OBJECT CRC-64/NVME, CRC-32 and CRC-32C checksums of multipart objects and
+    // rejects a Complete whose value does not match the bytes:
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+    fullObjectChecksum: true,
     // UploadPart rejects a mismatching Content-MD5 with BadDigest:
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
     contentMd5Verified: true,
@@ -196,6 +207,10 @@ const MINIO: ProviderPreset = {
     // MinIO) and it costs ~1.5 s less CPU per GiB than MD5 (docs/performance in README). For
     // a MinIO too old for flexible checksums, use --provider generic (Content-MD5).
     partChecksum: "crc32",
+    // FULL_OBJECT CRC32 is accepted, reported by HeadObject and GetObjectAttributes, and a wrong
+    // value is refused at Complete with XAmzContentChecksumMismatch (measured against the
+    // pinned MinIO, 2026-11-27; tests/integrity_test.ts).
+    fullObjectChecksum: true,
     // MinIO answers a mismatching Content-MD5 with BadDigest (source, not the docs site):
     // https://github.com/minio/minio/blob/master/cmd/api-errors.go
     contentMd5Verified: true,
@@ -244,6 +259,8 @@ const CEPH: ProviderPreset = {
     // clusters run older ones, so WHEN_REQUIRED.
     sdkFlexibleChecksums: false,
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     // RGWPutObj (which also serves UploadPart) compares a supplied Content-MD5 and fails with
     // BadDigest (source, not the docs): https://github.com/ceph/ceph/blob/main/src/rgw/rgw_op.cc
     contentMd5Verified: true,
@@ -292,6 +309,8 @@ const R2: ProviderPreset = {
     // UploadPart on R2 when they shipped and trailer support is not documented: WHEN_REQUIRED.
     sdkFlexibleChecksums: false,
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     // UploadPart lists Content-MD5 as implemented: https://developers.cloudflare.com/r2/api/s3/api/
     contentMd5Verified: true,
   },
@@ -345,6 +364,8 @@ const B2: ProviderPreset = {
     // Sent because S3 clients have sent Content-MD5 since the start and it costs only CPU;
     // whether B2 checks it is not documented.
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     // Neither S3 Put Object nor S3 Upload Part lists Content-MD5 among its headers:
     // https://www.backblaze.com/apidocs/s3-upload-part
     contentMd5Verified: false,
@@ -391,6 +412,8 @@ const GCS: ProviderPreset = {
     // https://cloud.google.com/storage/docs/xml-api/put-object-multipart
     sdkFlexibleChecksums: false,
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     // GCS checks a part against its Content-MD5 (or x-goog-hash):
     // https://cloud.google.com/storage/docs/xml-api/put-object-multipart
     contentMd5Verified: true,
@@ -438,6 +461,8 @@ const WASABI: ProviderPreset = {
     // (stonith404/pingvin-share issue 788). WHEN_REQUIRED.
     sdkFlexibleChecksums: false,
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     // BadDigest is in Wasabi's error table: https://docs.wasabi.com/docs/rest-api-introduction
     contentMd5Verified: true,
   },
@@ -483,6 +508,8 @@ const DIGITALOCEAN: ProviderPreset = {
     sdkFlexibleChecksums: false,
     // Sent because it costs only CPU; verification is not documented.
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     contentMd5Verified: false,
   },
   limits: {
@@ -530,6 +557,8 @@ const SCALEWAY: ProviderPreset = {
     sdkFlexibleChecksums: true,
     // CRC32 for the same CPU reason as AWS (native in Deno); composite CRC32 is listed.
     partChecksum: "crc32",
+    // Not documented for this store: COMPOSITE (flexible) or MD5 ETags only.
+    fullObjectChecksum: false,
     // Not documented either way.
     contentMd5Verified: false,
   },
@@ -575,6 +604,8 @@ const STORJ: ProviderPreset = {
     sdkFlexibleChecksums: false,
     // Sent because it costs only CPU; verification is not documented.
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     contentMd5Verified: false,
   },
   limits: {
@@ -620,6 +651,8 @@ const GENERIC: ProviderPreset = {
     sdkFlexibleChecksums: false,
     // Content-MD5 is as old as S3 and accepted everywhere; whether it is checked is unknown.
     partChecksum: "md5",
+    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
+    fullObjectChecksum: false,
     contentMd5Verified: false,
   },
   limits: {

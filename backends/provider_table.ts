@@ -23,6 +23,7 @@ const COLUMNS = [
   "Max parts",
   "Equal parts",
   "Checksum sent",
+  "Whole-object proof",
   "ETag is MD5",
   "Unfinished uploads purged after",
 ];
@@ -43,6 +44,7 @@ export function renderProviderTable(presets: readonly ProviderPreset[]): string 
       preset.limits.maxParts.toLocaleString("en-US"),
       yesNo(preset.limits.equalPartSizes),
       checksumCell(preset),
+      objectProofCell(preset),
       yesNo(preset.etagIsMd5),
       ttlCell(preset.unfinishedUploadTtlHours),
     ].map(escapeCell)
@@ -69,6 +71,8 @@ export function renderProviderBlock(presets: readonly ProviderPreset[]): string 
     "`generic` for unknown hosts, localhost and IP addresses.",
     "_Checksum sent_ is what s3mpu sends with every part; _verified_ means the provider " +
     "documents that it rejects a part whose checksum does not match.",
+    "_Whole-object proof_ is what s3mpu checks after Complete before it exits 0 " +
+    "(docs/guarantees.md).",
     "_ETag is MD5_: part ETags are MD5s of the parts and a finished upload's ETag is the MD5 of " +
     "those MD5s plus `-N`, so s3mpu can check a completed upload.",
     "GB and TB are decimal where the provider's documentation does not say which unit it means.",
@@ -138,6 +142,15 @@ function minPartCell(preset: ProviderPreset): string {
   const min = formatBytes(preset.limits.minPartSize);
   const recommended = preset.recommendedPartSize;
   return recommended ? `${min} (${formatBytes(recommended)} recommended)` : min;
+}
+
+/** What proves the whole object after Complete (docs/guarantees.md). */
+function objectProofCell(preset: ProviderPreset): string {
+  const { partChecksum, fullObjectChecksum } = preset.checksum;
+  if (partChecksum !== "md5" && partChecksum !== "none") {
+    return `${partChecksum.toUpperCase()} ${fullObjectChecksum ? "full object" : "composite"}`;
+  }
+  return preset.etagIsMd5 ? "multipart MD5 ETag" : "part ETags (weaker)";
 }
 
 function checksumCell(preset: ProviderPreset): string {

@@ -38,13 +38,20 @@ Deno.test("renderProviderTable has a header, a separator and one row per preset"
     "10,000",
     "no",
     "CRC32 (verified)",
+    "CRC32 full object",
     "yes",
     "no automatic purge documented",
   ]);
-  assert.deepEqual(row("r2")?.slice(7), ["yes", "Content-MD5 (verified)", "yes", "7 days"]);
+  assert.deepEqual(row("r2")?.slice(7), [
+    "yes",
+    "Content-MD5 (verified)",
+    "multipart MD5 ETag",
+    "yes",
+    "7 days",
+  ]);
   assert.equal(row("storj")?.[4], "5 MiB (64 MiB recommended)");
   assert.deepEqual(row("scaleway")?.slice(5, 7), ["5 GB", "1,000"]);
-  assert.equal(row("minio")?.[10], "24 h");
+  assert.equal(row("minio")?.[11], "24 h");
 });
 
 Deno.test("replaceProviderBlock swaps only the text between the markers", () => {

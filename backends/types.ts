@@ -23,6 +23,21 @@ export interface BackendLimits {
 /** Per-part integrity checksum algorithms the engine can compute. */
 export type ChecksumAlgorithm = "md5" | "crc32" | "crc32c" | "sha256" | "none";
 
+/**
+ * How the server keeps an object's checksum: FULL_OBJECT is the checksum of the whole
+ * object's bytes (CRCs only, combined from the parts); COMPOSITE is the checksum of the
+ * concatenated part checksums with a `-N` suffix.
+ */
+export type ChecksumType = "FULL_OBJECT" | "COMPOSITE";
+
+/** An object-level checksum as the server reports or expects it. */
+export interface ObjectChecksum {
+  algorithm: ChecksumAlgorithm;
+  /** Base64 digest; COMPOSITE values end in `-N`. */
+  value: string;
+  type: ChecksumType;
+}
+
 /** A part's checksum, base64 of the digest, as S3 sends it in headers. */
 export interface PartChecksum {
   algorithm: ChecksumAlgorithm;
@@ -54,6 +69,12 @@ export interface ObjectInfo {
   eTag: string;
   lastModified?: Date;
   versionId?: string;
+  /** The stored whole-object checksum, when the store keeps one and reports it. */
+  checksum?: ObjectChecksum;
+  /** Parts the object was uploaded in (x-amz-mp-parts-count), when asked per part. */
+  partsCount?: number;
+  /** Server-side encryption that makes ETags other than MD5s (aws:kms, SSE-C), if any. */
+  encryption?: string;
 }
 
 /** Result of a completed multipart upload. */
@@ -61,6 +82,14 @@ export interface CompletedUpload {
   eTag: string;
   location?: string;
   versionId?: string;
+  /** The whole-object checksum the server answered with, if any. */
+  checksum?: ObjectChecksum;
+}
+
+/** Options of a HeadObject call. */
+export interface HeadOptions {
+  /** Describe only this part: its size becomes `size`, and `partsCount` is set. */
+  partNumber?: number;
 }
 
 /** Names an object in a store. */
@@ -75,9 +104,21 @@ export interface ObjectRef {
 export interface CreateOptions extends ObjectRef {
   /** Declared at create so the server expects (and verifies) this checksum on each part. */
   checksumAlgorithm: ChecksumAlgorithm;
+  /** FULL_OBJECT or COMPOSITE for flexible checksums; ignored for md5 and none. */
+  checksumType?: ChecksumType;
   contentType?: string;
   /** Content headers, metadata, storage class, SSE, ACL, tags (src/object_options.ts). */
   objectOptions?: ObjectOptions;
+}
+
+/** What CompleteMultipartUpload sends. */
+export interface CompleteInput extends ObjectRef {
+  uploadId: string;
+  parts: UploadedPart[];
+  checksumAlgorithm: ChecksumAlgorithm;
+  /** For FULL_OBJECT uploads: the whole object's checksum, which the server validates. */
+  fullObjectChecksum?: string;
+  checksumType?: ChecksumType;
 }
 
 /** One part to send. `body` must not be modified until the promise settles. */
@@ -109,22 +150,29 @@ export interface Backend {
    * and moto answer an empty list when the marker names no part.
    */
   listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]>;
-  completeMultipartUpload(
-    ref: ObjectRef & {
-      uploadId: string;
-      parts: UploadedPart[];
-      checksumAlgorithm: ChecksumAlgorithm;
-    },
-    signal: AbortSignal,
-  ): Promise<CompletedUpload>;
+  /**
+   * Completes the upload. An answer that is not a success (including HTTP 200 with an
+   * `<Error>` body, or a success without an ETag) throws: it never resolves.
+   */
+  completeMultipartUpload(input: CompleteInput, signal: AbortSignal): Promise<CompletedUpload>;
   abortMultipartUpload(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<void>;
   /** Unfinished uploads in a bucket, optionally under a prefix, following pagination. */
   listMultipartUploads(
     opts: { bucket: string; prefix?: string },
     signal: AbortSignal,
   ): Promise<MultipartUploadInfo[]>;
-  /** The object's metadata, or a BackendError of kind "not_found". */
-  headObject(ref: ObjectRef, signal: AbortSignal): Promise<ObjectInfo>;
+  /**
+   * The object's metadata with its stored checksum (ChecksumMode ENABLED), or a
+   * BackendError of kind "not_found".
+   */
+  headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo>;
+  /**
+   * The sizes of the parts a multipart object was uploaded in, in order (GetObjectAttributes),
+   * or undefined when the store does not say.
+   */
+  objectPartSizes?(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined>;
+  /** The object's bytes as a stream (GetObject). */
+  readObject?(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
   /** Releases sockets and timers. */
   close(): void;
 }

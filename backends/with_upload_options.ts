@@ -13,6 +13,7 @@ import type {
   BackendLimits,
   CompletedUpload,
   CreateOptions,
+  HeadOptions,
   MultipartUploadInfo,
   ObjectInfo,
   ObjectRef,
@@ -49,7 +50,19 @@ export function withUploadOptions(backend: Backend, options: UploadOptions): Bac
 }
 
 class OptionsBackend implements Backend {
-  constructor(private readonly inner: Backend, private readonly options: UploadOptions) {}
+  readonly objectPartSizes?: Backend["objectPartSizes"];
+  readonly readObject?: Backend["readObject"];
+
+  constructor(private readonly inner: Backend, private readonly options: UploadOptions) {
+    // Optional capabilities stay optional: offered only where the inner backend has them.
+    const { objectPartSizes, readObject } = inner;
+    if (objectPartSizes) {
+      this.objectPartSizes = (ref, signal) => objectPartSizes.call(inner, this.#ref(ref), signal);
+    }
+    if (readObject) {
+      this.readObject = (ref, signal) => readObject.call(inner, this.#ref(ref), signal);
+    }
+  }
 
   get name(): string {
     return this.inner.name;
@@ -117,8 +130,8 @@ class OptionsBackend implements Backend {
     return this.inner.listMultipartUploads(opts, signal);
   }
 
-  headObject(ref: ObjectRef, signal: AbortSignal): Promise<ObjectInfo> {
-    return this.inner.headObject(this.#ref(ref), signal);
+  headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo> {
+    return this.inner.headObject(this.#ref(ref), signal, opts);
   }
 
   close(): void {

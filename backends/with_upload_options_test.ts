@@ -78,3 +78,41 @@ Deno.test("wire progress: bytes as sent, withdrawn on failure, landed on success
   );
   assertEquals(events, ["ended 0 0"]);
 });
+
+Deno.test("optional capabilities pass through, and only where the inner backend has them", async () => {
+  const inner = memory();
+  const wrapped = withUploadOptions(inner, { requestOptions: { expectedBucketOwner: "1" } });
+  const ref = { bucket: "b", key: "k" };
+  const uploadId = await wrapped.createMultipartUpload(
+    { ...ref, checksumAlgorithm: "none" },
+    signal,
+  );
+  const body = new Uint8Array([5, 6, 7, 8, 9]);
+  const part = await wrapped.uploadPart(
+    { ...ref, uploadId, partNumber: 1, body, checksum: none },
+    signal,
+  );
+  await wrapped.completeMultipartUpload(
+    { ...ref, uploadId, parts: [part], checksumAlgorithm: "none" },
+    signal,
+  );
+  assertEquals(await wrapped.objectPartSizes!(ref, signal), [5]);
+  const read = await new Response(await wrapped.readObject!(ref, signal)).arrayBuffer();
+  assertEquals(new Uint8Array(read), body);
+  const minimal = withUploadOptions(
+    {
+      name: inner.name,
+      limits: inner.limits,
+      createMultipartUpload: (o, s) => inner.createMultipartUpload(o, s),
+      uploadPart: (i, s) => inner.uploadPart(i, s),
+      listParts: (r, s) => inner.listParts(r, s),
+      completeMultipartUpload: (i, s) => inner.completeMultipartUpload(i, s),
+      abortMultipartUpload: (r, s) => inner.abortMultipartUpload(r, s),
+      listMultipartUploads: (o, s) => inner.listMultipartUploads(o, s),
+      headObject: (r, s, o) => inner.headObject(r, s, o),
+      close: () => inner.close(),
+    },
+    { requestOptions: { expectedBucketOwner: "1" } },
+  );
+  assertEquals([minimal.objectPartSizes, minimal.readObject], [undefined, undefined]);
+});

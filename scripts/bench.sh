@@ -15,6 +15,9 @@
 #   BENCH_TOOLS        space-separated subset of the tools below (default: all)
 #   BENCH_KEEP=1       keep the MinIO data directory afterwards
 #   BENCH_NAME         results file name (default latest: bench-results/latest.md/.json)
+#   BENCH_BASE_DIR     a checkout of an earlier revision (git worktree add DIR REV): the tool
+#                      s3mpu-base runs its main.ts exactly as s3mpu runs ours, so a change's
+#                      cost shows as a ratio within one run
 #   BENCH_RESUME=1     afterwards, also run the 10,000-part resume benchmark
 #                      (scripts/bench/resume_bench.py, ~15 min; bench-results/resume.md)
 #   BENCH_LIMIT=1      afterwards, also measure --limit-rate (scripts/bench/limit_rate.ts,
@@ -187,11 +190,15 @@ build_cmd() {
   local t=$1 key=$2 state="$work/state-$1"
   cmd_env=()
   case "$t" in
-  s3mpu | s3mpu-nofsync | s3mpu-fetch | s3mpu-md5)
+  s3mpu | s3mpu-nofsync | s3mpu-fetch | s3mpu-md5 | s3mpu-base)
     rm -rf "$state" && mkdir -p "$state"
-    local provider=minio
+    local provider=minio main="$root/main.ts"
     [[ "$t" == s3mpu-md5 ]] && provider=generic
-    cmd=("$deno" run -A --cached-only "$root/main.ts" upload -b "$bucket" -k "$key" -f "$src"
+    if [[ "$t" == s3mpu-base ]]; then
+      [[ -n "${BENCH_BASE_DIR:-}" ]] || die "s3mpu-base needs BENCH_BASE_DIR (a checkout of the base revision)"
+      main="$BENCH_BASE_DIR/main.ts"
+    fi
+    cmd=("$deno" run -A --cached-only "$main" upload -b "$bucket" -k "$key" -f "$src"
       -t "$conc" -s "${part_mib}MiB" --endpoint-url "$url" --provider "$provider" --quiet
       -m "$state/meta.json" -a "$state/parts.jsonl")
     case "$t" in

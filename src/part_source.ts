@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { NeedsDecisionError, UsageError } from "./errors.ts";
 import type { SourceFingerprint } from "./state/meta_file.ts";
+import { sourceChanges } from "./source_changes.ts";
 
 /** A part's place in the source. */
 export interface SourcePart {
@@ -24,6 +25,12 @@ export interface PartSource {
   /** Fixed part size of a chunk directory (its first chunk), undefined for a file. */
   readonly fixedPartSize?: number;
   openReader(): Promise<PartReader>;
+  /**
+   * Looks at the source again (stat, and for chunks the directory) and throws a
+   * NeedsDecisionError naming what changed since it was opened. Called before Complete, so
+   * bytes changed during the run never end up in an object that counts as done.
+   */
+  checkUnchanged(): Promise<void>;
 }
 
 /** Opens and checks a file: present, a regular file, readable, not empty. */
@@ -36,17 +43,46 @@ export async function openFileSource(path: string): Promise<PartSource> {
   }
   if (info.size === 0) throw new UsageError(`${path} is empty; there is nothing to upload.`);
   await checkReadable(path);
-  const fingerprint: SourceFingerprint = {
-    kind: "file",
-    path: resolve(path),
-    size: info.size,
-    mtimeMs: info.mtime?.getTime() ?? 0,
-  };
+  const fingerprint = fileFingerprint(path, info);
   return {
     fingerprint,
     parts: (partSize) => splitRange(info.size, partSize),
     openReader: async () => fileReader(await Deno.open(path, { read: true }), 0),
+    checkUnchanged: async () => {
+      const now = await Deno.stat(path).then((i) => fileFingerprint(path, i), () => undefined);
+      changedOrNot(fingerprint, now, path);
+    },
   };
+}
+
+function fileFingerprint(path: string, info: Deno.FileInfo): SourceFingerprint {
+  return {
+    kind: "file",
+    path: resolve(path),
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    ...(info.ino !== null ? { ino: info.ino } : {}),
+    ...(info.dev !== null ? { dev: info.dev } : {}),
+  };
+}
+
+/** Throws NeedsDecisionError when `now` (undefined: gone) differs from `before`. */
+function changedOrNot(
+  before: SourceFingerprint,
+  now: SourceFingerprint | undefined | string,
+  where: string,
+): void {
+  const changes = typeof now === "string"
+    ? [now]
+    : now === undefined
+    ? [`${where} is gone`]
+    : sourceChanges(before, now, { sameRun: true });
+  if (changes.length === 0) return;
+  throw new NeedsDecisionError(
+    `The source changed during the upload (${
+      changes.join("; ")
+    }), so the parts sent may not be the file's bytes; nothing was completed. Run again with --restart to upload it as it is now.`,
+  );
 }
 
 /**
@@ -65,7 +101,7 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
     throw new UsageError(`No files in ${dir} start with "${prefix}"; check -d and -p.`);
   }
   names.sort(chunkOrder(prefix));
-  const chunks: Array<SourcePart & { path: string }> = [];
+  const chunks: Array<SourcePart & { path: string; name: string; mtimeMs: number }> = [];
   let offset = 0;
   let latest = 0;
   for (const [index, name] of names.entries()) {
@@ -73,7 +109,8 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
     const stat = await Deno.stat(path);
     await checkReadable(path);
     if (stat.size === 0) throw new UsageError(`Chunk ${path} is empty; remove it or re-split.`);
-    chunks.push({ partNumber: index + 1, offset, size: stat.size, path });
+    const mtimeMs = stat.mtime?.getTime() ?? 0;
+    chunks.push({ partNumber: index + 1, offset, size: stat.size, path, name, mtimeMs });
     offset += stat.size;
     latest = Math.max(latest, stat.mtime?.getTime() ?? 0);
   }
@@ -84,17 +121,26 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
       `Chunk ${odd.path} is ${odd.size} bytes but the first chunk is ${first}; every chunk but the last must be the same size.`,
     );
   }
+  const fingerprint: SourceFingerprint = {
+    kind: "chunks",
+    path: resolve(dir, prefix),
+    size: offset,
+    mtimeMs: latest,
+    chunkCount: chunks.length,
+    chunks: chunks.map((c) => ({ name: c.name, size: c.size, mtimeMs: c.mtimeMs })),
+  };
   return {
-    fingerprint: {
-      kind: "chunks",
-      path: resolve(dir, prefix),
-      size: offset,
-      mtimeMs: latest,
-      chunkCount: chunks.length,
-    },
+    fingerprint,
     fixedPartSize: first,
     parts: () => chunks.map(({ partNumber, offset, size }) => ({ partNumber, offset, size })),
     openReader: () => Promise.resolve(chunkReader(chunks)),
+    checkUnchanged: async () => {
+      const now = await openChunkDirSource(dir, prefix).then(
+        (again) => again.fingerprint,
+        (error) => `the chunk directory no longer reads: ${(error as Error).message}`,
+      );
+      changedOrNot(fingerprint, now, dir);
+    },
   };
 }
 

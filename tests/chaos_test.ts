@@ -3,7 +3,7 @@
  * spread over the whole upload — during start-up and Create, while parts are in flight, and
  * while CompleteMultipartUpload is on the wire — then run to completion. After every kill
  * the journal must never claim a part the server lacks; at the end the object must be
- * byte-identical and no multipart upload may be left open.
+ * byte-identical and no multipart upload holding data may be left open.
  *
  * Runs against MinIO when it is available, else moto. The fault proxy holds each part 150 ms,
  * so kills land among parts in flight; it swallows the first three Completes (killed before
@@ -170,7 +170,14 @@ Deno.test(`${server.name}: chaos: a 256 MiB upload survives 24 SIGKILLs at rando
     );
     assertOk(kills >= 20, `only ${kills} kills landed (missed ${missed}):\n${log.join("\n")}`);
     assertEquals(await objectSha256(server, bucket, "chaos.bin"), sha256Hex(f.bytes));
-    assertEquals(await listOpenUploads(server, bucket), [], "no open multipart upload");
+    // A run killed between Create and writing its meta file leaves an upload nobody can prove
+    // is its own, so no run aborts it (docs/guarantees.md): only such empty uploads may stay.
+    const left = await listOpenUploads(server, bucket);
+    for (const upload of left) {
+      const parts = await serverParts(server, bucket, "chaos.bin", upload.uploadId);
+      assertEquals(parts.size, 0, `upload ${upload.uploadId} left open holds parts`);
+    }
+    assertOk(left.length <= 4, `at most one possible orphan per startup kill: ${left.length}`);
     assertEquals(await stateOf(f), undefined, "state files removed");
   } finally {
     await proxy.close();

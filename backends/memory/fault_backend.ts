@@ -8,9 +8,10 @@ import { BackendError } from "../../src/errors.ts";
 import type {
   Backend,
   BackendLimits,
-  ChecksumAlgorithm,
   CompletedUpload,
+  CompleteInput,
   CreateOptions,
+  HeadOptions,
   MultipartUploadInfo,
   ObjectInfo,
   ObjectRef,
@@ -257,19 +258,12 @@ export class FaultBackend implements Backend {
   }
 
   /** See {@link Backend.completeMultipartUpload}. */
-  completeMultipartUpload(
-    ref: ObjectRef & {
-      uploadId: string;
-      parts: UploadedPart[];
-      checksumAlgorithm: ChecksumAlgorithm;
-    },
-    signal: AbortSignal,
-  ): Promise<CompletedUpload> {
+  completeMultipartUpload(input: CompleteInput, signal: AbortSignal): Promise<CompletedUpload> {
     return this.#call(
       "completeMultipartUpload",
-      refInfo(ref),
+      refInfo(input),
       signal,
-      () => this.#inner.completeMultipartUpload(ref, signal),
+      () => this.#inner.completeMultipartUpload(input, signal),
     );
   }
 
@@ -297,13 +291,29 @@ export class FaultBackend implements Backend {
   }
 
   /** See {@link Backend.headObject}. */
-  headObject(ref: ObjectRef, signal: AbortSignal): Promise<ObjectInfo> {
+  headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo> {
     return this.#call(
       "headObject",
       { bucket: ref.bucket, key: ref.key },
       signal,
-      () => this.#inner.headObject(ref, signal),
+      () => this.#inner.headObject(ref, signal, opts),
     );
+  }
+
+  /** See {@link Backend.objectPartSizes}; faults are injected as on headObject. */
+  objectPartSizes(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined> {
+    return this.#call(
+      "headObject",
+      { bucket: ref.bucket, key: ref.key },
+      signal,
+      () => this.#inner.objectPartSizes?.(ref, signal) ?? Promise.resolve(undefined),
+    );
+  }
+
+  /** See {@link Backend.readObject}. */
+  readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    if (!this.#inner.readObject) throw new Error(`${this.#inner.name} cannot read objects.`);
+    return this.#inner.readObject(ref, signal);
   }
 
   /** Closes the inner backend. */

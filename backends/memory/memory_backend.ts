@@ -10,9 +10,13 @@ import {
   type Backend,
   type BackendLimits,
   type ChecksumAlgorithm,
+  type ChecksumType,
   type CompletedUpload,
+  type CompleteInput,
   type CreateOptions,
+  type HeadOptions,
   type MultipartUploadInfo,
+  type ObjectChecksum,
   type ObjectInfo,
   type ObjectRef,
   type PartsRef,
@@ -20,11 +24,14 @@ import {
   type UploadedPart,
   type UploadPartInput,
 } from "../types.ts";
-import { computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
+import { compositeChecksum, computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
 
 /** The Backend methods that talk to the store. */
-type BackendMethod = Exclude<keyof Backend, "name" | "limits" | "close">;
+type BackendMethod = Exclude<
+  keyof Backend,
+  "name" | "limits" | "close" | "objectPartSizes" | "readObject"
+>;
 
 /** S3's page size for ListParts and ListMultipartUploads. */
 const PAGE_SIZE = 1000;
@@ -94,6 +101,7 @@ interface OpenUpload {
   key: string;
   uploadId: string;
   checksumAlgorithm: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
   initiated: Date;
   /** Strictly increasing, to order uploads of one key that start in the same millisecond. */
   seq: number;
@@ -107,6 +115,8 @@ interface StoredObject {
   body: Uint8Array;
   eTag: string;
   lastModified: Date;
+  checksum?: ObjectChecksum;
+  partSizes?: number[];
   objectOptions?: CreateOptions["objectOptions"];
 }
 
@@ -237,6 +247,9 @@ export class MemoryBackend implements Backend {
       key: opts.key,
       uploadId,
       checksumAlgorithm: opts.checksumAlgorithm,
+      ...(isFlexible(opts.checksumAlgorithm) && opts.checksumType
+        ? { checksumType: opts.checksumType }
+        : {}),
       initiated: new Date(),
       seq: this.#seq,
       parts: new Map(),
@@ -300,18 +313,14 @@ export class MemoryBackend implements Backend {
 
   /** Checks the part list the way S3 does, then stores the object and ends the upload. */
   async completeMultipartUpload(
-    ref: ObjectRef & {
-      uploadId: string;
-      parts: UploadedPart[];
-      checksumAlgorithm: ChecksumAlgorithm;
-    },
+    input: CompleteInput,
     signal: AbortSignal,
   ): Promise<CompletedUpload> {
     await this.#enter("completeMultipartUpload", signal);
-    const bucket = this.#bucket(ref.bucket);
-    const upload = this.#upload(ref);
-    checkSseCustomer(upload, ref);
-    const stored = this.#checkCompletion(upload, ref.parts);
+    const bucket = this.#bucket(input.bucket);
+    const upload = this.#upload(input);
+    checkSseCustomer(upload, input);
+    const stored = this.#checkCompletion(upload, input.parts);
     const total = stored.reduce((sum, p) => sum + p.body.length, 0);
     const body = new Uint8Array(total);
     let offset = 0;
@@ -319,15 +328,22 @@ export class MemoryBackend implements Backend {
       body.set(part.body, offset);
       offset += part.body.length;
     }
+    const checksum = this.#objectChecksum(upload, stored, body, input.fullObjectChecksum);
     const eTag = this.#objectETag(stored.map((p) => p.eTag));
-    bucket.objects.set(ref.key, {
+    bucket.objects.set(input.key, {
       body,
       eTag,
       lastModified: new Date(),
+      ...(checksum ? { checksum } : {}),
+      partSizes: stored.map((p) => p.body.length),
       objectOptions: upload.objectOptions,
     });
     bucket.uploads.delete(upload.uploadId);
-    return { eTag, location: `memory://${ref.bucket}/${ref.key}` };
+    return {
+      eTag,
+      location: `memory://${input.bucket}/${input.key}`,
+      ...(checksum ? { checksum } : {}),
+    };
   }
 
   /** Discards an upload and its parts. */
@@ -367,9 +383,44 @@ export class MemoryBackend implements Backend {
     return this.#uploadsPage(opts.bucket, opts.prefix ?? "", opts.keyMarker, opts.uploadIdMarker);
   }
 
-  /** Size and ETag of an object, or a BackendError of kind "not_found". */
-  async headObject(ref: ObjectRef, signal: AbortSignal): Promise<ObjectInfo> {
+  /** Size, ETag and stored checksum of an object (or of one of its parts), or "not_found". */
+  async headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo> {
     await this.#enter("headObject", signal);
+    const object = this.#object(ref);
+    const info: ObjectInfo = {
+      size: object.body.length,
+      eTag: object.eTag,
+      lastModified: object.lastModified,
+      ...(object.checksum ? { checksum: object.checksum } : {}),
+    };
+    if (opts?.partNumber === undefined) return info;
+    const sizes = object.partSizes ?? [object.body.length];
+    const size = sizes[opts.partNumber - 1];
+    if (size === undefined) throw invalid("InvalidPartNumber", "The part number is out of range.");
+    return { ...info, size, partsCount: sizes.length };
+  }
+
+  /** The sizes of the parts the object was completed from (GetObjectAttributes). */
+  async objectPartSizes(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined> {
+    await this.#enter("headObject", signal);
+    return this.#object(ref).partSizes?.slice();
+  }
+
+  /** The object's bytes as a stream, in 64 KiB pieces. */
+  async readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    await this.#enter("headObject", signal);
+    const body = this.#object(ref).body;
+    let at = 0;
+    return new ReadableStream({
+      pull(controller) {
+        if (at >= body.length) return controller.close();
+        controller.enqueue(body.slice(at, at + 65536));
+        at += 65536;
+      },
+    });
+  }
+
+  #object(ref: ObjectRef): StoredObject {
     const object = this.#bucket(ref.bucket).objects.get(ref.key);
     if (!object) {
       throw new BackendError("not_found", `No object "${ref.key}" in bucket "${ref.bucket}".`, {
@@ -377,7 +428,33 @@ export class MemoryBackend implements Backend {
         status: 404,
       });
     }
-    return { size: object.body.length, eTag: object.eTag, lastModified: object.lastModified };
+    return object;
+  }
+
+  /**
+   * The checksum the store keeps: FULL_OBJECT computed over the bytes and checked against
+   * the client's value (as MinIO does: XAmzContentChecksumMismatch), or COMPOSITE.
+   */
+  #objectChecksum(
+    upload: OpenUpload,
+    stored: StoredPart[],
+    body: Uint8Array,
+    claimed: string | undefined,
+  ): ObjectChecksum | undefined {
+    const algorithm = upload.checksumAlgorithm;
+    if (!isFlexible(algorithm)) return undefined;
+    if (upload.checksumType === "FULL_OBJECT") {
+      const value = computeChecksum(algorithm, body);
+      if (claimed !== undefined && claimed !== value) {
+        throw invalid(
+          "XAmzContentChecksumMismatch",
+          "The provided full-object checksum does not match the object's bytes.",
+        );
+      }
+      return { algorithm, value, type: "FULL_OBJECT" };
+    }
+    const value = compositeChecksum(algorithm, stored.map((p) => p.checksum ?? ""));
+    return { algorithm, value, type: "COMPOSITE" };
   }
 
   /** Nothing to release. */

@@ -6,6 +6,9 @@ import type { Command } from "./command.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
+import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
+import type { ProviderPreset } from "../../backends/presets.ts";
+import { isCombinable } from "../checksum.ts";
 import { resolveStore } from "./backend_config.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { OBJECT_OPTION_SPECS } from "./object_flags.ts";
@@ -78,6 +81,13 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     value: "BYTES",
     help:
       `Part size in bytes, or with a unit: 16MiB, 64MB, 1GiB (${SIZE_UNITS_HELP}). Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. At least 5 MiB on S3; the seed's 5000000 is too small.`,
+  },
+  {
+    long: "checksum-algorithm",
+    type: "string",
+    value: "ALG",
+    help:
+      "The checksum each part carries and the store verifies: crc32, crc32c, sha256 or md5 (Content-MD5). Default: the provider preset's (crc32 on AWS and MinIO, md5 elsewhere). CRC32/CRC32C also give a whole-object checksum where the store keeps one (FULL_OBJECT). Recorded in the meta file; a resume keeps the recorded one.",
   },
   {
     long: "restart",
@@ -225,7 +235,7 @@ async function uploadWith(
       restart: flags.restart === true,
       backend,
       objectOptions: extras.recorded,
-      checksumAlgorithm: store.preset.checksum.partChecksum,
+      ...checksumChoice(str(flags, "checksum-algorithm"), store.preset),
       etagIsMd5: store.preset.etagIsMd5,
       provider: store.preset.name,
       endpoint: store.endpoint,
@@ -248,6 +258,36 @@ async function uploadWith(
     stop.dispose();
     backend.close();
   }
+}
+
+const CHOOSABLE: readonly ChecksumAlgorithm[] = ["crc32", "crc32c", "sha256", "md5"];
+
+/**
+ * The per-part checksum (and whether the store keeps a FULL_OBJECT checksum from it):
+ * --checksum-algorithm, else the preset's. Flexible checksums only where the preset says the
+ * store accepts their headers.
+ */
+export function checksumChoice(
+  flag: string | undefined,
+  preset: ProviderPreset,
+): { checksumAlgorithm: ChecksumAlgorithm; checksumType?: ChecksumType; checksumChosen: boolean } {
+  const wanted = (flag ?? preset.checksum.partChecksum).toLowerCase() as ChecksumAlgorithm;
+  if (flag !== undefined && !CHOOSABLE.includes(wanted)) {
+    throw new UsageError(
+      `--checksum-algorithm takes ${CHOOSABLE.join(", ")}; got "${flag}".`,
+    );
+  }
+  if (flag !== undefined && wanted !== "md5" && !preset.checksum.sdkFlexibleChecksums) {
+    throw new UsageError(
+      `The ${preset.title} preset's store does not accept x-amz-checksum-* headers; use --checksum-algorithm md5, or --provider for a store that does.`,
+    );
+  }
+  const fullObject = preset.checksum.fullObjectChecksum && isCombinable(wanted);
+  return {
+    checksumAlgorithm: wanted,
+    ...(fullObject ? { checksumType: "FULL_OBJECT" as const } : {}),
+    checksumChosen: flag !== undefined,
+  };
 }
 
 /**

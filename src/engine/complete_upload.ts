@@ -1,33 +1,46 @@
 import type { CompletedUpload, UploadedPart } from "../../backends/types.ts";
-import { isMd5Hex, multipartETag } from "../checksum.ts";
-import { BackendError } from "../errors.ts";
+import { BackendError, NeedsDecisionError } from "../errors.ts";
 import { withRetry } from "../retry.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
+import { type ExpectedObject, type Proof, proveObject } from "./object_proof.ts";
 import { logRetry } from "./part_runner.ts";
 import type { UploadJob } from "./upload_job.ts";
 
-/**
- * Completes the upload with every part in order. If Complete fails in any way — including
- * NoSuchUpload because an earlier, killed run's Complete went through — the object is
- * checked with HeadObject, and an object that matches the parts counts as success.
- */
-export async function completeUpload(opts: {
+/** How far the store's clock may run behind ours when comparing an object's age. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** What completing needs besides the job. */
+export interface CompleteRequest {
   job: UploadJob;
   uploadId: string;
   parts: JournalEntry[];
-  totalSize: number;
-  /** When this run (or a killed earlier one) began completing; bounds the HeadObject check. */
-  completingSince: Date;
+  /** What the object must prove to be (see object_proof.ts). */
+  expected: ExpectedObject;
+  /** When this upload was created: an object older than that is not its result. */
+  createdAt: Date;
   signal: AbortSignal;
-}): Promise<CompletedUpload> {
-  const { job, uploadId, signal } = opts;
-  const parts: UploadedPart[] = opts.parts.map((p) => ({
+}
+
+/**
+ * Completes the upload with every part in order, then proves that the stored object is the
+ * bytes sent (its checksum or multipart ETag, from the answer or from HeadObject) before
+ * anything counts as done.
+ *
+ * If Complete fails in any way (including NoSuchUpload because an earlier, killed run's
+ * Complete went through) an object at the key counts as this upload's only when its content
+ * checksum proves it and it is not older than the upload; otherwise the failure stands.
+ */
+export async function completeUpload(req: CompleteRequest): Promise<CompletedUpload> {
+  const { job, uploadId, signal, expected } = req;
+  const parts: UploadedPart[] = req.parts.map((p) => ({
     partNumber: p.partNumber,
     eTag: p.eTag,
     ...(p.checksum ? { checksum: p.checksum } : {}),
   }));
+  const whole = expected.checksum?.type === "FULL_OBJECT" ? expected.checksum : undefined;
+  let completed: CompletedUpload;
   try {
-    return await withRetry(
+    completed = await withRetry(
       () =>
         job.backend.completeMultipartUpload({
           bucket: job.bucket,
@@ -35,6 +48,7 @@ export async function completeUpload(opts: {
           uploadId,
           parts,
           checksumAlgorithm: job.checksumAlgorithm,
+          ...(whole ? { fullObjectChecksum: whole.value, checksumType: "FULL_OBJECT" } : {}),
         }, signal),
       {
         policy: job.retry,
@@ -45,35 +59,103 @@ export async function completeUpload(opts: {
   } catch (error) {
     if (signal.aborted) throw error;
     job.logger.verbose(
-      `Completion failed (${
-        describeFailure(error)
-      }); checking whether the object is already there.`,
+      `Completion failed (${describeFailure(error)}); checking whether the object is there.`,
     );
-    const existing = await findCompletedObject(opts);
-    if (existing) {
-      job.logger.info(`The object is already complete on the server (ETag ${existing.eTag}).`);
-      return existing;
-    }
-    throw error;
+    const settled = await findOwnObject(req);
+    if (!settled) throw error;
+    job.logger.info(
+      `The object is already complete on the server (ETag ${settled.eTag}, proved by its ${settled.by}).`,
+    );
+    await abortIfOpen(req);
+    return settled;
   }
+  await confirmStored(req, completed);
+  return completed;
 }
 
-/** The object this upload produced, if it exists; undefined when it does not (yet). */
-export async function findCompletedObject(opts: {
-  job: UploadJob;
-  parts: JournalEntry[];
-  totalSize: number;
-  completingSince: Date;
-  signal: AbortSignal;
-}): Promise<CompletedUpload | undefined> {
-  const { job, parts } = opts;
-  let info;
+/**
+ * Proves a completed object: first from Complete's own answer, else from HeadObject. A
+ * checksum or ETag that differs means the store holds other bytes: exit 4, state kept.
+ * Where the store reports nothing comparable, only presets that promise no proof pass.
+ */
+async function confirmStored(req: CompleteRequest, completed: CompletedUpload): Promise<void> {
+  const { job, expected } = req;
+  let proof = proveObject(completed, expected);
+  // Complete's answer describes what was stored: a value there that differs is final. Only
+  // an answer with nothing to compare sends us to HeadObject.
+  const answerDiffers = !proof.proved && proof.mismatch && checksumSpoke(completed, expected);
+  if (!proof.proved && !answerDiffers) {
+    const head = await headOrUndefined(req);
+    if (head) proof = proveObject(head, expected);
+  }
+  if (proof.proved) {
+    job.logger.verbose(`The stored object is proved by its ${proof.by}.`);
+    return;
+  }
+  // Presets that promise a proof: a whole-object checksum, or MD5 ETags.
+  const promised = expected.checksum !== undefined || job.etagIsMd5;
+  if (promised) throw notTheBytes(req, proof);
+  job.logger.warn(
+    proof.mismatch
+      ? `The store's ETag does not follow S3's MD5 scheme (${proof.reason}); the parts were accepted with their checksums. Check with s3mpu verify --download.`
+      : `Could not prove the stored bytes (${proof.reason}); this store's preset gives no whole-object checksum. Check with s3mpu verify --download.`,
+  );
+}
+
+/** Whether the answer carried a checksum of the kind expected (so its verdict counts). */
+function checksumSpoke(completed: CompletedUpload, expected: ExpectedObject): boolean {
+  const got = completed.checksum, want = expected.checksum;
+  return got !== undefined && want !== undefined && got.algorithm === want.algorithm &&
+    got.type === want.type;
+}
+
+function notTheBytes(
+  req: CompleteRequest,
+  proof: Extract<Proof, { proved: false }>,
+): NeedsDecisionError {
+  return new NeedsDecisionError(
+    `The object s3://${req.job.bucket}/${req.job.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.metaPath}; run again with --restart to upload the file again.`,
+  );
+}
+
+/**
+ * The object at the key, if its content checksum (or multipart ETag) proves it is what this
+ * upload's parts make and it is not older than the upload; undefined otherwise.
+ */
+export async function findOwnObject(
+  req: Omit<CompleteRequest, "uploadId" | "parts">,
+): Promise<(CompletedUpload & { by: string }) | undefined> {
+  const { job, expected } = req;
+  const head = await headOrUndefined(req);
+  if (!head) return undefined;
+  const proof = proveObject(head, expected);
+  if (!proof.proved) {
+    job.logger.verbose(`The object at the key is not this upload's: ${proof.reason}.`);
+    return undefined;
+  }
+  const earliest = req.createdAt.getTime() - CLOCK_SKEW_MS;
+  if (head.lastModified && head.lastModified.getTime() < earliest) {
+    job.logger.verbose(
+      `The object at the key has this upload's content but predates it (${head.lastModified.toISOString()}); not counting it.`,
+    );
+    return undefined;
+  }
+  return {
+    eTag: head.eTag,
+    ...(head.versionId ? { versionId: head.versionId } : {}),
+    ...(head.checksum ? { checksum: head.checksum } : {}),
+    by: proof.by,
+  };
+}
+
+async function headOrUndefined(req: Omit<CompleteRequest, "uploadId" | "parts">) {
+  const { job, signal } = req;
   try {
-    info = await withRetry(
-      () => job.backend.headObject({ bucket: job.bucket, key: job.key }, opts.signal),
+    return await withRetry(
+      () => job.backend.headObject({ bucket: job.bucket, key: job.key }, signal),
       {
         policy: job.retry,
-        signal: opts.signal,
+        signal,
         onRetry: (error, attempt, delay) =>
           logRetry(job, "checking the object", error, attempt, delay),
       },
@@ -82,19 +164,25 @@ export async function findCompletedObject(opts: {
     if (error instanceof BackendError && error.kind === "not_found") return undefined;
     throw error;
   }
-  if (info.size !== opts.totalSize) return undefined;
-  const eTags = parts.map((p) => p.eTag);
-  if (job.etagIsMd5 && eTags.every(isMd5Hex)) {
-    if (info.eTag !== multipartETag(eTags)) return undefined;
-  } else {
-    // Without MD5 ETags, accept an object of the right size and part count written after
-    // this upload began completing (allowing five minutes of clock skew).
-    const sameParts = info.eTag.endsWith(`-${parts.length}`);
-    const fresh = !info.lastModified ||
-      info.lastModified.getTime() >= opts.completingSince.getTime() - 5 * 60_000;
-    if (!sameParts || !fresh) return undefined;
+}
+
+/**
+ * After settling on an object, this run's own upload (its id is in the meta file, so it is
+ * provably ours) may still be open if its Complete really failed: abort it so it is not billed.
+ */
+async function abortIfOpen(req: CompleteRequest): Promise<void> {
+  const { job, uploadId, signal } = req;
+  try {
+    await job.backend.abortMultipartUpload({ bucket: job.bucket, key: job.key, uploadId }, signal);
+    job.logger.info(`Aborted this run's upload ${uploadId}, which was still open.`);
+  } catch (error) {
+    if (error instanceof BackendError && error.kind === "no_such_upload") return;
+    job.logger.warn(
+      `Could not abort this run's upload ${uploadId} (${
+        describeFailure(error)
+      }); find it with s3mpu list -b ${job.bucket} --prefix ${job.key}.`,
+    );
   }
-  return { eTag: info.eTag, versionId: info.versionId };
 }
 
 function describeFailure(error: unknown): string {

@@ -1,20 +1,20 @@
-import type { Backend } from "../../backends/types.ts";
 import type { UploadJob } from "./upload_job.ts";
 
 /**
- * Aborts uploads of this key that a CreateMultipartUpload made but nobody recorded.
+ * Says, in one line, where an upload nobody records may have been left behind, without
+ * aborting anything.
  *
- * A Create whose answer is lost (connection cut after the server acted) leaves an upload
- * nobody records; the retry, or the HTTP client's own silent replay of the request, makes
- * another. A run killed between Create and writing the meta file does the same. Such an
- * orphan holds no parts but lingers until the store's purge. After Create, this lists the
- * uploads of the exact key and aborts those that hold no parts and that the server started
- * within the time this run spent creating, or (when the lock file says a killed run was
- * creating) within three minutes after that run began. Times are compared on the server's
- * clock, anchored on our own upload's start. Anything else is left alone. Best effort: a
- * store that refuses the listing only costs a debug line.
+ * A CreateMultipartUpload whose answer was lost (connection cut after the server acted)
+ * leaves an upload nobody records, and its retry makes another; a run killed between Create
+ * and writing the meta file does the same. Such an orphan holds no data but lingers until
+ * the store purges it. Nothing proves that an upload in the listing was made by this run:
+ * another client (or another s3mpu run with other state files) may have created an upload
+ * of the same key a moment earlier, and aborting it would break that client. So this only
+ * lists the uploads of the key that began in the window (time this run spent creating, or
+ * three minutes after a killed run began) and hold no parts, and names them with the
+ * command that reviews them. Best effort: a store that refuses the listing costs a debug line.
  */
-export async function abortLostCreates(opts: {
+export async function reportPossibleOrphans(opts: {
   job: UploadJob;
   uploadId: string;
   /** How long the Create, all tries included, took on this machine. */
@@ -26,9 +26,8 @@ export async function abortLostCreates(opts: {
   signal: AbortSignal;
 }): Promise<void> {
   const { job, uploadId, signal } = opts;
-  const backend: Backend = job.backend;
   try {
-    const uploads = (await backend.listMultipartUploads(
+    const uploads = (await job.backend.listMultipartUploads(
       { bucket: job.bucket, prefix: job.key },
       signal,
     )).filter((u) => u.key === job.key);
@@ -45,18 +44,20 @@ export async function abortLostCreates(opts: {
       const start = opts.killedRunCreatingAt + offset;
       windows.push([start - 5_000, Math.min(start + 180_000, ours.getTime())]);
     }
+    const suspects: string[] = [];
     for (const upload of uploads) {
       const at = upload.initiated?.getTime();
       if (upload.uploadId === uploadId || at === undefined) continue;
       if (!windows.some(([from, to]) => at >= from && at <= to)) continue;
       const ref = { bucket: job.bucket, key: job.key, uploadId: upload.uploadId };
-      const parts = await backend.listParts(ref, signal);
-      if (parts.length > 0) continue;
-      await backend.abortMultipartUpload(ref, signal);
-      job.logger.info(
-        `Aborted upload ${upload.uploadId}: an earlier try of creating the upload (or a killed run) made it, but its answer was lost.`,
-      );
+      if ((await job.backend.listParts(ref, signal)).length === 0) suspects.push(upload.uploadId);
     }
+    if (suspects.length === 0) return;
+    job.logger.warn(
+      `A create request's answer was lost (or a killed run was creating), so ${suspects.length} empty upload(s) of this key may be orphans (${
+        suspects.join(", ")
+      }); they are left alone because nothing proves they are this run's: review them with s3mpu list -b ${job.bucket} --prefix ${job.key} --older-than 1h.`,
+    );
   } catch (error) {
     if (signal.aborted) throw error;
     job.logger.debug(

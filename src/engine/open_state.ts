@@ -3,6 +3,7 @@ import { BackendError, NeedsDecisionError, UsageError } from "../errors.ts";
 import { type PartPlan, planParts } from "../part_plan.ts";
 import { readMeta, type UploadMeta } from "../state/meta_file.ts";
 import { type JournalContents, readJournal } from "../state/parts_journal.ts";
+import { sourceChanges } from "../source_changes.ts";
 import type { UploadJob } from "./upload_job.ts";
 import { checkObjectOptions } from "./object_options_check.ts";
 
@@ -69,18 +70,7 @@ function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
       }; pass the same kind of source, or --restart.`,
     );
   }
-  const changes: string[] = [];
-  if (recorded.size !== now.size) changes.push(`size ${recorded.size} → ${now.size} bytes`);
-  if (recorded.mtimeMs !== now.mtimeMs) {
-    changes.push(
-      `modified ${new Date(recorded.mtimeMs).toISOString()} → ${
-        new Date(now.mtimeMs).toISOString()
-      }`,
-    );
-  }
-  if (recorded.chunkCount !== now.chunkCount) {
-    changes.push(`chunks ${recorded.chunkCount} → ${now.chunkCount}`);
-  }
+  const changes = sourceChanges(recorded, now, { sameRun: false });
   if (changes.length > 0) {
     throw new NeedsDecisionError(
       `The source changed since the upload began (${

@@ -60,6 +60,7 @@ Deno.test("a store that rejects checksum headers fails with CRC32 but works with
     await makeJob(ws2, b2, {
       key: "obj",
       checksumAlgorithm: getPreset("b2").checksum.partChecksum,
+      etagIsMd5: getPreset("b2").etagIsMd5,
     }),
   );
   assertOk(b2.getObject("bkt", "obj"));

@@ -4,9 +4,10 @@ import { withRetry } from "../retry.ts";
 import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
 import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
 import { StateLock } from "../state/state_lock.ts";
-import { completeUpload, findCompletedObject } from "./complete_upload.ts";
+import { completeUpload, findOwnObject } from "./complete_upload.ts";
+import { expectedObject } from "./object_proof.ts";
 import { toUserError } from "./failure.ts";
-import { abortLostCreates } from "./lost_creates.ts";
+import { reportPossibleOrphans } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
 import { logRetry, uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
@@ -80,6 +81,11 @@ async function drive(
       }
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
+      if (job.checksumChosen && meta.checksumAlgorithm !== job.checksumAlgorithm) {
+        throw new NeedsDecisionError(
+          `The upload in ${job.metaPath} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.checksumAlgorithm}.`,
+        );
+      }
       logger.info(`Continuing multipart upload from ${job.metaPath}.`);
       const resumed = await resumeParts({
         job,
@@ -90,14 +96,7 @@ async function drive(
         signal,
       });
       if (resumed === "gone") {
-        return await finishGone(
-          job,
-          meta,
-          [...start.journal.parts.values()],
-          plan.fileSize,
-          signal,
-          startedAt,
-        );
+        return await finishGone(job, meta, start.journal.parts, planned, signal, startedAt);
       }
       done = resumed.done;
       checkHead = resumed.checkHead;
@@ -131,16 +130,23 @@ async function drive(
       });
     const resent = await sendWhileChecking(job, send(pending), checkHead, send);
     job.progress?.finish();
+    // Bytes changed after their part was read would make an object that is not the file.
+    await job.source.checkUnchanged();
     const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
     meta = { ...meta, completing: { startedAt: completingSince.toISOString() } };
     await writeMeta(job.metaPath, meta);
-    const parts = planned.map((p) => done.get(p.partNumber)!);
+    const parts = planned.map((p) => ({ ...done.get(p.partNumber)!, size: p.size }));
     const completed = await completeUpload({
       job: jobForRun,
       uploadId: meta.uploadId,
       parts,
-      totalSize: plan.fileSize,
-      completingSince,
+      expected: expectedObject(
+        jobForRun.checksumAlgorithm,
+        meta.checksumType,
+        parts,
+        plan.fileSize,
+      ),
+      createdAt: createdAtOf(meta),
       signal,
     });
     await journal.close();
@@ -178,18 +184,22 @@ async function initiate(
   const createStartedAt = Date.now();
   await lock.note(`creating ${new Date(createStartedAt).toISOString()}`);
   const createStarted = performance.now();
+  let retriedCreate = false;
   const uploadId = await withRetry(
     () =>
       job.backend.createMultipartUpload({
         bucket: job.bucket,
         key: job.key,
         checksumAlgorithm: job.checksumAlgorithm,
+        ...(job.checksumType ? { checksumType: job.checksumType } : {}),
       }, signal),
     {
       policy: job.retry,
       signal,
-      onRetry: (error, attempt, delay) =>
-        logRetry(job, "creating the upload", error, attempt, delay),
+      onRetry: (error, attempt, delay) => {
+        retriedCreate = true;
+        logRetry(job, "creating the upload", error, attempt, delay);
+      },
     },
   );
   const createMs = performance.now() - createStarted;
@@ -202,6 +212,7 @@ async function initiate(
     source: job.source.fingerprint,
     partCount,
     checksumAlgorithm: job.checksumAlgorithm,
+    ...(job.checksumType ? { checksumType: job.checksumType } : {}),
     provider: job.provider,
     ...(job.endpoint ? { endpoint: job.endpoint } : {}),
     ...(job.region ? { region: job.region } : {}),
@@ -222,14 +233,16 @@ async function initiate(
     );
   }
   await lock.note("");
-  await abortLostCreates({
-    job,
-    uploadId,
-    createMs,
-    createStartedAt,
-    ...(killedWhileCreating ? { killedRunCreatingAt: Date.parse(killedWhileCreating) } : {}),
-    signal,
-  });
+  if (retriedCreate || killedWhileCreating) {
+    await reportPossibleOrphans({
+      job,
+      uploadId,
+      createMs,
+      createStartedAt,
+      ...(killedWhileCreating ? { killedRunCreatingAt: Date.parse(killedWhileCreating) } : {}),
+      signal,
+    });
+  }
   return meta;
 }
 
@@ -240,8 +253,23 @@ function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): Uploa
     source: meta.source ?? job.source.fingerprint,
     partCount,
     checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
+    // Uploads recorded before FULL_OBJECT support used per-part (composite) checksums.
+    ...(meta.checksumType || !isFlexible(meta.checksumAlgorithm ?? "md5")
+      ? {}
+      : { checksumType: "COMPOSITE" as const }),
     provider: meta.provider ?? job.provider,
   };
+}
+
+function isFlexible(algorithm: string): boolean {
+  return algorithm !== "md5" && algorithm !== "none";
+}
+
+/** When the upload was created, for the age check of a settled object. */
+function createdAtOf(meta: UploadMeta): Date {
+  const at = Date.parse(meta.createdAt ?? "");
+  // Seed files carry no time: any object may be the upload's, so only content decides.
+  return new Date(Number.isNaN(at) ? 0 : at);
 }
 
 /**
@@ -278,27 +306,34 @@ async function sendWhileChecking(
 async function finishGone(
   job: UploadJob,
   meta: UploadMeta,
-  journaled: JournalEntry[],
-  totalSize: number,
+  journaled: Map<number, JournalEntry>,
+  planned: SourcePart[],
   signal: AbortSignal,
   startedAt: number,
 ): Promise<UploadResult> {
-  const parts = journaled.sort((a, b) => a.partNumber - b.partNumber);
-  const allJournaled = parts.length === meta.partCount &&
-    parts.every((p, i) => p.partNumber === i + 1);
-  const since = meta.completing
-    ? new Date(meta.completing.startedAt)
-    : new Date(meta.createdAt ?? 0);
+  const allJournaled = planned.every((p) => journaled.has(p.partNumber));
+  const parts = planned.map((p) => ({ ...journaled.get(p.partNumber)!, size: p.size }));
+  const totalSize = planned.reduce((n, p) => n + p.size, 0);
   const existing = allJournaled
-    ? await findCompletedObject({ job, parts, totalSize, completingSince: since, signal })
+    ? await findOwnObject({
+      job,
+      expected: expectedObject(
+        meta.checksumAlgorithm ?? "md5",
+        meta.checksumType,
+        parts,
+        totalSize,
+      ),
+      createdAt: createdAtOf(meta),
+      signal,
+    })
     : undefined;
   if (!existing) {
     throw new NeedsDecisionError(
-      `The multipart upload recorded in ${job.metaPath} no longer exists on the server (aborted, or purged as unfinished) and the object is not there. Run again with --restart to upload from the start.`,
+      `The multipart upload recorded in ${job.metaPath} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
     );
   }
   job.logger.info(
-    `The upload was already completed by an earlier run (ETag ${existing.eTag}); nothing left to send.`,
+    `The upload was already completed by an earlier run (ETag ${existing.eTag}, proved by its ${existing.by}); nothing left to send.`,
   );
   await removeState(job);
   return {

@@ -1,4 +1,4 @@
-import type { Backend, ChecksumAlgorithm } from "../../backends/types.ts";
+import type { Backend, ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import type { Logger } from "../log.ts";
 import type { PartSource } from "../part_source.ts";
 import type { RetryPolicy } from "../retry.ts";
@@ -22,6 +22,13 @@ export interface UploadJob {
   backend: Backend;
   /** The per-part checksum sent to and verified by the server for new uploads. */
   checksumAlgorithm: ChecksumAlgorithm;
+  /**
+   * FULL_OBJECT when the store keeps a whole-object CRC (declared at create, sent and
+   * validated at Complete); undefined for per-part (composite) checksums and MD5.
+   */
+  checksumType?: ChecksumType;
+  /** Whether the user chose the algorithm (--checksum-algorithm): a resume must then match. */
+  checksumChosen?: boolean;
   /** Whether the store's part ETags are MD5, so the multipart ETag can be predicted. */
   etagIsMd5: boolean;
   /** Recorded in the meta file for status and diagnostics; never credentials. */

@@ -1,4 +1,4 @@
-import type { ChecksumAlgorithm } from "../../backends/types.ts";
+import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
 import { NeedsDecisionError, UsageError } from "../errors.ts";
@@ -20,6 +20,12 @@ export interface UploadMeta {
   source?: SourceFingerprint;
   partCount?: number;
   checksumAlgorithm?: ChecksumAlgorithm;
+  /**
+   * How the store keeps the object's checksum: FULL_OBJECT (declared at create; the whole
+   * object's CRC is sent at Complete) or COMPOSITE. Absent: COMPOSITE for a flexible
+   * algorithm (files written before 0.2), none for md5.
+   */
+  checksumType?: ChecksumType;
   provider?: string;
   endpoint?: string;
   region?: string;
@@ -42,6 +48,19 @@ export interface SourceFingerprint {
   mtimeMs: number;
   /** For chunks: how many chunk files. */
   chunkCount?: number;
+  /** For a file: its inode, so a file replaced under the same name is noticed. */
+  ino?: number;
+  /** For a file: its device; compared within one run only (it may change across boots). */
+  dev?: number;
+  /** For chunks: every chunk file's name, size and modification time, in part order. */
+  chunks?: ChunkFingerprint[];
+}
+
+/** One chunk file of a chunk directory, as recorded. */
+export interface ChunkFingerprint {
+  name: string;
+  size: number;
+  mtimeMs: number;
 }
 
 /** Reads the meta file; undefined when it does not exist. Invalid content is a UsageError. */
