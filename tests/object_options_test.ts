@@ -184,6 +184,34 @@ Deno.test("moto: a resume given other object options exits 4 naming the differen
 });
 
 Deno.test({
+  name: "moto: --sse aws:kms and aws:kms:dsse are stored, read back with boto3",
+  ignore: !hasBoto3,
+  async fn() {
+    const bucket = await createTestBucket(moto);
+    const file = await randomFile(6 * MiB, "k.bin");
+    for (const sse of ["aws:kms", "aws:kms:dsse"]) {
+      const key = `sse-${sse.replaceAll(":", "-")}.bin`;
+      const run = await runS3mpu(
+        [
+          "upload",
+          file.path,
+          `s3://${bucket}/${key}`,
+          "--sse",
+          sse,
+          "--sse-kms-key-id",
+          "alias/s3mpu",
+        ],
+        serverEnv(moto),
+      );
+      assertEquals(run.code, 0, run.stderr);
+      const stored = await readBack(moto, bucket, key);
+      assertEquals([stored.head.ServerSideEncryption, stored.sha256], [sse, sha256Hex(file.bytes)]);
+    }
+    await file.cleanup();
+  },
+});
+
+Deno.test({
   name: "minio: --expected-bucket-owner and --request-payer go with every request",
   ignore: !minio,
   async fn() {
