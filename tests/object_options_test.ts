@@ -309,6 +309,17 @@ Deno.test({
       assertEquals(c.sha256, sha256Hex(file.bytes));
       assertEquals(c.head.SSECustomerAlgorithm, "AES256");
       assertOk(c.getWithoutKeyError, "a GET without the key is refused");
+      // verify reads an SSE-C object with its key. MinIO keeps no checksum of an SSE-C object
+      // and its ETag is no MD5, so only --download can decide (exit 5 says so otherwise).
+      const byHead = await runS3mpu(["verify", file.path, "s3://sse-bucket/c.bin", ...sseC], env);
+      assertOk([0, 5].includes(byHead.code), `${byHead.code}: ${byHead.stdout}${byHead.stderr}`);
+      const byDownload = await runS3mpu(
+        ["verify", file.path, "s3://sse-bucket/c.bin", ...sseC, "--download"],
+        env,
+      );
+      assertEquals(byDownload.code, 0, byDownload.stdout + byDownload.stderr);
+      const verifyNoKey = await runS3mpu(["verify", file.path, "s3://sse-bucket/c.bin"], env);
+      assertOk(verifyNoKey.code !== 0, "verify without the key cannot read the object");
 
       // The SSE-KMS run takes its credentials, endpoint and CA bundle from a shared-config
       // profile (endpoint_url, ca_bundle), not from the environment.

@@ -131,6 +131,25 @@ export const OBJECT_OPTION_SPECS: OptionSpec[] = [
   },
 ];
 
+/** The SSE-C options alone, for commands that read an SSE-C object (verify). */
+export const SSE_C_OPTION_SPECS: OptionSpec[] = OBJECT_OPTION_SPECS.filter((s) =>
+  s.long.startsWith("sse-c")
+).map((s) =>
+  s.long === "sse-c"
+    ? {
+      ...s,
+      help:
+        `The object is encrypted with a customer key (SSE-C): read it with that key, from --sse-c-key-file, --sse-c-key fileb://FILE or $${SSE_C_KEY_ENV}.`,
+    }
+    : s
+);
+
+/** The request options for reading an object: its SSE-C key, if --sse-c is given. */
+export async function sseCustomerFromFlags(flags: Flags): Promise<RequestOptions | undefined> {
+  const key = await readSseCustomerKey(flags, (name) => Deno.env.get(name));
+  return key ? { sseCustomer: key } : undefined;
+}
+
 /** The object options the flags ask for; `localName` is what the content type is guessed from. */
 export interface ParsedObjectFlags {
   objectOptions?: ObjectOptions;
