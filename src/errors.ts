@@ -12,39 +12,55 @@ export const ExitCode = {
   interrupted: 130,
 } as const;
 
+/**
+ * Options of a user-facing error. `code` is the stable machine-readable name printed by
+ * `--json` (docs/exit-codes.md lists them); each class has a default.
+ */
+export interface S3mpuErrorOptions extends ErrorOptions {
+  code?: string;
+}
+
 /** A user-facing failure: a one-line message plus the exit code it maps to. */
 export class S3mpuError extends Error {
-  constructor(message: string, readonly exitCode: number, options?: ErrorOptions) {
+  /** Stable machine-readable name of the failure, e.g. "credentials_rejected". */
+  readonly code: string;
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    options?: S3mpuErrorOptions,
+    defaultCode = "error",
+  ) {
     super(message, options);
     this.name = new.target.name;
+    this.code = options?.code ?? defaultCode;
   }
 }
 
 /** Bad usage or bad input. Nothing was changed (exit 2). */
 export class UsageError extends S3mpuError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, ExitCode.usage, options);
+  constructor(message: string, options?: S3mpuErrorOptions) {
+    super(message, ExitCode.usage, options, "usage");
   }
 }
 
 /** Failed, but the state is kept and the same command resumes (exit 3). */
 export class ResumableError extends S3mpuError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, ExitCode.resumable, options);
+  constructor(message: string, options?: S3mpuErrorOptions) {
+    super(message, ExitCode.resumable, options, "resumable");
   }
 }
 
 /** Needs a decision from the user, usually `--restart` (exit 4). */
 export class NeedsDecisionError extends S3mpuError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, ExitCode.needsDecision, options);
+  constructor(message: string, options?: S3mpuErrorOptions) {
+    super(message, ExitCode.needsDecision, options, "needs_decision");
   }
 }
 
-/** Stopped by SIGINT or SIGTERM; the state is kept (exit 130). */
+/** Stopped by SIGINT, SIGTERM or SIGHUP; the state is kept (exit 130). */
 export class InterruptedError extends S3mpuError {
   constructor(message = "Interrupted; state kept. Run the same command again to resume.") {
-    super(message, ExitCode.interrupted);
+    super(message, ExitCode.interrupted, undefined, "interrupted");
   }
 }
 
@@ -57,8 +73,25 @@ export type BackendErrorKind =
   | "retryable"
   /** The server asked us to slow down (503 SlowDown, 429). Retry, honouring retryAfterMs. */
   | "throttled"
-  /** Credentials expired, revoked or wrong. Retrying with the same credentials won't help. */
+  /**
+   * Credentials rejected: wrong key or secret (InvalidAccessKeyId, SignatureDoesNotMatch),
+   * no permission (AccessDenied, 403). The user must change something (exit 2).
+   */
   | "auth"
+  /**
+   * Temporary credentials ran out (ExpiredToken, an expired SSO session). Logging in again
+   * and re-running the same command succeeds (exit 3).
+   */
+  | "auth_expired"
+  /** No credentials could be found (empty credential chain, unknown profile): exit 2. */
+  | "no_credentials"
+  /** The request was signed for another region than the bucket's (exit 2). */
+  | "wrong_region"
+  /**
+   * Nothing answered at the endpoint (connection refused, host not found). Retried like a
+   * network error; if nothing was created yet the endpoint is most likely wrong (exit 2).
+   */
+  | "unreachable"
   /** The multipart upload id is unknown to the server (aborted, purged or completed). */
   | "no_such_upload"
   /** The bucket does not exist. */
@@ -95,6 +128,6 @@ export class BackendError extends Error {
 
   /** Whether trying the same request again may succeed. */
   get retryable(): boolean {
-    return this.kind === "retryable" || this.kind === "throttled";
+    return this.kind === "retryable" || this.kind === "throttled" || this.kind === "unreachable";
   }
 }

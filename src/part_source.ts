@@ -1,5 +1,7 @@
 import { join, resolve } from "node:path";
+import type { BackendLimits } from "../backends/types.ts";
 import { NeedsDecisionError, UsageError } from "./errors.ts";
+import type { PartPlan } from "./part_plan.ts";
 import type { SourceFingerprint } from "./state/meta_file.ts";
 import { sourceChanges } from "./source_changes.ts";
 
@@ -24,6 +26,10 @@ export interface PartSource {
   parts(partSize: number): SourcePart[];
   /** Fixed part size of a chunk directory (its first chunk), undefined for a file. */
   readonly fixedPartSize?: number;
+  /** For a chunk directory: each chunk's size, in part order. */
+  readonly chunkSizes?: readonly number[];
+  /** The files read (absolute paths): the state files must be none of them. */
+  readonly files: readonly string[];
   openReader(): Promise<PartReader>;
   /**
    * Looks at the source again (stat, and for chunks the directory) and throws a
@@ -46,6 +52,7 @@ export async function openFileSource(path: string): Promise<PartSource> {
   const fingerprint = fileFingerprint(path, info);
   return {
     fingerprint,
+    files: [resolve(path)],
     parts: (partSize) => splitRange(info.size, partSize),
     openReader: async () => fileReader(await Deno.open(path, { read: true }), 0),
     checkUnchanged: async () => {
@@ -86,21 +93,46 @@ function changedOrNot(
 }
 
 /**
- * Opens a directory of pre-split chunks named PREFIX*, each one part, ordered by the
- * number in the name after the prefix (`input_data_2` before `input_data_10`), then by
- * name. Every chunk but the last must have the first chunk's size.
+ * Opens a directory of pre-split chunks: the files named PREFIX followed by digits only
+ * (`input_data_7`), each one part, ordered by that number. Any other file whose name starts
+ * with PREFIX is an error listing them, so a stray `input_data_7.bak` never becomes a part.
+ * Every chunk but the last must have the first chunk's size; the store's minimum part size is
+ * checked by {@link planChunks}, before any upload is created.
  */
 export async function openChunkDirSource(dir: string, prefix: string): Promise<PartSource> {
   const info = await statSource(dir, "-d");
   if (!info.isDirectory) throw new UsageError(`${dir} is not a directory; -d takes a directory.`);
   const names: string[] = [];
+  const strays: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.startsWith(prefix)) names.push(entry.name);
+    if (!entry.name.startsWith(prefix)) continue;
+    const isChunkName = /^\d+$/.test(entry.name.slice(prefix.length));
+    const isFile = entry.isFile ||
+      (entry.isSymlink && (await Deno.stat(join(dir, entry.name)).catch(() => null))?.isFile);
+    if (isChunkName && isFile) names.push(entry.name);
+    else strays.push(entry.name);
+  }
+  if (strays.length > 0) {
+    strays.sort();
+    const shown = strays.slice(0, 10).join(", ") + (strays.length > 10 ? ", ..." : "");
+    throw new UsageError(
+      `${strays.length} file(s) in ${dir} start with "${prefix}" but are not chunks (the prefix followed by digits only, e.g. ${prefix}1): ${shown}. Move them away, or choose a -p that matches only the chunks.`,
+    );
   }
   if (names.length === 0) {
-    throw new UsageError(`No files in ${dir} start with "${prefix}"; check -d and -p.`);
+    throw new UsageError(
+      `No files in ${dir} are named "${prefix}" followed by a number; check -d and -p.`,
+    );
   }
-  names.sort(chunkOrder(prefix));
+  const number = (name: string) => Number(name.slice(prefix.length));
+  names.sort((a, b) => number(a) - number(b) || (a < b ? -1 : 1));
+  const clash = names.find((name, i) => i > 0 && number(names[i - 1]) === number(name));
+  if (clash) {
+    const twin = names[names.indexOf(clash) - 1];
+    throw new UsageError(
+      `${twin} and ${clash} in ${dir} carry the same chunk number; keep one of them.`,
+    );
+  }
   const chunks: Array<SourcePart & { path: string; name: string; mtimeMs: number }> = [];
   let offset = 0;
   let latest = 0;
@@ -132,6 +164,8 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
   return {
     fingerprint,
     fixedPartSize: first,
+    chunkSizes: chunks.map((c) => c.size),
+    files: chunks.map((c) => resolve(c.path)),
     parts: () => chunks.map(({ partNumber, offset, size }) => ({ partNumber, offset, size })),
     openReader: () => Promise.resolve(chunkReader(chunks)),
     checkUnchanged: async () => {
@@ -144,12 +178,52 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
   };
 }
 
-function chunkOrder(prefix: string): (a: string, b: string) => number {
-  const key = (name: string) => {
-    const match = /^\d+/.exec(name.slice(prefix.length));
-    return match ? Number(match[0]) : Number.POSITIVE_INFINITY;
-  };
-  return (a, b) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The plan of a chunk directory: one part per chunk. Every chunk but the last must meet the
+ * store's minimum part size (a single chunk of any size is a valid one-part upload), none may
+ * exceed the maximum, and there may be at most the store's part count. `-s` does not choose
+ * anything here: when given it must equal the chunks' size (for one chunk: at least its size).
+ */
+export function planChunks(
+  source: PartSource,
+  limits: BackendLimits,
+  requestedPartSize?: number,
+): PartPlan {
+  const sizes = source.chunkSizes ?? [];
+  const partSize = sizes[0];
+  const total = source.fingerprint.size;
+  if (
+    requestedPartSize !== undefined &&
+    (sizes.length > 1 ? requestedPartSize !== partSize : requestedPartSize < partSize)
+  ) {
+    throw new UsageError(
+      `-s ${requestedPartSize} does not match the chunks: with -d each chunk is one part, and these are ${partSize} bytes. Omit -s (or pass -s ${partSize}); to change the part size, split the file again.`,
+    );
+  }
+  if (sizes.length > 1 && partSize < limits.minPartSize) {
+    throw new UsageError(
+      `The chunks are ${partSize} bytes, below the store's minimum part size of ${limits.minPartSize} bytes; every chunk but the last must be at least that. Split the file again into larger chunks (or upload it whole with -f).`,
+    );
+  }
+  const big = sizes.findIndex((size) => size > limits.maxPartSize);
+  if (big >= 0) {
+    throw new UsageError(
+      `Chunk ${big + 1} is ${
+        sizes[big]
+      } bytes, above the store's maximum part size of ${limits.maxPartSize} bytes; split the file again into smaller chunks.`,
+    );
+  }
+  if (sizes.length > limits.maxParts) {
+    throw new UsageError(
+      `There are ${sizes.length} chunks; the store allows at most ${limits.maxParts} parts. Split the file again into fewer, larger chunks.`,
+    );
+  }
+  if (total > limits.maxObjectSize) {
+    throw new UsageError(
+      `The chunks hold ${total} bytes, more than the store's object limit of ${limits.maxObjectSize} bytes.`,
+    );
+  }
+  return { fileSize: total, partSize, partCount: sizes.length };
 }
 
 function splitRange(size: number, partSize: number): SourcePart[] {

@@ -357,7 +357,14 @@ for (const server of testServers()) {
     assertEquals(missing.code, 1, missing.stderr);
     assertEquals(onlyJson(missing).method, "exists");
     const usage = await runS3mpu(["verify", "-b", bucket, "-k", key, "--json"], env);
-    assertEquals([usage.code, usage.stdout], [2, ""]);
+    // --json on failure: one error object on stdout (issue 10), the message on stderr too.
+    assertEquals(usage.code, 2);
+    assertEquals(JSON.parse(usage.stdout).error, {
+      code: "usage",
+      message: "Missing -f/--file-path: the local file to compare with.",
+      exitCode: 2,
+      serverCode: null,
+    });
     assertMatch(usage.stderr, /Missing -f\/--file-path/);
     await file.cleanup();
   });

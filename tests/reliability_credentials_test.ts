@@ -1,7 +1,8 @@
 /**
- * Rejected credentials: ExpiredToken, InvalidAccessKeyId, SignatureDoesNotMatch and a bare
- * 403 AccessDenied, answered by the fault proxy mid-upload, exit 3 with "log in again" and
- * the state kept; the next run resumes. Refreshable credentials (a credential_process
+ * Refused credentials mid-upload, answered by the fault proxy: ExpiredToken exits 3 ("log in
+ * again", re-running can succeed); InvalidAccessKeyId, SignatureDoesNotMatch and AccessDenied
+ * exit 2 (the user must change the credentials). Either way the state is kept and the next
+ * run, with working credentials, resumes. Refreshable credentials (a credential_process
  * profile) are fetched again on ExpiredToken and the upload goes on by itself.
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
@@ -26,17 +27,37 @@ import {
 } from "./support/reliability.ts";
 
 const REJECTIONS = [
-  { code: "ExpiredToken", status: 400 },
-  { code: "InvalidAccessKeyId", status: 403 },
-  { code: "SignatureDoesNotMatch", status: 403 },
-  { code: "AccessDenied", status: 403 },
+  {
+    code: "ExpiredToken",
+    status: 400,
+    exit: 3,
+    says: "credentials expired: .*\\(ExpiredToken\\)\\. Log in again",
+  },
+  {
+    code: "InvalidAccessKeyId",
+    status: 403,
+    exit: 2,
+    says: "rejected the credentials \\(InvalidAccessKeyId\\)",
+  },
+  {
+    code: "SignatureDoesNotMatch",
+    status: 403,
+    exit: 2,
+    says: "rejected the credentials \\(SignatureDoesNotMatch\\)",
+  },
+  {
+    code: "AccessDenied",
+    status: 403,
+    exit: 2,
+    says: "rejected the credentials \\(AccessDenied\\)",
+  },
 ];
 
 for (const server of testServers()) {
   const env = serverEnv(server);
 
-  for (const { code, status } of REJECTIONS) {
-    Deno.test(`${server.name}: ${status} ${code} mid-upload exits 3, says log in again; the next run resumes`, async () => {
+  for (const { code, status, exit, says } of REJECTIONS) {
+    Deno.test(`${server.name}: ${status} ${code} mid-upload exits ${exit}, state kept; the next run resumes`, async () => {
       const bucket = await createTestBucket(server);
       const f = await fixture(12 * MiB + 1);
       const proxy = await startFaultProxy({
@@ -51,14 +72,12 @@ for (const server of testServers()) {
       try {
         const args = uploadArgs(f, bucket, "creds.bin", ["-t", "1"]);
         const failed = await runS3mpu([...args, "--endpoint-url", proxy.url], env);
-        assertEquals(failed.code, 3, describeRun(failed));
+        assertEquals(failed.code, exit, describeRun(failed));
         const errors = errorLines(failed.stderr);
         assertEquals(errors.length, 1, failed.stderr);
         assertMatch(
           errors[0],
-          new RegExp(
-            `credentials were rejected \\(${code}\\).*Log in again.*run the same command to resume`,
-          ),
+          new RegExp(`${says}.*run the same command to resume from`),
         );
         const state = await stateOf(f);
         assertOk(state, "state kept");
@@ -67,13 +86,15 @@ for (const server of testServers()) {
           // Static keys can't be refreshed into working ones: one forced refresh, then exit 3.
           assertMatch(failed.stderr, /answered ExpiredToken; fetching fresh credentials/);
         }
-        const resumed = await runS3mpu(args, env);
+        // The upload lives on the proxy's endpoint: resume there, with nothing refused.
+        proxy.setRules([]);
+        const resumed = await runS3mpu([...args, "--endpoint-url", proxy.url], env);
         assertEquals(resumed.code, 0, describeRun(resumed));
         assertMatch(resumed.stderr, /1 parts have already been uploaded\./);
         report(
           `${server.name} credentials: ${status} ${code}: injected ${
             proxy.stats.injected.status ?? 0
-          }, exit 3, resumed with 1 of 3 parts done`,
+          }, exit ${exit}, resumed with 1 of 3 parts done`,
         );
         assertEquals(await objectSha256(server, bucket, "creds.bin"), sha256Hex(f.bytes));
         assertEquals(await listOpenUploads(server, bucket), []);

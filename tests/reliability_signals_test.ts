@@ -1,7 +1,7 @@
 /**
- * Ctrl-C and SIGTERM: the run stops within a few seconds with exit 130, every part the
- * server has is journaled (and nothing else), and the same command resumes. A second
- * SIGINT exits at once.
+ * Ctrl-C, SIGTERM and SIGHUP (a closed terminal): the run says which signal stopped it,
+ * stops within a few seconds with exit 130 and the lock released, every part the server has
+ * is journaled (and nothing else), and the same command resumes. A second SIGINT exits at once.
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
@@ -28,7 +28,7 @@ import {
 for (const server of testServers()) {
   const env = serverEnv(server);
 
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.test(`${server.name}: ${signal} mid-upload exits 130 with the journal flushed; the next run resumes`, async () => {
       const bucket = await createTestBucket(server);
       const f = await fixture(60 * MiB + 5); // 13 parts
@@ -39,7 +39,7 @@ for (const server of testServers()) {
       });
       try {
         const args = uploadArgs(f, bucket, "signal.bin", ["-t", "2"]);
-        const child = spawnS3mpu([...args, "--endpoint-url", proxy.url], env);
+        const child = spawnS3mpu([...args, "--endpoint-url", proxy.url, "--json"], env);
         await waitForLines(f.parts, 2);
         const sent = performance.now();
         child.kill(signal);
@@ -48,6 +48,13 @@ for (const server of testServers()) {
         assertEquals(stopped.code, 130, describeRun(stopped));
         assertOk(seconds < 6, `took ${seconds} s to stop`);
         assertMatch(errorLines(stopped.stderr)[0] ?? "", /Interrupted; state kept/);
+        assertMatch(stopped.stderr, new RegExp(`${signal} received: stopping`));
+        assertEquals(JSON.parse(stopped.stdout).error.code, "interrupted", "--json: one object");
+        assertEquals(
+          await Deno.stat(`${f.meta}.lock`).then(() => true, () => false),
+          false,
+          "lock released",
+        );
         const state = await stateOf(f);
         assertOk(state, "state kept");
         const onServer = await serverParts(server, bucket, "signal.bin", state.meta.uploadId);
@@ -56,7 +63,9 @@ for (const server of testServers()) {
           [...onServer].sort(([a], [b]) => a - b),
           "journal lines == parts the server has",
         );
-        const resumed = await runS3mpu(args, env);
+        // Resume on the endpoint the upload was begun on, now without delays.
+        proxy.setRules([]);
+        const resumed = await runS3mpu([...args, "--endpoint-url", proxy.url], env);
         assertEquals(resumed.code, 0, describeRun(resumed));
         assertMatch(
           resumed.stderr,
@@ -91,7 +100,7 @@ for (const server of testServers()) {
     });
     try {
       const args = uploadArgs(f, bucket, "twice.bin", ["-t", "2"]);
-      const child = spawnS3mpu([...args, "--endpoint-url", proxy.url], env);
+      const child = spawnS3mpu([...args, "--endpoint-url", proxy.url, "--json"], env);
       await waitForLines(f.parts, 2);
       await new Promise((r) => setTimeout(r, 300)); // parts 3 and 4 are stalled in flight
       child.kill("SIGINT");
@@ -103,13 +112,14 @@ for (const server of testServers()) {
       assertEquals(stopped.code, 130, describeRun(stopped));
       assertOk(seconds < 2, `second SIGINT took ${seconds} s`);
       assertMatch(stopped.stderr, /Stopped at once; the state files are consistent/);
+      assertEquals(JSON.parse(stopped.stdout).error.exitCode, 130, "--json: one object");
       const state = await stateOf(f);
       assertOk(state);
       const onServer = await serverParts(server, bucket, "twice.bin", state.meta.uploadId);
       assertEquals([...state.journal.keys()].sort(), [1, 2]);
       assertEquals([...onServer.keys()].sort(), [1, 2]);
-      await proxy.close();
-      const resumed = await runS3mpu(args, env);
+      proxy.setRules([]);
+      const resumed = await runS3mpu([...args, "--endpoint-url", proxy.url], env);
       assertEquals(resumed.code, 0, describeRun(resumed));
       report(
         `${server.name} signals: second SIGINT exited in ${seconds.toFixed(2)} s; resumed`,

@@ -128,7 +128,7 @@ Deno.test("--profile takes credentials, region and endpoint_url from the shared 
     env,
   );
   assertEquals(unknown.code, 2, unknown.stderr);
-  assertMatch(unknown.stderr, /The AWS profile "lba" is in neither/);
+  assertMatch(unknown.stderr, /The AWS profile "lba" is not defined in/);
   await file.cleanup();
 });
 

@@ -14,14 +14,21 @@ const KIND_BY_CODE: Record<string, BackendErrorKind> = {
   TooManyRequestsException: "throttled",
   RequestLimitExceeded: "throttled",
   ServiceUnavailable: "throttled",
-  ExpiredToken: "auth",
-  ExpiredTokenException: "auth",
-  TokenRefreshRequired: "auth",
+  ExpiredToken: "auth_expired",
+  ExpiredTokenException: "auth_expired",
+  TokenRefreshRequired: "auth_expired",
+  RequestExpired: "auth_expired",
   InvalidToken: "auth",
   InvalidAccessKeyId: "auth",
   SignatureDoesNotMatch: "auth",
   AccessDenied: "auth",
-  CredentialsProviderError: "auth",
+  AllAccessDisabled: "auth",
+  AccountProblem: "auth",
+  CredentialsProviderError: "no_credentials",
+  AuthorizationHeaderMalformed: "wrong_region",
+  PermanentRedirect: "wrong_region",
+  IllegalLocationConstraintException: "wrong_region",
+  InvalidRegion: "wrong_region",
   InternalError: "retryable",
   RequestTimeout: "retryable",
   RequestTimeoutException: "retryable",
@@ -32,11 +39,11 @@ const KIND_BY_CODE: Record<string, BackendErrorKind> = {
   XAmzContentSHA256Mismatch: "retryable",
   IncompleteBody: "retryable",
   ECONNRESET: "retryable",
-  ECONNREFUSED: "retryable",
+  ECONNREFUSED: "unreachable",
   ECONNABORTED: "retryable",
   EPIPE: "retryable",
   ETIMEDOUT: "retryable",
-  ENOTFOUND: "retryable",
+  ENOTFOUND: "unreachable",
   EAI_AGAIN: "retryable",
   EHOSTUNREACH: "retryable",
   ENETUNREACH: "retryable",
@@ -47,9 +54,15 @@ const KIND_BY_CODE: Record<string, BackendErrorKind> = {
   InvalidRequest: "invalid_request",
   InvalidArgument: "invalid_request",
   InvalidBucketName: "invalid_request",
-  AuthorizationHeaderMalformed: "invalid_request",
-  PermanentRedirect: "invalid_request",
   MalformedXML: "invalid_request",
+  InvalidObjectName: "invalid_request",
+  XMinioInvalidObjectName: "invalid_request",
+  XMinioInvalidResourceName: "invalid_request",
+  KeyTooLongError: "invalid_request",
+  InvalidStorageClass: "invalid_request",
+  MethodNotAllowed: "invalid_request",
+  InvalidObjectState: "invalid_request",
+  NotImplemented: "invalid_request",
 };
 
 interface SdkLikeError {
@@ -86,13 +99,22 @@ export function toBackendError(
   if (signal?.aborted || code === "AbortError") {
     return new BackendError("aborted", "The request was cancelled.", { code, cause: error });
   }
-  let kind: BackendErrorKind = (code && KIND_BY_CODE[code]) ||
+  let kind: BackendErrorKind = credentialKind(code, message) || (code && KIND_BY_CODE[code]) ||
     (status === undefined && isTlsFailure(code, message) ? "tls" : undefined) ||
     kindByStatus(status, message);
   // A HEAD has no body, so its 404 carries no code; some servers send HTML for 404s.
   if (status === 404 && (kind === "fatal" || !code || !KIND_BY_CODE[code])) kind = notFound;
   const retryAfterMs = parseRetryAfter(e.$response?.headers?.["retry-after"]);
   return new BackendError(kind, message, { code, status, retryAfterMs, cause: error });
+}
+
+/**
+ * The credential chain's own failures (no HTTP request was made): an SSO session that must
+ * be renewed is "auth_expired" (log in again, re-run), anything else is "no_credentials".
+ */
+function credentialKind(code: string | undefined, message: string): BackendErrorKind | undefined {
+  if (code !== "CredentialsProviderError" && code !== "TokenProviderError") return undefined;
+  return /sso login|expired|refresh/i.test(message) ? "auth_expired" : "no_credentials";
 }
 
 // Node's (and Deno's node:tls) verification error codes; rustls (Deno's fetch) says it in words.
@@ -127,6 +149,11 @@ function codeOf(e: SdkLikeError): string | undefined {
 function kindByStatus(status: number | undefined, message: string): BackendErrorKind {
   if (status === undefined) {
     // No HTTP response at all: the connection failed or was cut.
+    if (
+      /ECONNREFUSED|connection refused|ENOTFOUND|failed to lookup address|dns error/i.test(message)
+    ) {
+      return "unreachable";
+    }
     return /socket|connect|network|hang up|reset|closed|timed? ?out|EOF|broken pipe|fetch failed/i
         .test(message)
       ? "retryable"
@@ -136,6 +163,8 @@ function kindByStatus(status: number | undefined, message: string): BackendError
   if (status >= 500) return "retryable";
   if (status === 401 || status === 403) return "auth";
   if (status === 408) return "retryable";
+  // Any other 4xx is permanent: the same request will get the same answer.
+  if (status >= 400) return "invalid_request";
   return "fatal";
 }
 

@@ -36,17 +36,68 @@ function backend(endpoint: string, unsignedPayload: boolean, kind: "node" | "fet
   });
 }
 
-Deno.env.set("AWS_ACCESS_KEY_ID", "test");
-Deno.env.set("AWS_SECRET_ACCESS_KEY", "test");
+/**
+ * The SDK signs with credentials from the environment: set them for the test only and put
+ * the old values back, so CLI runs that later tests spawn inherit none (they test "no
+ * credentials" too).
+ */
+async function withTestCredentials(fn: () => Promise<void>): Promise<void> {
+  const names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+  const before = names.map((name) => Deno.env.get(name));
+  names.forEach((name) => Deno.env.set(name, "test"));
+  try {
+    await fn();
+  } finally {
+    names.forEach((name, i) =>
+      before[i] === undefined ? Deno.env.delete(name) : Deno.env.set(name, before[i]!)
+    );
+  }
+}
 
 for (const unsigned of [false, true]) {
   Deno.test(`a paced part arrives whole, ${unsigned ? "unsigned" : "with its SHA-256 signed"}`, async () => {
-    await withServer(async (url, seen) => {
-      const body = new Uint8Array(SLICE_BYTES * 5 + 123).map((_, i) => (i * 7) % 256);
+    await withTestCredentials(() =>
+      withServer(async (url, seen) => {
+        const body = new Uint8Array(SLICE_BYTES * 5 + 123).map((_, i) => (i * 7) % 256);
+        const slices: number[] = [];
+        const s3 = backend(url, unsigned);
+        try {
+          const part = await s3.uploadPart({
+            bucket: "b",
+            key: "k",
+            uploadId: "u",
+            partNumber: 1,
+            body,
+            checksum: { algorithm: "none", value: "" },
+            paceBody: slicer({ sent: (n) => slices.push(n) }),
+          }, new AbortController().signal);
+          assertEquals(part.eTag, "abc");
+        } finally {
+          s3.close();
+        }
+        assertEquals(seen.length, 1);
+        assertEquals(seen[0].body, body);
+        assertEquals(seen[0].headers.get("content-length"), String(body.length));
+        assertEquals(seen[0].headers.get("transfer-encoding"), null);
+        assertEquals(
+          seen[0].headers.get("x-amz-content-sha256"),
+          unsigned ? "UNSIGNED-PAYLOAD" : createHash("sha256").update(body).digest("hex"),
+        );
+        assertEquals(slices.reduce((a, b) => a + b, 0), body.length);
+        assertEquals(slices.length, 6);
+      })
+    );
+  });
+}
+
+Deno.test("with the fetch transport a paced part is sent whole, keeping Content-Length", async () => {
+  await withTestCredentials(() =>
+    withServer(async (url, seen) => {
+      const body = new Uint8Array(SLICE_BYTES * 2 + 5).fill(9);
       const slices: number[] = [];
-      const s3 = backend(url, unsigned);
+      const s3 = backend(url, true, "fetch");
       try {
-        const part = await s3.uploadPart({
+        await s3.uploadPart({
           bucket: "b",
           key: "k",
           uploadId: "u",
@@ -55,44 +106,12 @@ for (const unsigned of [false, true]) {
           checksum: { algorithm: "none", value: "" },
           paceBody: slicer({ sent: (n) => slices.push(n) }),
         }, new AbortController().signal);
-        assertEquals(part.eTag, "abc");
       } finally {
         s3.close();
       }
-      assertEquals(seen.length, 1);
       assertEquals(seen[0].body, body);
       assertEquals(seen[0].headers.get("content-length"), String(body.length));
-      assertEquals(seen[0].headers.get("transfer-encoding"), null);
-      assertEquals(
-        seen[0].headers.get("x-amz-content-sha256"),
-        unsigned ? "UNSIGNED-PAYLOAD" : createHash("sha256").update(body).digest("hex"),
-      );
-      assertEquals(slices.reduce((a, b) => a + b, 0), body.length);
-      assertEquals(slices.length, 6);
-    });
-  });
-}
-
-Deno.test("with the fetch transport a paced part is sent whole, keeping Content-Length", async () => {
-  await withServer(async (url, seen) => {
-    const body = new Uint8Array(SLICE_BYTES * 2 + 5).fill(9);
-    const slices: number[] = [];
-    const s3 = backend(url, true, "fetch");
-    try {
-      await s3.uploadPart({
-        bucket: "b",
-        key: "k",
-        uploadId: "u",
-        partNumber: 1,
-        body,
-        checksum: { algorithm: "none", value: "" },
-        paceBody: slicer({ sent: (n) => slices.push(n) }),
-      }, new AbortController().signal);
-    } finally {
-      s3.close();
-    }
-    assertEquals(seen[0].body, body);
-    assertEquals(seen[0].headers.get("content-length"), String(body.length));
-    assertEquals(slices, [], "not sliced");
-  });
+      assertEquals(slices, [], "not sliced");
+    })
+  );
 });

@@ -2,7 +2,7 @@ import type { Backend } from "../../backends/types.ts";
 import { BackendError, ExitCode, UsageError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { withRetry } from "../retry.ts";
-import { readMeta } from "../state/meta_file.ts";
+import { checkOwnedJournal, checkStatePaths, readOwnedMeta } from "../state/state_paths.ts";
 import { StateLock } from "../state/state_lock.ts";
 import type { RetryPolicy } from "../retry.ts";
 import { resolveStore } from "./backend_config.ts";
@@ -34,6 +34,12 @@ const ABORT_OPTIONS: OptionSpec[] = [
     value: "ID",
     help: "With -b and -k: the upload id to abort (s3mpu list shows them).",
   },
+  {
+    long: "forget",
+    type: "boolean",
+    help:
+      "Also remove the state files when the server says the bucket does not exist (NoSuchBucket). An upload the server no longer knows is always forgotten.",
+  },
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -55,16 +61,25 @@ The store is the one the meta file records (endpoint, provider, region) unless
 With -b, -k and --upload-id it aborts that upload on the server only; use it for uploads
 whose state files are lost (s3mpu list shows every unfinished upload in a bucket).
 
-An upload that is already gone from the server counts as aborted.
+An upload that is already gone from the server counts as aborted, and its state files are
+removed. When the bucket itself is gone (NoSuchBucket), abort exits 2 and keeps the files
+unless --forget is given: then it removes them, as the server confirmed nothing is left.
+
+The state files are only removed when they are s3mpu's: the meta file must parse as s3mpu
+(or seed) state, the parts file must hold part records of the meta file's upload id, and
+neither may be a device, directory or FIFO (see docs/state-paths.md). A meta file and parts
+file of different uploads are refused, nothing is aborted.
 
 Options:
 ${optionsHelp(ABORT_OPTIONS)}
 
 Output: a line per upload on stdout; with --json, one object (bucket, key, uploadId, uploads
-[{uploadId, result: "aborted" | "already gone"}], removedFiles).
+[{uploadId, result: "aborted" | "already gone" | "bucket gone"}], removedFiles).
 
 Exit codes: 0 aborted (or already gone) · 2 bad usage, no upload recorded, or another run
-holds the state lock · 3 the server could not be reached (nothing removed; try again).
+holds the state lock, state files that are not this upload's, rejected credentials, nothing
+answers at the endpoint, bucket gone (without --forget) · 3 the server failed or timed out
+after all retries, or the credentials expired (nothing removed; try again).
 
 Examples:
   s3mpu abort -f db.tar
@@ -75,7 +90,7 @@ Examples:
 /** What an abort did to one upload id. */
 interface Aborted {
   uploadId: string;
-  result: "aborted" | "already gone";
+  result: "aborted" | "already gone" | "bucket gone";
 }
 
 /** `s3mpu abort`. */
@@ -96,6 +111,8 @@ export const abortCommand: Command = {
         console.log(
           u.result === "aborted"
             ? `Aborted upload ${u.uploadId} of s3://${report.bucket}/${report.key}; the server deletes its parts.`
+            : u.result === "bucket gone"
+            ? `The bucket ${report.bucket} no longer exists, so upload ${u.uploadId} is gone with it.`
             : `Upload ${u.uploadId} of s3://${report.bucket}/${report.key} was already gone from the server.`,
         );
       }
@@ -134,17 +151,19 @@ async function abortById(flags: Flags, uploadId: string, logger: Logger) {
 }
 
 async function abortRecorded(flags: Flags, logger: Logger) {
-  const { metaPath, partsPath } = statePaths(flags, "abort");
+  const named = statePaths(flags, "abort");
+  const file = str(flags, "file-path");
+  const { metaPath, partsPath } = await checkStatePaths({
+    ...named,
+    sources: file !== undefined ? [file] : [],
+  });
   // Held until the state files are gone, so no upload run can start driving it meanwhile.
   const lock = await StateLock.acquire(metaPath);
   try {
-    const meta = await readMeta(metaPath).catch((error) => {
-      throw new UsageError(`${error.message.split(";")[0]}; nothing was aborted.`);
-    });
-    const journalText = await Deno.readTextFile(partsPath).catch(() => "");
-    const ids = new Set<string>();
+    const meta = await readOwnedMeta(metaPath);
+    // Refuses a journal of another upload than the meta file's: nothing is aborted then.
+    const ids = (await checkOwnedJournal(partsPath, meta?.uploadId, metaPath)).uploadIds;
     if (meta) ids.add(meta.uploadId);
-    for (const match of journalText.matchAll(/"uploadId"\s*:\s*"([^"]+)"/g)) ids.add(match[1]);
     const bucket = meta?.bucket ?? str(flags, "bucket");
     const key = meta?.key ?? str(flags, "key");
     if (!meta && (ids.size === 0 || bucket === undefined || key === undefined)) {
@@ -163,6 +182,8 @@ async function abortRecorded(flags: Flags, logger: Logger) {
         uploads.push(
           await abortOne(store.backend, store.retry, { bucket: bucket!, key: key!, uploadId }, {
             checkFirst: true,
+            forget: flags.forget === true,
+            metaPath,
           }),
         );
       }
@@ -199,7 +220,7 @@ export async function abortOne(
   backend: Backend,
   retry: RetryPolicy,
   ref: { bucket: string; key: string; uploadId: string },
-  opts: { checkFirst?: boolean } = {},
+  opts: { checkFirst?: boolean; forget?: boolean; metaPath?: string } = {},
 ): Promise<Aborted> {
   const signal = new AbortController().signal;
   try {
@@ -211,6 +232,17 @@ export async function abortOne(
   } catch (error) {
     if (error instanceof BackendError && error.kind === "no_such_upload") {
       return { uploadId: ref.uploadId, result: "already gone" };
+    }
+    if (error instanceof BackendError && error.kind === "no_such_bucket") {
+      if (opts.forget) return { uploadId: ref.uploadId, result: "bucket gone" };
+      throw new UsageError(
+        `The bucket ${ref.bucket} does not exist (NoSuchBucket), so upload ${ref.uploadId} is gone with it; ${
+          opts.metaPath
+            ? `run the same abort command with --forget to remove its state files (${opts.metaPath})`
+            : "there is nothing to abort"
+        }.`,
+        { code: "no_such_bucket", cause: error },
+      );
     }
     throw storeError(error, `abort upload ${ref.uploadId} of s3://${ref.bucket}/${ref.key}`);
   }

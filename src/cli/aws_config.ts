@@ -25,9 +25,8 @@ type Env = (name: string) => string | undefined;
 type Ini = Map<string, Map<string, string | Map<string, string>>>;
 
 /**
- * Reads the profile chosen by `flag` (--profile), else AWS_PROFILE, else "default". A
- * profile named explicitly that exists in neither the config nor the credentials file is a
- * UsageError (exit 2), as aws-cli refuses it.
+ * Reads the profile chosen by `flag` (--profile), else AWS_PROFILE, else "default". A profile
+ * that is in neither file reads as empty here: resolveStore's checkProfile refuses it (exit 2).
  */
 export async function readProfileSettings(
   flag: string | undefined,
@@ -37,18 +36,9 @@ export async function readProfileSettings(
   const named = flag ?? nonEmpty(env("AWS_PROFILE"));
   const name = named ?? "default";
   const configPath = env("AWS_CONFIG_FILE") ?? `${home}/.aws/config`;
-  const credentialsPath = env("AWS_SHARED_CREDENTIALS_FILE") ?? `${home}/.aws/credentials`;
   const config = parseIni(await readOptional(configPath));
   const section = config.get(name === "default" ? "default" : `profile ${name}`) ??
     (name === "default" ? undefined : config.get(name));
-  if (named !== undefined && !section) {
-    const credentials = parseIni(await readOptional(credentialsPath));
-    if (!credentials.has(name)) {
-      throw new UsageError(
-        `The AWS profile "${name}" is in neither ${configPath} nor ${credentialsPath}; check --profile or AWS_PROFILE.`,
-      );
-    }
-  }
   const settings: ProfileSettings = named !== undefined ? { profile: name } : {};
   if (!section) return settings;
   const get = (key: string) => {

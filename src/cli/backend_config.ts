@@ -5,8 +5,17 @@ import { UsageError } from "../errors.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
 import type { Logger } from "../log.ts";
 import { type Flags, str } from "./parse.ts";
-import { parseDuration, parseIntIn } from "./values.ts";
+import { type DurationBounds, parseDuration, parseIntIn } from "./values.ts";
+import type { RecordedStore } from "../engine/upload_job.ts";
 import { type ProfileSettings, readProfileSettings } from "./aws_config.ts";
+
+/** --retries: tries per request, first one included. */
+export const RETRIES_RANGE = { min: 1, max: 100 } as const;
+/**
+ * --request-timeout: at least 1 s (0 would turn stall detection off and let an upload hang),
+ * at most 1 h.
+ */
+export const REQUEST_TIMEOUT_RANGE: DurationBounds = { minMs: 1_000, maxMs: 3_600_000 };
 
 /** s3.addressing_style from the shared config: path or virtual, or undefined for auto. */
 function pathStyleFromConfig(profile: ProfileSettings): boolean | undefined {
@@ -55,8 +64,12 @@ export async function resolveStore(
   const timeout = str(flags, "request-timeout");
   const retry: RetryPolicy = {
     ...DEFAULT_RETRY,
-    ...(retries !== undefined ? { maxAttempts: parseIntIn("--retries", retries, 1, 100) } : {}),
+    ...(retries !== undefined
+      ? { maxAttempts: parseIntIn("--retries", retries, RETRIES_RANGE.min, RETRIES_RANGE.max) }
+      : {}),
   };
+  // With a profile named, the SDK skips AWS_ACCESS_KEY_ID/SECRET: the profile must exist.
+  checkProfile(str(flags, "profile") ?? env("AWS_PROFILE"), env);
   const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE") ?? profile.caBundle;
   const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
   opts.logger.verbose(
@@ -79,7 +92,9 @@ export async function resolveStore(
       kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
       maxSockets: opts.parallelism + 2,
       connectTimeoutMs: 10_000,
-      requestTimeoutMs: timeout ? parseDuration("--request-timeout", timeout) : 60_000,
+      requestTimeoutMs: timeout !== undefined
+        ? parseDuration("--request-timeout", timeout, REQUEST_TIMEOUT_RANGE)
+        : 60_000,
       caCerts,
     },
   });
@@ -98,11 +113,22 @@ function choosePreset(name: string | undefined, endpoint: string | undefined): P
   return detectPreset(endpoint) ?? getPreset("generic");
 }
 
-function normaliseEndpoint(text: string | undefined): string | undefined {
+/**
+ * Checks and normalises an endpoint URL. A scheme is required: guessing https for
+ * "127.0.0.1:9000" would fail later with a TLS or protocol error that looks like a network
+ * problem.
+ */
+export function normaliseEndpoint(text: string | undefined): string | undefined {
   if (text === undefined || text.trim() === "") return undefined;
+  const trimmed = text.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    throw new UsageError(
+      `The endpoint "${text}" has no scheme; pass it as http://${trimmed} (plain HTTP, e.g. a local MinIO) or https://${trimmed}.`,
+    );
+  }
   let url: URL;
   try {
-    url = new URL(text.includes("://") ? text : `https://${text}`);
+    url = new URL(trimmed);
   } catch {
     throw new UsageError(
       `The endpoint "${text}" is not a URL; pass one like http://127.0.0.1:9000.`,
@@ -111,7 +137,79 @@ function normaliseEndpoint(text: string | undefined): string | undefined {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new UsageError(`The endpoint "${text}" must start with http:// or https://.`);
   }
+  if (url.username || url.password) {
+    throw new UsageError(
+      `The endpoint "${text}" holds a user name or password; pass only the URL, and the keys through AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or a profile.`,
+    );
+  }
+  if (url.search || url.hash) {
+    throw new UsageError(
+      `The endpoint "${text}" has a query or fragment; pass only scheme, host, port (and a path if the store needs one).`,
+    );
+  }
+  if (url.hostname === "") {
+    throw new UsageError(
+      `The endpoint "${text}" has no host; pass one like http://127.0.0.1:9000.`,
+    );
+  }
   return url.origin + url.pathname.replace(/\/$/, "");
+}
+
+/**
+ * A profile named by AWS_PROFILE (or --profile) must exist in the shared config or
+ * credentials file; otherwise the SDK only says "Could not load credentials from any
+ * providers", which names neither the profile nor the fix.
+ */
+export function checkProfile(
+  profile: string | undefined,
+  env: (name: string) => string | undefined,
+): void {
+  if (profile === undefined || profile === "") return;
+  const home = env("HOME") ?? env("USERPROFILE") ?? "";
+  const config = env("AWS_CONFIG_FILE") ?? `${home}/.aws/config`;
+  const credentials = env("AWS_SHARED_CREDENTIALS_FILE") ?? `${home}/.aws/credentials`;
+  const sections = new Set<string>();
+  for (const [path, isConfig] of [[config, true], [credentials, false]] as const) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch {
+      continue;
+    }
+    for (const match of text.matchAll(/^\s*\[\s*([^\]]+?)\s*\]/gm)) {
+      const name = match[1];
+      if (isConfig) {
+        if (name === "default") sections.add("default");
+        const profileMatch = /^profile\s+(.+)$/.exec(name);
+        if (profileMatch) sections.add(profileMatch[1].trim());
+      } else sections.add(name);
+    }
+  }
+  if (!sections.has(profile)) {
+    throw new UsageError(
+      `The AWS profile "${profile}" is not defined in ${config} or ${credentials}; check AWS_PROFILE (or --profile), or unset it to use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
+    );
+  }
+}
+
+/**
+ * The store a meta file records, for aborting an upload where it lives (upload --restart
+ * against another store): the recorded endpoint, region and provider replace the command's.
+ */
+export function resolveRecordedStore(
+  flags: Flags,
+  recorded: RecordedStore,
+  opts: { parallelism: number; logger: Logger },
+): Promise<StoreConfig> {
+  const merged: Flags = { ...flags, "endpoint-url": recorded.endpoint ?? "" };
+  if (recorded.region) merged.region = recorded.region;
+  if (recorded.provider) merged.provider = recorded.provider;
+  // No recorded endpoint means AWS: the environment's endpoint must not redirect it.
+  const env = (name: string) =>
+    recorded.endpoint === undefined && name.startsWith("AWS_ENDPOINT_URL")
+      ? undefined
+      : Deno.env.get(name);
+  return resolveStore(merged, { ...opts, env });
 }
 
 /**

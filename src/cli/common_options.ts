@@ -43,13 +43,14 @@ export const CONNECTION_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "N",
     help:
-      "Tries per request before giving up with exit 3 (default 8; backoff with jitter, Retry-After honoured).",
+      "Tries per request, 1 to 100, before giving up (default 8; backoff with jitter, Retry-After honoured).",
   },
   {
     long: "request-timeout",
     type: "string",
     value: "DURATION",
-    help: "Abandon and retry a request that makes no progress for this long (default 60s).",
+    help:
+      "Abandon and retry a request that makes no progress for this long, 1s to 1h (default 60s).",
   },
 ];
 
@@ -58,7 +59,8 @@ export const OUTPUT_OPTIONS: OptionSpec[] = [
   {
     long: "json",
     type: "boolean",
-    help: "Print one JSON object with the result on stdout, nothing else.",
+    help:
+      'Print one JSON object on stdout, nothing else: the result, or on failure {"error": {code, message, exitCode, serverCode}}.',
   },
   { long: "quiet", short: "q", type: "boolean", help: "Print only errors." },
   {

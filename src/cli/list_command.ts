@@ -25,7 +25,7 @@ const LIST_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DURATION",
     help:
-      "Select uploads initiated longer ago than DURATION (90s, 30m, 24h, 7d; 0s selects all) as orphans to abort. Without --yes this is a dry run: it prints what it would abort.",
+      "Select uploads initiated longer ago than DURATION, 0s to 3650d (90s, 30m, 24h, 7d; 0s selects all) as orphans to abort. Without --yes this is a dry run: it prints what it would abort.",
   },
   {
     long: "yes",
@@ -76,7 +76,7 @@ interface ListedUpload {
   ageSeconds: number | null;
   selected: boolean;
   /** With --yes: what happened to a selected upload. */
-  result?: "aborted" | "already gone" | "failed";
+  result?: "aborted" | "already gone" | "bucket gone" | "failed";
   error?: string;
 }
 

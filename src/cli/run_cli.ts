@@ -1,6 +1,6 @@
 import denoConfig from "../../deno.json" with { type: "json" };
 import { type BuildInfo, buildInfo } from "../build_info.ts";
-import { ExitCode, S3mpuError } from "../errors.ts";
+import { BackendError, ExitCode, S3mpuError, UsageError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
 import { closest } from "./did_you_mean.ts";
 import { githubOutputsFromEnv } from "./github_outputs.ts";
@@ -26,8 +26,10 @@ Examples:
 
 Credentials come from the standard AWS chain: environment, shared config and credentials
 files (--profile, AWS_PROFILE), SSO, web identity (OIDC), container and instance metadata.
-Exit codes: 0 done · 2 bad usage or input · 3 failed, state kept, re-run resumes ·
-4 needs a decision (--restart) · 130 interrupted, state kept.
+Exit codes: 0 done · 2 the command or setup must change (nothing changed) · 3 re-running
+unchanged can succeed (state kept) · 4 needs a decision (--restart) · 130 interrupted by
+SIGINT, SIGTERM or SIGHUP (state kept). With --json, a failure prints
+{"error": {"code", "message", "exitCode", "serverCode"}} on stdout. See docs/exit-codes.md.
 `;
 }
 
@@ -35,6 +37,7 @@ Exit codes: 0 done · 2 bad usage or input · 3 failed, state kept, re-run resum
 export async function runCli(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   const debug = args.includes("--debug");
+  const json = rest.includes("--json");
   try {
     if (name === undefined || name === "help" || name === "--help" || name === "-h") {
       console.log(mainHelp());
@@ -48,10 +51,7 @@ export async function runCli(args: string[]): Promise<number> {
     if (!command) {
       const guess = closest(name, COMMANDS.map((c) => c.name));
       const hint = guess ? ` (did you mean "${guess}"?)` : "";
-      console.error(
-        `s3mpu: error: Unknown command "${name}"${hint}; run s3mpu --help for the commands.`,
-      );
-      return ExitCode.usage;
+      throw new UsageError(`Unknown command "${name}"${hint}; run s3mpu --help for the commands.`);
     }
     const outcome = await command.run(rest);
     if (outcome === "help") {
@@ -67,13 +67,43 @@ export async function runCli(args: string[]): Promise<number> {
     }
     return outcome.exitCode;
   } catch (error) {
-    return report(error, debug);
+    return report(error, debug, json);
   }
 }
 
-function report(error: unknown, debug: boolean): number {
+/**
+ * The --json form of a failure: the only object on stdout. Its shape is part of the contract
+ * (docs/exit-codes.md): `code` is a stable name, `serverCode` the store's own error code.
+ */
+export interface JsonFailure {
+  error: { code: string; message: string; exitCode: number; serverCode: string | null };
+}
+
+/** Builds the --json object of a failure; see {@link JsonFailure}. */
+export function jsonFailure(error: unknown): JsonFailure {
+  const known = error instanceof S3mpuError;
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  let serverCode: string | null = null;
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof BackendError && e.details.code) {
+      serverCode = e.details.code;
+      break;
+    }
+  }
+  return {
+    error: {
+      code: known ? error.code : "internal",
+      message,
+      exitCode: known ? error.exitCode : ExitCode.resumable,
+      serverCode,
+    },
+  };
+}
+
+function report(error: unknown, debug: boolean, json: boolean): number {
   const known = error instanceof S3mpuError;
   const message = error instanceof Error ? error.message : String(error);
+  if (json) console.log(JSON.stringify(jsonFailure(error)));
   console.error(`s3mpu: error: ${message.split("\n")[0]}`);
   if (debug) {
     console.error(error instanceof Error ? error.stack : error);

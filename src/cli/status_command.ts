@@ -1,9 +1,11 @@
-import { BackendError, ExitCode, ResumableError, S3mpuError, UsageError } from "../errors.ts";
+import { BackendError, ExitCode, type S3mpuError, UsageError } from "../errors.ts";
+import { classifyFailure } from "../engine/failure.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { type UploadStatus, uploadStatus } from "../engine/upload_status.ts";
 import { withRetry } from "../retry.ts";
 import { readMeta, type UploadMeta } from "../state/meta_file.ts";
 import { readJournal } from "../state/parts_journal.ts";
+import { checkStatePaths } from "../state/state_paths.ts";
 import type { ProviderPreset } from "../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "./backend_config.ts";
 import type { Command } from "./command.ts";
@@ -106,29 +108,7 @@ export function storeForMeta(flags: Flags, meta: UploadMeta, logger: Logger): Pr
  * `what` says what was being asked ("list the upload's parts").
  */
 export function storeError(error: unknown, what: string): S3mpuError {
-  if (error instanceof S3mpuError) return error;
-  if (!(error instanceof BackendError)) {
-    return new ResumableError(`Could not ${what}: ${(error as Error)?.message ?? error}`, {
-      cause: error,
-    });
-  }
-  const code = error.details.code ? ` (${error.details.code})` : "";
-  switch (error.kind) {
-    case "auth":
-      return new ResumableError(
-        `The credentials were rejected${code} when trying to ${what}: log in again, then retry.`,
-        { cause: error },
-      );
-    case "no_such_bucket":
-      return new UsageError(`The bucket does not exist${code}; check -b or the meta file.`, {
-        cause: error,
-      });
-    default:
-      return new ResumableError(
-        `Could not ${what}: ${error.message}${code}. Nothing was changed; try again.`,
-        { cause: error },
-      );
-  }
+  return classifyFailure(error, { stateKept: false, what });
 }
 
 const STATUS_OPTIONS: OptionSpec[] = [
@@ -174,7 +154,8 @@ export const statusCommand: Command = {
     const flags = parseFlags("status", STATUS_OPTIONS, args);
     if (flags.help) return "help";
     const logger = createLogger(logLevel(flags));
-    const { metaPath, partsPath } = statePaths(flags, "status");
+    // A FIFO or device as -m/-a would hang or mislead the read: the state path rules apply.
+    const { metaPath, partsPath } = await checkStatePaths(statePaths(flags, "status"));
     const meta = await requireMeta(metaPath);
     checkUrlMatches(flags, meta, metaPath); // `s3mpu status s3://b/k -f FILE`
     const journal = await readJournal(partsPath, meta.uploadId);

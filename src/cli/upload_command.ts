@@ -9,7 +9,8 @@ import { openChunkDirSource, openFileSource, type PartSource } from "../part_sou
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import type { ProviderPreset } from "../../backends/presets.ts";
 import { isCombinable } from "../checksum.ts";
-import { resolveStore } from "./backend_config.ts";
+import { resolveRecordedStore, resolveStore } from "./backend_config.ts";
+import { checkStatePaths } from "../state/state_paths.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { OBJECT_OPTION_SPECS } from "./object_flags.ts";
 import {
@@ -42,7 +43,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DIR",
     help:
-      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object, in the order of the number after the prefix (name_2 before name_10; then by name). All chunks but the last must be the same size.",
+      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object. Chunks are named PREFIX followed by digits only, in the order of that number (name_2 before name_10); any other file starting with PREFIX is an error. All chunks but the last must be the same size and at least the store's minimum part size (5 MiB on S3); a single chunk may be smaller. -s is not needed: if given it must equal the chunk size.",
   },
   {
     long: "prefix",
@@ -80,7 +81,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "BYTES",
     help:
-      `Part size in bytes, or with a unit: 16MiB, 64MB, 1GiB (${SIZE_UNITS_HELP}). Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. At least 5 MiB on S3; the seed's 5000000 is too small.`,
+      `Part size in bytes, or with a unit: 16MiB, 64MB, 1GiB (${SIZE_UNITS_HELP}): the store's range, 5 MiB to 5 GiB on S3, and at most 10,000 parts. Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. The seed's 5000000 is too small.`,
   },
   {
     long: "checksum-algorithm",
@@ -93,7 +94,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     long: "restart",
     type: "boolean",
     help:
-      "Abort the upload recorded in the state files and start over (after the source changed, or the upload expired on the server).",
+      "Abort the upload recorded in the state files (on the store it was begun on) and start over. The state files must be this upload's: a file that is not s3mpu state is never overwritten.",
   },
   {
     long: "no-progress",
@@ -127,8 +128,15 @@ With --json, stdout holds one object: bucket, key, uploadId, eTag, versionId, lo
 partSize, parts, partsUploaded, seconds, checksumAlgorithm (versionId and location are null
 when the store returns none). Logs and progress always go to stderr. NO_COLOR turns colour off.
 
-Exit codes: 0 done · 2 bad usage or input (nothing changed) · 3 failed, state kept, re-run
-resumes · 4 needs a decision (source changed, upload gone: use --restart) · 130 interrupted.
+State files (-m, -a, and META_FILE.lock) must be regular files or absent, distinct from each
+other and from the source; an existing one is only overwritten or removed when it is s3mpu
+(or seed) state of this bucket and key (docs/state-paths.md).
+
+Exit codes: 0 done · 2 the command must change (bad input, rejected or missing credentials,
+wrong endpoint or region, missing bucket, invalid key, any permanent 4xx; nothing changed) ·
+3 re-running unchanged can succeed (network, 5xx, throttling, expired credentials; state
+kept) · 4 needs a decision (source changed, upload gone, recorded endpoint differs: use
+--restart) · 130 interrupted by SIGINT, SIGTERM or SIGHUP (state kept).
 
 Sizes (-s, --limit-rate): bytes, or KB/MB/GB/TB and KiB/MiB/GiB/TiB, all powers of 1,024 as in
 aws-cli (-s 64MB = -s 64MiB = 67108864). Object options are fixed at create and recorded in the
@@ -213,15 +221,20 @@ async function uploadWith(
   const extras = await parseUploadExtras(flags, str(flags, "file-path") ?? key);
   const opened = await openSource(flags);
   const { source } = opened;
+  // Beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback.
   const defaultStateBase = await defaultStateBaseFor(flags, opened.defaultStateBase, logger);
-  const metaPath = str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`;
-  const partsPath = str(flags, "parts-file-path") ?? `${defaultStateBase}.s3mpu-parts.jsonl`;
+  // The state path rules (docs/state-paths.md), before anything is created or removed.
+  const { metaPath, partsPath } = await checkStatePaths({
+    metaPath: str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`,
+    partsPath: str(flags, "parts-file-path") ?? `${defaultStateBase}.s3mpu-parts.jsonl`,
+    sources: source.files,
+  });
   if (!flags["meta-file-path"] || !flags["parts-file-path"]) {
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
   const store = await resolveStore(flags, { parallelism: threads, logger });
   const backend = extras.wrap(store.backend, progress, mode);
-  const stop = onStopSignals(logger);
+  const stop = onStopSignals(logger, { json: flags.json === true });
   try {
     return await runUpload({
       bucket,
@@ -241,6 +254,8 @@ async function uploadWith(
       endpoint: store.endpoint,
       region: store.region,
       retry: store.retry,
+      backendForRecorded: async (recorded) =>
+        (await resolveRecordedStore(flags, recorded, { parallelism: 1, logger })).backend,
       fsyncJournal: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
       logger,
       progress,

@@ -23,6 +23,9 @@ const UNITS: Record<string, number> = {
 export const SIZE_UNITS_HELP =
   "KB/MB/GB and KiB/MiB/GiB are all powers of 1,024, as in aws-cli (64MB = 64MiB = 67108864)";
 
+/** The largest byte size any option takes: S3's largest object, 5 TiB. */
+const MAX_BYTE_SIZE = 5 * 1024 ** 4;
+
 /**
  * Parses a byte size: plain bytes as in the seed (`5242880`), or `16MiB`, `64MB`, `1GiB`,
  * `64M`. KB/MB/GB mean KiB/MiB/GiB, following aws-cli.
@@ -36,6 +39,9 @@ export function parseByteSize(flag: string, text: string): number {
     );
   }
   const bytes = Number(match[1]) * unit;
+  if (bytes > MAX_BYTE_SIZE) {
+    throw new UsageError(`${flag} takes at most 5 TiB (the largest S3 object); got "${text}".`);
+  }
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new UsageError(`${flag} must be a whole number of bytes above 0; got "${text}".`);
   }
@@ -51,14 +57,44 @@ export function parseIntIn(flag: string, text: string, min: number, max: number)
   return value;
 }
 
-/** Parses a duration: `30s`, `15m`, `24h`, `7d`, or plain seconds. */
-export function parseDuration(flag: string, text: string): number {
+/** Bounds of a duration option, in milliseconds. */
+export interface DurationBounds {
+  minMs: number;
+  maxMs: number;
+}
+
+/**
+ * Parses a duration: `30s`, `15m`, `24h`, `7d`, or plain seconds, within `bounds` (default
+ * 0 to 10 years) so that no value silently turns a safety off.
+ */
+export function parseDuration(
+  flag: string,
+  text: string,
+  bounds: DurationBounds = { minMs: 0, maxMs: 3650 * 86_400_000 },
+): number {
   const match = /^\s*(\d+)\s*(s|m|h|d)?\s*$/i.exec(text);
   if (!match) {
     throw new UsageError(`${flag} takes a duration such as 90s, 30m, 24h or 7d; got "${text}".`);
   }
   const scale = { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? "s").toLowerCase() as "s"];
-  return Number(match[1]) * scale * 1000;
+  const ms = Number(match[1]) * scale * 1000;
+  if (!Number.isSafeInteger(ms) || ms < bounds.minMs || ms > bounds.maxMs) {
+    throw new UsageError(
+      `${flag} takes a duration from ${formatDuration(bounds.minMs)} to ${
+        formatDuration(bounds.maxMs)
+      }; got "${text}".`,
+    );
+  }
+  return ms;
+}
+
+/** `90000` → "90s", `3600000` → "1h": the bounds in the units a user types. */
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s !== 0 && s % 86400 === 0) return `${s / 86400}d`;
+  if (s !== 0 && s % 3600 === 0) return `${s / 3600}h`;
+  if (s !== 0 && s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
 }
 
 /**

@@ -57,3 +57,17 @@ Deno.test("parseRate reads a size per second, with or without /s", () => {
   assertEquals(parseRate("--limit-rate", "500k"), 500 * 1024);
   assertThrows(() => parseRate("--limit-rate", "fast"), UsageError, /--limit-rate/);
 });
+
+Deno.test("durations have bounds: --request-timeout 0s is refused", () => {
+  const bounds = { minMs: 1000, maxMs: 3_600_000 };
+  assertEquals(parseDuration("--request-timeout", "1s", bounds), 1000);
+  assertEquals(parseDuration("--request-timeout", "1h", bounds), 3_600_000);
+  for (const bad of ["0s", "0", "2h"]) {
+    assertThrows(
+      () => parseDuration("--request-timeout", bad, bounds),
+      UsageError,
+      /from 1s to 1h/,
+      bad,
+    );
+  }
+});

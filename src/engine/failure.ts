@@ -7,82 +7,202 @@ import {
   UsageError,
 } from "../errors.ts";
 
-/** Answers that mean "signed for the wrong region" (AWS, MinIO). */
-const WRONG_REGION_CODES = new Set([
-  "AuthorizationHeaderMalformed",
-  "PermanentRedirect",
-  "IllegalLocationConstraintException",
-  "InvalidRegion",
+/**
+ * Codes that mean "temporary credentials ran out": logging in again and re-running the same
+ * command succeeds, so these stay exit 3 even when an adapter files them under "auth".
+ */
+const EXPIRED_CODES = new Set([
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "TokenRefreshRequired",
+  "RequestExpired",
 ]);
 
+/** What to fix for permanent request errors, by the store's error code. */
+const INVALID_REQUEST_FIX: Record<string, string> = {
+  InvalidObjectName:
+    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
+  XMinioInvalidObjectName:
+    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
+  XMinioInvalidResourceName:
+    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
+  KeyTooLongError: "the key is too long for this store; shorten -k",
+  EntityTooSmall:
+    "a part is below the store's minimum part size; use a larger -s (or larger chunks), then --restart",
+  EntityTooLarge: "a part is above the store's maximum part size; use a smaller -s, then --restart",
+  InvalidBucketName: "the bucket name is not valid on this store; check -b",
+  InvalidStorageClass: "the storage class is not available on this store",
+};
+
+/** OS error codes of local file operations that re-running unchanged cannot fix. */
+const PERMANENT_OS_CODES = new Set(["EINVAL", "EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR"]);
+
+/** What the classifier knows about the failed command. */
+export interface FailureContext {
+  /** Whether a state file records the upload, so the same command resumes it. */
+  stateKept: boolean;
+  /** The meta file the next run resumes from. */
+  metaPath?: string;
+  bucket?: string;
+  /** The endpoint the command talked to (undefined: AWS). */
+  endpoint?: string;
+  /**
+   * For operator commands (status, abort, list, verify): what was being asked, e.g. "abort
+   * upload X". Upload runs leave it out.
+   */
+  what?: string;
+}
+
 /**
- * Turns whatever stopped an upload into the user-facing error: what happened, that the
- * state is kept, and what to do next. `metaPath` names the state the next run resumes from.
+ * The one error classifier: turns whatever stopped a command into the user-facing error whose
+ * exit code says what to do. 2: the user must change something (rejected or missing
+ * credentials, wrong region or endpoint, TLS, missing bucket, any permanent 4xx, a local file
+ * the OS refuses). 3: re-running unchanged can succeed (network, 5xx or throttling after the
+ * retries, expired credentials). 4: the recorded upload is gone. Each message gives the cause
+ * as the server or the OS stated it, then the fix.
  */
-export function toUserError(
-  error: unknown,
-  opts: { metaPath: string; stateKept: boolean; bucket?: string },
-): S3mpuError {
-  const { metaPath, stateKept } = opts;
+export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError {
   if (error instanceof S3mpuError) return error;
-  const rerun = stateKept
+  const { stateKept, metaPath } = ctx;
+  const doing = ctx.what ? `Could not ${ctx.what}: ` : "";
+  const resume = stateKept && metaPath
+    ? `run the same command to resume from ${metaPath}`
+    : "run the same command again";
+  const rerun = stateKept && metaPath
     ? `State kept in ${metaPath}; run the same command again to resume`
+    : ctx.what
+    ? "Nothing was changed; run the same command again"
     : "Nothing was uploaded yet; run the same command again";
   if (!(error instanceof BackendError)) {
-    return new ResumableError(`Upload stopped: ${describe(error)}. ${rerun}.`, { cause: error });
+    return localFailure(error, doing, rerun, stateKept && metaPath ? metaPath : undefined);
   }
   const code = error.details.code ? ` (${error.details.code})` : "";
   const said = `${error.message.replace(/\.$/, "")}${code}`;
-  if (WRONG_REGION_CODES.has(error.details.code ?? "")) {
-    return new UsageError(
-      `The store refused the region: ${said}. Pass the bucket's region with --region (or AWS_REGION).`,
-      { cause: error },
+  const kept = stateKept && metaPath ? ` State kept in ${metaPath}.` : "";
+  if (error.kind === "aborted") return new InterruptedError();
+  if (EXPIRED_CODES.has(error.details.code ?? "") || error.kind === "auth_expired") {
+    return new ResumableError(
+      `${doing}The credentials expired: ${said}. Log in again (for example aws sso login, or aws-vault), then ${resume}.`,
+      { cause: error, code: "credentials_expired" },
     );
   }
   switch (error.kind) {
-    case "aborted":
-      return new InterruptedError();
     case "auth":
-      return new ResumableError(
-        `The credentials were rejected${code}: they expired or were revoked. Log in again (for example aws sso login, or aws-vault), then run the same command${
-          stateKept ? ` to resume from ${metaPath}` : " again"
-        }.`,
-        { cause: error },
+      return new UsageError(
+        `${doing}The store rejected the credentials${code}: ${error.message.replace(/\.$/, "")}. ${
+          error.details.code === "AccessDenied" || error.details.status === 403 &&
+              !error.details.code
+            ? "Use credentials that may write to this bucket (check the key's policy)"
+            : "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the profile) for this store"
+        }, then ${resume}.`,
+        { cause: error, code: "credentials_rejected" },
       );
-    case "no_such_upload":
-      return new NeedsDecisionError(
-        `The multipart upload recorded in ${metaPath} no longer exists on the server (aborted, or purged as unfinished). Run again with --restart to upload from the start.`,
-        { cause: error },
+    case "no_credentials":
+      return new UsageError(
+        `${doing}No AWS credentials were found: ${
+          error.message.replace(/\.$/, "")
+        }. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or log in (aws sso login), then ${resume}.`,
+        { cause: error, code: "no_credentials" },
+      );
+    case "wrong_region":
+      return new UsageError(
+        `${doing}The store refused the region: ${said}. Pass the bucket's region with --region (or AWS_REGION).${kept}`,
+        { cause: error, code: "wrong_region" },
       );
     case "tls":
       return new UsageError(
-        `The server's TLS certificate could not be verified: ${said}. If the store uses a private CA, pass its certificate with --ca-bundle FILE (or AWS_CA_BUNDLE=FILE); verification is never turned off.`,
-        { cause: error },
+        `${doing}The server's TLS certificate could not be verified: ${said}. If the store uses a private CA, pass its certificate with --ca-bundle FILE (or AWS_CA_BUNDLE=FILE); verification is never turned off.${kept}`,
+        { cause: error, code: "tls" },
       );
     case "no_such_bucket":
       return new UsageError(
-        `The bucket ${
-          opts.bucket ? `"${opts.bucket}" ` : ""
-        }does not exist${code}; create it or check -b.`,
-        { cause: error },
+        `${doing}The bucket ${ctx.bucket ? `"${ctx.bucket}" ` : ""}does not exist${code}; ${
+          stateKept && metaPath
+            ? `check -b, or clear the state with s3mpu abort -m ${metaPath} --forget`
+            : "create it or check -b"
+        }.`,
+        { cause: error, code: "no_such_bucket" },
+      );
+    case "no_such_upload":
+      return new NeedsDecisionError(
+        `${doing}The multipart upload recorded in ${
+          metaPath ?? "the state files"
+        } no longer exists on the server (aborted, or purged as unfinished). Run again with --restart to upload from the start.`,
+        { cause: error, code: "upload_gone" },
+      );
+    case "unreachable":
+      if (!stateKept) {
+        return new UsageError(
+          `${doing}Nothing answered at ${
+            ctx.endpoint ?? "the endpoint"
+          }: ${said}. Check --endpoint-url (scheme, host and port) and that the server is running.`,
+          { cause: error, code: "unreachable" },
+        );
+      }
+      return new ResumableError(
+        `${doing}The server at ${
+          ctx.endpoint ?? "the endpoint"
+        } stopped answering: ${said}. ${rerun} once it is up.`,
+        { cause: error, code: "unreachable" },
+      );
+    case "invalid_request":
+      return new UsageError(
+        `${doing}The store refused the request: ${said}; ${
+          INVALID_REQUEST_FIX[error.details.code ?? ""] ??
+            "the same request would be refused again, so the command must change"
+        }.${kept}`,
+        { cause: error, code: "invalid_request" },
       );
     case "retryable":
     case "throttled":
       return new ResumableError(
-        `The server or network kept failing after all retries: ${said}. ${rerun}.`,
-        { cause: error },
+        `${doing}The server or network kept failing after all retries: ${said}. ${rerun}.`,
+        { cause: error, code: error.kind === "throttled" ? "throttled" : "network" },
       );
     default:
       return new ResumableError(
-        `The server refused a request: ${said}. ${rerun}${
-          stateKept ? ", or --restart to start over" : ""
+        `${doing}The server refused a request: ${said}. ${rerun}${
+          stateKept && !ctx.what ? ", or --restart to start over" : ""
         }.`,
-        { cause: error },
+        { cause: error, code: "server_error" },
       );
   }
 }
 
-function describe(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\.$/, "");
+/**
+ * Turns whatever stopped an upload into the user-facing error. `metaPath` names the state
+ * the next run resumes from. See {@link classifyFailure}.
+ */
+export function toUserError(
+  error: unknown,
+  opts: { metaPath: string; stateKept: boolean; bucket?: string; endpoint?: string },
+): S3mpuError {
+  return classifyFailure(error, opts);
+}
+
+/** A local (OS) failure: permanent ones (EINVAL, EACCES, ...) exit 2, the rest 3. */
+function localFailure(
+  error: unknown,
+  doing: string,
+  rerun: string,
+  keptIn: string | undefined,
+): S3mpuError {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
+  const osCode = (error as { code?: unknown })?.code;
+  if (
+    typeof osCode === "string" && PERMANENT_OS_CODES.has(osCode) ||
+    error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.IsADirectory ||
+    error instanceof Deno.errors.NotADirectory
+  ) {
+    return new UsageError(
+      `${doing}A local file operation failed: ${text}. The same command would fail again: check the state file paths (-m, -a) and the permissions of their directory.${
+        keptIn ? ` State kept in ${keptIn}.` : ""
+      }`,
+      { cause: error, code: "local_file" },
+    );
+  }
+  return new ResumableError(`${doing || "Upload stopped: "}${text}. ${rerun}.`, {
+    cause: error,
+    code: "local_file",
+  });
 }

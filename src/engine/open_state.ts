@@ -1,10 +1,13 @@
 import type { Backend } from "../../backends/types.ts";
-import { BackendError, NeedsDecisionError, UsageError } from "../errors.ts";
+import { BackendError, NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
+import { classifyFailure } from "./failure.ts";
 import { type PartPlan, planParts } from "../part_plan.ts";
-import { readMeta, type UploadMeta } from "../state/meta_file.ts";
+import { planChunks } from "../part_source.ts";
+import type { UploadMeta } from "../state/meta_file.ts";
 import { type JournalContents, readJournal } from "../state/parts_journal.ts";
 import { sourceChanges } from "../source_changes.ts";
-import type { UploadJob } from "./upload_job.ts";
+import { checkOwnedJournal, readOwnedMeta } from "../state/state_paths.ts";
+import type { RecordedStore, UploadJob } from "./upload_job.ts";
 import { checkObjectOptions } from "./object_options_check.ts";
 
 /** What the run starts from: a recorded upload to resume, or a plan for a new one. */
@@ -14,38 +17,89 @@ export type StartingPoint =
 
 /**
  * Reads the state files and checks them against the command, before any network call but
- * the abort of --restart. Throws NeedsDecisionError when the recorded upload can't go on.
+ * the abort of --restart. State files that are not this upload's are refused (exit 2, see
+ * state_paths.ts); a recorded upload that can't go on as asked is a NeedsDecisionError.
  */
 export async function openState(job: UploadJob, signal: AbortSignal): Promise<StartingPoint> {
   const { logger, metaPath, partsPath } = job;
-  let meta: UploadMeta | undefined;
-  try {
-    meta = await readMeta(metaPath);
-  } catch (error) {
-    if (!(job.restart && error instanceof NeedsDecisionError)) throw error;
-    logger.warn(`${error.message.split(";")[0]}; starting over as --restart asks.`);
-  }
+  const meta = await readOwnedMeta(metaPath, { bucket: job.bucket, key: job.key });
+  const journalIds = (await checkOwnedJournal(partsPath, meta?.uploadId, metaPath)).uploadIds;
   if (job.restart) {
-    await abandonRecorded(job, meta, signal);
-    meta = undefined;
-  } else if (!meta) {
-    await refuseOrphanJournal(job);
-  }
-  if (!meta) {
-    const plan = planParts({
-      fileSize: job.source.fingerprint.size,
-      requestedPartSize: job.requestedPartSize ?? job.source.fixedPartSize,
-      limits: job.backend.limits,
-      preferredPartSize: job.preferredPartSize,
-    });
+    // Plan first: a command that can't start a new upload must not abort the old one.
+    const plan = newPlan(job);
+    await abandonRecorded(job, meta, journalIds, signal);
     return { kind: "new", plan };
   }
+  if (!meta) {
+    if (journalIds.size > 0) {
+      throw new NeedsDecisionError(
+        `${partsPath} records parts of an earlier upload, but its meta file ${metaPath} is missing. Restore the meta file to resume, or run with --restart to start over.`,
+      );
+    }
+    return { kind: "new", plan: newPlan(job) };
+  }
+  checkSameStore(job, meta);
   checkSameUpload(job, meta);
   checkObjectOptions(job.metaPath, meta.objectOptions, job.objectOptions);
   const plan = planForRecorded(job, meta);
   const journal = await readJournal(partsPath, meta.uploadId);
   for (const warning of journal.warnings) logger.warn(warning);
   return { kind: "resume", meta, plan, journal };
+}
+
+function newPlan(job: UploadJob): PartPlan {
+  if (job.source.fingerprint.kind === "chunks") {
+    return planChunks(job.source, job.backend.limits, job.requestedPartSize);
+  }
+  return planParts({
+    fileSize: job.source.fingerprint.size,
+    requestedPartSize: job.requestedPartSize ?? job.source.fixedPartSize,
+    limits: job.backend.limits,
+    preferredPartSize: job.preferredPartSize,
+  });
+}
+
+/** The store a meta file records, or undefined for a seed file that records none. */
+function recordedStore(meta: UploadMeta): RecordedStore | undefined {
+  if (meta.provider === undefined && meta.endpoint === undefined && meta.region === undefined) {
+    return undefined;
+  }
+  return { endpoint: meta.endpoint, region: meta.region, provider: meta.provider };
+}
+
+/** What differs between the recorded store and this run's, as "endpoint A → B" phrases. */
+function storeDifferences(job: UploadJob, recorded: RecordedStore): string[] {
+  const differences: string[] = [];
+  const where = (endpoint: string | undefined) => endpoint ?? "AWS (no --endpoint-url)";
+  if (recorded.provider !== undefined && recorded.endpoint !== job.endpoint) {
+    differences.push(`endpoint ${where(recorded.endpoint)}, not ${where(job.endpoint)}`);
+  }
+  if (recorded.region && job.region && recorded.region !== job.region) {
+    differences.push(`region ${recorded.region}, not ${job.region}`);
+  }
+  if (recorded.provider && recorded.provider !== job.provider) {
+    differences.push(`provider ${recorded.provider}, not ${job.provider}`);
+  }
+  return differences;
+}
+
+/** A resume must talk to the store the upload lives on; anything else needs a decision. */
+function checkSameStore(job: UploadJob, meta: UploadMeta): void {
+  const recorded = recordedStore(meta);
+  if (!recorded) return;
+  const differences = storeDifferences(job, recorded);
+  if (differences.length === 0) return;
+  const flags = [
+    recorded.endpoint ? `--endpoint-url ${recorded.endpoint}` : undefined,
+    recorded.region ? `--region ${recorded.region}` : undefined,
+    recorded.provider ? `--provider ${recorded.provider}` : undefined,
+  ].filter(Boolean).join(" ");
+  throw new NeedsDecisionError(
+    `${job.metaPath} records upload ${meta.uploadId} on ${
+      differences.join(", ")
+    }. Pass ${flags} to resume it there, or --restart to abort it there and start over on this run's store.`,
+    { code: "store_changed" },
+  );
 }
 
 function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
@@ -87,6 +141,15 @@ function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
 
 function planForRecorded(job: UploadJob, meta: UploadMeta): PartPlan {
   const recorded = meta.splitSize;
+  if (job.source.fingerprint.kind === "chunks") {
+    const plan = planChunks(job.source, job.backend.limits, job.requestedPartSize);
+    if (plan.partSize !== recorded) {
+      throw new NeedsDecisionError(
+        `The chunks are now ${plan.partSize} bytes each, but the upload in ${job.metaPath} was begun with ${recorded}-byte chunks; restore the original chunks to resume, or run with --restart to upload these.`,
+      );
+    }
+    return plan;
+  }
   const wanted = job.requestedPartSize ?? job.source.fixedPartSize;
   if (wanted !== undefined && wanted !== recorded) {
     throw new NeedsDecisionError(
@@ -107,29 +170,56 @@ function planForRecorded(job: UploadJob, meta: UploadMeta): PartPlan {
   }
 }
 
-async function refuseOrphanJournal(job: UploadJob): Promise<void> {
-  const text = await Deno.readTextFile(job.partsPath).catch(() => "");
-  if (text.trim() !== "") {
-    throw new NeedsDecisionError(
-      `${job.partsPath} records parts of an earlier upload, but its meta file ${job.metaPath} is missing. Restore the meta file to resume, or run with --restart to start over.`,
-    );
-  }
-}
-
-/** --restart: abort the recorded upload (and any named in an orphan journal), clear state. */
+/**
+ * --restart: abort the recorded upload where it lives (and any other upload id the journal
+ * names), then remove the state files, which the caller proved are this upload's.
+ */
 async function abandonRecorded(
   job: UploadJob,
   meta: UploadMeta | undefined,
+  journalIds: Set<string>,
   signal: AbortSignal,
 ): Promise<void> {
-  const ids = new Set<string>();
+  const ids = new Set<string>(journalIds);
   if (meta) ids.add(meta.uploadId);
-  const text = await Deno.readTextFile(job.partsPath).catch(() => "");
-  for (const match of text.matchAll(/"uploadId"\s*:\s*"([^"]+)"/g)) ids.add(match[1]);
-  const bucket = meta?.bucket ?? job.bucket;
-  const key = meta?.key ?? job.key;
-  for (const uploadId of ids) {
-    await abortQuietly(job.backend, { bucket, key, uploadId }, signal, job);
+  const recorded = meta ? recordedStore(meta) : undefined;
+  const elsewhere = recorded !== undefined && storeDifferences(job, recorded).length > 0;
+  let backend = job.backend;
+  if (elsewhere) {
+    if (!job.backendForRecorded) {
+      throw new UsageError(
+        `${job.metaPath} records an upload on another store (${
+          recorded.endpoint ?? "AWS"
+        }); abort it there first with s3mpu abort -m ${job.metaPath}.`,
+      );
+    }
+    backend = await job.backendForRecorded(recorded);
+    job.logger.info(
+      `Restarting: aborting the recorded upload on its own store, ${recorded.endpoint ?? "AWS"}.`,
+    );
+  }
+  try {
+    for (const uploadId of ids) {
+      try {
+        await abortQuietly(backend, { bucket: job.bucket, key: job.key, uploadId }, signal, job);
+      } catch (error) {
+        if (!elsewhere) throw error;
+        // Name the recorded store, not this run's: that is the one that failed.
+        const where = recorded.endpoint ?? "AWS";
+        const user = classifyFailure(error, {
+          stateKept: false,
+          what: `abort the recorded upload ${uploadId} on its store ${where} (--restart)`,
+          endpoint: where,
+        });
+        throw new S3mpuError(
+          `${user.message} Nothing was changed; if that store is gone for good, move ${job.metaPath} and ${job.partsPath} away yourself.`,
+          user.exitCode,
+          { code: user.code, cause: error },
+        );
+      }
+    }
+  } finally {
+    if (backend !== job.backend) backend.close();
   }
   await Deno.remove(job.partsPath).catch(() => {});
   await Deno.remove(job.metaPath).catch(() => {});

@@ -8,7 +8,7 @@ import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { getPreset, PRESETS } from "../../backends/presets.ts";
 import { runUpload } from "./upload_engine.ts";
-import { ResumableError, S3mpuError, UsageError } from "../errors.ts";
+import { S3mpuError, UsageError } from "../errors.ts";
 import { planParts } from "../part_plan.ts";
 import { openChunkDirSource } from "../part_source.ts";
 import { readMeta } from "../state/meta_file.ts";
@@ -42,7 +42,7 @@ for (const preset of PRESETS) {
   });
 }
 
-Deno.test("a store that rejects checksum headers fails with CRC32 but works with its preset's MD5", async () => {
+Deno.test("a store that rejects checksum headers fails with CRC32 (a permanent 4xx: exit 2) but works with its preset's MD5", async () => {
   const ws = await makeWorkspace(11 * MiB);
   const b2 = storeLike("b2");
   await assertRejects(
@@ -53,7 +53,7 @@ Deno.test("a store that rejects checksum headers fails with CRC32 but works with
           retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
         }),
       ),
-    ResumableError,
+    UsageError,
   );
   const ws2 = await makeWorkspace(11 * MiB);
   await runUpload(

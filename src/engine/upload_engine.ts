@@ -32,7 +32,12 @@ export async function runUpload(job: UploadJob): Promise<UploadResult> {
     return await drive(job, signal, startedAt, lock);
   } catch (error) {
     const stateKept = await exists(job.metaPath);
-    throw toUserError(error, { metaPath: job.metaPath, stateKept, bucket: job.bucket });
+    throw toUserError(error, {
+      metaPath: job.metaPath,
+      stateKept,
+      bucket: job.bucket,
+      endpoint: job.endpoint,
+    });
   } finally {
     await lock.release();
   }
@@ -258,6 +263,9 @@ function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): Uploa
       ? {}
       : { checksumType: "COMPOSITE" as const }),
     provider: meta.provider ?? job.provider,
+    // A seed file records no store: record this run's, which later resumes are checked against.
+    ...(meta.provider === undefined && job.endpoint ? { endpoint: job.endpoint } : {}),
+    ...(meta.provider === undefined && job.region ? { region: job.region } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   NeedsDecisionError,
   ResumableError,
   S3mpuError,
+  UsageError,
 } from "../errors.ts";
 import { readJournal } from "../state/parts_journal.ts";
 import { readMeta } from "../state/meta_file.ts";
@@ -171,7 +172,7 @@ Deno.test("an upload purged on the server needs a decision; --restart starts ove
   await ws.cleanup();
 });
 
-Deno.test("state for another bucket or key, or another split size, needs a decision", async () => {
+Deno.test("state for another bucket or key is refused (exit 2, never overwritten); another split size needs a decision", async () => {
   const ws = await makeWorkspace(SIZE);
   const store = makeStore();
   store.createBucket("other");
@@ -180,12 +181,12 @@ Deno.test("state for another bucket or key, or another split size, needs a decis
   await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
   await assertRejects(
     async () => runUpload(await makeJob(ws, store, { bucket: "other" })),
-    NeedsDecisionError,
-    /s3:\/\/bkt\/obj, not s3:\/\/other\/obj/,
+    UsageError,
+    /s3:\/\/bkt\/obj, not s3:\/\/other\/obj; s3mpu will not overwrite it/,
   );
   await assertRejects(
-    async () => runUpload(await makeJob(ws, store, { key: "x" })),
-    NeedsDecisionError,
+    async () => runUpload(await makeJob(ws, store, { key: "x", restart: true })),
+    UsageError,
     /not s3:\/\/bkt\/x/,
   );
   await assertRejects(

@@ -36,6 +36,12 @@ export interface UploadJob {
   endpoint?: string;
   region?: string;
   retry: RetryPolicy;
+  /**
+   * Builds a backend for the store an earlier run recorded (endpoint, region, provider), so
+   * --restart aborts the old upload where it lives when this run targets another store.
+   * Without it such a --restart is refused.
+   */
+  backendForRecorded?: (recorded: RecordedStore) => Promise<Backend>;
   /** fsync the journal after each part. Off only in the benchmark's measurement of its cost. */
   fsyncJournal: boolean;
   logger: Logger;
@@ -46,6 +52,13 @@ export interface UploadJob {
   progress?: ProgressSink;
   /** Object options as recorded in the meta file (the backend sends them; see object_options.ts). */
   objectOptions?: RecordedObjectOptions;
+}
+
+/** The store a meta file records; undefined fields were not recorded (seed files). */
+export interface RecordedStore {
+  endpoint?: string;
+  region?: string;
+  provider?: string;
 }
 
 /** Receives progress for a bar or periodic log lines. */
