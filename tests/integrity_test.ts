@@ -115,8 +115,10 @@ for (const server of testServers()) {
         assertMatch(run.stderr, bent.says);
         assertEquals(await objectOrUndefined(server, bucket, "bent.bin"), undefined, "no object");
         assertOk(await stateOf(f), "state kept");
+        // The run resumes through the same endpoint it began on, now answering truthfully.
+        proxy.setRules([]);
         const again = await runS3mpu(
-          uploadArgs(f, bucket, "bent.bin", ["--provider", provider]),
+          uploadArgs(f, bucket, "bent.bin", ["--provider", provider, "--endpoint-url", proxy.url]),
           env,
         );
         assertEquals(again.code, 0, describeRun(again));
@@ -158,7 +160,11 @@ for (const server of testServers()) {
       assertEquals(await objectSha256(server, bucket, "k.bin"), sha256Hex(other), "untouched");
       assertEquals((await listOpenUploads(server, bucket)).length, 1, "kept for the rerun");
       assertOk(await stateOf(f), "state kept");
-      const again = await runS3mpu(uploadArgs(f, bucket, "k.bin"), env);
+      proxy.setRules([]);
+      const again = await runS3mpu(
+        uploadArgs(f, bucket, "k.bin", ["--endpoint-url", proxy.url]),
+        env,
+      );
       assertEquals(again.code, 0, describeRun(again));
       assertEquals(await objectSha256(server, bucket, "k.bin"), sha256Hex(f.bytes));
       assertEquals(await listOpenUploads(server, bucket), []);
@@ -185,7 +191,7 @@ for (const server of testServers()) {
       );
       assertEquals(first.code, 3, describeRun(first));
     } finally {
-      await proxy.close();
+      proxy.setRules([]);
     }
     const state = await stateOf(f);
     assertOk(state);
@@ -199,7 +205,11 @@ for (const server of testServers()) {
     );
     const other = f.bytes.map((b, i) => (i === SIZE - 1 ? b ^ 1 : b));
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: "gone.bin", Body: other }));
-    const run = await runS3mpu(uploadArgs(f, bucket, "gone.bin"), env);
+    const run = await runS3mpu(
+      uploadArgs(f, bucket, "gone.bin", ["--endpoint-url", proxy.url]),
+      env,
+    );
+    await proxy.close();
     await reportCase(server, "upload gone, look-alike at the key", run.code, {
       bucket,
       key: "gone.bin",
@@ -354,28 +364,36 @@ for (const server of testServers()) {
       }],
     });
     const args = ["--provider", provider, "--checksum-algorithm", "crc32c"];
+    const via = ["--endpoint-url", proxy.url];
     try {
       const first = await runS3mpu(
-        uploadArgs(f, bucket, "c.bin", [...args, "--retries", "1", "--endpoint-url", proxy.url]),
+        uploadArgs(f, bucket, "c.bin", [...args, "--retries", "1", ...via]),
         env,
       );
       assertEquals(first.code, 3, describeRun(first));
+      proxy.setRules([]);
+      const state = await stateOf(f);
+      assertEquals([state?.meta.checksumAlgorithm, state?.meta.checksumType], [
+        "crc32c",
+        "FULL_OBJECT",
+      ]);
+      const other = await runS3mpu(
+        uploadArgs(f, bucket, "c.bin", [
+          ...["--provider", provider, "--checksum-algorithm", "sha256"],
+          ...via,
+        ]),
+        env,
+      );
+      assertEquals(other.code, 4, describeRun(other));
+      assertMatch(other.stderr, /begun with --checksum-algorithm crc32c, not sha256/);
+      const resumed = await runS3mpu(
+        uploadArgs(f, bucket, "c.bin", ["--provider", provider, ...via]),
+        env,
+      );
+      assertEquals(resumed.code, 0, describeRun(resumed));
     } finally {
       await proxy.close();
     }
-    const state = await stateOf(f);
-    assertEquals([state?.meta.checksumAlgorithm, state?.meta.checksumType], [
-      "crc32c",
-      "FULL_OBJECT",
-    ]);
-    const other = await runS3mpu(
-      uploadArgs(f, bucket, "c.bin", ["--provider", provider, "--checksum-algorithm", "sha256"]),
-      env,
-    );
-    assertEquals(other.code, 4, describeRun(other));
-    assertMatch(other.stderr, /begun with --checksum-algorithm crc32c, not sha256/);
-    const resumed = await runS3mpu(uploadArgs(f, bucket, "c.bin", ["--provider", provider]), env);
-    assertEquals(resumed.code, 0, describeRun(resumed));
     using client = referenceClient(server);
     const head = await client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: "c.bin", ChecksumMode: "ENABLED" }),
