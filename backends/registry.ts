@@ -9,6 +9,8 @@ export interface BackendConfig {
   name: string;
   endpoint?: string;
   region?: string;
+  /** The shared-config profile for credentials (--profile); the SDK's default chain otherwise. */
+  profile?: string;
   forcePathStyle: boolean;
   limits: BackendLimits;
   http: HttpHandlerOptions;

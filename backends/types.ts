@@ -4,6 +4,8 @@
  * See backends/README.md.
  */
 
+import type { ObjectOptions, RequestOptions } from "../src/object_options.ts";
+
 /** Part-size rules of a store. */
 export interface BackendLimits {
   /** Smallest allowed size of every part but the last, in bytes. */
@@ -94,6 +96,8 @@ export interface HeadOptions {
 export interface ObjectRef {
   bucket: string;
   key: string;
+  /** Sent with every request of the upload: SSE-C key, expected owner, requester pays. */
+  requestOptions?: RequestOptions;
 }
 
 /** Options to create a multipart upload. */
@@ -103,6 +107,8 @@ export interface CreateOptions extends ObjectRef {
   /** FULL_OBJECT or COMPOSITE for flexible checksums; ignored for md5 and none. */
   checksumType?: ChecksumType;
   contentType?: string;
+  /** Content headers, metadata, storage class, SSE, ACL, tags (src/object_options.ts). */
+  objectOptions?: ObjectOptions;
 }
 
 /** What CompleteMultipartUpload sends. */
@@ -121,6 +127,11 @@ export interface UploadPartInput extends ObjectRef {
   partNumber: number;
   body: Uint8Array;
   checksum: PartChecksum;
+  /**
+   * When set, the body is sent as the slices this yields (same bytes, same order), so a
+   * rate limit and byte progress can act as the bytes leave. Called once per attempt.
+   */
+  paceBody?: (body: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array>;
 }
 
 /** An upload's parts to list: all of them, or those numbered above `afterPartNumber`. */

@@ -63,7 +63,7 @@ release_binary() { # release_binary VERSION: sets $binary to the verified releas
   name="s3mpu-$target"
   [[ "$target" == *windows* ]] && name+=".exe"
   repo="$(input BINARY_REPOSITORY)"
-  repo="${repo:-${S3MPU_ACTION_REPOSITORY:-}}"
+  repo="${repo:-$(action_repository)}"
   [[ -n "$repo" ]] || fail 2 "The version input needs the repository that publishes the binaries: set binary-repository (owner/name)."
   dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/s3mpu-$version"
   binary="$dir/$name"
@@ -82,6 +82,20 @@ release_binary() { # release_binary VERSION: sets $binary to the verified releas
     fail 2 "$name does not match the checksum in SHA256SUMS of release $version (got $actual, want $expected); deleted it."
   fi
   chmod +x "$binary"
+}
+
+# The action's own owner/name. github.action_repository comes through empty in composite
+# actions on some runners (actions/runner#2473): then read it from the action's path
+# (.../_actions/OWNER/NAME/REF, also with Windows separators), or, for `uses: ./`, take the
+# workflow's repository.
+action_repository() {
+  if [[ -n "${S3MPU_ACTION_REPOSITORY:-}" ]]; then
+    echo "$S3MPU_ACTION_REPOSITORY"
+  elif [[ "$action_path" =~ [/\\]_actions[/\\]([^/\\]+)[/\\]([^/\\]+)[/\\][^/\\]+[/\\]?$ ]]; then
+    echo "${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+  elif [[ -n "${GITHUB_WORKSPACE:-}" && "$action_path" == "$GITHUB_WORKSPACE"* ]]; then
+    echo "${GITHUB_REPOSITORY:-}"
+  fi
 }
 
 # --- arguments -----------------------------------------------------------------------------

@@ -20,6 +20,9 @@
 #                      cost shows as a ratio within one run
 #   BENCH_RESUME=1     afterwards, also run the 10,000-part resume benchmark
 #                      (scripts/bench/resume_bench.py, ~15 min; bench-results/resume.md)
+#   BENCH_LIMIT=1      afterwards, also measure --limit-rate (scripts/bench/limit_rate.ts,
+#                      ~1.5 min; bench-results/limit-rate.md): the achieved rate over >= 30 s,
+#                      and what sliced part bodies cost when no limit is set
 #
 # Tools: s3mpu (as a MinIO user runs it: --provider minio = CRC32 per part, unsigned part
 # payloads on loopback, node:http, journal fsync), the s3mpu variants s3mpu-nofsync
@@ -330,4 +333,9 @@ if [[ "${BENCH_RESUME:-0}" == 1 ]]; then
   cleanup # the resume benchmark starts its own servers
   minio_pid=""
   python3 scripts/bench/resume_bench.py "$deno" || die "the resume benchmark failed"
+fi
+if [[ "${BENCH_LIMIT:-0}" == 1 ]]; then
+  cleanup # the --limit-rate benchmark starts its own MinIO
+  minio_pid=""
+  "$deno" run -A scripts/bench/limit_rate.ts || die "the --limit-rate benchmark failed or missed its target"
 fi

@@ -55,6 +55,33 @@ phase "Deno"
 deno="$(bash scripts/ensure_deno.sh)" || die "could not install the pinned Deno (see above)"
 echo "$("$deno" --version | head -n 1) at $deno" >&2
 
+phase "Shells"
+# The completion tests load the scripts into real bash, zsh and fish (Debian's packages).
+# Installed when apt-get can; a shell that stays absent skips its test, saying so.
+missing_shells=()
+for shell in zsh fish; do
+  command -v "$shell" >/dev/null 2>&1 || missing_shells+=("$shell")
+done
+if ((${#missing_shells[@]})); then
+  apt_get=()
+  if command -v apt-get >/dev/null 2>&1; then
+    if [[ $(id -u) == 0 ]]; then
+      apt_get=(apt-get)
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      apt_get=(sudo -n apt-get)
+    fi
+  fi
+  if ((${#apt_get[@]})); then
+    say "installing ${missing_shells[*]} for the completion tests"
+    { "${apt_get[@]}" install -y -q --no-install-recommends "${missing_shells[@]}" ||
+      { "${apt_get[@]}" update -q && "${apt_get[@]}" install -y -q --no-install-recommends "${missing_shells[@]}"; }; } \
+      >"$cache/apt-shells.log" 2>&1 ||
+      say "warning: could not install ${missing_shells[*]} (see $cache/apt-shells.log); their completion tests skip"
+  else
+    say "no apt-get (or no root): ${missing_shells[*]} absent; their completion tests skip"
+  fi
+fi
+
 phase "MinIO"
 # Servers are described only by what servers.sh writes, never by a stale inherited value.
 unset S3MPU_TEST_MINIO_URL S3MPU_TEST_MOTO_URL S3MPU_TEST_MINIO_UNAVAILABLE \

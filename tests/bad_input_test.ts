@@ -256,7 +256,7 @@ const CASES: BadCase[] = [
     name: "unknown command",
     args: () => ["uplaod", "-b", "x"],
     code: 2,
-    error: /Unknown command "uplaod"; run s3mpu --help/,
+    error: /Unknown command "uplaod" \(did you mean "upload"\?\); run s3mpu --help/,
   },
   {
     name: "state file in a directory that does not exist",

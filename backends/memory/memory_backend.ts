@@ -111,6 +111,9 @@ interface OpenUpload {
   /** Strictly increasing, to order uploads of one key that start in the same millisecond. */
   seq: number;
   parts: Map<number, StoredPart>;
+  objectOptions?: CreateOptions["objectOptions"];
+  /** MD5 of the SSE-C key given at create: every later call must carry the same (as S3). */
+  sseCustomerKeyMd5?: string;
 }
 
 interface StoredObject {
@@ -119,11 +122,33 @@ interface StoredObject {
   lastModified: Date;
   checksum?: ObjectChecksum;
   partSizes?: number[];
+  objectOptions?: CreateOptions["objectOptions"];
 }
 
 interface Bucket {
   objects: Map<string, StoredObject>;
   uploads: Map<string, OpenUpload>;
+}
+
+/** S3 refuses a part or Complete of an SSE-C upload without the create's key. */
+function checkSseCustomer(upload: OpenUpload, ref: ObjectRef): void {
+  if (upload.sseCustomerKeyMd5 === ref.requestOptions?.sseCustomer?.keyMd5) return;
+  throw invalid(
+    "InvalidRequest",
+    "The upload was initiated with a customer-provided key (SSE-C); every request must carry the same key.",
+  );
+}
+
+async function collect(slices: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const slice of slices) chunks.push(slice.slice());
+  const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
 }
 
 function isFlexible(algorithm: ChecksumAlgorithm): boolean {
@@ -173,6 +198,11 @@ export class MemoryBackend implements Backend {
   /** The stored bytes of an object, or undefined. Do not modify them. */
   getObject(bucket: string, key: string): Uint8Array | undefined {
     return this.#buckets.get(bucket)?.objects.get(key)?.body;
+  }
+
+  /** The object options a completed object was created with (test helper). */
+  getObjectOptions(bucket: string, key: string): CreateOptions["objectOptions"] | undefined {
+    return this.#bucket(bucket).objects.get(key)?.objectOptions;
   }
 
   /** Stores an object directly, as a single-part PUT would (ETag = MD5 of the bytes). */
@@ -230,6 +260,8 @@ export class MemoryBackend implements Backend {
       initiated: new Date(),
       seq: this.#seq,
       parts: new Map(),
+      objectOptions: opts.objectOptions,
+      sseCustomerKeyMd5: opts.requestOptions?.sseCustomer?.keyMd5,
     });
     return uploadId;
   }
@@ -245,8 +277,11 @@ export class MemoryBackend implements Backend {
         `Part number must be an integer between 1 and ${this.limits.maxParts}, got ${partNumber}.`,
       );
     }
+    checkSseCustomer(upload, input);
     // Copy now: the caller may reuse its buffer as soon as the promise settles.
-    const body = input.body.slice();
+    const body = input.paceBody
+      ? await collect(input.paceBody(input.body, signal))
+      : input.body.slice();
     this.stats.bytesReceived += body.length;
     if (body.length > this.limits.maxPartSize) {
       throw invalid(
@@ -291,6 +326,7 @@ export class MemoryBackend implements Backend {
     await this.#enter("completeMultipartUpload", signal);
     const bucket = this.#bucket(input.bucket);
     const upload = this.#upload(input);
+    checkSseCustomer(upload, input);
     const stored = this.#checkCompletion(upload, input.parts);
     const total = stored.reduce((sum, p) => sum + p.body.length, 0);
     const body = new Uint8Array(total);
@@ -307,6 +343,7 @@ export class MemoryBackend implements Backend {
       lastModified: new Date(),
       ...(checksum ? { checksum } : {}),
       partSizes: stored.map((p) => p.body.length),
+      objectOptions: upload.objectOptions,
     });
     bucket.uploads.delete(upload.uploadId);
     return {

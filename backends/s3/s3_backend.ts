@@ -35,6 +35,8 @@ import type { Logger } from "../../src/log.ts";
 import { toBackendError } from "./error_map.ts";
 import { checkErrorBodies } from "./error_body_check.ts";
 import { createHttpHandler } from "./http_handler.ts";
+import { createObjectParams, requestParams } from "./object_params.ts";
+import { pacedPartCommand } from "./paced_body.ts";
 import type { BackendConfig } from "../registry.ts";
 
 /** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
@@ -114,6 +116,9 @@ export class S3Backend implements Backend {
   readonly limits: BackendLimits;
   readonly client: S3Client;
   readonly #serverFiltersByPrefix: boolean;
+  readonly #unsignedPayload: boolean;
+  /** fetch drops Content-Length on streams (S3 then refuses the part): send bodies whole. */
+  readonly #streamsBodies: boolean;
   readonly #logger?: Logger;
   /** Bumped by every forced credential refresh, so parallel calls refresh only once. */
   #credentialGeneration = 0;
@@ -122,11 +127,14 @@ export class S3Backend implements Backend {
   constructor(opts: S3BackendOptions) {
     this.#logger = opts.logger;
     this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
+    this.#unsignedPayload = opts.unsignedPayload ?? false;
+    this.#streamsBodies = opts.http.kind === "node";
     this.name = opts.name;
     this.limits = opts.limits;
     this.client = new S3Client({
       ...(opts.region ? { region: opts.region } : {}),
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.profile ? { profile: opts.profile } : {}),
       forcePathStyle: opts.forcePathStyle,
       maxAttempts: 1,
       requestChecksumCalculation: "WHEN_REQUIRED",
@@ -150,6 +158,8 @@ export class S3Backend implements Backend {
             }
             : {}),
           ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+          ...createObjectParams(opts.objectOptions),
+          ...requestParams(opts.requestOptions),
         }),
         o,
       ), signal);
@@ -165,14 +175,20 @@ export class S3Backend implements Backend {
       PartNumber: input.partNumber,
       Body: input.body,
       ContentLength: input.body.length,
+      ...requestParams(input.requestOptions),
     };
+    // A paced body is a stream: make a fresh one for each send (a credential refresh resends).
+    const withBody = (): UploadPartCommand =>
+      input.paceBody && this.#streamsBodies
+        ? pacedPartCommand(params, input.body, input.paceBody, signal, !this.#unsignedPayload)
+        : new UploadPartCommand(params);
     const { algorithm, value } = input.checksum;
     if (algorithm === "md5") params.ContentMD5 = value;
     if (algorithm === "crc32") params.ChecksumCRC32 = value;
     if (algorithm === "crc32c") params.ChecksumCRC32C = value;
     if (algorithm === "sha256") params.ChecksumSHA256 = value;
     const out = await this.#send(
-      (o) => this.client.send(new UploadPartCommand(params), o),
+      (o) => this.client.send(withBody(), o),
       signal,
       "no_such_upload",
     );
@@ -197,6 +213,7 @@ export class S3Backend implements Backend {
               Key: ref.key,
               UploadId: ref.uploadId,
               ...(marker ? { PartNumberMarker: marker } : {}),
+              ...requestParams(ref.requestOptions),
             }),
             o,
           ),
@@ -245,6 +262,7 @@ export class S3Backend implements Backend {
             UploadId: input.uploadId,
             MultipartUpload: { Parts: parts },
             ...whole,
+            ...requestParams(input.requestOptions),
           }),
           o,
         ),
@@ -281,6 +299,7 @@ export class S3Backend implements Backend {
             Bucket: ref.bucket,
             Key: ref.key,
             UploadId: ref.uploadId,
+            ...requestParams(ref.requestOptions, false),
           }),
           o,
         ),
@@ -335,6 +354,7 @@ export class S3Backend implements Backend {
             Key: ref.key,
             ChecksumMode: "ENABLED",
             ...(opts?.partNumber ? { PartNumber: opts.partNumber } : {}),
+            ...requestParams(ref.requestOptions),
           }),
           o,
         ),
@@ -370,6 +390,7 @@ export class S3Backend implements Backend {
               Key: ref.key,
               ObjectAttributes: ["ObjectParts"],
               ...(marker ? { PartNumberMarker: marker } : {}),
+              ...requestParams(ref.requestOptions),
             }),
             o,
           ), signal);
@@ -393,7 +414,15 @@ export class S3Backend implements Backend {
 
   async readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     const out = await this.#send(
-      (o) => this.client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }), o),
+      (o) =>
+        this.client.send(
+          new GetObjectCommand({
+            Bucket: ref.bucket,
+            Key: ref.key,
+            ...requestParams(ref.requestOptions),
+          }),
+          o,
+        ),
       signal,
     );
     if (!out.Body) throw toBackendError(new Error("the server sent no body for the object"));

@@ -48,6 +48,7 @@ const ABORT_HELP = `Usage:
   s3mpu abort -m META_FILE [-a PARTS_FILE] [options]
   s3mpu abort -f FILE [options]
   s3mpu abort -b BUCKET -k KEY --upload-id ID [options]
+  s3mpu abort s3://BUCKET/KEY --upload-id ID [options]
 
 Aborts a multipart upload: the server deletes the parts it holds (and stops charging for
 them). With state files, aborts the upload they record (and any other upload id in the parts

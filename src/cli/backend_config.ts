@@ -7,6 +7,7 @@ import type { Logger } from "../log.ts";
 import { type Flags, str } from "./parse.ts";
 import { type DurationBounds, parseDuration, parseIntIn } from "./values.ts";
 import type { RecordedStore } from "../engine/upload_job.ts";
+import { type ProfileSettings, readProfileSettings } from "./aws_config.ts";
 
 /** --retries: tries per request, first one included. */
 export const RETRIES_RANGE = { min: 1, max: 100 } as const;
@@ -15,6 +16,13 @@ export const RETRIES_RANGE = { min: 1, max: 100 } as const;
  * at most 1 h.
  */
 export const REQUEST_TIMEOUT_RANGE: DurationBounds = { minMs: 1_000, maxMs: 3_600_000 };
+
+/** s3.addressing_style from the shared config: path or virtual, or undefined for auto. */
+function pathStyleFromConfig(profile: ProfileSettings): boolean | undefined {
+  if (profile.addressingStyle === "path") return true;
+  if (profile.addressingStyle === "virtual") return false;
+  return undefined;
+}
 
 /** The store a command talks to, resolved from flags, environment and the preset. */
 export interface StoreConfig {
@@ -33,9 +41,14 @@ export async function resolveStore(
   flags: Flags,
   opts: { parallelism: number; logger: Logger; env?: (name: string) => string | undefined },
 ): Promise<StoreConfig> {
-  const env = opts.env ?? ((name: string) => Deno.env.get(name));
+  const rawEnv = opts.env ?? ((name: string) => Deno.env.get(name));
+  // An empty variable counts as unset, so the shared config's value still applies.
+  const env = (name: string) => rawEnv(name) || undefined;
+  // --profile / AWS_PROFILE: the shared config's endpoint_url, addressing style, CA bundle.
+  const profile = await readProfileSettings(str(flags, "profile"), env);
   const endpoint = normaliseEndpoint(
-    str(flags, "endpoint-url") ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL"),
+    str(flags, "endpoint-url") ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL") ??
+      profile.endpointUrl,
   );
   const preset = choosePreset(str(flags, "provider") ?? env("S3MPU_PROVIDER"), endpoint);
   if (preset.endpoint.required && !endpoint) {
@@ -46,7 +59,7 @@ export async function resolveStore(
     );
   }
   const region = str(flags, "region") ?? env("AWS_REGION") ?? env("AWS_DEFAULT_REGION") ??
-    (endpoint || !hasSharedConfig(env) ? preset.region.default : undefined);
+    profile.region ?? (endpoint || !hasSharedConfig(env) ? preset.region.default : undefined);
   const retries = str(flags, "retries");
   const timeout = str(flags, "request-timeout");
   const retry: RetryPolicy = {
@@ -57,7 +70,7 @@ export async function resolveStore(
   };
   // With a profile named, the SDK skips AWS_ACCESS_KEY_ID/SECRET: the profile must exist.
   checkProfile(str(flags, "profile") ?? env("AWS_PROFILE"), env);
-  const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE");
+  const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE") ?? profile.caBundle;
   const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
   opts.logger.verbose(
     `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
@@ -68,7 +81,9 @@ export async function resolveStore(
     name: `s3 (${preset.name})`,
     endpoint,
     region,
-    forcePathStyle: preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint)),
+    forcePathStyle: pathStyleFromConfig(profile) ??
+      (preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint))),
+    ...(profile.profile ? { profile: profile.profile } : {}),
     limits: testLimits(preset.limits, env),
     unsignedPayload: transportProtectsBody(endpoint),
     uploadListingByPrefix: preset.uploadListingByPrefix,

@@ -4,6 +4,7 @@ import { listCommand } from "./list_command.ts";
 import { statusCommand } from "./status_command.ts";
 import { uploadCommand } from "./upload_command.ts";
 import { verifyCommand } from "./verify_command.ts";
+import { completionsCommand } from "./completions.ts";
 
 /** Every command, in the order --help lists them. Add a command here and nowhere else. */
 export const COMMANDS: Command[] = [
@@ -12,4 +13,5 @@ export const COMMANDS: Command[] = [
   abortCommand,
   listCommand,
   verifyCommand,
+  completionsCommand(() => COMMANDS),
 ];

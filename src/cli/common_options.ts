@@ -4,6 +4,13 @@ import type { Flags, OptionSpec } from "./parse.ts";
 /** Options every command that talks to a store accepts. */
 export const CONNECTION_OPTIONS: OptionSpec[] = [
   {
+    long: "profile",
+    type: "string",
+    value: "NAME",
+    help:
+      "AWS shared-config profile for credentials, region, endpoint_url, s3.addressing_style and ca_bundle. Default: $AWS_PROFILE, else default.",
+  },
+  {
     long: "endpoint-url",
     type: "string",
     value: "URL",

@@ -41,6 +41,7 @@ const LIST_OPTIONS: OptionSpec[] = [
 const LIST_HELP = `Usage:
   s3mpu list -b BUCKET [--prefix PREFIX] [options]
   s3mpu list -b BUCKET [--prefix PREFIX] --older-than DURATION [--yes] [options]
+  s3mpu list s3://BUCKET[/PREFIX] [--older-than DURATION [--yes]] [options]
 
 Lists the bucket's unfinished multipart uploads (from any tool, not only s3mpu): key, upload
 id, when it was initiated and its age. Unfinished uploads hold storage, and are billed, until

@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
+import { closest } from "./did_you_mean.ts";
+import { applyPositionals } from "./s3_url.ts";
 
 /** One command-line option: its parseArgs spec and its line in --help. */
 export interface OptionSpec {
@@ -16,8 +18,10 @@ export interface OptionSpec {
 export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 /**
- * Parses `args` strictly against `specs`: an unknown flag, a missing value or a stray
- * argument is a UsageError that names it and points at --help.
+ * Parses `args` strictly against `specs`: an unknown flag (with the nearest known one
+ * suggested), a missing value or a stray argument is a UsageError that names it and points
+ * at --help. Positionals are an `s3://` URL and a local file, where the command takes them
+ * (see {@link applyPositionals}).
  */
 export function parseFlags(command: string, specs: OptionSpec[], args: string[]): Flags {
   const options = Object.fromEntries(specs.map((s) => [s.long, {
@@ -32,22 +36,22 @@ export function parseFlags(command: string, specs: OptionSpec[], args: string[])
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0) {
-      throw new UsageError(
-        `Unexpected argument "${positionals[0]}" for ${command}; see s3mpu ${command} --help.`,
-      );
-    }
-    return values as Flags;
+    return applyPositionals(command, specs, values as Flags, positionals);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`${friendly((error as Error).message)}; see s3mpu ${command} --help.`);
+    const message = friendly((error as Error).message, specs);
+    throw new UsageError(`${message}; see s3mpu ${command} --help.`);
   }
 }
 
 // node:util's messages are long and mention "positional"; keep the gist.
-function friendly(message: string): string {
+function friendly(message: string, specs: OptionSpec[]): string {
   const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `Unknown option ${unknown[1]}`;
+  if (unknown) {
+    const known = specs.map((s) => `--${s.long}`);
+    const suggestion = closest(unknown[1].split("=")[0], known);
+    return `Unknown option ${unknown[1]}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`;
+  }
   const missing = /Option '([^']+)' argument missing/.exec(message);
   if (missing) return `Option ${missing[1].replace(/ <value>$/, "")} needs a value`;
   return message.split(".")[0];

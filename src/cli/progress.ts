@@ -6,6 +6,7 @@
  * @module
  */
 import type { ProgressSink } from "../engine/upload_job.ts";
+import type { WireProgress } from "../../backends/with_upload_options.ts";
 
 const KiB = 1024;
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -84,12 +85,14 @@ export function etaSeconds(snapshot: ProgressSnapshot): number | undefined {
  */
 export function barLine(snapshot: ProgressSnapshot, width: number, color = false): string {
   const pct = percent(snapshot.doneBytes, snapshot.totalBytes);
+  // Every field has a fixed width, so the bar keeps its length as the numbers change.
+  const partsWidth = String(snapshot.totalParts).length;
   const stats = [
     `${String(pct).padStart(3)}%`,
-    `${formatBytes(snapshot.doneBytes)}/${formatBytes(snapshot.totalBytes)}`,
-    formatRate(snapshot.rate),
-    `ETA ${formatEta(etaSeconds(snapshot))}`,
-    `${snapshot.doneParts}/${snapshot.totalParts} parts`,
+    `${formatBytes(snapshot.doneBytes)}/${formatBytes(snapshot.totalBytes)}`.padStart(17),
+    formatRate(snapshot.rate).padStart(10),
+    `ETA ${etaField(etaSeconds(snapshot))}`,
+    `${String(snapshot.doneParts).padStart(partsWidth)}/${snapshot.totalParts} parts`,
   ].join("  ");
   const columns = Math.max(1, width - 1);
   const barWidth = columns - stats.length - 4; // "[", "]", two spaces
@@ -99,6 +102,12 @@ export function barLine(snapshot: ProgressSnapshot, width: number, color = false
   const rest = ".".repeat(barWidth - filled);
   const bar = color && filled > 0 ? `${CYAN}${head}${RESET}${rest}` : head + rest;
   return `[${bar}]  ${stats}`;
+}
+
+/** The ETA in exactly 6 columns: beyond 99 days it says so rather than widening the bar. */
+function etaField(seconds: number | undefined): string {
+  const text = formatEta(seconds);
+  return (text.length > 6 ? ">99d" : text).padEnd(6);
 }
 
 const CYAN = "\x1b[36m";
@@ -174,8 +183,12 @@ export function progressMode(opts: {
   return opts.isTerminal ? "bar" : "lines";
 }
 
-/** A ProgressSink that also owns the terminal line: log lines go through {@link log}. */
-export interface Progress extends ProgressSink {
+/**
+ * A ProgressSink that also owns the terminal line: log lines go through {@link log}. As a
+ * WireProgress it counts part bytes as they leave, so a slow link shows movement before the
+ * first part is done.
+ */
+export interface Progress extends ProgressSink, WireProgress {
   /** Prints a log line without garbling the bar: clear the line, print, redraw. */
   log(line: string): void;
   /** Stops timers; leaves a visible bar on its own line. Safe to call more than once. */
@@ -209,6 +222,16 @@ export function createProgress(opts: ProgressOptions): Progress {
   const intervalMs = opts.intervalMs ?? 10_000;
   const meter = new RateMeter();
   const state: ProgressSnapshot = { doneBytes: 0, totalBytes: 0, doneParts: 0, totalParts: 0 };
+  // Bytes of parts in flight (sent so far), and of parts the server took whose journal line
+  // is not written yet (partDone moves them into doneBytes).
+  let wire = 0;
+  let landed = 0;
+  let lastSample = -Infinity;
+  const shownBytes = () => Math.min(state.totalBytes, state.doneBytes + landed + wire);
+  const sample = () => {
+    lastSample = now();
+    meter.add(shownBytes(), lastSample);
+  };
   let started = false;
   let visible = false;
   let lastDraw = -Infinity;
@@ -216,7 +239,11 @@ export function createProgress(opts: ProgressOptions): Progress {
   let drawTimer: ReturnType<typeof setTimeout> | undefined;
   let tickTimer: ReturnType<typeof setInterval> | undefined;
 
-  const snapshot = (): ProgressSnapshot => ({ ...state, rate: meter.rate(now()) });
+  const snapshot = (): ProgressSnapshot => ({
+    ...state,
+    doneBytes: shownBytes(),
+    rate: meter.rate(now()),
+  });
   const stopTimers = () => {
     clearTimeout(drawTimer);
     clearInterval(tickTimer);
@@ -244,12 +271,21 @@ export function createProgress(opts: ProgressOptions): Progress {
   };
 
   if (opts.mode === "off") {
-    return { start() {}, partDone() {}, partLost() {}, finish() {}, log: info, close() {} };
+    return {
+      start() {},
+      partDone() {},
+      partLost() {},
+      finish() {},
+      bytesSent() {},
+      requestEnded() {},
+      log: info,
+      close() {},
+    };
   }
   return {
     start(totals) {
       Object.assign(state, totals);
-      meter.add(state.doneBytes, now());
+      sample();
       started = true;
       if (opts.mode === "bar") {
         draw();
@@ -261,8 +297,21 @@ export function createProgress(opts: ProgressOptions): Progress {
     partDone(bytes) {
       state.doneBytes += bytes;
       state.doneParts++;
-      meter.add(state.doneBytes, now());
+      landed = Math.max(0, landed - bytes);
+      sample();
       if (opts.mode === "bar") scheduleDraw();
+    },
+    bytesSent(bytes) {
+      wire += bytes;
+      if (!started) return;
+      // One rate sample per 100 ms is plenty, however small the slices.
+      if (now() - lastSample >= 100) sample();
+      if (opts.mode === "bar") scheduleDraw();
+    },
+    requestEnded(sent, landedBytes) {
+      wire = Math.max(0, wire - sent);
+      landed += landedBytes;
+      if (started && opts.mode === "bar") scheduleDraw();
     },
     partLost(bytes) {
       state.doneBytes -= bytes;

@@ -81,14 +81,14 @@ Deno.test("barLine fills exactly width - 1 columns", () => {
   const line = barLine(snap, 80);
   assertEquals(
     line,
-    "[#########...........]   45%  45.0 MiB/100 MiB  5.00 MiB/s  ETA 11s  9/20 parts",
+    "[######.........]   45%   45.0 MiB/100 MiB  5.00 MiB/s  ETA 11s      9/20 parts",
   );
   assertEquals(line.length, 79);
   const wide = barLine(snap, 120);
   assertEquals(wide.length, 119);
-  assertOk(wide.startsWith("[" + "#".repeat(27) + "."));
+  assertOk(wide.startsWith("[" + "#".repeat(24) + "."));
   const colored = barLine(snap, 80, true);
-  assertOk(colored.includes("\x1b[36m#########\x1b[0m"));
+  assertOk(colored.includes("\x1b[36m######\x1b[0m"));
   assertEquals(visibleLength(colored), 79);
 });
 
@@ -96,7 +96,7 @@ Deno.test("barLine drops the bar on narrow terminals and never wraps", () => {
   const snap = { doneBytes: 0, totalBytes: 10 * GiB, doneParts: 0, totalParts: 640 };
   const narrow = barLine(snap, 50);
   assertEquals(narrow.length, 49);
-  assertOk(narrow.startsWith("  0%  0 B/10.0 GiB  --/s  ETA --  0/640 parts"), narrow);
+  assertOk(narrow.startsWith("  0%       0 B/10.0 GiB        --/s  ETA --"), narrow);
   assertEquals(barLine(snap, 20).length, 19);
   assertEquals(barLine(snap, 0).length, 1);
   assertMatch(barLine({ ...snap, doneBytes: 10 * GiB, doneParts: 640 }, 90), /^\[#+\] {2}100%/);
@@ -237,4 +237,37 @@ Deno.test("off mode shows nothing", () => {
   progress.finish();
   progress.close();
   assertEquals(out, []);
+});
+
+Deno.test("the bar keeps its length as the numbers change", () => {
+  const total = { totalBytes: 10 * GiB, totalParts: 640 };
+  const lines = [
+    barLine({ ...total, doneBytes: 0, doneParts: 0 }, 100),
+    barLine({ ...total, doneBytes: 5 * MiB, doneParts: 1, rate: 900 }, 100),
+    barLine({ ...total, doneBytes: 3 * GiB, doneParts: 200, rate: 120 * MiB }, 100),
+    barLine({ ...total, doneBytes: 10 * GiB, doneParts: 640, rate: 1.5 * GiB }, 100),
+  ];
+  const bars = lines.map((l) => l.indexOf("]"));
+  assertEquals(new Set(bars).size, 1, lines.join("\n"));
+  assertEquals(new Set(lines.map((l) => l.length)).size, 1);
+});
+
+Deno.test("bytes count as they leave, and a failed request's bytes are withdrawn", () => {
+  const clock = fakeClock();
+  const lines: string[] = [];
+  const progress = createProgress({
+    mode: "lines",
+    info: (m) => lines.push(m),
+    now: clock.now,
+    intervalMs: 1_000_000,
+  });
+  progress.start({ totalBytes: 100 * MiB, totalParts: 10, doneBytes: 0, doneParts: 0 });
+  progress.bytesSent(3 * MiB);
+  progress.bytesSent(2 * MiB);
+  progress.requestEnded(5 * MiB, 0); // failed: its bytes will be sent again
+  progress.bytesSent(10 * MiB);
+  progress.requestEnded(10 * MiB, 10 * MiB); // the server has the part
+  progress.bytesSent(1 * MiB);
+  progress.finish();
+  assertMatch(lines.at(-1)!, /11% \(11\.0 MiB of 100 MiB\), 0 of 10 parts/);
 });

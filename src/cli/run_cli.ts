@@ -2,6 +2,7 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { type BuildInfo, buildInfo } from "../build_info.ts";
 import { BackendError, ExitCode, S3mpuError, UsageError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
+import { closest } from "./did_you_mean.ts";
 import { githubOutputsFromEnv } from "./github_outputs.ts";
 
 function mainHelp(): string {
@@ -17,8 +18,14 @@ Options:
   -h, --help     show help; "s3mpu <command> --help" for a command's options
   --version      print the version and build
 
+Examples:
+  s3mpu upload db.tar s3://my-bucket/backups/      # re-run the same command to resume
+  s3mpu status db.tar                              # how far an interrupted upload got
+  s3mpu list s3://my-bucket --older-than 7d        # orphaned uploads (add --yes to abort them)
+  source <(s3mpu completions bash)                 # tab completion (zsh and fish too)
+
 Credentials come from the standard AWS chain: environment, shared config and credentials
-files (AWS_PROFILE), SSO, web identity (OIDC), container and instance metadata.
+files (--profile, AWS_PROFILE), SSO, web identity (OIDC), container and instance metadata.
 Exit codes: 0 done · 2 the command or setup must change (nothing changed) · 3 re-running
 unchanged can succeed (state kept) · 4 needs a decision (--restart) · 130 interrupted by
 SIGINT, SIGTERM or SIGHUP (state kept). With --json, a failure prints
@@ -42,7 +49,9 @@ export async function runCli(args: string[]): Promise<number> {
     }
     const command = COMMANDS.find((c) => c.name === name);
     if (!command) {
-      throw new UsageError(`Unknown command "${name}"; run s3mpu --help for the commands.`);
+      const guess = closest(name, COMMANDS.map((c) => c.name));
+      const hint = guess ? ` (did you mean "${guess}"?)` : "";
+      throw new UsageError(`Unknown command "${name}"${hint}; run s3mpu --help for the commands.`);
     }
     const outcome = await command.run(rest);
     if (outcome === "help") {

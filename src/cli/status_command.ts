@@ -10,6 +10,8 @@ import type { ProviderPreset } from "../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "./backend_config.ts";
 import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import { checkUrlMatches } from "./s3_url.ts";
+import { findStateBase } from "./upload_extras.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
 import { formatAge, formatBytes, formatRate } from "./progress.ts";
 
@@ -41,6 +43,13 @@ export const STATE_FILE_OPTIONS: OptionSpec[] = [
     help:
       "Instead of -m: the uploaded file, whose default state files are FILE.s3mpu-meta.json and FILE.s3mpu-parts.jsonl.",
   },
+  {
+    long: "state-dir",
+    type: "string",
+    value: "DIR",
+    help:
+      "With -f: where upload kept the state files (its --state-dir). Looked for beside FILE, then in DIR (default $S3MPU_STATE_DIR), then in $XDG_STATE_HOME/s3mpu.",
+  },
 ];
 
 /** Where an upload's state files are, from -m/-a/-f the way `upload` defaults them. */
@@ -62,7 +71,8 @@ export function statePaths(flags: Flags, command: string): { metaPath: string; p
     return { metaPath: meta, partsPath: parts ?? derived! };
   }
   if (file !== undefined) {
-    return { metaPath: file + META_SUFFIX, partsPath: parts ?? file + PARTS_SUFFIX };
+    const base = findStateBase(flags, file, META_SUFFIX); // beside FILE, or in a state dir
+    return { metaPath: base + META_SUFFIX, partsPath: parts ?? base + PARTS_SUFFIX };
   }
   throw new UsageError(
     `Missing -m META_FILE (or -f FILE for its default state files); see s3mpu ${command} --help.`,
@@ -110,6 +120,7 @@ const STATUS_OPTIONS: OptionSpec[] = [
 const STATUS_HELP = `Usage:
   s3mpu status -m META_FILE [-a PARTS_FILE] [options]
   s3mpu status -f FILE [options]
+  s3mpu status FILE [s3://BUCKET/KEY] [options]      # the URL must match the recorded upload
 
 Shows how an unfinished upload stands, from its state files and the server (ListParts):
 parts and bytes done (on the server and in the journal) out of the total, the last run's
@@ -148,6 +159,7 @@ export const statusCommand: Command = {
     // A FIFO or device as -m/-a would hang or mislead the read: the state path rules apply.
     const { metaPath, partsPath } = await checkStatePaths(statePaths(flags, "status"));
     const meta = await requireMeta(metaPath);
+    checkUrlMatches(flags, meta, metaPath); // `s3mpu status s3://b/k -f FILE`
     const journal = await readJournal(partsPath, meta.uploadId);
     for (const warning of journal.warnings) logger.warn(warning);
     const sourceSize = meta.source ? undefined : await fileSize(str(flags, "file-path"));

@@ -12,10 +12,17 @@ import { isCombinable } from "../checksum.ts";
 import { resolveRecordedStore, resolveStore } from "./backend_config.ts";
 import { checkStatePaths } from "../state/state_paths.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import { OBJECT_OPTION_SPECS } from "./object_flags.ts";
+import {
+  defaultStateBaseFor,
+  parseUploadExtras,
+  quietPartLines,
+  UPLOAD_EXTRA_OPTIONS,
+} from "./upload_extras.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
-import { createProgress, type Progress, progressMode } from "./progress.ts";
+import { createProgress, type Progress, type ProgressMode, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
-import { checkBucketName, checkKey, parseByteSize, parseIntIn } from "./values.ts";
+import { checkBucketName, checkKey, parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
 
 const DEFAULT_THREADS = 4;
 const MAX_THREADS = 64;
@@ -74,7 +81,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "BYTES",
     help:
-      `Part size in bytes, or with a unit (16MiB): the store's range, 5 MiB to 5 GiB on S3, and at most 10,000 parts. Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. The seed's 5000000 is too small.`,
+      `Part size in bytes, or with a unit: 16MiB, 64MB, 1GiB (${SIZE_UNITS_HELP}): the store's range, 5 MiB to 5 GiB on S3, and at most 10,000 parts. Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. The seed's 5000000 is too small.`,
   },
   {
     long: "checksum-algorithm",
@@ -95,6 +102,9 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     help:
       "Show no progress. Otherwise a live bar is drawn when stderr is a terminal, and a plain progress line is logged every 10 s (and at 100%) when it is not. --quiet also turns it off.",
   },
+  // issue 13: bandwidth, state location, object options (grouped; see upload_extras.ts).
+  ...UPLOAD_EXTRA_OPTIONS,
+  ...OBJECT_OPTION_SPECS,
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -103,6 +113,9 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
 const UPLOAD_HELP = `Usage:
   s3mpu upload -b BUCKET -k KEY -f FILE [-m META_FILE] [-a PARTS_FILE] [-t N] [-s BYTES] [options]
   s3mpu upload -b BUCKET -k KEY -d DIR -p PREFIX [-m META_FILE] [-a PARTS_FILE] [options]
+  s3mpu upload FILE s3://BUCKET/KEY [options]          # a KEY ending in / adds FILE's name
+
+Give the object either as s3://BUCKET/KEY or with -b and -k, not both.
 
 Uploads a file to S3 with multipart upload. Progress is journaled to the state files after
 every part, so if the run stops for any reason, the same command resumes where it stopped.
@@ -125,7 +138,16 @@ wrong endpoint or region, missing bucket, invalid key, any permanent 4xx; nothin
 kept) · 4 needs a decision (source changed, upload gone, recorded endpoint differs: use
 --restart) · 130 interrupted by SIGINT, SIGTERM or SIGHUP (state kept).
 
+Sizes (-s, --limit-rate): bytes, or KB/MB/GB/TB and KiB/MiB/GiB/TiB, all powers of 1,024 as in
+aws-cli (-s 64MB = -s 64MiB = 67108864). Object options are fixed at create and recorded in the
+meta file (never the SSE-C key); a resume with other options exits 4 and names the difference.
+
 Examples:
+  s3mpu upload db.tar s3://my-bucket/backups/          # → s3://my-bucket/backups/db.tar
+  s3mpu upload db.tar s3://my-bucket/backups/ --profile prod --limit-rate 20MiB
+  s3mpu upload report.csv s3://my-bucket/r/ --sse aws:kms --sse-kms-key-id alias/reports \\
+      --acl bucket-owner-full-control --storage-class STANDARD_IA --tagging "team=data"
+  s3mpu upload db.tar s3://my-bucket/ --sse-c AES256 --sse-c-key-file key.bin
   s3mpu upload -b my-bucket -k backups/db.tar -f db.tar
   s3mpu upload -b my-bucket -k data/input.txt -f input.txt -t 8 -s 64MiB \\
       --endpoint-url http://127.0.0.1:9000
@@ -165,9 +187,12 @@ async function upload(args: string[]): Promise<UploadResult | "help"> {
     color: !Deno.noColor,
     intervalMs: progressIntervalMs(),
   });
-  const logger = createLogger(level, mode === "bar" ? (line) => progress.log(line) : undefined);
+  const logger = quietPartLines(
+    createLogger(level, mode === "bar" ? (line) => progress.log(line) : undefined),
+    mode,
+  );
   try {
-    return await uploadWith(flags, logger, progress);
+    return await uploadWith(flags, logger, progress, mode);
   } finally {
     progress.close();
   }
@@ -177,6 +202,7 @@ async function uploadWith(
   flags: Flags,
   logger: Logger,
   progress: Progress,
+  mode: ProgressMode,
 ): Promise<UploadResult> {
   const bucket = required(flags, "bucket", "b", "the bucket to upload to");
   checkBucketName(bucket);
@@ -192,7 +218,11 @@ async function uploadWith(
   const requestedPartSize = splitText === undefined
     ? undefined
     : parseByteSize("-s/--split-size", splitText);
-  const { source, defaultStateBase } = await openSource(flags);
+  const extras = await parseUploadExtras(flags, str(flags, "file-path") ?? key);
+  const opened = await openSource(flags);
+  const { source } = opened;
+  // Beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback.
+  const defaultStateBase = await defaultStateBaseFor(flags, opened.defaultStateBase, logger);
   // The state path rules (docs/state-paths.md), before anything is created or removed.
   const { metaPath, partsPath } = await checkStatePaths({
     metaPath: str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`,
@@ -203,6 +233,7 @@ async function uploadWith(
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
   const store = await resolveStore(flags, { parallelism: threads, logger });
+  const backend = extras.wrap(store.backend, progress, mode);
   const stop = onStopSignals(logger, { json: flags.json === true });
   try {
     return await runUpload({
@@ -215,7 +246,8 @@ async function uploadWith(
       metaPath,
       partsPath,
       restart: flags.restart === true,
-      backend: store.backend,
+      backend,
+      objectOptions: extras.recorded,
       ...checksumChoice(str(flags, "checksum-algorithm"), store.preset),
       etagIsMd5: store.preset.etagIsMd5,
       provider: store.preset.name,
@@ -239,7 +271,7 @@ async function uploadWith(
     });
   } finally {
     stop.dispose();
-    store.backend.close();
+    backend.close();
   }
 }
 

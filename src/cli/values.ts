@@ -1,26 +1,41 @@
 import { UsageError } from "../errors.ts";
 
+// Every unit is a power of 1,024, as in aws-cli's multipart_chunksize and max_bandwidth
+// (where "MB" means MiB): users copy these values from their aws-cli config.
 const UNITS: Record<string, number> = {
   "": 1,
   b: 1,
   k: 1024,
+  kb: 1024,
   kib: 1024,
   m: 1024 ** 2,
+  mb: 1024 ** 2,
   mib: 1024 ** 2,
   g: 1024 ** 3,
+  gb: 1024 ** 3,
   gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
 };
+
+/** How --help explains the units. */
+export const SIZE_UNITS_HELP =
+  "KB/MB/GB and KiB/MiB/GiB are all powers of 1,024, as in aws-cli (64MB = 64MiB = 67108864)";
 
 /** The largest byte size any option takes: S3's largest object, 5 TiB. */
 const MAX_BYTE_SIZE = 5 * 1024 ** 4;
 
-/** Parses a byte size: plain bytes as in the seed (`5242880`), or `16MiB`, `1GiB`, `64M`. */
+/**
+ * Parses a byte size: plain bytes as in the seed (`5242880`), or `16MiB`, `64MB`, `1GiB`,
+ * `64M`. KB/MB/GB mean KiB/MiB/GiB, following aws-cli.
+ */
 export function parseByteSize(flag: string, text: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = match ? UNITS[match[2].toLowerCase()] : undefined;
   if (!match || unit === undefined) {
     throw new UsageError(
-      `${flag} takes a size in bytes, such as 16777216 or 16MiB; got "${text}".`,
+      `${flag} takes a size in bytes, such as 16777216, 16MiB or 16MB; got "${text}".`,
     );
   }
   const bytes = Number(match[1]) * unit;
@@ -105,4 +120,9 @@ export function checkKey(key: string): void {
   if (new TextEncoder().encode(key).length > 1024) {
     throw new UsageError("The key is longer than S3's limit of 1,024 bytes; shorten -k.");
   }
+}
+
+/** Parses a rate in bytes per second: a size as {@link parseByteSize}, with an optional `/s`. */
+export function parseRate(flag: string, text: string): number {
+  return parseByteSize(flag, text.replace(/\/s\s*$/i, ""));
 }

@@ -1,5 +1,12 @@
 import { assertEquals, assertThrows } from "../testing/assert.ts";
-import { checkBucketName, checkKey, parseByteSize, parseDuration, parseIntIn } from "./values.ts";
+import {
+  checkBucketName,
+  checkKey,
+  parseByteSize,
+  parseDuration,
+  parseIntIn,
+  parseRate,
+} from "./values.ts";
 import { UsageError } from "../errors.ts";
 
 Deno.test("parseByteSize reads bytes and binary units", () => {
@@ -10,6 +17,11 @@ Deno.test("parseByteSize reads bytes and binary units", () => {
     ["1GiB", 1024 ** 3],
     ["64 KiB", 64 * 1024],
     ["1.5GiB", 1.5 * 1024 ** 3],
+    // aws-cli's convention: KB/MB/GB are powers of 1,024 too.
+    ["64MB", 64 * 1024 ** 2],
+    ["8kb", 8 * 1024],
+    ["2GB", 2 * 1024 ** 3],
+    ["1TB", 1024 ** 4],
   ];
   for (const [text, bytes] of cases) assertEquals(parseByteSize("-s", text), bytes, text);
   for (const bad of ["", "0", "-5", "abc", "5XB", "0.3"]) {
@@ -37,6 +49,13 @@ Deno.test("bucket and key names follow S3's rules", () => {
   checkKey("data/input.txt");
   assertThrows(() => checkKey(""), UsageError, /empty/);
   assertThrows(() => checkKey("é".repeat(513)), UsageError, /1,024/);
+});
+
+Deno.test("parseRate reads a size per second, with or without /s", () => {
+  assertEquals(parseRate("--limit-rate", "20MiB"), 20 * 1024 ** 2);
+  assertEquals(parseRate("--limit-rate", "10MB/s"), 10 * 1024 ** 2);
+  assertEquals(parseRate("--limit-rate", "500k"), 500 * 1024);
+  assertThrows(() => parseRate("--limit-rate", "fast"), UsageError, /--limit-rate/);
 });
 
 Deno.test("durations have bounds: --request-timeout 0s is refused", () => {

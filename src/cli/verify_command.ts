@@ -2,6 +2,8 @@ import { ExitCode, UsageError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { type Verdict, verifyByDownload, verifyObject } from "../engine/verify_object.ts";
 import { resolveStore } from "./backend_config.ts";
+import { withUploadOptions } from "../../backends/with_upload_options.ts";
+import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "./object_flags.ts";
 import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
@@ -33,12 +35,14 @@ const VERIFY_OPTIONS: OptionSpec[] = [
     help:
       "Read the whole object and compare its SHA-256 with the file's (constant memory). Exact on every store; costs a download.",
   },
+  ...SSE_C_OPTION_SPECS, // an SSE-C object is read with its key
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
 
 const VERIFY_HELP = `Usage:
   s3mpu verify -b BUCKET -k KEY -f FILE [-s BYTES] [--download] [options]
+  s3mpu verify FILE s3://BUCKET/KEY [-s BYTES] [--download] [options]   # KEY ending in / adds FILE's name
 
 Checks that an object holds exactly the bytes of a local file, and says "Match" only when a
 content value proves it:
@@ -87,7 +91,9 @@ export const verifyCommand: Command = {
       ? undefined
       : parseByteSize("-s/--split-size", splitText);
     const fileSize = await localSize(file);
+    const requestOptions = await sseCustomerFromFlags(flags);
     const store = await resolveStore(flags, { parallelism: 1, logger });
+    const backend = withUploadOptions(store.backend, { requestOptions });
     const stop = onStopSignals(logger);
     const download = flags.download === true;
     let read = 0;
@@ -103,7 +109,7 @@ export const verifyCommand: Command = {
     let verdict: Verdict;
     try {
       const request = {
-        backend: store.backend,
+        backend,
         ref: { bucket, key },
         file,
         fileSize,

@@ -8,6 +8,7 @@ import { type JournalContents, readJournal } from "../state/parts_journal.ts";
 import { sourceChanges } from "../source_changes.ts";
 import { checkOwnedJournal, readOwnedMeta } from "../state/state_paths.ts";
 import type { RecordedStore, UploadJob } from "./upload_job.ts";
+import { checkObjectOptions } from "./object_options_check.ts";
 
 /** What the run starts from: a recorded upload to resume, or a plan for a new one. */
 export type StartingPoint =
@@ -39,6 +40,7 @@ export async function openState(job: UploadJob, signal: AbortSignal): Promise<St
   }
   checkSameStore(job, meta);
   checkSameUpload(job, meta);
+  checkObjectOptions(job.metaPath, meta.objectOptions, job.objectOptions);
   const plan = planForRecorded(job, meta);
   const journal = await readJournal(partsPath, meta.uploadId);
   for (const warning of journal.warnings) logger.warn(warning);

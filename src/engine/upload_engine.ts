@@ -221,6 +221,7 @@ async function initiate(
     provider: job.provider,
     ...(job.endpoint ? { endpoint: job.endpoint } : {}),
     ...(job.region ? { region: job.region } : {}),
+    ...(job.objectOptions ? { objectOptions: job.objectOptions } : {}),
     createdAt: now,
   };
   try {

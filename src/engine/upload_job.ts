@@ -2,6 +2,7 @@ import type { Backend, ChecksumAlgorithm, ChecksumType } from "../../backends/ty
 import type { Logger } from "../log.ts";
 import type { PartSource } from "../part_source.ts";
 import type { RetryPolicy } from "../retry.ts";
+import type { RecordedObjectOptions } from "../object_options.ts";
 
 /** Everything one upload run needs; built by the CLI, or by tests directly. */
 export interface UploadJob {
@@ -49,6 +50,8 @@ export interface UploadJob {
   /** How long in-flight parts may run after a stop before they are cancelled. */
   stopGraceMs: number;
   progress?: ProgressSink;
+  /** Object options as recorded in the meta file (the backend sends them; see object_options.ts). */
+  objectOptions?: RecordedObjectOptions;
 }
 
 /** The store a meta file records; undefined fields were not recorded (seed files). */

@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
+import type { RecordedObjectOptions } from "../object_options.ts";
 import { NeedsDecisionError, UsageError } from "../errors.ts";
 
 /** Version of the meta format this build writes. Seed files have none and read as 0. */
@@ -32,6 +33,8 @@ export interface UploadMeta {
   updatedAt?: string;
   /** Set just before CompleteMultipartUpload is sent, so a crash mid-complete is recognised. */
   completing?: { startedAt: string };
+  /** Object options sent at create (secrets excepted), compared on resume. */
+  objectOptions?: RecordedObjectOptions;
   /** Set after a successful Complete. */
   completed?: { at: string; eTag: string; versionId?: string; location?: string };
 }
