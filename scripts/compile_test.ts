@@ -9,21 +9,22 @@ import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertRejects, assertThrows } from "../src/testing/assert.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 import {
-  baseBinaryHelp,
   BuildError,
-  chooseBases,
   compileArgs,
   entrySource,
-  isBaseBinaryFailure,
   outputName,
   parseArgs,
   PERMISSION_FLAGS,
-  sha256File,
   sha256sumsText,
-  smokeTest,
-  underlyingError,
   UsageError,
-} from "./compile.ts";
+} from "./compile_options.ts";
+import {
+  baseBinaryHelp,
+  chooseBases,
+  isBaseBinaryFailure,
+  underlyingError,
+} from "./base_binary.ts";
+import { sha256File, smokeTest } from "./compile.ts";
 import {
   BaseBinaryError,
   checkBaseBinary,
