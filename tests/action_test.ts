@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { randomFile } from "./support/cli.ts";
+import { MiB, randomFile } from "./support/cli.ts";
 import {
   createTestBucket,
   listOpenUploads,
@@ -19,7 +19,6 @@ import {
 } from "./support/servers.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const MiB = 1024 * 1024;
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;

@@ -12,9 +12,8 @@ import {
   sha256Hex,
   testServers,
 } from "./support/servers.ts";
-import { randomFile, runS3mpu } from "./support/cli.ts";
+import { MiB, randomFile, runS3mpu } from "./support/cli.ts";
 
-const MiB = 1024 * 1024;
 const minio = testServers().find((s) => s.name === "minio");
 const CHECKSUM_HEADER =
   /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|x-amz-trailer$|content-md5$)/;

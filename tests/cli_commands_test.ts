@@ -15,6 +15,7 @@ import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import {
   type CliRun,
   collect,
+  MiB,
   randomFile,
   runS3mpu,
   spawnS3mpu,
@@ -28,8 +29,6 @@ import {
   serverEnv,
   testServers,
 } from "./support/servers.ts";
-
-const MiB = 1024 * 1024;
 
 /** Parses stdout, which must hold exactly one JSON object and nothing else. */
 function onlyJson(run: CliRun): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * HTTPS with a static KMS key (S3 and MinIO accept SSE-C only over TLS).
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { collect, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { collect, MiB, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import {
   createTestBucket,
@@ -16,7 +16,6 @@ import {
 } from "./support/servers.ts";
 import { makeCerts, minioAvailable, opensslAvailable, startMinio } from "./support/tls.ts";
 
-const MiB = 1024 * 1024;
 const READ_BACK = new URL("./support/read_back.py", import.meta.url).pathname;
 const hasBoto3 = await new Deno.Command("python3", {
   args: ["-c", "import boto3"],

@@ -4,10 +4,9 @@
  * moto over HTTP.
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { randomFile, runS3mpu } from "./support/cli.ts";
+import { MiB, randomFile, runS3mpu } from "./support/cli.ts";
 import { createTestBucket, serverEnv, testServers } from "./support/servers.ts";
 
-const MiB = 1024 * 1024;
 const ESC = String.fromCharCode(27);
 /** A character of the bar: fill, rest, or its colour codes. */
 const BAR = `[#.${ESC}\\[\\]0-9m]`;

@@ -5,7 +5,7 @@
  */
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { collect, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { collect, MiB, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import {
   createTestBucket,
   listOpenUploads,
@@ -15,8 +15,6 @@ import {
   sha256Hex,
   testServers,
 } from "./support/servers.ts";
-
-const MiB = 1024 * 1024;
 
 for (const server of testServers()) {
   const env = serverEnv(server);

@@ -21,13 +21,12 @@ import {
 import {
   type CliRun,
   collect,
+  MiB,
   randomFile,
   runS3mpu,
   spawnS3mpu,
   waitForLines,
 } from "./support/cli.ts";
-
-const MiB = 1024 * 1024;
 
 /** The preset s3mpu uses for a store here: its own, MinIO's, or none for moto (generic). */
 function presetName(server: TestServer): string | undefined {

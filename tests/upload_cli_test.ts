@@ -12,11 +12,17 @@ import {
   sha256Hex,
   storeServers,
 } from "./support/servers.ts";
-import { collect, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import {
+  collect,
+  MiB,
+  randomBytes,
+  randomFile,
+  runS3mpu,
+  spawnS3mpu,
+  waitForLines,
+} from "./support/cli.ts";
 import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import { headETag } from "./support/servers.ts";
-
-const MiB = 1024 * 1024;
 
 for (const server of storeServers()) {
   const env = serverEnv(server);
@@ -158,10 +164,7 @@ for (const server of storeServers()) {
     // Unpadded names, so name order (1, 10, 11, 12, 2, ...) differs from the numeric order.
     const chunks: Uint8Array[] = [];
     for (let n = 1; n <= 12; n++) {
-      const bytes = new Uint8Array(n === 12 ? 1234 : 5 * MiB);
-      for (let offset = 0; offset < bytes.length; offset += 65536) {
-        crypto.getRandomValues(bytes.subarray(offset, Math.min(bytes.length, offset + 65536)));
-      }
+      const bytes = randomBytes(n === 12 ? 1234 : 5 * MiB);
       chunks.push(bytes);
       await Deno.writeFile(`${dir}/input_data_${n}`, bytes);
     }

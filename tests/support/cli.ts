@@ -3,6 +3,15 @@
  * @module
  */
 
+import {
+  MiB,
+  randomBytes,
+  type RandomFile,
+  randomFile as sharedRandomFile,
+} from "../../src/testing/random_file.ts";
+
+export { MiB, randomBytes, type RandomFile };
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** What a finished CLI run printed and returned. */
@@ -63,14 +72,7 @@ export async function waitForLines(
   throw new Error(`${path} did not reach ${lines} lines within ${timeoutMs} ms`);
 }
 
-/** A temp dir holding a random file of `size` bytes. */
-export async function randomFile(size: number, name = "source.bin") {
-  const dir = await Deno.makeTempDir({ prefix: "s3mpu-cli-" });
-  const path = `${dir}/${name}`;
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) {
-    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  }
-  await Deno.writeFile(path, bytes);
-  return { dir, path, bytes, cleanup: () => Deno.remove(dir, { recursive: true }) };
+/** A temp dir holding a random file of `size` bytes (the shared fixture, named for the CLI). */
+export function randomFile(size: number, name = "source.bin"): Promise<RandomFile> {
+  return sharedRandomFile(size, name, "s3mpu-cli-");
 }

@@ -9,11 +9,11 @@ import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { readJournal } from "../../src/state/parts_journal.ts";
 import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
 import { type CliRun, randomFile } from "./cli.ts";
+import { MiB } from "./cli.ts";
+export { MiB };
 import { referenceClient, type TestServer } from "./servers.ts";
 
 export { seededRandom } from "./fault_proxy.ts";
-
-export const MiB = 1024 * 1024;
 
 /** A source file with its state files in the same temp dir. */
 export interface UploadFixture {
