@@ -7,13 +7,7 @@
  */
 import { assertEquals, assertMatch } from "../src/testing/assert.ts";
 import { runS3mpu } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  serverEnv,
-  type TestServer,
-  testServers,
-} from "./support/servers.ts";
+import * as stores from "./support/servers.ts";
 import {
   describeRun,
   errorLines,
@@ -333,10 +327,10 @@ async function check(c: BadCase, env: Record<string, string>, bucket: string, la
   }
 }
 
-const servers = testServers();
+const servers = stores.testServers();
 
 Deno.test(`bad input: ${CASES.filter((c) => !c.network).length} cases without a server`, async (t) => {
-  const env = serverEnv(servers[0]);
+  const env = stores.serverEnv(servers[0]);
   for (const c of CASES.filter((c) => !c.network)) {
     await t.step(c.name, () => check(c, env, "s3mpu-bad-input", c.name));
   }
@@ -349,12 +343,12 @@ Deno.test(`bad input: ${CASES.filter((c) => !c.network).length} cases without a 
 
 for (const server of servers) {
   Deno.test(`${server.name}: bad input that reaches the server`, async (t) => {
-    const bucket = await createTestBucket(server);
-    const env = serverEnv(server);
+    const bucket = await stores.createTestBucket(server);
+    const env = stores.serverEnv(server);
     for (const c of CASES.filter((c) => c.network)) {
       await t.step(c.name, () => check(c, env, bucket, `${server.name}: ${c.name}`));
     }
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
   });
 }
 
@@ -365,14 +359,14 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "s3mpu-region-" });
     const minio = await startMinio(dir, { env: { MINIO_SITE_REGION: "eu-west-1" } });
     try {
-      const server: TestServer = {
+      const server: stores.TestServer = {
         name: "minio",
         endpoint: minio.url,
         accessKeyId: minio.accessKeyId,
         secretAccessKey: minio.secretAccessKey,
         region: "us-east-1",
       };
-      const env = { ...serverEnv(server), AWS_REGION: "eu-west-1" };
+      const env = { ...stores.serverEnv(server), AWS_REGION: "eu-west-1" };
       // The bucket is made in the server's region; the upload then signs for another.
       const { CreateBucketCommand, S3Client } = await import("@aws-sdk/client-s3");
       const client = new S3Client({

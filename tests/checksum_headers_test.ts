@@ -5,16 +5,10 @@
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { getPreset } from "../backends/presets.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import {
-  createTestBucket,
-  objectSha256,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
+import * as stores from "./support/servers.ts";
 import { MiB, randomFile, runS3mpu } from "./support/cli.ts";
 
-const minio = testServers().find((s) => s.name === "minio");
+const minio = stores.testServers().find((s) => s.name === "minio");
 const CHECKSUM_HEADER =
   /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|x-amz-trailer$|content-md5$)/;
 
@@ -25,7 +19,7 @@ for (const name of ["aws", "minio", "r2", "b2", "gcs", "scaleway", "generic"]) {
     async fn() {
       const server = minio!;
       const preset = getPreset(name);
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const file = await randomFile(11 * MiB);
       const proxy = await startFaultProxy({ target: server.endpoint, capture: true });
       try {
@@ -45,10 +39,10 @@ for (const name of ["aws", "minio", "r2", "b2", "gcs", "scaleway", "generic"]) {
             "--endpoint-url",
             proxy.url,
           ],
-          serverEnv(server),
+          stores.serverEnv(server),
         );
         assertEquals(run.code, 0, run.stderr);
-        assertEquals(await objectSha256(server, bucket, "k"), sha256Hex(file.bytes));
+        assertEquals(await stores.objectSha256(server, bucket, "k"), stores.sha256Hex(file.bytes));
         const headersOf = (operation: string) =>
           proxy.captured.filter((r) => r.operation === operation).map((r) =>
             Object.keys(r.headers).filter((h) => CHECKSUM_HEADER.test(h)).sort()

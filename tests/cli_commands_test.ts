@@ -21,14 +21,7 @@ import {
   spawnS3mpu,
   waitForLines,
 } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  referenceClient,
-  referenceMultipartUpload,
-  serverEnv,
-  testServers,
-} from "./support/servers.ts";
+import * as stores from "./support/servers.ts";
 
 /** Parses stdout, which must hold exactly one JSON object and nothing else. */
 function onlyJson(run: CliRun): Record<string, unknown> {
@@ -43,13 +36,13 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
   // moto is AWS's emulator; MinIO has its own preset (24 h purge window).
   const provider = server.name === "minio" ? "minio" : "aws";
 
   Deno.test(`${server.name}: status of an upload killed with SIGKILL, then abort cleans up`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(60 * MiB + 3);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
@@ -62,8 +55,8 @@ for (const server of testServers()) {
     child.kill("SIGKILL");
     assertEquals((await collect(child)).code, 137);
     const journaled = (await Deno.readTextFile(parts)).trim().split("\n").length;
-    using client = referenceClient(server);
-    const [open] = await listOpenUploads(server, bucket);
+    using client = stores.referenceClient(server);
+    const [open] = await stores.listOpenUploads(server, bucket);
     const listed = await client.send(
       new ListPartsCommand({ Bucket: bucket, Key: "killed.bin", UploadId: open.uploadId }),
     );
@@ -102,7 +95,7 @@ for (const server of testServers()) {
     const report = onlyJson(aborted);
     assertEquals(report.uploads, [{ uploadId: open.uploadId, result: "aborted" }]);
     assertEquals(report.removedFiles, [parts, meta]);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     assertEquals(
       [await exists(meta), await exists(parts), await exists(`${meta}.lock`)],
       [false, false, false],
@@ -111,10 +104,10 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: status counts journal and server apart, warns of the purge window, says gone`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(12 * MiB + 5);
     const key = "data/partial.bin";
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     const { UploadId } = await client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
     );
@@ -184,7 +177,7 @@ for (const server of testServers()) {
     await lock.release();
     assertEquals(refused.code, 2, refused.stderr);
     assertMatch(refused.stderr, /Another s3mpu run \(pid \d+\) is using/);
-    assertEquals((await listOpenUploads(server, bucket)).length, 1);
+    assertEquals((await stores.listOpenUploads(server, bucket)).length, 1);
     assertOk(await exists(meta));
 
     // Gone from the server: status says so, exits 4 and suggests --restart.
@@ -205,8 +198,8 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: list shows unfinished uploads; --older-than is a dry run until --yes`, async () => {
-    const bucket = await createTestBucket(server);
-    using client = referenceClient(server);
+    const bucket = await stores.createTestBucket(server);
+    using client = stores.referenceClient(server);
     const ids: Record<string, string> = {};
     for (const key of ["orphans/a.bin", "orphans/deep/b.bin", "keep/c.bin"]) {
       const out = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
@@ -235,11 +228,15 @@ for (const server of testServers()) {
     assertEquals(dry.code, 0, dry.stderr);
     assertMatch(dry.stdout, /would abort/);
     assertMatch(dry.stdout, /2 older than 0s would be aborted \(dry run: add --yes/);
-    assertEquals((await listOpenUploads(server, bucket)).length, 3, "a dry run aborts nothing");
+    assertEquals(
+      (await stores.listOpenUploads(server, bucket)).length,
+      3,
+      "a dry run aborts nothing",
+    );
 
     const young = onlyJson(await runS3mpu([...args, "--older-than", "1h", "--json"], env));
     assertEquals([young.selected, young.dryRun], [motoClock ? 2 : 0, true]);
-    assertEquals((await listOpenUploads(server, bucket)).length, 3);
+    assertEquals((await stores.listOpenUploads(server, bucket)).length, 3);
 
     const refused = await runS3mpu([...args, "--yes"], env);
     assertEquals(refused.code, 2);
@@ -250,7 +247,7 @@ for (const server of testServers()) {
     const report = onlyJson(done);
     assertEquals([report.selected, report.aborted, report.failed], [2, 2, 0]);
     assertEquals(
-      (await listOpenUploads(server, bucket)).map((u) => u.key),
+      (await stores.listOpenUploads(server, bucket)).map((u) => u.key),
       ["keep/c.bin"],
       "only the selected uploads are aborted",
     );
@@ -264,7 +261,7 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: upload --json has every field; verify proves a match, then a change (1) or undecided (5)`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(12 * MiB + 1000);
     const key = "verify/object.bin";
     const up = await runS3mpu([
@@ -313,7 +310,7 @@ for (const server of testServers()) {
     // Same size and part layout, different bytes, no stored checksum: the MD5 ETag decides
     // when the part size is known (-s), and verify never says "Match".
     const changed = file.bytes.map((b, i) => (i === 7 * MiB ? b ^ 0xff : b));
-    await referenceMultipartUpload(server, bucket, key, [
+    await stores.referenceMultipartUpload(server, bucket, key, [
       changed.subarray(0, 5 * MiB),
       changed.subarray(5 * MiB, 10 * MiB),
       changed.subarray(10 * MiB),
@@ -327,7 +324,7 @@ for (const server of testServers()) {
     assertEquals(onlyJson(guessed).match === true, false);
 
     // A single-part object of the same size: compared by MD5.
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: changed }));
     const single = await verify(["--provider", provider, "--json"]);
     assertEquals(single.code, 1, single.stderr);
@@ -337,7 +334,7 @@ for (const server of testServers()) {
 
     // Where ETags are not promised as MD5s, a differing ETag proves nothing: undecided (5),
     // and --download settles it.
-    await referenceMultipartUpload(server, bucket, key, [
+    await stores.referenceMultipartUpload(server, bucket, key, [
       changed.subarray(0, 5 * MiB),
       changed.subarray(5 * MiB, 10 * MiB),
       changed.subarray(10 * MiB),

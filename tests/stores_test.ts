@@ -8,16 +8,7 @@
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { getPreset } from "../backends/presets.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  referenceClient,
-  serverEnv,
-  sha256Hex,
-  storeServers,
-  type TestServer,
-} from "./support/servers.ts";
+import * as stores from "./support/servers.ts";
 import {
   type CliRun,
   collect,
@@ -29,19 +20,19 @@ import {
 } from "./support/cli.ts";
 
 /** The preset s3mpu uses for a store here: its own, MinIO's, or none for moto (generic). */
-function presetName(server: TestServer): string | undefined {
+function presetName(server: stores.TestServer): string | undefined {
   return server.provider ?? (server.name === "minio" ? "minio" : undefined);
 }
 
 /** Lists the upload's parts until two listings a second apart agree; returns the count. */
 async function settledParts(
-  server: TestServer,
+  server: stores.TestServer,
   bucket: string,
   key: string,
   metaPath: string,
 ): Promise<number> {
   const { uploadId } = JSON.parse(await Deno.readTextFile(metaPath));
-  using client = referenceClient(server);
+  using client = stores.referenceClient(server);
   const count = async () =>
     (await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))
       .Parts?.length ?? 0;
@@ -61,21 +52,21 @@ function onlyJson(run: CliRun): Record<string, unknown> {
   return JSON.parse(lines[0]);
 }
 
-for (const server of storeServers()) {
+for (const server of stores.storeServers()) {
   const provider = presetName(server);
-  const env = { ...serverEnv(server), ...(provider ? { S3MPU_PROVIDER: provider } : {}) };
+  const env = { ...stores.serverEnv(server), ...(provider ? { S3MPU_PROVIDER: provider } : {}) };
 
   // Every store, moto under the generic preset too: "same" needs a proof (a stored checksum
   // or a matching MD5 ETag), and a flipped byte is never "same" (1, or 5 = undecided).
   Deno.test({
     name: `${server.name}: verify exits 0 for the uploaded file and non-zero for one flipped byte`,
     async fn() {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const file = await randomFile(12 * MiB + 5);
       const key = "verify/flipped.bin";
       const up = await runS3mpu(["upload", "-b", bucket, "-k", key, "-f", file.path], env);
       assertEquals(up.code, 0, up.stderr);
-      assertEquals(await objectSha256(server, bucket, key), sha256Hex(file.bytes));
+      assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(file.bytes));
       const verify = (path: string) =>
         runS3mpu(["verify", "-b", bucket, "-k", key, "-f", path, "--json"], env);
 
@@ -98,7 +89,7 @@ for (const server of storeServers()) {
   });
 
   Deno.test(`${server.name}: status says what resume does with parts the journal lacks, and resume does it`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(60 * MiB + 11);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
@@ -154,8 +145,8 @@ for (const server of storeServers()) {
     );
     assertEquals(onlyJson(resumed).partsUploaded, status.totalParts - status.partsOnServer);
     if (omits) assertMatch(resumed.stderr, /Read \d+ part\(s\) the server has but does not list/);
-    assertEquals(await objectSha256(server, bucket, key), sha256Hex(file.bytes));
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(file.bytes));
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await file.cleanup();
   });
 }

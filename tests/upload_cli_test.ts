@@ -3,15 +3,7 @@
  * read back with an independent S3 client.
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  referenceClient,
-  serverEnv,
-  sha256Hex,
-  storeServers,
-} from "./support/servers.ts";
+import * as stores from "./support/servers.ts";
 import {
   collect,
   MiB,
@@ -22,13 +14,12 @@ import {
   waitForLines,
 } from "./support/cli.ts";
 import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
-import { headETag } from "./support/servers.ts";
 
-for (const server of storeServers()) {
-  const env = serverEnv(server);
+for (const server of stores.storeServers()) {
+  const env = stores.serverEnv(server);
 
   Deno.test(`${server.name}: a fresh upload stores the exact bytes`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(23 * MiB + 7);
     const run = await runS3mpu([
       "upload",
@@ -47,9 +38,12 @@ for (const server of storeServers()) {
     assertEquals(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assertEquals([result.parts, result.size], [5, 23 * MiB + 7]);
-    assertEquals(await objectSha256(server, bucket, "dir/fresh.bin"), sha256Hex(file.bytes));
-    assertMatch(String(await headETag(server, bucket, "dir/fresh.bin")), /-5$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(
+      await stores.objectSha256(server, bucket, "dir/fresh.bin"),
+      stores.sha256Hex(file.bytes),
+    );
+    assertMatch(String(await stores.headETag(server, bucket, "dir/fresh.bin")), /-5$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     assertMatch(run.stderr, /Initiating multipart upload in .*source\.bin\.s3mpu-meta\.json\./);
     assertMatch(run.stderr, /Will upload 5 chunks\./);
     const leftovers = [...Deno.readDirSync(file.dir)].map((e) => e.name);
@@ -58,7 +52,7 @@ for (const server of storeServers()) {
   });
 
   Deno.test(`${server.name}: killed with SIGKILL mid-upload, the same command resumes`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(120 * MiB + 3);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
@@ -89,18 +83,21 @@ for (const server of storeServers()) {
     assertEquals(resumed.code, 0, resumed.stderr);
     const already = Number(/(\d+) parts have already been uploaded\./.exec(resumed.stderr)?.[1]);
     assertOk(already >= 3 && already < 25, `resumed after ${already} parts`);
-    assertEquals(await objectSha256(server, bucket, "killed.bin"), sha256Hex(file.bytes));
-    assertMatch(String(await headETag(server, bucket, "killed.bin")), /-25$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(
+      await stores.objectSha256(server, bucket, "killed.bin"),
+      stores.sha256Hex(file.bytes),
+    );
+    assertMatch(String(await stores.headETag(server, bucket, "killed.bin")), /-25$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await file.cleanup();
   });
 
   Deno.test(`${server.name}: state files in the seed's exact format, written by another client, resume`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(17 * MiB + 99);
     const key = "data/input.txt";
     const split = 5 * MiB;
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     const { UploadId } = await client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
     );
@@ -149,17 +146,17 @@ for (const server of storeServers()) {
     assertMatch(run.stderr, /Continuing multipart upload from .*input_meta\.json\./);
     assertMatch(run.stderr, /2 parts have already been uploaded\./);
     assertMatch(run.stderr, /Will upload 2 chunks\./);
-    assertEquals(await objectSha256(server, bucket, key), sha256Hex(file.bytes));
-    assertMatch(String(await headETag(server, bucket, key)), /-4$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(file.bytes));
+    assertMatch(String(await stores.headETag(server, bucket, key)), /-4$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await file.cleanup();
   });
 }
 
-for (const server of storeServers()) {
+for (const server of stores.storeServers()) {
   Deno.test(`${server.name}: a directory of pre-split chunks uploads in numeric order and resumes`, async () => {
-    const env = serverEnv(server);
-    const bucket = await createTestBucket(server);
+    const env = stores.serverEnv(server);
+    const bucket = await stores.createTestBucket(server);
     const dir = await Deno.makeTempDir({ prefix: "s3mpu-chunks-" });
     // Unpadded names, so name order (1, 10, 11, 12, 2, ...) differs from the numeric order.
     const chunks: Uint8Array[] = [];
@@ -198,9 +195,12 @@ for (const server of storeServers()) {
     assertMatch(resumed.stderr, /Continuing multipart upload/);
     const already = Number(/(\d+) parts have already been uploaded\./.exec(resumed.stderr)?.[1]);
     assertOk(already >= 3 && already < 12, `resumed after ${already} parts`);
-    assertEquals(await objectSha256(server, bucket, "data/input.txt"), sha256Hex(whole));
-    assertMatch(String(await headETag(server, bucket, "data/input.txt")), /-12$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(
+      await stores.objectSha256(server, bucket, "data/input.txt"),
+      stores.sha256Hex(whole),
+    );
+    assertMatch(String(await stores.headETag(server, bucket, "data/input.txt")), /-12$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(state, { recursive: true });
   });
