@@ -14,16 +14,9 @@
 import { AbortMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
-import { runS3mpu } from "./support/cli.ts";
+import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  MiB,
-  report,
-  snapshotDir,
-  stackLines,
-} from "./support/reliability.ts";
+import { describeRun, errorLines, report, snapshotDir, stackLines } from "./support/reliability.ts";
 
 /** Where one case runs. */
 interface Sandbox {
@@ -59,20 +52,11 @@ interface TableCase {
 
 const KEY = "bad/table.bin";
 
-const upload = (s: Sandbox, ...extra: string[]) => [
-  "upload",
-  "-b",
-  s.bucket,
-  "-k",
-  KEY,
-  "-f",
-  s.file,
-  "-m",
-  s.meta,
-  "-a",
-  s.parts,
-  ...extra,
-];
+const upload = (s: Sandbox, ...extra: string[]) =>
+  seedUploadArgs(
+    { bucket: s.bucket, key: KEY, file: s.file, meta: s.meta, parts: s.parts },
+    ...extra,
+  );
 
 /** Upload through the fault proxy with one try per request, so failures come quickly. */
 const viaProxy = (s: Sandbox, ...extra: string[]) =>

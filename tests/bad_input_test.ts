@@ -6,16 +6,9 @@
  * started with a site region, since neither shared server checks the region.
  */
 import { assertEquals, assertMatch } from "../src/testing/assert.ts";
-import { runS3mpu } from "./support/cli.ts";
+import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  MiB,
-  report,
-  snapshotDir,
-  stackLines,
-} from "./support/reliability.ts";
+import { describeRun, errorLines, report, snapshotDir, stackLines } from "./support/reliability.ts";
 import { minioAvailable, startMinio } from "./support/tls.ts";
 
 /** Where one case runs: a temp dir with a 6 MiB source.bin, maybe with state files. */
@@ -42,20 +35,14 @@ interface BadCase {
   setup?: (s: Sandbox) => Promise<void>;
 }
 
-const upload = (s: Sandbox, ...extra: string[]) => [
-  "upload",
-  "-b",
-  s.bucket,
-  "-k",
-  "bad/input.bin",
-  "-f",
-  s.file,
-  "-m",
-  `${s.dir}/state.json`,
-  "-a",
-  `${s.dir}/parts.jsonl`,
-  ...extra,
-];
+const upload = (s: Sandbox, ...extra: string[]) =>
+  seedUploadArgs({
+    bucket: s.bucket,
+    key: "bad/input.bin",
+    file: s.file,
+    meta: `${s.dir}/state.json`,
+    parts: `${s.dir}/parts.jsonl`,
+  }, ...extra);
 
 const CASES: BadCase[] = [
   {

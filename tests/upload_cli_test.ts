@@ -10,6 +10,7 @@ import {
   randomBytes,
   randomFile,
   runS3mpu,
+  seedUploadArgs,
   spawnS3mpu,
   waitForLines,
 } from "./support/cli.ts";
@@ -56,23 +57,8 @@ for (const server of stores.storeServers()) {
     const file = await randomFile(120 * MiB + 3);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
-    const args = [
-      "upload",
-      "-b",
-      bucket,
-      "-k",
-      "killed.bin",
-      "-f",
-      file.path,
-      "-m",
-      meta,
-      "-a",
-      parts,
-      "-s",
-      "5MiB",
-      "-t",
-      "2",
-    ];
+    const target = { bucket, key: "killed.bin", file: file.path, meta, parts };
+    const args = seedUploadArgs(target, "-s", "5MiB", "-t", "2");
     const child = spawnS3mpu(args, env);
     const journaled = await waitForLines(parts, 3);
     child.kill("SIGKILL");
@@ -127,21 +113,10 @@ for (const server of stores.storeServers()) {
       JSON.stringify({ bucket, key, uploadId: UploadId, splitSize: split }, null, 2),
     );
     await Deno.writeTextFile(parts, lines.join("\n") + "\n");
-    const run = await runS3mpu([
-      "upload",
-      "-b",
-      bucket,
-      "-k",
-      key,
-      "-f",
-      file.path,
-      "-m",
-      meta,
-      "-a",
-      parts,
-      "-t",
-      "2",
-    ], env);
+    const run = await runS3mpu(
+      seedUploadArgs({ bucket, key, file: file.path, meta, parts }, "-t", "2"),
+      env,
+    );
     assertEquals(run.code, 0, run.stderr);
     assertMatch(run.stderr, /Continuing multipart upload from .*input_meta\.json\./);
     assertMatch(run.stderr, /2 parts have already been uploaded\./);

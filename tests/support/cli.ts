@@ -76,3 +76,18 @@ export async function waitForLines(
 export function randomFile(size: number, name = "source.bin"): Promise<RandomFile> {
   return sharedRandomFile(size, name, "s3mpu-cli-");
 }
+
+/** Where an upload goes, and the state files it keeps. */
+export interface UploadTarget {
+  bucket: string;
+  key: string;
+  file: string;
+  meta: string;
+  parts: string;
+}
+
+/** `upload -b BUCKET -k KEY -f FILE -m META -a PARTS` (the seed's form) plus `extra`. */
+export function seedUploadArgs(target: UploadTarget, ...extra: string[]): string[] {
+  const { bucket, key, file, meta, parts } = target;
+  return ["upload", "-b", bucket, "-k", key, "-f", file, "-m", meta, "-a", parts, ...extra];
+}

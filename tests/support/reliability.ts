@@ -8,7 +8,7 @@
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { readJournal } from "../../src/state/parts_journal.ts";
 import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
-import { type CliRun, randomFile } from "./cli.ts";
+import { type CliRun, randomFile, seedUploadArgs } from "./cli.ts";
 import { MiB } from "./cli.ts";
 export { MiB };
 import { referenceClient, type TestServer } from "./servers.ts";
@@ -43,22 +43,12 @@ export function uploadArgs(
   key: string,
   extra: string[] = [],
 ): string[] {
-  return [
-    "upload",
-    "-b",
-    bucket,
-    "-k",
-    key,
-    "-f",
-    f.path,
-    "-m",
-    f.meta,
-    "-a",
-    f.parts,
+  return seedUploadArgs(
+    { bucket, key, file: f.path, meta: f.meta, parts: f.parts },
     "-s",
     "5MiB",
     ...extra,
-  ];
+  );
 }
 
 /** The parts the server holds for an upload, by number → ETag (without quotes). */
