@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import { MiB, randomFile } from "./support/cli.ts";
+import { partsFailFrom } from "./support/reliability.ts";
 import * as stores from "./support/servers.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -139,12 +140,7 @@ Deno.test({
       target: server.endpoint,
       // From the second part on, every part is refused as if the credentials had expired
       // (fresh credentials do not help): exit 3, state kept.
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 2,
-        times: 1_000,
-        action: { kind: "status", status: 403, code: "ExpiredToken" },
-      }],
+      rules: partsFailFrom(2, { kind: "status", status: 403, code: "ExpiredToken" }),
     });
     const output = join(file.dir, "github_output");
     const summary = join(file.dir, "step_summary.md");

@@ -16,7 +16,14 @@ import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
 import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import { describeRun, errorLines, report, snapshotDir, stackLines } from "./support/reliability.ts";
+import {
+  answer,
+  describeRun,
+  errorLines,
+  report,
+  snapshotDir,
+  stackLines,
+} from "./support/reliability.ts";
 
 /** Where one case runs. */
 interface Sandbox {
@@ -61,12 +68,6 @@ const upload = (s: Sandbox, ...extra: string[]) =>
 /** Upload through the fault proxy with one try per request, so failures come quickly. */
 const viaProxy = (s: Sandbox, ...extra: string[]) =>
   upload(s, "--endpoint-url", s.proxy, "--retries", "2", "-t", "1", ...extra);
-
-const answer = (
-  operation: FaultRule["match"]["operation"],
-  status: number,
-  code: string,
-): FaultRule[] => [{ match: { operation }, action: { kind: "status", status, code } }];
 
 /** A meta file of an interrupted upload of this case's key, on the case's server. */
 function metaOf(s: Sandbox, extra: Record<string, unknown> = {}): string {

@@ -15,7 +15,15 @@ import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
 import { collect, runS3mpu, spawnS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import { describeRun, fixture, MiB, report, stateOf, uploadArgs } from "./support/reliability.ts";
+import {
+  answer,
+  describeRun,
+  fixture,
+  MiB,
+  report,
+  stateOf,
+  uploadArgs,
+} from "./support/reliability.ts";
 
 const SIZE = 11 * MiB + 999; // 3 parts of 5 MiB
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array): number }).crc32;
@@ -181,10 +189,7 @@ for (const server of stores.testServers()) {
     const f = await fixture(SIZE);
     const proxy = await startFaultProxy({
       target: server.endpoint,
-      rules: [{
-        match: { operation: "CompleteMultipartUpload" },
-        action: { kind: "status", status: 500 },
-      }],
+      rules: answer("CompleteMultipartUpload", 500),
     });
     try {
       const first = await runS3mpu(
@@ -363,10 +368,7 @@ for (const server of stores.testServers()) {
     const f = await fixture(SIZE);
     const proxy = await startFaultProxy({
       target: server.endpoint,
-      rules: [{
-        match: { operation: "CompleteMultipartUpload" },
-        action: { kind: "status", status: 500 },
-      }],
+      rules: answer("CompleteMultipartUpload", 500),
     });
     const args = ["--provider", provider, "--checksum-algorithm", "crc32c"];
     const via = ["--endpoint-url", proxy.url];

@@ -14,6 +14,7 @@ import {
   errorLines,
   fixture,
   MiB,
+  partsFailFrom,
   report,
   stateOf,
   uploadArgs,
@@ -55,12 +56,7 @@ for (const server of stores.testServers()) {
       const f = await fixture(12 * MiB + 1);
       const proxy = await startFaultProxy({
         target: server.endpoint,
-        rules: [{
-          match: { operation: "UploadPart" },
-          nth: 2,
-          times: 1000,
-          action: { kind: "status", status, code },
-        }],
+        rules: partsFailFrom(2, { kind: "status", status, code }),
       });
       try {
         const args = uploadArgs(f, bucket, "creds.bin", ["-t", "1"]);

@@ -16,6 +16,7 @@ import {
   errorLines,
   fixture,
   MiB,
+  partsFailFrom,
   report,
   retryLines,
   stateOf,
@@ -251,12 +252,7 @@ for (const server of stores.testServers()) {
     const proxy = await startFaultProxy({
       target: server.endpoint,
       // Part uploads from the third on always fail.
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 3,
-        times: 1000,
-        action: { kind: "status", status: 500 },
-      }],
+      rules: partsFailFrom(3, { kind: "status", status: 500 }),
     });
     try {
       const args = uploadArgs(f, bucket, "exhausted.bin", ["-t", "1", "--retries", "2"]);
@@ -299,12 +295,7 @@ for (const server of stores.testServers()) {
     const f = await fixture(SIZE);
     const proxy = await startFaultProxy({
       target: server.endpoint,
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 2,
-        times: 1000,
-        action: { kind: "status", status: 500 },
-      }],
+      rules: partsFailFrom(2, { kind: "status", status: 500 }),
     });
     try {
       const args = uploadArgs(f, bucket, "listparts.bin", ["-t", "1", "--endpoint-url", proxy.url]);

@@ -12,6 +12,7 @@ import {
   errorLines,
   fixture,
   MiB,
+  partsFailFrom,
   report,
   serverParts,
   stateOf,
@@ -87,12 +88,7 @@ for (const server of stores.testServers()) {
     const proxy = await startFaultProxy({
       target: server.endpoint,
       // Parts from the third on never get an answer: the first SIGINT's grace would wait.
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 3,
-        times: 1000,
-        action: { kind: "stall" },
-      }],
+      rules: partsFailFrom(3, { kind: "stall" }),
     });
     try {
       const args = uploadArgs(f, bucket, "twice.bin", ["-t", "2"]);

@@ -13,6 +13,7 @@ import { MiB } from "./cli.ts";
 export { MiB };
 import { referenceClient, type TestServer } from "./servers.ts";
 
+import type { FaultAction, FaultRule } from "./fault_proxy.ts";
 export { seededRandom } from "./fault_proxy.ts";
 
 /** A source file with its state files in the same temp dir. */
@@ -149,4 +150,18 @@ export async function snapshotDir(dir: string): Promise<Map<string, string>> {
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Fault proxy rules: every UploadPart from the `nth` on gets `action`, so the run cannot finish. */
+export function partsFailFrom(nth: number, action: FaultAction): FaultRule[] {
+  return [{ match: { operation: "UploadPart" }, nth, times: 1000, action }];
+}
+
+/** Fault proxy rules: every `operation` is answered with HTTP `status` (and S3 error `code`). */
+export function answer(
+  operation: FaultRule["match"]["operation"],
+  status: number,
+  code?: string,
+): FaultRule[] {
+  return [{ match: { operation }, action: { kind: "status", status, ...(code ? { code } : {}) } }];
 }
