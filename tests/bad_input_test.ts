@@ -346,13 +346,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "s3mpu-region-" });
     const minio = await startMinio(dir, { env: { MINIO_SITE_REGION: "eu-west-1" } });
     try {
-      const server: stores.TestServer = {
-        name: "minio",
-        endpoint: minio.url,
-        accessKeyId: minio.accessKeyId,
-        secretAccessKey: minio.secretAccessKey,
-        region: "us-east-1",
-      };
+      const server = minio.server;
       const env = { ...stores.serverEnv(server), AWS_REGION: "eu-west-1" };
       // The bucket is made in the server's region; the upload then signs for another.
       const { CreateBucketCommand, S3Client } = await import("@aws-sdk/client-s3");

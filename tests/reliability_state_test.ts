@@ -19,11 +19,7 @@ import {
   uploadArgs,
   type UploadFixture,
 } from "./support/reliability.ts";
-import {
-  AbortMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 
 const SIZE = 12 * MiB + 77; // three parts of 5 MiB
 
@@ -390,19 +386,12 @@ for (const server of stores.testServers()) {
       const uploadId = await interruptedUpload(server, proxy, f, bucket, "wrong.bin", 1);
       // Another client puts 1 MiB of junk as part 2; a journal line claims it is ours.
       using client = stores.referenceClient(server);
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: "wrong.bin",
-          UploadId: uploadId,
-          PartNumber: 2,
-          Body: new Uint8Array(MiB).fill(9),
-        }),
-      );
+      const upload = { bucket, key: "wrong.bin", uploadId };
+      const eTag = await stores.referenceUploadPart(client, upload, 2, new Uint8Array(MiB).fill(9));
       await Deno.writeTextFile(
         f.parts,
         JSON.stringify({
-          eTag: ETag!.replaceAll('"', ""),
+          eTag,
           partNumber: 2,
           uploadId,
           size: 5 * MiB,

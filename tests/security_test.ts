@@ -122,13 +122,7 @@ Deno.test({
     const f = await fixture(6 * MiB);
     const check = new LeakCheck();
     try {
-      const server: stores.TestServer = {
-        name: "minio",
-        endpoint: minio.url,
-        accessKeyId: minio.accessKeyId,
-        secretAccessKey: minio.secretAccessKey,
-        region: "us-east-1",
-      };
+      const server = minio.server;
       const bucket = await stores.createTestBucket(server);
       const env = stores.serverEnv(server);
       const args = uploadArgs(f, bucket, "secret.bin", ["--debug"]);

@@ -14,7 +14,7 @@ import {
   spawnS3mpu,
   waitForLines,
 } from "./support/cli.ts";
-import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 
 for (const server of stores.storeServers()) {
   const env = stores.serverEnv(server);
@@ -90,21 +90,10 @@ for (const server of stores.storeServers()) {
     const lines: string[] = [];
     for (const partNumber of [3, 1]) {
       const body = file.bytes.subarray((partNumber - 1) * split, partNumber * split);
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          PartNumber: partNumber,
-          Body: body,
-        }),
-      );
+      const upload = { bucket, key, uploadId: UploadId! };
+      const eTag = await stores.referenceUploadPart(client, upload, partNumber, body);
       // The seed writes the ETag without quotes, keys in this order, ", " separators.
-      lines.push(
-        `{"eTag": "${
-          ETag!.replaceAll('"', "")
-        }", "partNumber": ${partNumber}, "uploadId": "${UploadId}"}`,
-      );
+      lines.push(`{"eTag": "${eTag}", "partNumber": ${partNumber}, "uploadId": "${UploadId}"}`);
     }
     const meta = `${file.dir}/input_meta.json`;
     const parts = `${file.dir}/input_parts.jsonl`;
