@@ -37,7 +37,6 @@ import {
   outputName,
   parseArgs,
   PERMISSION_FLAGS,
-  sha256sumsText,
   UsageError,
 } from "./compile_options.ts";
 import {
@@ -250,6 +249,12 @@ function buildDate(): string {
   const epoch = Deno.env.get("SOURCE_DATE_EPOCH");
   const date = epoch && /^\d+$/.test(epoch) ? new Date(Number(epoch) * 1000) : new Date();
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** SHA256SUMS in `sha256sum` text format, sorted by file name. */
+export function sha256sumsText(files: { name: string; sha256: string }[]): string {
+  return [...files].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    .map((f) => `${f.sha256}  ${f.name}\n`).join("");
 }
 
 /** The SHA-256 of a file, lowercase hex, read in chunks. */

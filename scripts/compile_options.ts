@@ -161,11 +161,5 @@ export function compileArgs(target: Target, entry: string, output: string, confi
   ];
 }
 
-/** SHA256SUMS in `sha256sum` text format, sorted by file name. */
-export function sha256sumsText(files: { name: string; sha256: string }[]): string {
-  return [...files].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-    .map((f) => `${f.sha256}  ${f.name}\n`).join("");
-}
-
 /** A failed build step (exit 1). */
 export class BuildError extends Error {}
