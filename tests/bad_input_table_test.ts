@@ -16,14 +16,8 @@ import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
 import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import {
-  answer,
-  describeRun,
-  errorLines,
-  report,
-  snapshotDir,
-  stackLines,
-} from "./support/reliability.ts";
+import { answer, snapshotDir } from "./support/reliability.ts";
+import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
 
 /** Where one case runs. */
 interface Sandbox {

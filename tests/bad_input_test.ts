@@ -8,7 +8,8 @@
 import { assertEquals, assertMatch } from "../src/testing/assert.ts";
 import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import { describeRun, errorLines, report, snapshotDir, stackLines } from "./support/reliability.ts";
+import { snapshotDir } from "./support/reliability.ts";
+import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
 import { minioAvailable, startMinio } from "./support/tls.ts";
 
 /** Where one case runs: a temp dir with a 6 MiB source.bin, maybe with state files. */

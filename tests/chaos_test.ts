@@ -12,19 +12,17 @@
  */
 import { assertEquals, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { type CliRun, collect, runS3mpu, spawnS3mpu } from "./support/cli.ts";
+import { type CliRun, collect, MiB, runS3mpu, spawnS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 import {
-  describeRun,
   fixture,
   journalClaimsMissing,
-  MiB,
-  report,
   seededRandom,
   serverParts,
   stateOf,
   uploadArgs,
 } from "./support/reliability.ts";
+import { describeRun, report } from "./support/run_output.ts";
 
 const SIZE = 256 * MiB + 12_345; // 52 parts of 5 MiB
 const PARTS = 52;

@@ -13,17 +13,10 @@ import {
 import zlib from "node:zlib";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
-import { collect, runS3mpu, spawnS3mpu } from "./support/cli.ts";
+import { collect, MiB, runS3mpu, spawnS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import {
-  answer,
-  describeRun,
-  fixture,
-  MiB,
-  report,
-  stateOf,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { answer, fixture, stateOf, uploadArgs } from "./support/reliability.ts";
+import { describeRun, report } from "./support/run_output.ts";
 
 const SIZE = 11 * MiB + 999; // 3 parts of 5 MiB
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array): number }).crc32;

@@ -7,18 +7,10 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { runS3mpu } from "./support/cli.ts";
+import { MiB, runS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  fixture,
-  MiB,
-  partsFailFrom,
-  report,
-  stateOf,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { fixture, partsFailFrom, stateOf, uploadArgs } from "./support/reliability.ts";
+import { describeRun, errorLines, report } from "./support/run_output.ts";
 
 const REJECTIONS = [
   {

@@ -5,19 +5,10 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { collect, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  fixture,
-  MiB,
-  partsFailFrom,
-  report,
-  serverParts,
-  stateOf,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { fixture, partsFailFrom, serverParts, stateOf, uploadArgs } from "./support/reliability.ts";
+import { describeRun, errorLines, report } from "./support/run_output.ts";
 
 for (const server of stores.testServers()) {
   const env = stores.serverEnv(server);

@@ -6,19 +6,16 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultProxy, startFaultProxy } from "./support/fault_proxy.ts";
-import { collect, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 import {
-  describeRun,
-  errorLines,
   fixture,
-  MiB,
-  report,
   snapshotDir,
   stateOf,
   uploadArgs,
   type UploadFixture,
 } from "./support/reliability.ts";
+import { describeRun, errorLines, report } from "./support/run_output.ts";
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 
 const SIZE = 12 * MiB + 77; // three parts of 5 MiB

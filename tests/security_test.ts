@@ -9,17 +9,10 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { type CliRun, collect, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { type CliRun, collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  fixture,
-  MiB,
-  report,
-  stackLines,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { fixture, uploadArgs } from "./support/reliability.ts";
+import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
 import { makeCerts, minioAvailable, opensslAvailable, startMinio } from "./support/tls.ts";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";

@@ -1,16 +1,15 @@
 /**
  * Shared helpers of the reliability tests (tests/reliability_*_test.ts, chaos, security,
- * bad input): upload arguments, what the server holds for an upload, the journal beside it,
- * and the one-line summaries the tests print.
+ * bad input): a source file with its state paths, upload arguments, what the server holds
+ * for an upload, the journal beside it, and fault proxy rules. What a run printed is read
+ * with tests/support/run_output.ts.
  *
  * @module
  */
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { readJournal } from "../../src/state/parts_journal.ts";
 import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
-import { type CliRun, randomFile, seedUploadArgs } from "./cli.ts";
-import { MiB } from "./cli.ts";
-export { MiB };
+import { MiB, randomFile, seedUploadArgs } from "./cli.ts";
 import { referenceClient, type TestServer } from "./servers.ts";
 
 import type { FaultAction, FaultRule } from "./fault_proxy.ts";
@@ -100,31 +99,6 @@ export function journalClaimsMissing(
   server: Map<number, string>,
 ): number[] {
   return [...journal].filter(([n, eTag]) => server.get(n) !== eTag).map(([n]) => n);
-}
-
-/** `Retrying ...` warnings in a run's stderr. */
-export function retryLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => /\] Retrying /.test(l));
-}
-
-/** The `s3mpu: error: ` lines of stderr. */
-export function errorLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => l.startsWith("s3mpu: error: "));
-}
-
-/** Lines of stderr that look like a stack trace. */
-export function stackLines(text: string): string[] {
-  return text.split("\n").filter((l) => /^\s+at /.test(l));
-}
-
-/** Prints a one-line figure the lead quotes, marked so it can be grepped from the test log. */
-export function report(line: string): void {
-  console.log(`[reliability] ${line}`);
-}
-
-/** A short description of a failed run for assertion messages. */
-export function describeRun(run: CliRun): string {
-  return `exit ${run.code}\n--- stderr ---\n${run.stderr}\n--- stdout ---\n${run.stdout}`;
 }
 
 /**

@@ -1,0 +1,32 @@
+/**
+ * What a CLI run printed, in the forms the tests assert on: its error, retry and stack-trace
+ * lines, a description for assertion messages, and the one-line figures tests report.
+ *
+ * @module
+ */
+import type { CliRun } from "./cli.ts";
+
+/** `Retrying ...` warnings in a run's stderr. */
+export function retryLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /\] Retrying /.test(l));
+}
+
+/** The `s3mpu: error: ` lines of stderr. */
+export function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.startsWith("s3mpu: error: "));
+}
+
+/** Lines of stderr that look like a stack trace. */
+export function stackLines(text: string): string[] {
+  return text.split("\n").filter((l) => /^\s+at /.test(l));
+}
+
+/** Prints a one-line figure the lead quotes, marked so it can be grepped from the test log. */
+export function report(line: string): void {
+  console.log(`[reliability] ${line}`);
+}
+
+/** A short description of a failed run for assertion messages. */
+export function describeRun(run: CliRun): string {
+  return `exit ${run.code}\n--- stderr ---\n${run.stderr}\n--- stdout ---\n${run.stdout}`;
+}
