@@ -15,6 +15,12 @@ import {
 } from "../src/testing/assert.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 import {
+  baseBinaryHelp,
+  chooseBases,
+  isBaseBinaryFailure,
+  underlyingError,
+} from "./base_binary.ts";
+import {
   BuildError,
   compileArgs,
   entrySource,
@@ -23,12 +29,6 @@ import {
   PERMISSION_FLAGS,
   UsageError,
 } from "./compile_options.ts";
-import {
-  baseBinaryHelp,
-  chooseBases,
-  isBaseBinaryFailure,
-  underlyingError,
-} from "./base_binary.ts";
 import { sha256File, sha256sumsText, smokeTest } from "./compile.ts";
 import {
   BaseBinaryError,
