@@ -2,7 +2,7 @@ import { assertEquals, assertThrows } from "./testing/assert.ts";
 import { DEFAULT_PART_SIZE, planParts } from "./part_plan.ts";
 import { S3_LIMITS } from "../backends/types.ts";
 import { UsageError } from "./errors.ts";
-import { MiB } from "./testing/random_file.ts";
+import { MiB } from "./testing/files.ts";
 
 const GiB = 1024 * MiB;
 

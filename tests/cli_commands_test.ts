@@ -11,29 +11,9 @@ import {
 } from "@aws-sdk/client-s3";
 import { StateLock } from "../src/state/state_lock.ts";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import {
-  type CliRun,
-  collect,
-  MiB,
-  randomFile,
-  runS3mpu,
-  spawnS3mpu,
-  waitForLines,
-} from "./support/cli.ts";
+import { exists, killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
+import { onlyJson } from "./support/run_output.ts";
 import * as stores from "./support/servers.ts";
-
-/** Parses stdout, which must hold exactly one JSON object and nothing else. */
-function onlyJson(run: CliRun): Record<string, unknown> {
-  const lines = run.stdout.trim().split("\n");
-  assertEquals(lines.length, 1, `one line on stdout, got: ${run.stdout}\nstderr: ${run.stderr}`);
-  const value = JSON.parse(lines[0]);
-  assertOk(value !== null && typeof value === "object" && !Array.isArray(value));
-  return value;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
 
 for (const server of stores.testServers()) {
   const env = stores.serverEnv(server);
@@ -45,14 +25,17 @@ for (const server of stores.testServers()) {
     const file = await randomFile(60 * MiB + 3);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
-    const child = spawnS3mpu([
-      "upload",
-      ...["-b", bucket, "-k", "killed.bin", "-f", file.path, "-m", meta, "-a", parts],
-      ...["-s", "5MiB", "-t", "1", "--provider", provider],
-    ], env);
-    await waitForLines(parts, 3);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const killed = await killAfterParts(
+      [
+        "upload",
+        ...["-b", bucket, "-k", "killed.bin", "-f", file.path, "-m", meta, "-a", parts],
+        ...["-s", "5MiB", "-t", "1", "--provider", provider],
+      ],
+      env,
+      parts,
+      3,
+    );
+    assertEquals(killed.run.code, 137);
     const journaled = (await Deno.readTextFile(parts)).trim().split("\n").length;
     using client = stores.referenceClient(server);
     const [open] = await stores.listOpenUploads(server, bucket);

@@ -5,7 +5,7 @@
  * HTTPS with a static KMS key (S3 and MinIO accept SSE-C only over TLS).
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { collect, MiB, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import * as stores from "./support/servers.ts";
 import { makeCerts, minioAvailable, opensslAvailable, startMinio } from "./support/tls.ts";
@@ -147,10 +147,7 @@ Deno.test("moto: a resume given other object options exits 4 naming the differen
   const meta = `${file.dir}/data.csv.s3mpu-meta.json`;
   const base = ["upload", file.path, `s3://${bucket}/d.csv`, "-s", "5MiB", "-t", "1"];
   // --limit-rate keeps the first run slow enough to be killed part-way.
-  const child = spawnS3mpu([...base, "--metadata", "v=1", "--limit-rate", "4MiB"], env);
-  await waitForLines(parts, 1);
-  child.kill("SIGKILL");
-  await collect(child);
+  await killAfterParts([...base, "--metadata", "v=1", "--limit-rate", "4MiB"], env, parts, 1);
   const recorded = JSON.parse(await Deno.readTextFile(meta));
   assertEquals(recorded.objectOptions, {
     contentType: "text/csv",
@@ -284,11 +281,8 @@ Deno.test({
       const base = ["upload", file.path, "s3://sse-bucket/c.bin", "-s", "5MiB", "-t", "1"];
       const sseC = ["--sse-c", "AES256", "--sse-c-key-file", keyFile];
       // Killed part-way, then resumed: without the key it is exit 2, with it exit 0.
-      const child = spawnS3mpu([...base, ...sseC, "--limit-rate", "4MiB"], env);
       const parts = `${file.dir}/secret.bin.s3mpu-parts.jsonl`;
-      await waitForLines(parts, 1);
-      child.kill("SIGKILL");
-      await collect(child);
+      await killAfterParts([...base, ...sseC, "--limit-rate", "4MiB"], env, parts, 1);
       const metaText = await Deno.readTextFile(`${file.dir}/secret.bin.s3mpu-meta.json`);
       const keyBase64 = btoa(String.fromCharCode(...key));
       assertOk(!metaText.includes(keyBase64), "the SSE-C key is never stored");

@@ -6,7 +6,7 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultProxy, startFaultProxy } from "./support/fault_proxy.ts";
-import { collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { collect, killAfterParts, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 import {
   fixture,
@@ -150,15 +150,11 @@ for (const server of stores.testServers()) {
 
   withSetup("a stale .lock left by a SIGKILLed run never blocks", async ({ bucket, f, proxy }) => {
     proxy.setRules([{ match: { operation: "UploadPart" }, action: { kind: "latency", ms: 500 } }]);
-    const child = spawnS3mpu(
-      uploadArgs(f, bucket, "stale.bin", ["-t", "1", "--endpoint-url", proxy.url]),
-      env,
-    );
-    await waitForLines(f.parts, 1);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const args = uploadArgs(f, bucket, "stale.bin", ["-t", "1", "--endpoint-url", proxy.url]);
+    const killed = await killAfterParts(args, env, f.parts, 1);
+    assertEquals(killed.run.code, 137);
     const lock = await Deno.readTextFile(`${f.meta}.lock`);
-    assertEquals(lock.trim(), String(child.pid), "the killed run's lock file is left behind");
+    assertEquals(lock.trim(), String(killed.pid), "the killed run's lock file is left behind");
     const run = await finishes(proxy, f, bucket, "stale.bin");
     assertMatch(run.stderr, /Continuing multipart upload/);
     await assertGone(`${f.meta}.lock`);

@@ -5,7 +5,16 @@
  */
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { collect, MiB, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import {
+  collect,
+  exists,
+  killAfterParts,
+  MiB,
+  randomFile,
+  runS3mpu,
+  spawnS3mpu,
+  waitForLines,
+} from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 
 for (const server of stores.testServers()) {
@@ -56,13 +65,12 @@ for (const server of stores.testServers()) {
 
     // status FILE s3://…: the URL must name the recorded upload.
     const file = await randomFile(20 * MiB, "slow.bin");
-    const child = spawnS3mpu(
+    await killAfterParts(
       ["upload", file.path, `s3://${bucket}/s/`, "-s", "5MiB", "-t", "1", "--limit-rate", "4MiB"],
       env,
+      `${file.path}.s3mpu-parts.jsonl`,
+      1,
     );
-    await waitForLines(`${file.path}.s3mpu-parts.jsonl`, 1);
-    child.kill("SIGKILL");
-    await collect(child);
     const status = await runS3mpu(["status", file.path, `s3://${bucket}/s/slow.bin`], env);
     assertEquals(status.code, 0, status.stderr);
     const wrong = await runS3mpu(["status", file.path, `s3://${bucket}/elsewhere.bin`], env);
@@ -185,10 +193,6 @@ Deno.test("--state-dir and S3MPU_STATE_DIR hold the state; an unwritable source 
   }
   await file.cleanup();
 });
-
-function exists(path: string): Promise<boolean> {
-  return Deno.stat(path).then(() => true, () => false);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

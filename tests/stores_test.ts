@@ -9,15 +9,8 @@ import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { getPreset } from "../backends/presets.ts";
 import * as stores from "./support/servers.ts";
-import {
-  type CliRun,
-  collect,
-  MiB,
-  randomFile,
-  runS3mpu,
-  spawnS3mpu,
-  waitForLines,
-} from "./support/cli.ts";
+import { killAfterParts, MiB, randomFile, runS3mpu, seedUploadArgs } from "./support/cli.ts";
+import { onlyJson } from "./support/run_output.ts";
 
 /** The preset s3mpu uses for a store here: its own, MinIO's, or none for moto (generic). */
 function presetName(server: stores.TestServer): string | undefined {
@@ -44,12 +37,6 @@ async function settledParts(
     last = now;
   }
   throw new Error(`The parts of ${key} on ${server.name} kept changing for 30 s after the kill.`);
-}
-
-function onlyJson(run: CliRun): Record<string, unknown> {
-  const lines = run.stdout.trim().split("\n");
-  assertEquals(lines.length, 1, `one line on stdout, got: ${run.stdout}\nstderr: ${run.stderr}`);
-  return JSON.parse(lines[0]);
 }
 
 for (const server of stores.storeServers()) {
@@ -94,11 +81,9 @@ for (const server of stores.storeServers()) {
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
     const key = "agree.bin";
-    const args = ["upload", "-b", bucket, "-k", key, "-f", file.path, "-m", meta, "-a", parts];
-    const child = spawnS3mpu([...args, "-s", "5MiB", "-t", "2"], env);
-    await waitForLines(parts, 4);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const args = seedUploadArgs({ bucket, key, file: file.path, meta, parts });
+    const killed = await killAfterParts([...args, "-s", "5MiB", "-t", "2"], env, parts, 4);
+    assertEquals(killed.run.code, 137);
     // A part whose body was fully sent before the kill may still land on the server: wait
     // until its listing stops changing, so status and resume see the same parts.
     await settledParts(server, bucket, key, meta);

@@ -5,14 +5,12 @@
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import * as stores from "./support/servers.ts";
 import {
-  collect,
+  killAfterParts,
   MiB,
   randomBytes,
   randomFile,
   runS3mpu,
   seedUploadArgs,
-  spawnS3mpu,
-  waitForLines,
 } from "./support/cli.ts";
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 
@@ -59,12 +57,9 @@ for (const server of stores.storeServers()) {
     const parts = `${file.dir}/parts.jsonl`;
     const target = { bucket, key: "killed.bin", file: file.path, meta, parts };
     const args = seedUploadArgs(target, "-s", "5MiB", "-t", "2");
-    const child = spawnS3mpu(args, env);
-    const journaled = await waitForLines(parts, 3);
-    child.kill("SIGKILL");
-    const killed = await collect(child);
-    assertEquals(killed.code, 137);
-    assertOk(journaled >= 3);
+    const killed = await killAfterParts(args, env, parts, 3);
+    assertEquals(killed.run.code, 137);
+    assertOk(killed.journaled >= 3);
     const resumed = await runS3mpu(args, env);
     assertEquals(resumed.code, 0, resumed.stderr);
     const already = Number(/(\d+) parts have already been uploaded\./.exec(resumed.stderr)?.[1]);
@@ -150,10 +145,8 @@ for (const server of stores.storeServers()) {
       "-t",
       "1",
     ];
-    const child = spawnS3mpu(args, env);
-    await waitForLines(`${state}/input_parts.jsonl`, 3);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const killed = await killAfterParts(args, env, `${state}/input_parts.jsonl`, 3);
+    assertEquals(killed.run.code, 137);
     const resumed = await runS3mpu(args, env);
     assertEquals(resumed.code, 0, resumed.stderr);
     assertMatch(resumed.stderr, /Continuing multipart upload/);

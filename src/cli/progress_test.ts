@@ -13,7 +13,7 @@ import {
   RateMeter,
   visibleLength,
 } from "./progress.ts";
-import { MiB } from "../testing/random_file.ts";
+import { MiB } from "../testing/files.ts";
 
 const GiB = 1024 * MiB;
 

@@ -4,9 +4,9 @@ import { assertEquals, assertOk } from "./assert.ts";
 import type { UploadJob } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
 import { openFileSource } from "../part_source.ts";
-import { MiB, randomFile } from "./random_file.ts";
+import { exists, MiB, randomFile } from "./files.ts";
 
-export { MiB };
+export { exists, MiB };
 
 /** A temp dir with a random file of `size` bytes and state paths beside it. */
 export async function makeWorkspace(size: number) {
@@ -55,16 +55,6 @@ export async function makeJob(
     ...overrides,
     logger,
   };
-}
-
-/** Whether a path exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Hex SHA-256 of bytes. */

@@ -4,13 +4,14 @@
  */
 
 import {
+  exists,
   MiB,
   randomBytes,
   type RandomFile,
   randomFile as sharedRandomFile,
-} from "../../src/testing/random_file.ts";
+} from "../../src/testing/files.ts";
 
-export { MiB, randomBytes, type RandomFile };
+export { exists, MiB, randomBytes, type RandomFile };
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -75,6 +76,23 @@ export async function waitForLines(
 /** A temp dir holding a random file of `size` bytes (the shared fixture, named for the CLI). */
 export function randomFile(size: number, name = "source.bin"): Promise<RandomFile> {
   return sharedRandomFile(size, name, "s3mpu-cli-");
+}
+
+/**
+ * Runs the CLI with `args`, SIGKILLs it once the parts journal `partsFile` holds `lines`
+ * lines (the kill -9 part-way of the resume tests) and returns the killed run (exit 137 when
+ * the kill landed) and how many lines the journal held then.
+ */
+export async function killAfterParts(
+  args: string[],
+  env: Record<string, string>,
+  partsFile: string,
+  lines: number,
+): Promise<{ run: CliRun; journaled: number; pid: number }> {
+  const child = spawnS3mpu(args, env);
+  const journaled = await waitForLines(partsFile, lines);
+  child.kill("SIGKILL");
+  return { run: await collect(child), journaled, pid: child.pid };
 }
 
 /** Where an upload goes, and the state files it keeps. */

@@ -1,9 +1,11 @@
 /**
  * What a CLI run printed, in the forms the tests assert on: its error, retry and stack-trace
- * lines, a description for assertion messages, and the one-line figures tests report.
+ * lines, a description for assertion messages, the one-line figures tests report, and the
+ * one JSON object of `--json`.
  *
  * @module
  */
+import { assertEquals, assertOk } from "../../src/testing/assert.ts";
 import type { CliRun } from "./cli.ts";
 
 /** `Retrying ...` warnings in a run's stderr. */
@@ -29,4 +31,13 @@ export function report(line: string): void {
 /** A short description of a failed run for assertion messages. */
 export function describeRun(run: CliRun): string {
   return `exit ${run.code}\n--- stderr ---\n${run.stderr}\n--- stdout ---\n${run.stdout}`;
+}
+
+/** Parses stdout, which must hold exactly one JSON object and nothing else. */
+export function onlyJson(run: CliRun): Record<string, unknown> {
+  const lines = run.stdout.trim().split("\n");
+  assertEquals(lines.length, 1, `one line on stdout, got: ${run.stdout}\nstderr: ${run.stderr}`);
+  const value = JSON.parse(lines[0]);
+  assertOk(value !== null && typeof value === "object" && !Array.isArray(value));
+  return value;
 }

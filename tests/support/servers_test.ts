@@ -22,7 +22,7 @@ import {
   storeServers,
 } from "./servers.ts";
 
-import { MiB, randomBytes } from "../../src/testing/random_file.ts";
+import { MiB, randomBytes } from "../../src/testing/files.ts";
 
 for (const server of storeServers()) {
   Deno.test(`${server.name}: a small object round-trips with the same SHA-256`, async () => {

@@ -1,6 +1,7 @@
 /**
- * The one random-file fixture of the tests: engine unit tests (src/testing/engine_fixture.ts)
- * and the CLI tests (tests/support/cli.ts, tests/support/reliability.ts) all build on it.
+ * Files for tests: the one random-file fixture that the engine unit tests
+ * (src/testing/engine_fixture.ts) and the CLI tests (tests/support/cli.ts,
+ * tests/support/reliability.ts) all build on, and whether a path exists.
  *
  * @example
  * ```ts
@@ -47,4 +48,9 @@ export async function randomFile(
   const bytes = randomBytes(size);
   await Deno.writeFile(path, bytes);
   return { dir, path, bytes, cleanup: () => Deno.remove(dir, { recursive: true }) };
+}
+
+/** Whether `path` exists (a dangling symbolic link does not). */
+export function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then(() => true, () => false);
 }
