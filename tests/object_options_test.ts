@@ -6,8 +6,8 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
-import { startFaultProxy } from "./support/fault_proxy.ts";
 import * as stores from "./support/servers.ts";
+import { uploadCaptured } from "./support/reliability.ts";
 import { makeCerts, minioAvailable, opensslAvailable, startMinio } from "./support/tls.ts";
 
 const READ_BACK = new URL("./support/read_back.py", import.meta.url).pathname;
@@ -208,39 +208,18 @@ Deno.test({
   name: "minio: --expected-bucket-owner and --request-payer go with every request",
   ignore: !minio,
   async fn() {
-    const server = minio!;
-    const bucket = await stores.createTestBucket(server);
-    const file = await randomFile(11 * MiB);
-    const proxy = await startFaultProxy({ target: server.endpoint, capture: true });
-    try {
-      const run = await runS3mpu(
-        [
-          "upload",
-          file.path,
-          `s3://${bucket}/owned.bin`,
-          "-s",
-          "5MiB",
-          "--expected-bucket-owner",
-          "123456789012",
-          "--request-payer",
-          "requester",
-          "--endpoint-url",
-          proxy.url,
-        ],
-        stores.serverEnv(server),
-      );
-      assertEquals(run.code, 0, run.stderr);
-      const ops = proxy.captured.filter((r) =>
-        ["CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"].includes(r.operation)
-      );
-      assertEquals(ops.length, 5);
-      for (const r of ops) {
-        assertEquals(r.headers["x-amz-expected-bucket-owner"], "123456789012", r.operation);
-        assertEquals(r.headers["x-amz-request-payer"], "requester", r.operation);
-      }
-    } finally {
-      await proxy.close();
-      await file.cleanup();
+    const { run, captured } = await uploadCaptured(minio!, (bucket, file) => [
+      ...["upload", file, `s3://${bucket}/owned.bin`, "-s", "5MiB"],
+      ...["--expected-bucket-owner", "123456789012", "--request-payer", "requester"],
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    const ops = captured.filter((r) =>
+      ["CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"].includes(r.operation)
+    );
+    assertEquals(ops.length, 5);
+    for (const r of ops) {
+      assertEquals(r.headers["x-amz-expected-bucket-owner"], "123456789012", r.operation);
+      assertEquals(r.headers["x-amz-request-payer"], "requester", r.operation);
     }
   },
 });

@@ -9,10 +9,15 @@
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { readJournal } from "../../src/state/parts_journal.ts";
 import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
-import { MiB, randomFile, seedUploadArgs } from "./cli.ts";
-import { referenceClient, type TestServer } from "./servers.ts";
+import { type CliRun, MiB, randomFile, runS3mpu, seedUploadArgs } from "./cli.ts";
+import { createTestBucket, referenceClient, serverEnv, type TestServer } from "./servers.ts";
 
-import type { FaultAction, FaultRule } from "./fault_proxy.ts";
+import {
+  type FaultAction,
+  type FaultProxy,
+  type FaultRule,
+  startFaultProxy,
+} from "./fault_proxy.ts";
 export { seededRandom } from "./fault_proxy.ts";
 
 /** A source file with its state files in the same temp dir. */
@@ -138,4 +143,37 @@ export function answer(
   code?: string,
 ): FaultRule[] {
   return [{ match: { operation }, action: { kind: "status", status, ...(code ? { code } : {}) } }];
+}
+
+/** A finished upload seen through a capturing proxy: what went on the wire. */
+export interface CapturedUpload {
+  run: CliRun;
+  bucket: string;
+  /** The bytes uploaded (an 11 MiB random file: three parts of 5 MiB). */
+  bytes: Uint8Array;
+  captured: FaultProxy["captured"];
+}
+
+/**
+ * Uploads an 11 MiB random file to a new bucket of `server` through a fault proxy that
+ * captures every request; `args(bucket, file)` gives the command line (--endpoint-url of the
+ * proxy is added).
+ */
+export async function uploadCaptured(
+  server: TestServer,
+  args: (bucket: string, file: string) => string[],
+): Promise<CapturedUpload> {
+  const bucket = await createTestBucket(server);
+  const file = await randomFile(11 * MiB);
+  const proxy = await startFaultProxy({ target: server.endpoint, capture: true });
+  try {
+    const run = await runS3mpu(
+      [...args(bucket, file.path), "--endpoint-url", proxy.url],
+      serverEnv(server),
+    );
+    return { run, bucket, bytes: file.bytes, captured: proxy.captured };
+  } finally {
+    await proxy.close();
+    await file.cleanup();
+  }
 }
