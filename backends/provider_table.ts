@@ -1,17 +1,19 @@
 /**
- * Renders the README's "Supported providers" table from the presets, so the documentation
- * cannot drift from the code. Run it to rewrite the README block:
+ * Renders the "Supported providers" table of docs/providers.md from the presets, so the
+ * documentation cannot drift from the code. Run it to rewrite that block:
  *
  *     deno run -A backends/provider_table.ts
  *
- * backends/provider_table_test.ts fails when the README block is stale.
+ * backends/provider_table_test.ts fails when the block in docs/providers.md is stale.
  */
 import { PRESETS, type ProviderPreset } from "./presets.ts";
 
-/** Marker lines that delimit the generated block in README.md. */
+/** Marker lines that delimit the generated block in docs/providers.md. */
 export const START_MARKER = "<!-- providers:start -->";
 /** See {@link START_MARKER}. */
 export const END_MARKER = "<!-- providers:end -->";
+/** The document that holds the generated block, relative to this module. */
+export const PROVIDERS_DOC = "../docs/providers.md";
 
 const COLUMNS = [
   "Provider",
@@ -30,7 +32,7 @@ const COLUMNS = [
 
 /**
  * A Markdown table of the presets, one row each, padded the way `deno fmt` pads tables so
- * the README stays format-clean. Ends with a newline.
+ * docs/providers.md stays format-clean. Ends with a newline.
  */
 export function renderProviderTable(presets: readonly ProviderPreset[]): string {
   const rows = presets.map((preset) =>
@@ -58,7 +60,7 @@ export function renderProviderTable(presets: readonly ProviderPreset[]): string 
 }
 
 /**
- * Everything between the README markers: a do-not-edit note, the table, a legend and the
+ * Everything between the markers: a do-not-edit note, the table, a legend and the
  * sources of every value. Every prose line stays under 100 columns so `deno fmt` keeps it.
  */
 export function renderProviderBlock(presets: readonly ProviderPreset[]): string {
@@ -125,7 +127,7 @@ function markerOffsets(readme: string): { start: number; end: number } {
   const end = readme.indexOf(END_MARKER);
   if (startAt < 0 || end < 0 || end < startAt) {
     throw new Error(
-      `README.md has no "${START_MARKER}" ... "${END_MARKER}" block: add both marker ` +
+      `docs/providers.md has no "${START_MARKER}" ... "${END_MARKER}" block: add both marker ` +
         "lines where the provider table belongs.",
     );
   }
@@ -206,13 +208,13 @@ function escapeCell(text: string): string {
 }
 
 if (import.meta.main) {
-  const readmeUrl = new URL("../README.md", import.meta.url);
-  const readme = await Deno.readTextFile(readmeUrl);
-  const updated = replaceProviderBlock(readme, renderProviderBlock(PRESETS));
-  if (updated === readme) {
-    console.log("README.md provider table is up to date.");
+  const docUrl = new URL(PROVIDERS_DOC, import.meta.url);
+  const doc = await Deno.readTextFile(docUrl);
+  const updated = replaceProviderBlock(doc, renderProviderBlock(PRESETS));
+  if (updated === doc) {
+    console.log("docs/providers.md provider table is up to date.");
   } else {
-    await Deno.writeTextFile(readmeUrl, updated);
-    console.log("Rewrote the provider table in README.md.");
+    await Deno.writeTextFile(docUrl, updated);
+    console.log("Rewrote the provider table in docs/providers.md.");
   }
 }

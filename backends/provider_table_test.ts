@@ -4,18 +4,19 @@ import {
   END_MARKER,
   extractProviderBlock,
   formatBytes,
+  PROVIDERS_DOC,
   renderProviderBlock,
   renderProviderTable,
   replaceProviderBlock,
   START_MARKER,
 } from "./provider_table.ts";
 
-Deno.test("README provider block matches the presets (run backends/provider_table.ts)", async () => {
-  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+Deno.test("docs/providers.md provider block matches the presets (run backends/provider_table.ts)", async () => {
+  const doc = await Deno.readTextFile(new URL(PROVIDERS_DOC, import.meta.url));
   assert.equal(
-    extractProviderBlock(readme),
+    extractProviderBlock(doc),
     renderProviderBlock(PRESETS),
-    "README.md is stale: run `deno run -A backends/provider_table.ts`",
+    "docs/providers.md is stale: run `deno run -A backends/provider_table.ts`",
   );
 });
 

@@ -27,277 +27,26 @@ import denoConfig from "../deno.json" with { type: "json" };
 import { createHash } from "node:crypto";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BaseBinaryError, checkBaseBinary, denortExeName, extractFromZip } from "./denort.ts";
 import {
-  BaseBinaryError,
-  checkBaseBinary,
-  denortExeName,
-  denortUrls,
-  denortZipName,
-  extractFromZip,
-  isTarget,
-  type Target,
-  TARGETS,
-} from "./denort.ts";
-
-/**
- * The permissions compiled into the binary, and given to `deno run` by action.yml. Each one
- * was needed by a run against a local S3 server (moto); see docs/README-binary-and-action.md.
- */
-export const PERMISSION_FLAGS: readonly string[] = [
-  // The source file or chunk directory, the state files, ~/.aws/config and credentials, the
-  // web identity token file, --ca-bundle: all paths the user chooses.
-  "--allow-read",
-  // The state files (temp file + rename, beside the source or where -m/-a say).
-  "--allow-write",
-  // The S3 endpoint (any host), STS / SSO for credentials, container and instance metadata.
-  "--allow-net",
-  // AWS_* configuration and credentials (dozens of names), HOME/USERPROFILE, S3MPU_*,
-  // GITHUB_OUTPUT and GITHUB_STEP_SUMMARY. An env read outside an allow-list throws
-  // NotCapable, so a list would turn every unlisted AWS_* variable into a crash.
-  "--allow-env",
-  // OS facts only (no files, no network). Needed: osRelease for the SDK's user agent
-  // (os.release(), every request); homedir and uid when HOME is unset (the SDK finds ~/.aws
-  // with os.homedir()); and "ca" for node:tls rootCertificates, which the https agent reads
-  // to add a --ca-bundle to the public roots. Deno 2.9.6 rejects "ca" in an allow-list
-  // ("unknown sys descriptor: 'ca'"), so the flag cannot name the three it needs.
-  "--allow-sys",
-  // credential_process in an AWS profile (aws-vault, granted, 1Password, …). Without it the
-  // SDK reports the denied spawn as missing credentials, which misleads; read and write are
-  // already unrestricted, so this widens little.
-  "--allow-run",
-  // Never wait on a permission prompt: fail at once.
-  "--no-prompt",
-];
-
-/** The executable's file name for `target`. */
-export function outputName(target: Target): string {
-  return `s3mpu-${target}${target.includes("-windows-") ? ".exe" : ""}`;
-}
-
-/** What the command line asked for. */
-export interface CompileOptions {
-  targets: Target[];
-  outDir: string;
-  /** Type-check the entry before compiling (deno compile itself then runs with --no-check). */
-  check: boolean;
-  verbose: boolean;
-  /** Skip checking the base binaries given by DENORT_BIN / S3MPU_DENORT_DIR. */
-  skipBaseCheck: boolean;
-}
-
-/** A bad command line (exit 2). */
-export class UsageError extends Error {}
-
-/** Parses the script's arguments. `host` is Deno.build.target. */
-export function parseArgs(
-  args: string[],
-  host: string,
-): CompileOptions | "help" | "print-permissions" {
-  const options: CompileOptions = {
-    targets: [],
-    outDir: "dist",
-    check: true,
-    verbose: false,
-    skipBaseCheck: false,
-  };
-  let all = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => {
-      const next = args[++i];
-      if (next === undefined || next.startsWith("--")) {
-        throw new UsageError(`${arg} needs a value.`);
-      }
-      return next;
-    };
-    if (arg === "-h" || arg === "--help") return "help";
-    if (arg === "--print-permissions") return "print-permissions";
-    if (arg === "--all") all = true;
-    else if (arg === "--target") {
-      const target = value();
-      if (!isTarget(target)) {
-        throw new UsageError(`Unknown target "${target}"; use one of ${TARGETS.join(", ")}.`);
-      }
-      if (!options.targets.includes(target)) options.targets.push(target);
-    } else if (arg === "--out-dir") options.outDir = value();
-    else if (arg === "--no-check") options.check = false;
-    else if (arg === "--verbose") options.verbose = true;
-    else if (arg === "--skip-base-check") options.skipBaseCheck = true;
-    else throw new UsageError(`Unknown argument "${arg}"; see --help.`);
-  }
-  if (all && options.targets.length > 0) {
-    throw new UsageError("Pass --all or --target, not both.");
-  }
-  if (all) options.targets = [...TARGETS];
-  if (options.targets.length === 0) {
-    if (!isTarget(host)) {
-      throw new UsageError(
-        `This platform (${host}) is not a release target; pass --target with one of ${
-          TARGETS.join(", ")
-        }.`,
-      );
-    }
-    options.targets = [host];
-  }
-  return options;
-}
-
-const HELP = `Builds the s3mpu executable with deno compile.
-
-Usage: deno run -A scripts/compile.ts [--all | --target TARGET ...] [options]
-       deno run scripts/compile.ts --print-permissions
-
-  --all               build every release target: ${TARGETS.join(", ")}
-  --target TARGET     build TARGET (repeatable); default: this platform
-  --out-dir DIR       where to write s3mpu-<target>[.exe] and SHA256SUMS (default dist)
-  --no-check          skip type-checking
-  --verbose           show deno compile's output
-  --skip-base-check   use DENORT_BIN / S3MPU_DENORT_DIR without checking them
-  --print-permissions print the permission flags compiled into the binary, one per line
-
-deno compile downloads its base binary (denort) from dl.deno.land. Where that is not reachable:
-  DENORT_BIN=/path/to/denort          a denort of this Deno version for the (single) target
-  S3MPU_DENORT_DIR=/path/to/dir       a directory with denort-<target>.zip (as released) or
-                                      the unzipped denort-<target>[.exe], one per target
-`;
-
-/** The generated entry module: records the build, then runs the CLI like main.ts. */
-export function entrySource(build: { commit: string; date: string }, root: string, dir: string) {
-  const imp = (path: string) => JSON.stringify(relative(dir, join(root, path)).replace(/\\/g, "/"));
-  return `// Generated by scripts/compile.ts for one build; not part of the source tree.
-import { setBuildInfo } from ${imp("src/build_info.ts")};
-import { runCli } from ${imp("src/cli/run_cli.ts")};
-
-setBuildInfo({ commit: ${JSON.stringify(build.commit)}, date: ${JSON.stringify(build.date)} });
-Deno.exit(await runCli(Deno.args));
-`;
-}
-
-/** The `deno compile` arguments for one target. */
-export function compileArgs(target: Target, entry: string, output: string, config: string) {
-  return [
-    "compile",
-    "--no-check",
-    "--config",
-    config,
-    // Only npm packages the program imports: test-only ones in deno.lock stay out. All of
-    // the SDK's credential providers are dependencies of @aws-sdk/client-s3, so they stay in.
-    "--exclude-unused-npm",
-    ...PERMISSION_FLAGS,
-    "--target",
-    target,
-    "--output",
-    output,
-    entry,
-  ];
-}
-
-/** Whether deno compile's output says it could not get or use its base binary. */
-export function isBaseBinaryFailure(output: string): boolean {
-  return /Setting up base binary|denort|dl\.deno\.land/i.test(output);
-}
-
-/** The error part of deno compile's output: from "error:" on, without the backtrace. */
-export function underlyingError(output: string): string {
-  const text = stripAnsi(output);
-  const start = text.search(/^error:/m);
-  const error = start >= 0 ? text.slice(start) : text;
-  return error.replace(/\n*Stack backtrace:[\s\S]*$/, "").trim();
-}
-
-/** The message for a build that failed for want of the base binary. */
-export function baseBinaryHelp(
-  target: Target,
-  denoVersion: string,
-  underlying: string,
-  denoDir: string,
-): string {
-  const [dl, github] = denortUrls(target, denoVersion);
-  return [
-    `Cannot build ${
-      outputName(target)
-    }: deno compile needs its base binary, denort ${denoVersion} for ${target}, and could not get it. deno compile said:`,
-    "",
-    ...underlying.split("\n").map((line) => `    ${line}`),
-    "",
-    `It downloads ${
-      denortZipName(target)
-    } from ${dl}. Where that site is not reachable, fetch the same file on a machine that can reach it (or from ${github}), copy it here, and then either:`,
-    `  - unzip it and run: DENORT_BIN=/path/to/${
-      denortExeName(target)
-    } deno task compile --target ${target}`,
-    `  - or put the zip (one per target) in a directory and run: S3MPU_DENORT_DIR=/path/to/dir deno task compile [--all]`,
-    `  - or copy the zip to ${
-      join(denoDir, "dl", "release", `v${denoVersion}`, denortZipName(target))
-    }, where deno compile looks before downloading.`,
-    `denort must be exactly version ${denoVersion}, the Deno running this build. The deno executable itself (the npm package deno) is not denort and cannot be the base.`,
-  ].join("\n");
-}
-
-/** SHA256SUMS in `sha256sum` text format, sorted by file name. */
-export function sha256sumsText(files: { name: string; sha256: string }[]): string {
-  return [...files].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
-    .map((f) => `${f.sha256}  ${f.name}\n`).join("");
-}
-
-/** Where each target's base binary comes from: a path and its label, or deno's download. */
-export interface BaseChoice {
-  path?: string;
-  /** How messages name it, e.g. "DENORT_BIN (/opt/denort)". */
-  label?: string;
-  /** A zip in S3MPU_DENORT_DIR to unpack first. */
-  zip?: string;
-}
-
-/**
- * Chooses the base binary for every target from DENORT_BIN and S3MPU_DENORT_DIR. `exists`
- * tells whether a file exists (injected for tests).
- */
-export function chooseBases(
-  targets: Target[],
-  env: (name: string) => string | undefined,
-  exists: (path: string) => boolean,
-): Map<Target, BaseChoice> {
-  const bin = env("DENORT_BIN");
-  const dir = env("S3MPU_DENORT_DIR");
-  const choices = new Map<Target, BaseChoice>();
-  if (bin) {
-    if (targets.length > 1) {
-      throw new UsageError(
-        `DENORT_BIN names one base binary, but this build has ${targets.length} targets (${
-          targets.join(", ")
-        }). Build one --target at a time, or put each target's ${
-          denortZipName(targets[0]).replace(targets[0], "<target>")
-        } in a directory and set S3MPU_DENORT_DIR to it instead.`,
-      );
-    }
-    choices.set(targets[0], { path: bin, label: `DENORT_BIN (${bin})` });
-    return choices;
-  }
-  for (const target of targets) {
-    if (!dir) {
-      choices.set(target, {});
-      continue;
-    }
-    const exe = join(dir, `denort-${target}${target.includes("-windows-") ? ".exe" : ""}`);
-    const zip = join(dir, denortZipName(target));
-    if (exists(exe)) {
-      choices.set(target, { path: exe, label: exe });
-    } else if (exists(zip)) {
-      choices.set(target, { zip, label: `The denort in ${zip}` });
-    } else {
-      throw new UsageError(
-        `S3MPU_DENORT_DIR is ${dir}, which has neither ${denortZipName(target)} nor ${
-          exe.slice(dir.length + 1)
-        } for target ${target}.`,
-      );
-    }
-  }
-  return choices;
-}
-
-/** A failed build step (exit 1). */
-export class BuildError extends Error {}
+  BuildError,
+  compileArgs,
+  type CompileOptions,
+  entrySource,
+  HELP,
+  outputName,
+  parseArgs,
+  PERMISSION_FLAGS,
+  UsageError,
+} from "./compile_options.ts";
+import {
+  baseBinaryHelp,
+  chooseBases,
+  denoDir,
+  isBaseBinaryFailure,
+  stripAnsi,
+  underlyingError,
+} from "./base_binary.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -502,28 +251,18 @@ function buildDate(): string {
   return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** SHA256SUMS in `sha256sum` text format, sorted by file name. */
+export function sha256sumsText(files: { name: string; sha256: string }[]): string {
+  return [...files].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    .map((f) => `${f.sha256}  ${f.name}\n`).join("");
+}
+
 /** The SHA-256 of a file, lowercase hex, read in chunks. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   using file = await Deno.open(path);
   for await (const chunk of file.readable) hash.update(chunk);
   return hash.digest("hex");
-}
-
-async function denoDir(): Promise<string> {
-  try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json"],
-      stdout: "piped",
-      stderr: "null",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const dir = JSON.parse(new TextDecoder().decode(out.stdout)).denoDir;
-    if (typeof dir === "string") return dir;
-  } catch {
-    // fall through
-  }
-  return Deno.env.get("DENO_DIR") ?? "$DENO_DIR";
 }
 
 async function warnIfNotPinned(version: string): Promise<void> {
@@ -550,11 +289,6 @@ function fileExists(path: string): boolean {
 
 function resolveFromCwd(path: string): string {
   return path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) ? path : join(Deno.cwd(), path);
-}
-
-function stripAnsi(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/\x1b\[[0-9;]*m/g, "");
 }
 
 if (import.meta.main) {

@@ -6,24 +6,30 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertEquals, assertMatch, assertRejects, assertThrows } from "../src/testing/assert.ts";
+import {
+  assertEquals,
+  assertMatch,
+  assertOk,
+  assertRejects,
+  assertThrows,
+} from "../src/testing/assert.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 import {
   baseBinaryHelp,
-  BuildError,
   chooseBases,
+  isBaseBinaryFailure,
+  underlyingError,
+} from "./base_binary.ts";
+import {
+  BuildError,
   compileArgs,
   entrySource,
-  isBaseBinaryFailure,
   outputName,
   parseArgs,
   PERMISSION_FLAGS,
-  sha256File,
-  sha256sumsText,
-  smokeTest,
-  underlyingError,
   UsageError,
-} from "./compile.ts";
+} from "./compile_options.ts";
+import { sha256File, sha256sumsText, smokeTest } from "./compile.ts";
 import {
   BaseBinaryError,
   checkBaseBinary,
@@ -37,7 +43,19 @@ import {
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const COMPILE = join(ROOT, "scripts", "compile.ts");
 
-Deno.test("targets and output file names", () => {
+/** Column `column` (from 0) of every row of the Markdown table whose header starts `header`. */
+function tableColumn(markdown: string, header: string, column = 0): string[] {
+  const lines = markdown.split("\n");
+  const start = lines.findIndex((line) => line.startsWith(`| ${header}`));
+  assertOk(start >= 0, `a table headed "${header}"`);
+  const rows = lines.slice(start + 2);
+  const end = rows.findIndex((line) => !line.startsWith("|"));
+  return rows.slice(0, end < 0 ? rows.length : end).map((row) => row.split("|")[column + 1].trim());
+}
+
+const INSTALL_DOC = Deno.readTextFileSync(join(ROOT, "docs", "install.md"));
+
+Deno.test("targets and output file names are the ones docs/install.md lists", () => {
   assertEquals([...TARGETS], [
     "x86_64-unknown-linux-gnu",
     "aarch64-unknown-linux-gnu",
@@ -45,25 +63,15 @@ Deno.test("targets and output file names", () => {
     "aarch64-apple-darwin",
     "x86_64-pc-windows-msvc",
   ]);
-  assertEquals(TARGETS.map(outputName), [
-    "s3mpu-x86_64-unknown-linux-gnu",
-    "s3mpu-aarch64-unknown-linux-gnu",
-    "s3mpu-x86_64-apple-darwin",
-    "s3mpu-aarch64-apple-darwin",
-    "s3mpu-x86_64-pc-windows-msvc.exe",
-  ]);
+  assertEquals(
+    TARGETS.map((target) => `\`${outputName(target)}\``),
+    tableColumn(INSTALL_DOC, "Platform", 1),
+  );
+  assertMatch(outputName("x86_64-pc-windows-msvc"), /\.exe$/);
 });
 
-Deno.test("permission flags and the deno compile command line", () => {
-  assertEquals([...PERMISSION_FLAGS], [
-    "--allow-read",
-    "--allow-write",
-    "--allow-net",
-    "--allow-env",
-    "--allow-sys",
-    "--allow-run",
-    "--no-prompt",
-  ]);
+Deno.test("permission flags are the ones docs/install.md explains, and the compile command line", () => {
+  assertEquals(PERMISSION_FLAGS.map((flag) => `\`${flag}\``), tableColumn(INSTALL_DOC, "Flag"));
   assertEquals(
     compileArgs(
       "aarch64-apple-darwin",

@@ -6,45 +6,18 @@
 # module version. Messages (and the build time) go to stderr; on failure exits non-zero with
 # the build's error output on stderr. Used by scripts/test_more_stores.sh, not by CI.
 set -euo pipefail
+# shellcheck source=scripts/ensure_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ensure_lib.sh"
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=scripts/versions.env
-. "$root/scripts/versions.env"
-bin_dir="$root/.tools/bin"
-exe="$bin_dir/weed"
-stamp="$bin_dir/weed.stamp"
-log="$root/.cache/seaweedfs-build.log"
-
-if [[ -x "$exe" && -f "$stamp" && "$(cat "$stamp")" == "$SEAWEEDFS_MODULE" ]]; then
-  echo "ensure_seaweedfs: using cached $exe ($SEAWEEDFS_MODULE)" >&2
-  printf '%s\n' "$exe"
-  exit 0
-fi
-if ! command -v go >/dev/null 2>&1; then
-  echo "ensure_seaweedfs: error: the Go toolchain (go) is not on PATH, so SeaweedFS cannot be built." >&2
-  exit 1
-fi
-
-mkdir -p "$bin_dir" "$root/.cache"
-rm -f "$stamp"
-echo "ensure_seaweedfs: building $SEAWEEDFS_MODULE with $(go version | awk '{print $3}')" \
-  "(several minutes; log: $log) ..." >&2
-start=$SECONDS
-fail() {
-  echo "ensure_seaweedfs: error: $1 after $((SECONDS - start))s:" >&2
-  grep -v '^go: downloading ' "$log" | tail -n 60 >&2 || true
-  exit 1
-}
+ensure_init seaweedfs SeaweedFS weed "$SEAWEEDFS_MODULE"
+ensure_use_cached
+ensure_toolchain go "Go toolchain"
+ensure_start "$SEAWEEDFS_MODULE" "$(go version | awk '{print $3}')" "several minutes"
 GOFLAGS=-mod=mod go mod download -json "$SEAWEEDFS_MODULE" >"$log" 2>&1 ||
-  fail "go mod download $SEAWEEDFS_MODULE failed"
+  ensure_fail "go mod download $SEAWEEDFS_MODULE failed"
 dir="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["Dir"])' "$log")" ||
-  fail "go mod download printed no module directory"
-(cd "$dir" && go build -o "$exe" ./weed) >>"$log" 2>&1 || fail "go build ./weed in $dir failed"
-if ! "$exe" version >/dev/null 2>&1; then
-  echo "ensure_seaweedfs: error: the build succeeded but $exe does not run:" >&2
-  "$exe" version 2>&1 | tail -n 20 >&2 || true
-  exit 1
-fi
-printf '%s\n' "$SEAWEEDFS_MODULE" >"$stamp"
-echo "ensure_seaweedfs: built SeaweedFS in $((SECONDS - start))s: $exe" >&2
-printf '%s\n' "$exe"
+  ensure_fail "go mod download printed no module directory"
+(cd "$dir" && go build -o "$exe" ./weed) >>"$log" 2>&1 ||
+  ensure_fail "go build ./weed in $dir failed"
+ensure_runs "the build" version
+ensure_done

@@ -112,26 +112,39 @@ stop() {
     "$env_file"
 }
 
-start_minio() {
-  local user=$1 password=$2 attempt port console
+# start_tries LABEL NAME PROCESS TRY: up to three calls of the function TRY, which picks
+# ports (setting `where` for messages), spawns the server with pid and log files
+# .cache/NAME.pid and .log, waits until it is ready and sets its URL. After a failed try the
+# last log lines are shown and the process (named PROCESS) is stopped.
+start_tries() {
+  local label=$1 name=$2 process=$3 try=$4 attempt where=""
   for attempt in 1 2 3; do
-    port="$(free_port)"
-    console="$(free_port)"
-    rm -rf "$minio_data"
-    mkdir -p "$minio_data"
-    MINIO_ROOT_USER="$user" MINIO_ROOT_PASSWORD="$password" MINIO_BROWSER=off \
-      MINIO_UPDATE=off MINIO_CI_CD=1 \
-      spawn "$cache/minio.pid" "$cache/minio.log" "$minio_exe" server --quiet \
-      --address "$host:$port" --console-address "$host:$console" "$minio_data"
-    if wait_http "$cache/minio.pid" "http://$host:$port/minio/health/ready"; then
-      minio_url="http://$host:$port"
-      return 0
-    fi
-    log "MinIO did not answer on $host:$port (attempt $attempt); last log lines:"
-    tail -n 20 "$cache/minio.log" >&2 || true
-    stop_one "$cache/minio.pid" minio
+    "$try" && return 0
+    log "$label did not answer on $where (attempt $attempt); last log lines:"
+    tail -n 20 "$cache/$name.log" >&2 || true
+    stop_one "$cache/$name.pid" "$process"
   done
   return 1
+}
+
+minio_try() {
+  local port console
+  port="$(free_port)"
+  console="$(free_port)"
+  where="$host:$port"
+  rm -rf "$minio_data"
+  mkdir -p "$minio_data"
+  MINIO_ROOT_USER="$user" MINIO_ROOT_PASSWORD="$password" MINIO_BROWSER=off \
+    MINIO_UPDATE=off MINIO_CI_CD=1 \
+    spawn "$cache/minio.pid" "$cache/minio.log" "$minio_exe" server --quiet \
+    --address "$host:$port" --console-address "$host:$console" "$minio_data"
+  wait_http "$cache/minio.pid" "http://$host:$port/minio/health/ready" || return 1
+  minio_url="http://$host:$port"
+}
+
+start_minio() {
+  local user=$1 password=$2
+  start_tries MinIO minio minio minio_try
 }
 
 # Prints the moto_server to run: the one on PATH, else the pinned version installed into a
@@ -152,24 +165,22 @@ moto_server_path() {
   printf '%s\n' "$venv/bin/moto_server"
 }
 
+moto_try() {
+  local port
+  port="$(free_port)"
+  where="$host:$port"
+  spawn "$cache/moto.pid" "$cache/moto.log" "$moto_server" -H "$host" -p "$port"
+  wait_http "$cache/moto.pid" "http://$host:$port/" || return 1
+  moto_url="http://$host:$port"
+}
+
 start_moto() {
-  local attempt port moto_server
+  local moto_server
   if ! moto_server="$(moto_server_path)"; then
     log "could not install moto[server]==$MOTO_VERSION"
     return 1
   fi
-  for attempt in 1 2 3; do
-    port="$(free_port)"
-    spawn "$cache/moto.pid" "$cache/moto.log" "$moto_server" -H "$host" -p "$port"
-    if wait_http "$cache/moto.pid" "http://$host:$port/"; then
-      moto_url="http://$host:$port"
-      return 0
-    fi
-    log "moto_server did not answer on $host:$port (attempt $attempt); last log lines:"
-    tail -n 20 "$cache/moto.log" >&2 || true
-    stop_one "$cache/moto.pid" moto
-  done
-  return 1
+  start_tries moto_server moto moto moto_try
 }
 
 # Waits until URL $2 answers with any HTTP status (S3 APIs answer 403 to anonymous requests)
@@ -196,25 +207,22 @@ garage_password=5e1c7d0f2a9b48e6c3d5f7a1b2c4e6d8f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9
 
 # versitygw (POSIX backend) on a fresh directory; object metadata goes to a sidecar directory
 # so the data directory's file system needs no extended attributes.
+versitygw_try() {
+  local port data="$cache/versitygw-data"
+  port="$(free_port)"
+  where="$host:$port"
+  rm -rf "$data"
+  mkdir -p "$data/objects" "$data/sidecar"
+  spawn "$cache/versitygw.pid" "$cache/versitygw.log" "$versitygw_exe" \
+    --port "$host:$port" --access "$versitygw_user" --secret "$versitygw_password" \
+    --region us-east-1 --quiet --health /health \
+    posix --sidecar "$data/sidecar" "$data/objects"
+  wait_http "$cache/versitygw.pid" "http://$host:$port/health" || return 1
+  versitygw_url="http://$host:$port"
+}
+
 start_versitygw() {
-  local attempt port data="$cache/versitygw-data"
-  for attempt in 1 2 3; do
-    port="$(free_port)"
-    rm -rf "$data"
-    mkdir -p "$data/objects" "$data/sidecar"
-    spawn "$cache/versitygw.pid" "$cache/versitygw.log" "$versitygw_exe" \
-      --port "$host:$port" --access "$versitygw_user" --secret "$versitygw_password" \
-      --region us-east-1 --quiet --health /health \
-      posix --sidecar "$data/sidecar" "$data/objects"
-    if wait_http "$cache/versitygw.pid" "http://$host:$port/health"; then
-      versitygw_url="http://$host:$port"
-      return 0
-    fi
-    log "versitygw did not answer on $host:$port (attempt $attempt); last log lines:"
-    tail -n 20 "$cache/versitygw.log" >&2 || true
-    stop_one "$cache/versitygw.pid" versitygw
-  done
-  return 1
+  start_tries versitygw versitygw versitygw versitygw_try
 }
 
 # SeaweedFS: master, volume, filer and S3 gateway in one `weed server`, every port on
@@ -222,10 +230,10 @@ start_versitygw() {
 # which grows several volumes at once, and the tests create dozens of buckets: small volumes
 # (64 MB, sparse files) and a high volume count, or uploads fail with "failed to find
 # writable volumes".
-start_seaweedfs() {
-  local attempt data="$cache/seaweedfs-data" s3 master volume filer
-  for attempt in 1 2 3; do
+seaweedfs_try() {
+  local data="$cache/seaweedfs-data" s3 master volume filer
     s3="$(free_port)" master="$(free_port)" volume="$(free_port)" filer="$(free_port)"
+    where="$host:$s3"
     rm -rf "$data"
     mkdir -p "$data/store"
     cat >"$data/s3.json" <<JSON
@@ -241,24 +249,21 @@ JSON
       -filer -filer.port="$filer" -filer.port.grpc="$(free_port)" \
       -s3 -s3.port="$s3" -s3.port.grpc="$(free_port)" -s3.config="$data/s3.json" \
       -s3.port.iceberg=0 -s3.port.lance=0 -master.telemetry=false
-    if wait_http_any "$cache/seaweedfs.pid" "http://$host:$s3/"; then
-      seaweedfs_url="http://$host:$s3"
-      return 0
-    fi
-    log "SeaweedFS did not answer on $host:$s3 (attempt $attempt); last log lines:"
-    tail -n 20 "$cache/seaweedfs.log" >&2 || true
-    stop_one "$cache/seaweedfs.pid" weed
-  done
-  return 1
+    wait_http_any "$cache/seaweedfs.pid" "http://$host:$s3/" || return 1
+    seaweedfs_url="http://$host:$s3"
+}
+
+start_seaweedfs() {
+  start_tries SeaweedFS seaweedfs weed seaweedfs_try
 }
 
 # Garage: a one-node cluster (replication 1), its layout applied, the test key imported
 # and allowed to create buckets.
-start_garage() {
-  local attempt data="$cache/garage-data" s3 rpc admin node ok
+garage_try() {
+  local data="$cache/garage-data" s3 rpc admin node ok
   local garage=("$garage_exe" -c "$data/garage.toml")
-  for attempt in 1 2 3; do
     s3="$(free_port)" rpc="$(free_port)" admin="$(free_port)"
+    where="$host:$s3"
     rm -rf "$data"
     mkdir -p "$data"
     cat >"$data/garage.toml" <<TOML
@@ -288,15 +293,27 @@ TOML
         "${garage[@]}" key allow --create-bucket "$garage_user" >>"$cache/garage.log" 2>&1 &&
         ok=1
     fi
-    if ((ok)); then
-      garage_url="http://$host:$s3"
-      return 0
-    fi
-    log "Garage did not start on $host:$s3 (attempt $attempt); last log lines:"
-    tail -n 20 "$cache/garage.log" >&2 || true
-    stop_one "$cache/garage.pid" garage
-  done
-  return 1
+    ((ok)) || return 1
+    garage_url="http://$host:$s3"
+}
+
+start_garage() {
+  start_tries Garage garage garage garage_try
+}
+
+# start_on_demand NAME LABEL EXE START_FUNCTION: starts an on-demand store when
+# S3MPU_TEST_MORE_STORES names it; otherwise, or when it cannot start, sets start's local
+# NAME_unavailable to the reason.
+start_on_demand() {
+  local name="$1" label="$2" exe="$3" start_fn="$4" reason=""
+  if [[ "$more" != *" $name "* ]]; then
+    reason="not requested (S3MPU_TEST_MORE_STORES)"
+  elif [[ ! -x "$exe" ]]; then
+    reason="$label binary not found at $exe (build it: bash scripts/ensure_$name.sh)"
+  elif ! "$start_fn"; then
+    reason="$label was built but did not start; see $cache/$name.log"
+  fi
+  printf -v "${name}_unavailable" '%s' "$reason"
 }
 
 start() {
@@ -339,24 +356,8 @@ start() {
     return 1
   fi
   # The on-demand stores: a store that is missing or fails to start is reported, not fatal.
-  if [[ "$more" == *" seaweedfs "* ]]; then
-    if [[ ! -x "$weed_exe" ]]; then
-      seaweedfs_unavailable="SeaweedFS binary not found at $weed_exe (build it: bash scripts/ensure_seaweedfs.sh)"
-    elif ! start_seaweedfs; then
-      seaweedfs_unavailable="SeaweedFS was built but did not start; see $cache/seaweedfs.log"
-    fi
-  else
-    seaweedfs_unavailable="not requested (S3MPU_TEST_MORE_STORES)"
-  fi
-  if [[ "$more" == *" garage "* ]]; then
-    if [[ ! -x "$garage_exe" ]]; then
-      garage_unavailable="Garage binary not found at $garage_exe (build it: bash scripts/ensure_garage.sh)"
-    elif ! start_garage; then
-      garage_unavailable="Garage was built but did not start; see $cache/garage.log"
-    fi
-  else
-    garage_unavailable="not requested (S3MPU_TEST_MORE_STORES)"
-  fi
+  start_on_demand seaweedfs SeaweedFS "$weed_exe" start_seaweedfs
+  start_on_demand garage Garage "$garage_exe" start_garage
 
   # store_env NAME URL USER PASSWORD REASON: the store's lines of servers.env.
   store_env() {

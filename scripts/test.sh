@@ -87,36 +87,30 @@ phase "MinIO"
 unset S3MPU_TEST_MINIO_URL S3MPU_TEST_MOTO_URL S3MPU_TEST_MINIO_UNAVAILABLE \
   S3MPU_TEST_VERSITYGW_URL S3MPU_TEST_VERSITYGW_UNAVAILABLE S3MPU_TEST_SEAWEEDFS_URL \
   S3MPU_TEST_SEAWEEDFS_UNAVAILABLE S3MPU_TEST_GARAGE_URL S3MPU_TEST_GARAGE_UNAVAILABLE
-minio_err="$cache/ensure-minio.err"
-t0=$SECONDS
-if [[ "${S3MPU_SKIP_MINIO:-}" == "1" ]]; then
-  say "S3MPU_SKIP_MINIO=1: not building or starting MinIO"
-  export S3MPU_TEST_MINIO_UNAVAILABLE="skipped (S3MPU_SKIP_MINIO=1)"
-elif bash scripts/ensure_minio.sh >/dev/null 2>"$minio_err"; then
-  cat "$minio_err" >&2
-else
-  cat "$minio_err" >&2
-  say "MinIO could not be built after $((SECONDS - t0))s; continuing with moto only."
-  reason="$(grep -v '^ensure_minio: building ' "$minio_err" | sed 's/^ensure_minio: //' |
-    tr '\n' ' ' | cut -c1-400)"
-  export S3MPU_TEST_MINIO_UNAVAILABLE="build failed: ${reason:-see $cache/minio-build.log}"
-fi
+# build_store NAME UPPER LABEL THEN: builds a store with scripts/ensure_NAME.sh unless
+# S3MPU_SKIP_UPPER=1. A skip or a failed build exports S3MPU_TEST_UPPER_UNAVAILABLE with the
+# reason (servers.sh then leaves the store out) and the run goes on ("LABEL could not be
+# built ...; THEN.").
+build_store() {
+  local name="$1" upper="$2" label="$3" then="$4"
+  local err="$cache/ensure-$name.err" skip="S3MPU_SKIP_$2" t0=$SECONDS reason
+  if [[ "${!skip:-}" == "1" ]]; then
+    say "$skip=1: not building or starting $label"
+    export "S3MPU_TEST_${upper}_UNAVAILABLE=skipped ($skip=1)"
+  elif bash "scripts/ensure_$name.sh" >/dev/null 2>"$err"; then
+    cat "$err" >&2
+  else
+    cat "$err" >&2
+    say "$label could not be built after $((SECONDS - t0))s; $then."
+    reason="$(grep -v "^ensure_$name: building " "$err" | sed "s/^ensure_$name: //" |
+      tr '\n' ' ' | cut -c1-400)"
+    export "S3MPU_TEST_${upper}_UNAVAILABLE=build failed: ${reason:-see $cache/$name-build.log}"
+  fi
+}
+build_store minio MINIO MinIO "continuing with moto only"
 
 phase "versitygw"
-versitygw_err="$cache/ensure-versitygw.err"
-t0=$SECONDS
-if [[ "${S3MPU_SKIP_VERSITYGW:-}" == "1" ]]; then
-  say "S3MPU_SKIP_VERSITYGW=1: not building or starting versitygw"
-  export S3MPU_TEST_VERSITYGW_UNAVAILABLE="skipped (S3MPU_SKIP_VERSITYGW=1)"
-elif bash scripts/ensure_versitygw.sh >/dev/null 2>"$versitygw_err"; then
-  cat "$versitygw_err" >&2
-else
-  cat "$versitygw_err" >&2
-  say "versitygw could not be built after $((SECONDS - t0))s; continuing without it."
-  reason="$(grep -v '^ensure_versitygw: building ' "$versitygw_err" |
-    sed 's/^ensure_versitygw: //' | tr '\n' ' ' | cut -c1-400)"
-  export S3MPU_TEST_VERSITYGW_UNAVAILABLE="build failed: ${reason:-see $cache/versitygw-build.log}"
-fi
+build_store versitygw VERSITYGW versitygw "continuing without it"
 
 # --- servers ----------------------------------------------------------------------------
 trap cleanup EXIT

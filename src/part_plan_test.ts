@@ -2,8 +2,8 @@ import { assertEquals, assertThrows } from "./testing/assert.ts";
 import { DEFAULT_PART_SIZE, planParts } from "./part_plan.ts";
 import { S3_LIMITS } from "../backends/types.ts";
 import { UsageError } from "./errors.ts";
+import { MiB } from "./testing/files.ts";
 
-const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 Deno.test("planParts picks sizes within the limits", () => {

@@ -9,17 +9,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { randomFile } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
+import { MiB, randomFile } from "./support/cli.ts";
+import { partsFailFrom } from "./support/reliability.ts";
+import * as stores from "./support/servers.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const MiB = 1024 * 1024;
 
 // deno-lint-ignore no-explicit-any
 type Yaml = any;
@@ -133,25 +127,20 @@ Deno.test("workflows: release on v* tags, tests first, pinned actions", async ()
   }
 });
 
-const moto = testServers().find((s) => s.name === "moto");
+const moto = stores.testServers().find((s) => s.name === "moto");
 
 Deno.test({
   name: "action step: exit 3 keeps state in the workspace; the next run resumes and sets outputs",
   ignore: moto === undefined,
   fn: async () => {
     const server = moto!;
-    const bucket = await createTestBucket(server, "s3mpu-action");
+    const bucket = await stores.createTestBucket(server, "s3mpu-action");
     const file = await randomFile(12 * MiB + 5);
     const proxy = await startFaultProxy({
       target: server.endpoint,
       // From the second part on, every part is refused as if the credentials had expired
       // (fresh credentials do not help): exit 3, state kept.
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 2,
-        times: 1_000,
-        action: { kind: "status", status: 403, code: "ExpiredToken" },
-      }],
+      rules: partsFailFrom(2, { kind: "status", status: 403, code: "ExpiredToken" }),
     });
     const output = join(file.dir, "github_output");
     const summary = join(file.dir, "step_summary.md");
@@ -223,8 +212,11 @@ Deno.test({
         second.summary,
         /\| Parts \| 3 × 5 MiB, 2 sent by this run, 1 already on the server \(resumed\) \|/,
       );
-      assertEquals(await objectSha256(server, bucket, "action/source.bin"), sha256Hex(file.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "action/source.bin"),
+        stores.sha256Hex(file.bytes),
+      );
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await proxy.close();
       await file.cleanup();

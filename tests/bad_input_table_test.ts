@@ -14,26 +14,10 @@
 import { AbortMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
-import { runS3mpu } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  type OpenUpload,
-  referenceClient,
-  serverEnv,
-  sha256Hex,
-  type TestServer,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  MiB,
-  report,
-  snapshotDir,
-  stackLines,
-} from "./support/reliability.ts";
+import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { answer, snapshotDir } from "./support/reliability.ts";
+import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
 
 /** Where one case runs. */
 interface Sandbox {
@@ -43,7 +27,7 @@ interface Sandbox {
   meta: string;
   parts: string;
   bucket: string;
-  server: TestServer;
+  server: stores.TestServer;
   /** The fault proxy in front of the server (rules set per case). */
   proxy: string;
   /** A loopback port nothing listens on. */
@@ -69,30 +53,15 @@ interface TableCase {
 
 const KEY = "bad/table.bin";
 
-const upload = (s: Sandbox, ...extra: string[]) => [
-  "upload",
-  "-b",
-  s.bucket,
-  "-k",
-  KEY,
-  "-f",
-  s.file,
-  "-m",
-  s.meta,
-  "-a",
-  s.parts,
-  ...extra,
-];
+const upload = (s: Sandbox, ...extra: string[]) =>
+  seedUploadArgs(
+    { bucket: s.bucket, key: KEY, file: s.file, meta: s.meta, parts: s.parts },
+    ...extra,
+  );
 
 /** Upload through the fault proxy with one try per request, so failures come quickly. */
 const viaProxy = (s: Sandbox, ...extra: string[]) =>
   upload(s, "--endpoint-url", s.proxy, "--retries", "2", "-t", "1", ...extra);
-
-const answer = (
-  operation: FaultRule["match"]["operation"],
-  status: number,
-  code: string,
-): FaultRule[] => [{ match: { operation }, action: { kind: "status", status, code } }];
 
 /** A meta file of an interrupted upload of this case's key, on the case's server. */
 function metaOf(s: Sandbox, extra: Record<string, unknown> = {}): string {
@@ -214,7 +183,7 @@ export const CASES: TableCase[] = [
   },
   {
     name: "AWS_ENDPOINT_URL without a scheme",
-    env: (s) => ({ ...serverEnv(s.server), AWS_ENDPOINT_URL: "127.0.0.1:9000" }),
+    env: (s) => ({ ...stores.serverEnv(s.server), AWS_ENDPOINT_URL: "127.0.0.1:9000" }),
     args: (s) => upload(s),
     code: 2,
     error: /"127\.0\.0\.1:9000" has no scheme/,
@@ -237,7 +206,7 @@ export const CASES: TableCase[] = [
   {
     // The SDK ignores AWS_ACCESS_KEY_ID once AWS_PROFILE is set, so the keys don't rescue it.
     name: "unknown AWS_PROFILE with keys in the environment",
-    env: (s) => ({ ...serverEnv(s.server), HOME: s.dir, AWS_PROFILE: "typo" }),
+    env: (s) => ({ ...stores.serverEnv(s.server), HOME: s.dir, AWS_PROFILE: "typo" }),
     args: (s) => upload(s),
     code: 2,
     error: /The AWS profile "typo" is not defined in .*; check AWS_PROFILE .*or unset it/,
@@ -252,14 +221,14 @@ export const CASES: TableCase[] = [
   },
   {
     name: "S3MPU_PROVIDER names no preset",
-    env: (s) => ({ ...serverEnv(s.server), S3MPU_PROVIDER: "acme" }),
+    env: (s) => ({ ...stores.serverEnv(s.server), S3MPU_PROVIDER: "acme" }),
     args: (s) => upload(s),
     code: 2,
     error: /acme.*check --provider/,
   },
   {
     name: "AWS_CA_BUNDLE that does not exist",
-    env: (s) => ({ ...serverEnv(s.server), AWS_CA_BUNDLE: `${s.dir}/none.pem` }),
+    env: (s) => ({ ...stores.serverEnv(s.server), AWS_CA_BUNDLE: `${s.dir}/none.pem` }),
     args: (s) => upload(s),
     code: 2,
     error: /Cannot read the CA bundle .*none\.pem/,
@@ -603,7 +572,7 @@ export const CASES: TableCase[] = [
   },
 ];
 
-async function sandbox(server: TestServer, bucket: string, proxy: string): Promise<Sandbox> {
+async function sandbox(server: stores.TestServer, bucket: string, proxy: string): Promise<Sandbox> {
   const dir = await Deno.makeTempDir({ prefix: "s3mpu-table-" });
   const file = `${dir}/source.bin`;
   await Deno.writeFile(file, new Uint8Array(6 * MiB).fill(7));
@@ -622,8 +591,8 @@ async function sandbox(server: TestServer, bucket: string, proxy: string): Promi
   };
 }
 
-async function abortAll(server: TestServer, bucket: string, uploads: OpenUpload[]) {
-  using client = referenceClient(server);
+async function abortAll(server: stores.TestServer, bucket: string, uploads: stores.OpenUpload[]) {
+  using client = stores.referenceClient(server);
   for (const u of uploads) {
     await client.send(
       new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.key, UploadId: u.uploadId }),
@@ -631,11 +600,11 @@ async function abortAll(server: TestServer, bucket: string, uploads: OpenUpload[
   }
 }
 
-const servers = testServers();
+const servers = stores.testServers();
 
 for (const server of servers) {
   Deno.test(`${server.name}: bad input table (${CASES.length} cases)`, async (t) => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const proxy = await startFaultProxy({ target: server.endpoint });
     let exit2 = 0;
     try {
@@ -647,10 +616,10 @@ for (const server of servers) {
             await c.setup?.(s);
             proxy.setRules(c.rules ?? []);
             const before = await snapshotDir(s.dir);
-            const uploadsBefore = await listOpenUploads(server, bucket);
+            const uploadsBefore = await stores.listOpenUploads(server, bucket);
             const run = await runS3mpu(
               [...c.args(s), "--json"],
-              c.env?.(s) ?? serverEnv(server),
+              c.env?.(s) ?? stores.serverEnv(server),
             );
             await proxy.settled();
             assertEquals(run.code, c.code, `${label}: ${describeRun(run)}`);
@@ -676,7 +645,7 @@ for (const server of servers) {
               }
             }
             assertEquals(after, before, `${label}: no file changed`);
-            const uploadsAfter = await listOpenUploads(server, bucket);
+            const uploadsAfter = await stores.listOpenUploads(server, bucket);
             const created = uploadsAfter.filter((u) =>
               !uploadsBefore.some((b) => b.uploadId === u.uploadId)
             );
@@ -688,7 +657,7 @@ for (const server of servers) {
           }
         });
       }
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
       report(
         `${server.name} bad input table: ${CASES.length} cases passed (${exit2} exit 2, ${
           CASES.length - exit2
@@ -704,12 +673,12 @@ for (const server of servers) {
     Deno.test({
       name: `${server.name}: keys the store itself refuses (../x, dir/) exit 2, no upload left`,
       fn: async () => {
-        const bucket = await createTestBucket(server);
+        const bucket = await stores.createTestBucket(server);
         const s = await sandbox(server, bucket, "");
         try {
           for (const key of ["../x", "dir/"]) {
             const args = upload(s).map((a) => a === KEY ? key : a);
-            const run = await runS3mpu([...args, "--json"], serverEnv(server));
+            const run = await runS3mpu([...args, "--json"], stores.serverEnv(server));
             assertEquals(run.code, 2, describeRun(run));
             assertMatch(
               errorLines(run.stderr)[0],
@@ -718,7 +687,7 @@ for (const server of servers) {
             assertEquals(JSON.parse(run.stdout).error.code, "invalid_request");
             assertEquals([...(await snapshotDir(s.dir)).keys()], ["source.bin"], key);
           }
-          assertEquals(await listOpenUploads(server, bucket), []);
+          assertEquals(await stores.listOpenUploads(server, bucket), []);
         } finally {
           await Deno.remove(s.dir, { recursive: true });
         }
@@ -727,24 +696,24 @@ for (const server of servers) {
   }
 
   Deno.test(`${server.name}: a single chunk below the minimum part size is a valid one-part upload`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const s = await sandbox(server, bucket, "");
     try {
       const bytes = new Uint8Array(MiB);
       crypto.getRandomValues(bytes.subarray(0, 65536));
       await Deno.mkdir(`${s.dir}/chunks`);
       await Deno.writeFile(`${s.dir}/chunks/part_1`, bytes);
-      const run = await runS3mpu(chunkUpload(s), serverEnv(server));
+      const run = await runS3mpu(chunkUpload(s), stores.serverEnv(server));
       assertEquals(run.code, 0, describeRun(run));
-      assertEquals(await objectSha256(server, bucket, KEY), sha256Hex(bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(await stores.objectSha256(server, bucket, KEY), stores.sha256Hex(bytes));
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await Deno.remove(s.dir, { recursive: true });
     }
   });
 
   Deno.test(`${server.name}: abort --forget clears the state of an upload whose bucket is gone`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const s = await sandbox(server, bucket, "");
     try {
       const gone = `${bucket}-gone`.slice(0, 63);
@@ -753,7 +722,7 @@ for (const server of servers) {
         JSON.stringify({ ...JSON.parse(metaOf(s)), bucket: gone, provider: "generic" }),
       );
       await Deno.writeTextFile(s.parts, partLine("u-1"));
-      const env = serverEnv(server);
+      const env = stores.serverEnv(server);
       const kept = await runS3mpu(["abort", "-m", s.meta, "-a", s.parts], env);
       assertEquals(kept.code, 2, describeRun(kept));
       assertMatch(errorLines(kept.stderr)[0], /does not exist \(NoSuchBucket\).*--forget/);

@@ -6,22 +6,10 @@
  * started with a site region, since neither shared server checks the region.
  */
 import { assertEquals, assertMatch } from "../src/testing/assert.ts";
-import { runS3mpu } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  serverEnv,
-  type TestServer,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  MiB,
-  report,
-  snapshotDir,
-  stackLines,
-} from "./support/reliability.ts";
+import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { snapshotDir } from "./support/reliability.ts";
+import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
 import { minioAvailable, startMinio } from "./support/tls.ts";
 
 /** Where one case runs: a temp dir with a 6 MiB source.bin, maybe with state files. */
@@ -48,20 +36,14 @@ interface BadCase {
   setup?: (s: Sandbox) => Promise<void>;
 }
 
-const upload = (s: Sandbox, ...extra: string[]) => [
-  "upload",
-  "-b",
-  s.bucket,
-  "-k",
-  "bad/input.bin",
-  "-f",
-  s.file,
-  "-m",
-  `${s.dir}/state.json`,
-  "-a",
-  `${s.dir}/parts.jsonl`,
-  ...extra,
-];
+const upload = (s: Sandbox, ...extra: string[]) =>
+  seedUploadArgs({
+    bucket: s.bucket,
+    key: "bad/input.bin",
+    file: s.file,
+    meta: `${s.dir}/state.json`,
+    parts: `${s.dir}/parts.jsonl`,
+  }, ...extra);
 
 const CASES: BadCase[] = [
   {
@@ -333,10 +315,10 @@ async function check(c: BadCase, env: Record<string, string>, bucket: string, la
   }
 }
 
-const servers = testServers();
+const servers = stores.testServers();
 
 Deno.test(`bad input: ${CASES.filter((c) => !c.network).length} cases without a server`, async (t) => {
-  const env = serverEnv(servers[0]);
+  const env = stores.serverEnv(servers[0]);
   for (const c of CASES.filter((c) => !c.network)) {
     await t.step(c.name, () => check(c, env, "s3mpu-bad-input", c.name));
   }
@@ -349,12 +331,12 @@ Deno.test(`bad input: ${CASES.filter((c) => !c.network).length} cases without a 
 
 for (const server of servers) {
   Deno.test(`${server.name}: bad input that reaches the server`, async (t) => {
-    const bucket = await createTestBucket(server);
-    const env = serverEnv(server);
+    const bucket = await stores.createTestBucket(server);
+    const env = stores.serverEnv(server);
     for (const c of CASES.filter((c) => c.network)) {
       await t.step(c.name, () => check(c, env, bucket, `${server.name}: ${c.name}`));
     }
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
   });
 }
 
@@ -365,14 +347,8 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "s3mpu-region-" });
     const minio = await startMinio(dir, { env: { MINIO_SITE_REGION: "eu-west-1" } });
     try {
-      const server: TestServer = {
-        name: "minio",
-        endpoint: minio.url,
-        accessKeyId: minio.accessKeyId,
-        secretAccessKey: minio.secretAccessKey,
-        region: "us-east-1",
-      };
-      const env = { ...serverEnv(server), AWS_REGION: "eu-west-1" };
+      const server = minio.server;
+      const env = { ...stores.serverEnv(server), AWS_REGION: "eu-west-1" };
       // The bucket is made in the server's region; the upload then signs for another.
       const { CreateBucketCommand, S3Client } = await import("@aws-sdk/client-s3");
       const client = new S3Client({

@@ -12,26 +12,17 @@
  */
 import { assertEquals, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { type CliRun, collect, runS3mpu, spawnS3mpu } from "./support/cli.ts";
+import { type CliRun, collect, MiB, runS3mpu, spawnS3mpu } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
 import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
   fixture,
   journalClaimsMissing,
-  MiB,
-  report,
   seededRandom,
   serverParts,
   stateOf,
   uploadArgs,
 } from "./support/reliability.ts";
+import { describeRun, report } from "./support/run_output.ts";
 
 const SIZE = 256 * MiB + 12_345; // 52 parts of 5 MiB
 const PARTS = 52;
@@ -64,11 +55,11 @@ async function lineCount(path: string): Promise<number> {
   return text.split("\n").length - 1;
 }
 
-const server = testServers()[0];
+const server = stores.testServers()[0];
 
 Deno.test(`${server.name}: chaos: a 256 MiB upload survives 24 SIGKILLs at random moments`, async () => {
-  const env = serverEnv(server);
-  const bucket = await createTestBucket(server);
+  const env = stores.serverEnv(server);
+  const bucket = await stores.createTestBucket(server);
   const f = await fixture(SIZE);
   const proxy = await startFaultProxy({
     target: server.endpoint,
@@ -169,10 +160,10 @@ Deno.test(`${server.name}: chaos: a 256 MiB upload survives 24 SIGKILLs at rando
       } Complete requests, ${seconds.toFixed(0)} s`,
     );
     assertOk(kills >= 20, `only ${kills} kills landed (missed ${missed}):\n${log.join("\n")}`);
-    assertEquals(await objectSha256(server, bucket, "chaos.bin"), sha256Hex(f.bytes));
+    assertEquals(await stores.objectSha256(server, bucket, "chaos.bin"), stores.sha256Hex(f.bytes));
     // A run killed between Create and writing its meta file leaves an upload nobody can prove
     // is its own, so no run aborts it (docs/guarantees.md): only such empty uploads may stay.
-    const left = await listOpenUploads(server, bucket);
+    const left = await stores.listOpenUploads(server, bucket);
     for (const upload of left) {
       const parts = await serverParts(server, bucket, "chaos.bin", upload.uploadId);
       assertEquals(parts.size, 0, `upload ${upload.uploadId} left open holds parts`);

@@ -4,18 +4,10 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { getPreset } from "../backends/presets.ts";
-import { startFaultProxy } from "./support/fault_proxy.ts";
-import {
-  createTestBucket,
-  objectSha256,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
-import { randomFile, runS3mpu } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { uploadCaptured } from "./support/reliability.ts";
 
-const MiB = 1024 * 1024;
-const minio = testServers().find((s) => s.name === "minio");
+const minio = stores.testServers().find((s) => s.name === "minio");
 const CHECKSUM_HEADER =
   /^(x-amz-checksum-|x-amz-sdk-checksum-algorithm$|x-amz-trailer$|content-md5$)/;
 
@@ -26,68 +18,47 @@ for (const name of ["aws", "minio", "r2", "b2", "gcs", "scaleway", "generic"]) {
     async fn() {
       const server = minio!;
       const preset = getPreset(name);
-      const bucket = await createTestBucket(server);
-      const file = await randomFile(11 * MiB);
-      const proxy = await startFaultProxy({ target: server.endpoint, capture: true });
-      try {
-        const run = await runS3mpu(
-          [
-            "upload",
-            "-b",
-            bucket,
-            "-k",
-            "k",
-            "-f",
-            file.path,
-            "-s",
-            "5MiB",
-            "--provider",
-            name,
-            "--endpoint-url",
-            proxy.url,
-          ],
-          serverEnv(server),
+      const upload = (bucket: string, file: string) => [
+        ...["upload", "-b", bucket, "-k", "k", "-f", file],
+        ...["-s", "5MiB", "--provider", name],
+      ];
+      const { run, bucket, bytes, captured } = await uploadCaptured(server, upload);
+      assertEquals(run.code, 0, run.stderr);
+      assertEquals(await stores.objectSha256(server, bucket, "k"), stores.sha256Hex(bytes));
+      const headersOf = (operation: string) =>
+        captured.filter((r) => r.operation === operation).map((r) =>
+          Object.keys(r.headers).filter((h) => CHECKSUM_HEADER.test(h)).sort()
         );
-        assertEquals(run.code, 0, run.stderr);
-        assertEquals(await objectSha256(server, bucket, "k"), sha256Hex(file.bytes));
-        const headersOf = (operation: string) =>
-          proxy.captured.filter((r) => r.operation === operation).map((r) =>
-            Object.keys(r.headers).filter((h) => CHECKSUM_HEADER.test(h)).sort()
-          );
-        const parts = headersOf("UploadPart");
-        assertEquals(parts.length, 3);
-        const expected = {
-          crc32: ["x-amz-checksum-crc32"],
-          crc32c: ["x-amz-checksum-crc32c"],
-          sha256: ["x-amz-checksum-sha256"],
-          md5: ["content-md5"],
-          none: [],
-        }[preset.checksum.partChecksum];
-        for (const headers of parts) assertEquals(headers, expected);
-        // On loopback the part bodies are not SHA-256-signed (the checksum above protects
-        // them); every other request keeps a signed payload hash.
-        const payloadHashes = (operation: string) =>
-          proxy.captured.filter((r) => r.operation === operation).map((r) =>
-            r.headers["x-amz-content-sha256"]
-          );
-        for (const hash of payloadHashes("UploadPart")) assertEquals(hash, "UNSIGNED-PAYLOAD");
-        for (const hash of payloadHashes("CompleteMultipartUpload")) {
-          assertMatch(hash, /^[0-9a-f]{64}$/);
-        }
-        const create = proxy.captured.find((r) => r.operation === "CreateMultipartUpload");
-        assertOk(create);
-        const declared = create.headers["x-amz-checksum-algorithm"];
-        const flexible = ["crc32", "crc32c", "sha256"].includes(preset.checksum.partChecksum);
-        assertEquals(declared, flexible ? preset.checksum.partChecksum.toUpperCase() : undefined);
-        console.log(
-          `${name}: UploadPart headers ${JSON.stringify(expected)}, declared at create: ${
-            declared ?? "none"
-          }`,
+      const parts = headersOf("UploadPart");
+      assertEquals(parts.length, 3);
+      const expected = {
+        crc32: ["x-amz-checksum-crc32"],
+        crc32c: ["x-amz-checksum-crc32c"],
+        sha256: ["x-amz-checksum-sha256"],
+        md5: ["content-md5"],
+        none: [],
+      }[preset.checksum.partChecksum];
+      for (const headers of parts) assertEquals(headers, expected);
+      // On loopback the part bodies are not SHA-256-signed (the checksum above protects
+      // them); every other request keeps a signed payload hash.
+      const payloadHashes = (operation: string) =>
+        captured.filter((r) => r.operation === operation).map((r) =>
+          r.headers["x-amz-content-sha256"]
         );
-      } finally {
-        await proxy.close();
-        await file.cleanup();
+      for (const hash of payloadHashes("UploadPart")) assertEquals(hash, "UNSIGNED-PAYLOAD");
+      for (const hash of payloadHashes("CompleteMultipartUpload")) {
+        assertMatch(hash, /^[0-9a-f]{64}$/);
       }
+      const create = captured.find((r) => r.operation === "CreateMultipartUpload");
+      assertOk(create);
+      const declared = create.headers["x-amz-checksum-algorithm"];
+      const flexible = ["crc32", "crc32c", "sha256"].includes(preset.checksum.partChecksum);
+      assertEquals(declared, flexible ? preset.checksum.partChecksum.toUpperCase() : undefined);
+      console.log(
+        `${name}: UploadPart headers ${JSON.stringify(expected)}, declared at create: ${
+          declared ?? "none"
+        }`,
+      );
     },
   });
 }

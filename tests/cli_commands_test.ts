@@ -8,63 +8,37 @@ import {
   CreateMultipartUploadCommand,
   ListPartsCommand,
   PutObjectCommand,
-  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { StateLock } from "../src/state/state_lock.ts";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import {
-  type CliRun,
-  collect,
-  randomFile,
-  runS3mpu,
-  spawnS3mpu,
-  waitForLines,
-} from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  referenceClient,
-  referenceMultipartUpload,
-  serverEnv,
-  testServers,
-} from "./support/servers.ts";
+import { exists, killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
+import { onlyJson } from "./support/run_output.ts";
+import * as stores from "./support/servers.ts";
 
-const MiB = 1024 * 1024;
-
-/** Parses stdout, which must hold exactly one JSON object and nothing else. */
-function onlyJson(run: CliRun): Record<string, unknown> {
-  const lines = run.stdout.trim().split("\n");
-  assertEquals(lines.length, 1, `one line on stdout, got: ${run.stdout}\nstderr: ${run.stderr}`);
-  const value = JSON.parse(lines[0]);
-  assertOk(value !== null && typeof value === "object" && !Array.isArray(value));
-  return value;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
-}
-
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
   // moto is AWS's emulator; MinIO has its own preset (24 h purge window).
   const provider = server.name === "minio" ? "minio" : "aws";
 
   Deno.test(`${server.name}: status of an upload killed with SIGKILL, then abort cleans up`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(60 * MiB + 3);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
-    const child = spawnS3mpu([
-      "upload",
-      ...["-b", bucket, "-k", "killed.bin", "-f", file.path, "-m", meta, "-a", parts],
-      ...["-s", "5MiB", "-t", "1", "--provider", provider],
-    ], env);
-    await waitForLines(parts, 3);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const killed = await killAfterParts(
+      [
+        "upload",
+        ...["-b", bucket, "-k", "killed.bin", "-f", file.path, "-m", meta, "-a", parts],
+        ...["-s", "5MiB", "-t", "1", "--provider", provider],
+      ],
+      env,
+      parts,
+      3,
+    );
+    assertEquals(killed.run.code, 137);
     const journaled = (await Deno.readTextFile(parts)).trim().split("\n").length;
-    using client = referenceClient(server);
-    const [open] = await listOpenUploads(server, bucket);
+    using client = stores.referenceClient(server);
+    const [open] = await stores.listOpenUploads(server, bucket);
     const listed = await client.send(
       new ListPartsCommand({ Bucket: bucket, Key: "killed.bin", UploadId: open.uploadId }),
     );
@@ -103,7 +77,7 @@ for (const server of testServers()) {
     const report = onlyJson(aborted);
     assertEquals(report.uploads, [{ uploadId: open.uploadId, result: "aborted" }]);
     assertEquals(report.removedFiles, [parts, meta]);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     assertEquals(
       [await exists(meta), await exists(parts), await exists(`${meta}.lock`)],
       [false, false, false],
@@ -112,25 +86,18 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: status counts journal and server apart, warns of the purge window, says gone`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(12 * MiB + 5);
     const key = "data/partial.bin";
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     const { UploadId } = await client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
     );
     const eTags: string[] = [];
     for (const partNumber of [1, 2]) {
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          PartNumber: partNumber,
-          Body: file.bytes.subarray((partNumber - 1) * 5 * MiB, partNumber * 5 * MiB),
-        }),
-      );
-      eTags.push(ETag!.replaceAll('"', ""));
+      const body = file.bytes.subarray((partNumber - 1) * 5 * MiB, partNumber * 5 * MiB);
+      const upload = { bucket, key, uploadId: UploadId! };
+      eTags.push(await stores.referenceUploadPart(client, upload, partNumber, body));
     }
     const created = new Date(Date.now() - 20 * 3600_000); // 4 h of MinIO's 24 h left
     const meta = `${file.path}.s3mpu-meta.json`;
@@ -185,7 +152,7 @@ for (const server of testServers()) {
     await lock.release();
     assertEquals(refused.code, 2, refused.stderr);
     assertMatch(refused.stderr, /Another s3mpu run \(pid \d+\) is using/);
-    assertEquals((await listOpenUploads(server, bucket)).length, 1);
+    assertEquals((await stores.listOpenUploads(server, bucket)).length, 1);
     assertOk(await exists(meta));
 
     // Gone from the server: status says so, exits 4 and suggests --restart.
@@ -206,8 +173,8 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: list shows unfinished uploads; --older-than is a dry run until --yes`, async () => {
-    const bucket = await createTestBucket(server);
-    using client = referenceClient(server);
+    const bucket = await stores.createTestBucket(server);
+    using client = stores.referenceClient(server);
     const ids: Record<string, string> = {};
     for (const key of ["orphans/a.bin", "orphans/deep/b.bin", "keep/c.bin"]) {
       const out = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
@@ -236,11 +203,15 @@ for (const server of testServers()) {
     assertEquals(dry.code, 0, dry.stderr);
     assertMatch(dry.stdout, /would abort/);
     assertMatch(dry.stdout, /2 older than 0s would be aborted \(dry run: add --yes/);
-    assertEquals((await listOpenUploads(server, bucket)).length, 3, "a dry run aborts nothing");
+    assertEquals(
+      (await stores.listOpenUploads(server, bucket)).length,
+      3,
+      "a dry run aborts nothing",
+    );
 
     const young = onlyJson(await runS3mpu([...args, "--older-than", "1h", "--json"], env));
     assertEquals([young.selected, young.dryRun], [motoClock ? 2 : 0, true]);
-    assertEquals((await listOpenUploads(server, bucket)).length, 3);
+    assertEquals((await stores.listOpenUploads(server, bucket)).length, 3);
 
     const refused = await runS3mpu([...args, "--yes"], env);
     assertEquals(refused.code, 2);
@@ -251,7 +222,7 @@ for (const server of testServers()) {
     const report = onlyJson(done);
     assertEquals([report.selected, report.aborted, report.failed], [2, 2, 0]);
     assertEquals(
-      (await listOpenUploads(server, bucket)).map((u) => u.key),
+      (await stores.listOpenUploads(server, bucket)).map((u) => u.key),
       ["keep/c.bin"],
       "only the selected uploads are aborted",
     );
@@ -265,7 +236,7 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: upload --json has every field; verify proves a match, then a change (1) or undecided (5)`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(12 * MiB + 1000);
     const key = "verify/object.bin";
     const up = await runS3mpu([
@@ -314,7 +285,7 @@ for (const server of testServers()) {
     // Same size and part layout, different bytes, no stored checksum: the MD5 ETag decides
     // when the part size is known (-s), and verify never says "Match".
     const changed = file.bytes.map((b, i) => (i === 7 * MiB ? b ^ 0xff : b));
-    await referenceMultipartUpload(server, bucket, key, [
+    await stores.referenceMultipartUpload(server, bucket, key, [
       changed.subarray(0, 5 * MiB),
       changed.subarray(5 * MiB, 10 * MiB),
       changed.subarray(10 * MiB),
@@ -328,7 +299,7 @@ for (const server of testServers()) {
     assertEquals(onlyJson(guessed).match === true, false);
 
     // A single-part object of the same size: compared by MD5.
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: changed }));
     const single = await verify(["--provider", provider, "--json"]);
     assertEquals(single.code, 1, single.stderr);
@@ -338,7 +309,7 @@ for (const server of testServers()) {
 
     // Where ETags are not promised as MD5s, a differing ETag proves nothing: undecided (5),
     // and --download settles it.
-    await referenceMultipartUpload(server, bucket, key, [
+    await stores.referenceMultipartUpload(server, bucket, key, [
       changed.subarray(0, 5 * MiB),
       changed.subarray(5 * MiB, 10 * MiB),
       changed.subarray(10 * MiB),

@@ -13,18 +13,10 @@ import {
 import zlib from "node:zlib";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
-import { collect, runS3mpu, spawnS3mpu } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  referenceClient,
-  referenceMultipartUpload,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
-import { describeRun, fixture, MiB, report, stateOf, uploadArgs } from "./support/reliability.ts";
+import { collect, MiB, runS3mpu, spawnS3mpu } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { answer, fixture, stateOf, uploadArgs } from "./support/reliability.ts";
+import { describeRun, report } from "./support/run_output.ts";
 
 const SIZE = 11 * MiB + 999; // 3 parts of 5 MiB
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array): number }).crc32;
@@ -37,13 +29,13 @@ function crc32Base64(bytes: Uint8Array): string {
 
 /** One report line: the case, the exit code, and what the key holds against the file. */
 async function reportCase(
-  server: Parameters<typeof objectSha256>[0],
+  server: Parameters<typeof stores.objectSha256>[0],
   what: string,
   code: number,
   at: { bucket: string; key: string; file: Uint8Array },
 ): Promise<void> {
   const stored = await objectOrUndefined(server, at.bucket, at.key);
-  const file = sha256Hex(at.file);
+  const file = stores.sha256Hex(at.file);
   const verdict = stored === undefined ? "no object" : stored === file ? "= file" : "≠ file";
   report(
     `${server.name} integrity: ${what}: exit ${code}, object ${
@@ -52,8 +44,12 @@ async function reportCase(
   );
 }
 
-async function objectOrUndefined(server: Parameters<typeof objectSha256>[0], b: string, k: string) {
-  return await objectSha256(server, b, k).catch(() => undefined);
+async function objectOrUndefined(
+  server: Parameters<typeof stores.objectSha256>[0],
+  b: string,
+  k: string,
+) {
+  return await stores.objectSha256(server, b, k).catch(() => undefined);
 }
 
 /** Complete answers the proxy sends instead of the server's (the request never reaches it). */
@@ -73,27 +69,27 @@ const BENT_COMPLETES: Array<{ name: string; body: string; says: RegExp }> = [
   },
 ];
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
   const provider = server.name === "minio" ? "minio" : "aws";
 
   Deno.test(`${server.name}: the object carries a FULL_OBJECT CRC32 of the file's bytes`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     const run = await runS3mpu(uploadArgs(f, bucket, "whole.bin", ["--provider", provider]), env);
     assertEquals(run.code, 0, describeRun(run));
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     const head = await client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: "whole.bin", ChecksumMode: "ENABLED" }),
     );
     assertEquals([head.ChecksumType, head.ChecksumCRC32], ["FULL_OBJECT", crc32Base64(f.bytes)]);
-    assertEquals(await objectSha256(server, bucket, "whole.bin"), sha256Hex(f.bytes));
+    assertEquals(await stores.objectSha256(server, bucket, "whole.bin"), stores.sha256Hex(f.bytes));
     await f.cleanup();
   });
 
   for (const bent of BENT_COMPLETES) {
     Deno.test(`${server.name}: a Complete answered with ${bent.name} is a failure (exit 3), not success`, async () => {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const f = await fixture(SIZE);
       const rule: FaultRule = {
         match: { operation: "CompleteMultipartUpload" },
@@ -122,8 +118,11 @@ for (const server of testServers()) {
           env,
         );
         assertEquals(again.code, 0, describeRun(again));
-        assertEquals(await objectSha256(server, bucket, "bent.bin"), sha256Hex(f.bytes));
-        assertEquals(await listOpenUploads(server, bucket), []);
+        assertEquals(
+          await stores.objectSha256(server, bucket, "bent.bin"),
+          stores.sha256Hex(f.bytes),
+        );
+        assertEquals(await stores.listOpenUploads(server, bucket), []);
       } finally {
         await proxy.close();
         await f.cleanup();
@@ -132,11 +131,11 @@ for (const server of testServers()) {
   }
 
   Deno.test(`${server.name}: a failed Complete never settles on an older object of the same size and part count`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     // Different bytes, same size and 3 parts, already at the key.
     const other = f.bytes.map((b, i) => (i === 6 * MiB ? b ^ 1 : b));
-    await referenceMultipartUpload(server, bucket, "k.bin", [
+    await stores.referenceMultipartUpload(server, bucket, "k.bin", [
       other.subarray(0, 5 * MiB),
       other.subarray(5 * MiB, 10 * MiB),
       other.subarray(10 * MiB),
@@ -157,8 +156,12 @@ for (const server of testServers()) {
         file: f.bytes,
       });
       assertEquals(run.code, 3, describeRun(run));
-      assertEquals(await objectSha256(server, bucket, "k.bin"), sha256Hex(other), "untouched");
-      assertEquals((await listOpenUploads(server, bucket)).length, 1, "kept for the rerun");
+      assertEquals(
+        await stores.objectSha256(server, bucket, "k.bin"),
+        stores.sha256Hex(other),
+        "untouched",
+      );
+      assertEquals((await stores.listOpenUploads(server, bucket)).length, 1, "kept for the rerun");
       assertOk(await stateOf(f), "state kept");
       proxy.setRules([]);
       const again = await runS3mpu(
@@ -166,8 +169,8 @@ for (const server of testServers()) {
         env,
       );
       assertEquals(again.code, 0, describeRun(again));
-      assertEquals(await objectSha256(server, bucket, "k.bin"), sha256Hex(f.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(await stores.objectSha256(server, bucket, "k.bin"), stores.sha256Hex(f.bytes));
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await proxy.close();
       await f.cleanup();
@@ -175,14 +178,11 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: an upload gone on resume does not settle on another object (exit 4)`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     const proxy = await startFaultProxy({
       target: server.endpoint,
-      rules: [{
-        match: { operation: "CompleteMultipartUpload" },
-        action: { kind: "status", status: 500 },
-      }],
+      rules: answer("CompleteMultipartUpload", 500),
     });
     try {
       const first = await runS3mpu(
@@ -195,7 +195,7 @@ for (const server of testServers()) {
     }
     const state = await stateOf(f);
     assertOk(state);
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     await client.send(
       new AbortMultipartUploadCommand({
         Bucket: bucket,
@@ -217,7 +217,7 @@ for (const server of testServers()) {
     });
     assertEquals(run.code, 4, describeRun(run));
     assertMatch(run.stderr, /no object proved to be its result/);
-    assertEquals(await objectSha256(server, bucket, "gone.bin"), sha256Hex(other));
+    assertEquals(await stores.objectSha256(server, bucket, "gone.bin"), stores.sha256Hex(other));
     assertOk(await stateOf(f), "state kept");
     await f.cleanup();
   });
@@ -240,7 +240,7 @@ for (const server of testServers()) {
     ] as const
   ) {
     Deno.test(`${server.name}: the source changing during the run (${what}) exits 4, nothing completed`, async () => {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const f = await fixture(SIZE);
       // Hold the second part for a while, and change the file meanwhile.
       const proxy = await startFaultProxy({
@@ -281,9 +281,9 @@ for (const server of testServers()) {
   }
 
   Deno.test(`${server.name}: another client's upload of the key is never aborted by the lost-create check`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     // The other client creates an upload of the same key a moment before ours; our first
     // Create's answer is lost, so the run looks for orphans in that window.
     const theirs = (await client.send(
@@ -302,7 +302,7 @@ for (const server of testServers()) {
         uploadArgs(f, bucket, "shared.bin", ["--endpoint-url", proxy.url]),
         env,
       );
-      const openAfter = (await listOpenUploads(server, bucket)).map((u) => u.uploadId);
+      const openAfter = (await stores.listOpenUploads(server, bucket)).map((u) => u.uploadId);
       report(
         `${server.name} integrity: another client's upload during a lost create: exit ${run.code}, theirs ${
           openAfter.includes(theirs) ? "still open" : "ABORTED"
@@ -310,9 +310,12 @@ for (const server of testServers()) {
       );
       assertEquals(run.code, 0, describeRun(run));
       assertMatch(run.stderr, /left alone because nothing proves they are this run's/);
-      const open = (await listOpenUploads(server, bucket)).map((u) => u.uploadId);
+      const open = (await stores.listOpenUploads(server, bucket)).map((u) => u.uploadId);
       assertOk(open.includes(theirs), `the other client's upload is still open: ${open}`);
-      assertEquals(await objectSha256(server, bucket, "shared.bin"), sha256Hex(f.bytes));
+      assertEquals(
+        await stores.objectSha256(server, bucket, "shared.bin"),
+        stores.sha256Hex(f.bytes),
+      );
     } finally {
       await proxy.close();
       await f.cleanup();
@@ -320,7 +323,7 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: verify proves a flipped byte different on every preset kind, or says undecided`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     const flipped = `${f.dir}/flipped.bin`;
     await Deno.writeFile(flipped, f.bytes.map((b, i) => (i === 7 * MiB ? b ^ 0x40 : b)));
@@ -350,18 +353,15 @@ for (const server of testServers()) {
   });
 }
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
   const provider = server.name === "minio" ? "minio" : "aws";
   Deno.test(`${server.name}: --checksum-algorithm crc32c is sent, stored, recorded and kept on resume`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     const proxy = await startFaultProxy({
       target: server.endpoint,
-      rules: [{
-        match: { operation: "CompleteMultipartUpload" },
-        action: { kind: "status", status: 500 },
-      }],
+      rules: answer("CompleteMultipartUpload", 500),
     });
     const args = ["--provider", provider, "--checksum-algorithm", "crc32c"];
     const via = ["--endpoint-url", proxy.url];
@@ -394,13 +394,13 @@ for (const server of testServers()) {
     } finally {
       await proxy.close();
     }
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     const head = await client.send(
       new HeadObjectCommand({ Bucket: bucket, Key: "c.bin", ChecksumMode: "ENABLED" }),
     );
     assertEquals(head.ChecksumType, "FULL_OBJECT");
     assertOk(head.ChecksumCRC32C, "a CRC32C is stored");
-    assertEquals(await objectSha256(server, bucket, "c.bin"), sha256Hex(f.bytes));
+    assertEquals(await stores.objectSha256(server, bucket, "c.bin"), stores.sha256Hex(f.bytes));
     for (
       const [bad, says] of [
         [

@@ -5,18 +5,11 @@
  * HTTPS with a static KMS key (S3 and MinIO accept SSE-C only over TLS).
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { collect, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
-import { startFaultProxy } from "./support/fault_proxy.ts";
-import {
-  createTestBucket,
-  serverEnv,
-  sha256Hex,
-  type TestServer,
-  testServers,
-} from "./support/servers.ts";
+import { killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { uploadCaptured } from "./support/reliability.ts";
 import { makeCerts, minioAvailable, opensslAvailable, startMinio } from "./support/tls.ts";
 
-const MiB = 1024 * 1024;
 const READ_BACK = new URL("./support/read_back.py", import.meta.url).pathname;
 const hasBoto3 = await new Deno.Command("python3", {
   args: ["-c", "import boto3"],
@@ -50,7 +43,7 @@ async function readBack(
 }
 
 /** Options both servers store; storage class and ACL differ (MinIO keeps no ACLs). */
-function commonOptions(server: TestServer): string[] {
+function commonOptions(server: stores.TestServer): string[] {
   return [
     "--content-type",
     "text/csv; charset=utf-8",
@@ -73,14 +66,14 @@ function commonOptions(server: TestServer): string[] {
   ];
 }
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
 
   Deno.test({
     name: `${server.name}: each object option is stored, read back with boto3`,
     ignore: !hasBoto3,
     async fn() {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const file = await randomFile(11 * MiB, "report.csv");
       const acl = server.name === "moto" ? ["--acl", "public-read"] : [];
       const sse = server.name === "moto" ? ["--sse", "AES256"] : [];
@@ -99,7 +92,7 @@ for (const server of testServers()) {
       );
       assertEquals(run.code, 0, run.stderr);
       const stored = await readBack(server, bucket, "in/report.csv");
-      assertEquals(stored.sha256, sha256Hex(file.bytes));
+      assertEquals(stored.sha256, stores.sha256Hex(file.bytes));
       const h = stored.head;
       assertEquals(h.ContentType, "text/csv; charset=utf-8");
       assertEquals(h.ContentEncoding, "identity");
@@ -126,7 +119,7 @@ for (const server of testServers()) {
     name: `${server.name}: the content type is guessed from the extension unless told not to`,
     ignore: !hasBoto3,
     async fn() {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const file = await randomFile(6 * MiB, "page.json");
       const guessed = await runS3mpu(["upload", file.path, `s3://${bucket}/a.json`], env);
       assertEquals(guessed.code, 0, guessed.stderr);
@@ -143,21 +136,18 @@ for (const server of testServers()) {
   });
 }
 
-const moto = testServers().find((s) => s.name === "moto")!;
-const minio = testServers().find((s) => s.name === "minio");
+const moto = stores.testServers().find((s) => s.name === "moto")!;
+const minio = stores.testServers().find((s) => s.name === "minio");
 
 Deno.test("moto: a resume given other object options exits 4 naming the difference", async () => {
-  const env = serverEnv(moto);
-  const bucket = await createTestBucket(moto);
+  const env = stores.serverEnv(moto);
+  const bucket = await stores.createTestBucket(moto);
   const file = await randomFile(30 * MiB, "data.csv");
   const parts = `${file.dir}/data.csv.s3mpu-parts.jsonl`;
   const meta = `${file.dir}/data.csv.s3mpu-meta.json`;
   const base = ["upload", file.path, `s3://${bucket}/d.csv`, "-s", "5MiB", "-t", "1"];
   // --limit-rate keeps the first run slow enough to be killed part-way.
-  const child = spawnS3mpu([...base, "--metadata", "v=1", "--limit-rate", "4MiB"], env);
-  await waitForLines(parts, 1);
-  child.kill("SIGKILL");
-  await collect(child);
+  await killAfterParts([...base, "--metadata", "v=1", "--limit-rate", "4MiB"], env, parts, 1);
   const recorded = JSON.parse(await Deno.readTextFile(meta));
   assertEquals(recorded.objectOptions, {
     contentType: "text/csv",
@@ -178,7 +168,7 @@ Deno.test("moto: a resume given other object options exits 4 naming the differen
   assertMatch(same.stderr, /Continuing multipart upload/);
   if (hasBoto3) {
     const stored = await readBack(moto, bucket, "d.csv");
-    assertEquals([stored.sha256, stored.head.Metadata], [sha256Hex(file.bytes), { v: "1" }]);
+    assertEquals([stored.sha256, stored.head.Metadata], [stores.sha256Hex(file.bytes), { v: "1" }]);
   }
   await file.cleanup();
 });
@@ -187,7 +177,7 @@ Deno.test({
   name: "moto: --sse aws:kms and aws:kms:dsse are stored, read back with boto3",
   ignore: !hasBoto3,
   async fn() {
-    const bucket = await createTestBucket(moto);
+    const bucket = await stores.createTestBucket(moto);
     const file = await randomFile(6 * MiB, "k.bin");
     for (const sse of ["aws:kms", "aws:kms:dsse"]) {
       const key = `sse-${sse.replaceAll(":", "-")}.bin`;
@@ -201,11 +191,14 @@ Deno.test({
           "--sse-kms-key-id",
           "alias/s3mpu",
         ],
-        serverEnv(moto),
+        stores.serverEnv(moto),
       );
       assertEquals(run.code, 0, run.stderr);
       const stored = await readBack(moto, bucket, key);
-      assertEquals([stored.head.ServerSideEncryption, stored.sha256], [sse, sha256Hex(file.bytes)]);
+      assertEquals([stored.head.ServerSideEncryption, stored.sha256], [
+        sse,
+        stores.sha256Hex(file.bytes),
+      ]);
     }
     await file.cleanup();
   },
@@ -215,39 +208,18 @@ Deno.test({
   name: "minio: --expected-bucket-owner and --request-payer go with every request",
   ignore: !minio,
   async fn() {
-    const server = minio!;
-    const bucket = await createTestBucket(server);
-    const file = await randomFile(11 * MiB);
-    const proxy = await startFaultProxy({ target: server.endpoint, capture: true });
-    try {
-      const run = await runS3mpu(
-        [
-          "upload",
-          file.path,
-          `s3://${bucket}/owned.bin`,
-          "-s",
-          "5MiB",
-          "--expected-bucket-owner",
-          "123456789012",
-          "--request-payer",
-          "requester",
-          "--endpoint-url",
-          proxy.url,
-        ],
-        serverEnv(server),
-      );
-      assertEquals(run.code, 0, run.stderr);
-      const ops = proxy.captured.filter((r) =>
-        ["CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"].includes(r.operation)
-      );
-      assertEquals(ops.length, 5);
-      for (const r of ops) {
-        assertEquals(r.headers["x-amz-expected-bucket-owner"], "123456789012", r.operation);
-        assertEquals(r.headers["x-amz-request-payer"], "requester", r.operation);
-      }
-    } finally {
-      await proxy.close();
-      await file.cleanup();
+    const { run, captured } = await uploadCaptured(minio!, (bucket, file) => [
+      ...["upload", file, `s3://${bucket}/owned.bin`, "-s", "5MiB"],
+      ...["--expected-bucket-owner", "123456789012", "--request-payer", "requester"],
+    ]);
+    assertEquals(run.code, 0, run.stderr);
+    const ops = captured.filter((r) =>
+      ["CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"].includes(r.operation)
+    );
+    assertEquals(ops.length, 5);
+    for (const r of ops) {
+      assertEquals(r.headers["x-amz-expected-bucket-owner"], "123456789012", r.operation);
+      assertEquals(r.headers["x-amz-request-payer"], "requester", r.operation);
     }
   },
 });
@@ -288,11 +260,8 @@ Deno.test({
       const base = ["upload", file.path, "s3://sse-bucket/c.bin", "-s", "5MiB", "-t", "1"];
       const sseC = ["--sse-c", "AES256", "--sse-c-key-file", keyFile];
       // Killed part-way, then resumed: without the key it is exit 2, with it exit 0.
-      const child = spawnS3mpu([...base, ...sseC, "--limit-rate", "4MiB"], env);
       const parts = `${file.dir}/secret.bin.s3mpu-parts.jsonl`;
-      await waitForLines(parts, 1);
-      child.kill("SIGKILL");
-      await collect(child);
+      await killAfterParts([...base, ...sseC, "--limit-rate", "4MiB"], env, parts, 1);
       const metaText = await Deno.readTextFile(`${file.dir}/secret.bin.s3mpu-meta.json`);
       const keyBase64 = btoa(String.fromCharCode(...key));
       assertOk(!metaText.includes(keyBase64), "the SSE-C key is never stored");
@@ -306,7 +275,7 @@ Deno.test({
         caFile: certs.caFile,
         sseCustomerKeyFile: keyFile,
       });
-      assertEquals(c.sha256, sha256Hex(file.bytes));
+      assertEquals(c.sha256, stores.sha256Hex(file.bytes));
       assertEquals(c.head.SSECustomerAlgorithm, "AES256");
       assertOk(c.getWithoutKeyError, "a GET without the key is refused");
       // verify reads an SSE-C object with its key. MinIO keeps no checksum of an SSE-C object
@@ -350,7 +319,7 @@ Deno.test({
         );
         assertEquals(run.code, 0, run.stderr);
         const stored = await readBack(ref, "sse-bucket", name, { caFile: certs.caFile });
-        assertEquals(stored.sha256, sha256Hex(file.bytes));
+        assertEquals(stored.sha256, stores.sha256Hex(file.bytes));
         assertEquals(stored.head.ServerSideEncryption, expected, name);
       }
       await file.cleanup();
@@ -362,7 +331,7 @@ Deno.test({
 });
 
 Deno.test("object options are checked before anything is sent", async () => {
-  const env = serverEnv(moto);
+  const env = stores.serverEnv(moto);
   const file = await randomFile(1024, "x.bin");
   const cases: Array<[string[], RegExp]> = [
     [["--acl", "world"], /--acl takes one of private, public-read/],

@@ -1,5 +1,5 @@
 /**
- * The compiled binary's permissions (scripts/compile.ts PERMISSION_FLAGS) are enough for
+ * The compiled binary's permissions (PERMISSION_FLAGS in scripts/compile_options.ts) are enough for
  * every way of getting credentials and TLS roots the CLI supports: the CLI runs here with
  * `deno run` and exactly those flags, in a clean environment, against moto. (The binary
  * itself cannot be built where denort cannot be downloaded; deno run with the same flags
@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { assertEquals } from "../src/testing/assert.ts";
-import { PERMISSION_FLAGS } from "../scripts/compile.ts";
+import { PERMISSION_FLAGS } from "../scripts/compile_options.ts";
 import { createTestBucket, headETag, testServers } from "./support/servers.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;

@@ -4,27 +4,21 @@
  * moto over HTTP.
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { randomFile, runS3mpu } from "./support/cli.ts";
+import { MiB, randomFile, runS3mpu } from "./support/cli.ts";
+import { hasScript, runShellInPty, shellQuote, visibleLines } from "./support/pty.ts";
 import { createTestBucket, serverEnv, testServers } from "./support/servers.ts";
 
-const MiB = 1024 * 1024;
 const ESC = String.fromCharCode(27);
 /** A character of the bar: fill, rest, or its colour codes. */
 const BAR = `[#.${ESC}\\[\\]0-9m]`;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const moto = testServers().find((s) => s.name === "moto")!;
-const hasScript = await new Deno.Command("script", { args: ["--version"], stdout: "null" })
-  .output().then((o) => o.success, () => false);
-
-function shellQuote(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
 
 /**
  * Runs the CLI with stdin, stdout and stderr on a pseudo-terminal; returns what it drew.
  * NO_COLOR is unset (scripts/test.sh sets it for plain CI logs) unless `env` sets it.
  */
-async function runInPty(args: string[], env: Record<string, string>) {
+function runInPty(args: string[], env: Record<string, string>) {
   const command = [
     "env",
     "-u",
@@ -33,21 +27,7 @@ async function runInPty(args: string[], env: Record<string, string>) {
     Deno.execPath(),
     ...["run", "-A", "--quiet", MAIN, ...args],
   ].map(shellQuote).join(" ");
-  const output = await new Deno.Command("script", {
-    args: ["-qfec", command, "/dev/null"],
-    env: { COLUMNS: "100", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: output.code, text: new TextDecoder().decode(output.stdout) };
-}
-
-/** What the terminal ends up showing on each line: the text after the last carriage return. */
-function visibleLines(text: string): string[] {
-  return text.split("\n").map((line) => line.replace(/\r$/, "")).map((line) =>
-    line.slice(line.lastIndexOf("\r") + 1)
-  ).filter((line) => line.trim() !== "");
+  return runShellInPty(command, env);
 }
 
 async function uploadArgs(key: string, file: string) {

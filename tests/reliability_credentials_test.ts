@@ -7,24 +7,10 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { runS3mpu } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  fixture,
-  MiB,
-  report,
-  stateOf,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { MiB, runS3mpu } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { fixture, partsFailFrom, stateOf, uploadArgs } from "./support/reliability.ts";
+import { describeRun, errorLines, report } from "./support/run_output.ts";
 
 const REJECTIONS = [
   {
@@ -53,21 +39,16 @@ const REJECTIONS = [
   },
 ];
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
 
   for (const { code, status, exit, says } of REJECTIONS) {
     Deno.test(`${server.name}: ${status} ${code} mid-upload exits ${exit}, state kept; the next run resumes`, async () => {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const f = await fixture(12 * MiB + 1);
       const proxy = await startFaultProxy({
         target: server.endpoint,
-        rules: [{
-          match: { operation: "UploadPart" },
-          nth: 2,
-          times: 1000,
-          action: { kind: "status", status, code },
-        }],
+        rules: partsFailFrom(2, { kind: "status", status, code }),
       });
       try {
         const args = uploadArgs(f, bucket, "creds.bin", ["-t", "1"]);
@@ -96,8 +77,11 @@ for (const server of testServers()) {
             proxy.stats.injected.status ?? 0
           }, exit ${exit}, resumed with 1 of 3 parts done`,
         );
-        assertEquals(await objectSha256(server, bucket, "creds.bin"), sha256Hex(f.bytes));
-        assertEquals(await listOpenUploads(server, bucket), []);
+        assertEquals(
+          await stores.objectSha256(server, bucket, "creds.bin"),
+          stores.sha256Hex(f.bytes),
+        );
+        assertEquals(await stores.listOpenUploads(server, bucket), []);
       } finally {
         await proxy.close();
         await f.cleanup();
@@ -106,7 +90,7 @@ for (const server of testServers()) {
   }
 
   Deno.test(`${server.name}: ExpiredToken with a credential_process profile: fresh credentials are fetched and the upload goes on`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(12 * MiB + 1);
     const count = `${f.dir}/invocations`;
     const script = `${f.dir}/creds.sh`;
@@ -154,8 +138,11 @@ for (const server of testServers()) {
       );
       assertMatch(run.stderr, /answered ExpiredToken; fetching fresh credentials/);
       assertOk(invocations >= 2, `credential_process ran ${invocations} time(s)`);
-      assertEquals(await objectSha256(server, bucket, "rotating.bin"), sha256Hex(f.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "rotating.bin"),
+        stores.sha256Hex(f.bytes),
+      );
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await proxy.close();
       await f.cleanup();

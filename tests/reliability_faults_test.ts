@@ -9,25 +9,10 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultAction, type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
-import { runS3mpu } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  fixture,
-  MiB,
-  report,
-  retryLines,
-  stateOf,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { MiB, runS3mpu } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { fixture, partsFailFrom, stateOf, uploadArgs } from "./support/reliability.ts";
+import { describeRun, errorLines, report, retryLines } from "./support/run_output.ts";
 
 interface FaultCase {
   name: string;
@@ -147,12 +132,12 @@ const CASES: FaultCase[] = [
 
 const SIZE = 12 * MiB + 333; // three parts of 5 MiB
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
 
   for (const c of CASES) {
     Deno.test(`${server.name}: ${c.name}: completes byte-identical`, async () => {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const f = await fixture(SIZE);
       const rule: FaultRule = {
         match: { operation: c.operation },
@@ -183,9 +168,12 @@ for (const server of testServers()) {
         assertEquals(injected, c.injected, "faults injected");
         assertOk(retries >= c.minRetries, `expected ≥ ${c.minRetries} retries:\n${run.stderr}`);
         if (c.expectLog) assertMatch(run.stderr, c.expectLog);
-        assertEquals(await objectSha256(server, bucket, "fault.bin"), sha256Hex(f.bytes));
         assertEquals(
-          (await listOpenUploads(server, bucket)).length,
+          await stores.objectSha256(server, bucket, "fault.bin"),
+          stores.sha256Hex(f.bytes),
+        );
+        assertEquals(
+          (await stores.listOpenUploads(server, bucket)).length,
           c.openUploadsLeft ?? 0,
           "open uploads left",
         );
@@ -198,7 +186,7 @@ for (const server of testServers()) {
   }
 
   Deno.test(`${server.name}: 503 SlowDown with Retry-After: 2 on UploadPart waits 2 s`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     // A rule that never fires, only records when each part's requests arrive.
     const arrivals = new Map<number, number[]>();
@@ -238,8 +226,11 @@ for (const server of testServers()) {
         }, retries logged ${lines.length}, waited ${(waited / 1000).toFixed(2)} s`,
       );
       assertOk(waited >= 1950, `waited only ${waited} ms`);
-      assertEquals(await objectSha256(server, bucket, "slow.bin"), sha256Hex(f.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "slow.bin"),
+        stores.sha256Hex(f.bytes),
+      );
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await proxy.close();
       await f.cleanup();
@@ -247,17 +238,12 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: retries exhausted exits 3 with state kept; the same command then completes`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     const proxy = await startFaultProxy({
       target: server.endpoint,
       // Part uploads from the third on always fail.
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 3,
-        times: 1000,
-        action: { kind: "status", status: 500 },
-      }],
+      rules: partsFailFrom(3, { kind: "status", status: 500 }),
     });
     try {
       const args = uploadArgs(f, bucket, "exhausted.bin", ["-t", "1", "--retries", "2"]);
@@ -284,8 +270,11 @@ for (const server of testServers()) {
         }, retries logged ${retries}, exit 3, resumed with 2 of 3 parts done`,
       );
       assertEquals(retries, 1, "one retry (2 tries) before giving up");
-      assertEquals(await objectSha256(server, bucket, "exhausted.bin"), sha256Hex(f.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "exhausted.bin"),
+        stores.sha256Hex(f.bytes),
+      );
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await proxy.close();
       await f.cleanup();
@@ -293,16 +282,11 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: ListParts failing with 500, then a truncated answer, on resume`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(SIZE);
     const proxy = await startFaultProxy({
       target: server.endpoint,
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 2,
-        times: 1000,
-        action: { kind: "status", status: 500 },
-      }],
+      rules: partsFailFrom(2, { kind: "status", status: 500 }),
     });
     try {
       const args = uploadArgs(f, bucket, "listparts.bin", ["-t", "1", "--endpoint-url", proxy.url]);
@@ -325,8 +309,11 @@ for (const server of testServers()) {
       );
       assertEquals(proxy.stats.injected.truncate_response, 1);
       assertOk(retries.some((l) => /Retrying listing parts/.test(l)), resumed.stderr);
-      assertEquals(await objectSha256(server, bucket, "listparts.bin"), sha256Hex(f.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "listparts.bin"),
+        stores.sha256Hex(f.bytes),
+      );
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await proxy.close();
       await f.cleanup();

@@ -5,32 +5,17 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { collect, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  fixture,
-  MiB,
-  report,
-  serverParts,
-  stateOf,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { fixture, partsFailFrom, serverParts, stateOf, uploadArgs } from "./support/reliability.ts";
+import { describeRun, errorLines, report } from "./support/run_output.ts";
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
 
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.test(`${server.name}: ${signal} mid-upload exits 130 with the journal flushed; the next run resumes`, async () => {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const f = await fixture(60 * MiB + 5); // 13 parts
       // Slow parts, so the signal lands mid-upload with parts in flight.
       const proxy = await startFaultProxy({
@@ -76,8 +61,11 @@ for (const server of testServers()) {
             seconds.toFixed(1)
           } s with ${state.journal.size} of 13 parts journaled (= on the server); resumed`,
         );
-        assertEquals(await objectSha256(server, bucket, "signal.bin"), sha256Hex(f.bytes));
-        assertEquals(await listOpenUploads(server, bucket), []);
+        assertEquals(
+          await stores.objectSha256(server, bucket, "signal.bin"),
+          stores.sha256Hex(f.bytes),
+        );
+        assertEquals(await stores.listOpenUploads(server, bucket), []);
       } finally {
         await proxy.close();
         await f.cleanup();
@@ -86,17 +74,12 @@ for (const server of testServers()) {
   }
 
   Deno.test(`${server.name}: a second SIGINT exits at once; the state stays consistent`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const f = await fixture(30 * MiB + 5); // 7 parts
     const proxy = await startFaultProxy({
       target: server.endpoint,
       // Parts from the third on never get an answer: the first SIGINT's grace would wait.
-      rules: [{
-        match: { operation: "UploadPart" },
-        nth: 3,
-        times: 1000,
-        action: { kind: "stall" },
-      }],
+      rules: partsFailFrom(3, { kind: "stall" }),
     });
     try {
       const args = uploadArgs(f, bucket, "twice.bin", ["-t", "2"]);
@@ -124,8 +107,11 @@ for (const server of testServers()) {
       report(
         `${server.name} signals: second SIGINT exited in ${seconds.toFixed(2)} s; resumed`,
       );
-      assertEquals(await objectSha256(server, bucket, "twice.bin"), sha256Hex(f.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "twice.bin"),
+        stores.sha256Hex(f.bytes),
+      );
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await proxy.close();
       await f.cleanup();

@@ -6,33 +6,17 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { type FaultProxy, startFaultProxy } from "./support/fault_proxy.ts";
-import { collect, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import { collect, killAfterParts, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
 import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  referenceClient,
-  serverEnv,
-  sha256Hex,
-  type TestServer,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
   fixture,
-  MiB,
-  report,
   snapshotDir,
   stateOf,
   uploadArgs,
   type UploadFixture,
 } from "./support/reliability.ts";
-import {
-  AbortMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
+import { describeRun, errorLines, report } from "./support/run_output.ts";
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 
 const SIZE = 12 * MiB + 77; // three parts of 5 MiB
 
@@ -41,7 +25,7 @@ const SIZE = 12 * MiB + 77; // three parts of 5 MiB
  * kept), leaving an open upload with `parts` parts journaled. Returns the upload id.
  */
 async function interruptedUpload(
-  server: TestServer,
+  server: stores.TestServer,
   proxy: FaultProxy,
   f: UploadFixture,
   bucket: string,
@@ -56,7 +40,7 @@ async function interruptedUpload(
   }]);
   const run = await runS3mpu(
     uploadArgs(f, bucket, key, ["-t", "1", "--retries", "1", "--endpoint-url", proxy.url]),
-    serverEnv(server),
+    stores.serverEnv(server),
   );
   proxy.setRules([]);
   assertEquals(run.code, 3, describeRun(run));
@@ -66,8 +50,8 @@ async function interruptedUpload(
   return state.meta.uploadId;
 }
 
-async function openUploadIds(server: TestServer, bucket: string): Promise<string[]> {
-  return (await listOpenUploads(server, bucket)).map((u) => u.uploadId);
+async function openUploadIds(server: stores.TestServer, bucket: string): Promise<string[]> {
+  return (await stores.listOpenUploads(server, bucket)).map((u) => u.uploadId);
 }
 
 /** Whether this machine lets the tests mount a tmpfs (root with mount rights). */
@@ -76,8 +60,8 @@ const CAN_MOUNT_TMPFS = await smallTmpfs().then(async (disk) => {
   return disk !== undefined;
 });
 
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
 
   /** Runs `body` with a fresh bucket, a 3-part source and a pass-through proxy. */
   const withSetup = (
@@ -90,7 +74,7 @@ for (const server of testServers()) {
     options: { ignore?: boolean } = {},
   ) =>
     Deno.test({ name: `${server.name}: ${name}`, ignore: options.ignore }, async () => {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const f = await fixture(SIZE);
       const proxy = await startFaultProxy({ target: server.endpoint });
       try {
@@ -119,8 +103,8 @@ for (const server of testServers()) {
       proxyEnv(proxy),
     );
     assertEquals(run.code, 0, describeRun(run));
-    assertEquals(await objectSha256(server, bucket, key), sha256Hex(f.bytes));
-    assertEquals(await listOpenUploads(server, bucket), [], "no open upload left");
+    assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(f.bytes));
+    assertEquals(await stores.listOpenUploads(server, bucket), [], "no open upload left");
     return run;
   };
 
@@ -157,21 +141,20 @@ for (const server of testServers()) {
         const done = await collect(first);
         assertEquals(done.code, 0, describeRun(done));
       }
-      assertEquals(await objectSha256(server, bucket, "twice.bin"), sha256Hex(f.bytes));
+      assertEquals(
+        await stores.objectSha256(server, bucket, "twice.bin"),
+        stores.sha256Hex(f.bytes),
+      );
     },
   );
 
   withSetup("a stale .lock left by a SIGKILLed run never blocks", async ({ bucket, f, proxy }) => {
     proxy.setRules([{ match: { operation: "UploadPart" }, action: { kind: "latency", ms: 500 } }]);
-    const child = spawnS3mpu(
-      uploadArgs(f, bucket, "stale.bin", ["-t", "1", "--endpoint-url", proxy.url]),
-      env,
-    );
-    await waitForLines(f.parts, 1);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const args = uploadArgs(f, bucket, "stale.bin", ["-t", "1", "--endpoint-url", proxy.url]);
+    const killed = await killAfterParts(args, env, f.parts, 1);
+    assertEquals(killed.run.code, 137);
     const lock = await Deno.readTextFile(`${f.meta}.lock`);
-    assertEquals(lock.trim(), String(child.pid), "the killed run's lock file is left behind");
+    assertEquals(lock.trim(), String(killed.pid), "the killed run's lock file is left behind");
     const run = await finishes(proxy, f, bucket, "stale.bin");
     assertMatch(run.stderr, /Continuing multipart upload/);
     await assertGone(`${f.meta}.lock`);
@@ -184,20 +167,23 @@ for (const server of testServers()) {
       // leaves: an upload on the server, and a lock file saying when that run began creating.
       // Nothing tells it from another client's upload of the key, so it is left alone.
       const began = new Date(Date.now() - 1500).toISOString();
-      using client = referenceClient(server);
+      using client = stores.referenceClient(server);
       const { UploadId } = await client.send(
         new CreateMultipartUploadCommand({ Bucket: bucket, Key: "killed-create.bin" }),
       );
       await Deno.writeTextFile(`${f.meta}.lock`, `999999\ncreating ${began}\n`);
       const run = await runS3mpu(uploadArgs(f, bucket, "killed-create.bin", ["-t", "2"]), env);
       assertEquals(run.code, 0, describeRun(run));
-      assertEquals(await objectSha256(server, bucket, "killed-create.bin"), sha256Hex(f.bytes));
+      assertEquals(
+        await stores.objectSha256(server, bucket, "killed-create.bin"),
+        stores.sha256Hex(f.bytes),
+      );
       assertMatch(
         run.stderr,
         new RegExp(`may be orphans \\(${escape(UploadId!)}\\); they are left alone`),
       );
       assertEquals(
-        (await listOpenUploads(server, bucket)).map((u) => u.uploadId),
+        (await stores.listOpenUploads(server, bucket)).map((u) => u.uploadId),
         [UploadId],
         "the possible orphan is still open, for s3mpu list --older-than",
       );
@@ -242,7 +228,7 @@ for (const server of testServers()) {
     async ({ bucket, f, proxy }) => {
       const oldId = await interruptedUpload(server, proxy, f, bucket, "gone.bin", 2);
       {
-        using client = referenceClient(server);
+        using client = stores.referenceClient(server);
         await client.send(
           new AbortMultipartUploadCommand({ Bucket: bucket, Key: "gone.bin", UploadId: oldId }),
         );
@@ -392,20 +378,13 @@ for (const server of testServers()) {
     async ({ bucket, f, proxy }) => {
       const uploadId = await interruptedUpload(server, proxy, f, bucket, "wrong.bin", 1);
       // Another client puts 1 MiB of junk as part 2; a journal line claims it is ours.
-      using client = referenceClient(server);
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: "wrong.bin",
-          UploadId: uploadId,
-          PartNumber: 2,
-          Body: new Uint8Array(MiB).fill(9),
-        }),
-      );
+      using client = stores.referenceClient(server);
+      const upload = { bucket, key: "wrong.bin", uploadId };
+      const eTag = await stores.referenceUploadPart(client, upload, 2, new Uint8Array(MiB).fill(9));
       await Deno.writeTextFile(
         f.parts,
         JSON.stringify({
-          eTag: ETag!.replaceAll('"', ""),
+          eTag,
           partNumber: 2,
           uploadId,
           size: 5 * MiB,
@@ -471,7 +450,7 @@ for (const server of testServers()) {
         assertMatch(errorLines(run.stderr)[0], error);
       }
       assertEquals(proxy.stats.requests, 0, "no request reached the server");
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
       assertEquals([...(await snapshotDir(f.dir)).keys()], ["source.bin"]);
     },
   );

@@ -5,35 +5,40 @@
  */
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { collect, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  referenceClient,
-  serverEnv,
-  sha256Hex,
-  testServers,
-} from "./support/servers.ts";
+  collect,
+  exists,
+  killAfterParts,
+  MiB,
+  randomFile,
+  runS3mpu,
+  spawnS3mpu,
+  waitForLines,
+} from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
 
-const MiB = 1024 * 1024;
-
-for (const server of testServers()) {
-  const env = serverEnv(server);
+for (const server of stores.testServers()) {
+  const env = stores.serverEnv(server);
 
   Deno.test(`${server.name}: upload FILE s3://BUCKET/DIR/ stores FILE's name under DIR`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(7 * MiB + 5, "big.tar");
     const run = await runS3mpu(["upload", file.path, `s3://${bucket}/backups/`, "--json"], env);
     assertEquals(run.code, 0, run.stderr);
     assertEquals(JSON.parse(run.stdout).key, "backups/big.tar");
-    assertEquals(await objectSha256(server, bucket, "backups/big.tar"), sha256Hex(file.bytes));
+    assertEquals(
+      await stores.objectSha256(server, bucket, "backups/big.tar"),
+      stores.sha256Hex(file.bytes),
+    );
     const exact = await runS3mpu(
       ["upload", file.path, `s3://${bucket}/other.bin`, "-s", "5MB"],
       env,
     );
     assertEquals(exact.code, 0, exact.stderr);
-    assertEquals(await objectSha256(server, bucket, "other.bin"), sha256Hex(file.bytes));
+    assertEquals(
+      await stores.objectSha256(server, bucket, "other.bin"),
+      stores.sha256Hex(file.bytes),
+    );
     // verify takes the same form.
     const verify = await runS3mpu(["verify", file.path, `s3://${bucket}/backups/`], env);
     assertEquals(verify.code, 0, verify.stdout + verify.stderr);
@@ -41,8 +46,8 @@ for (const server of testServers()) {
   });
 
   Deno.test(`${server.name}: list, status and abort accept s3:// too`, async () => {
-    const bucket = await createTestBucket(server);
-    using client = referenceClient(server);
+    const bucket = await stores.createTestBucket(server);
+    using client = stores.referenceClient(server);
     const orphan = await client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: "logs/a.bin" }),
     );
@@ -56,17 +61,16 @@ for (const server of testServers()) {
       env,
     );
     assertEquals(aborted.code, 0, aborted.stderr);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
 
     // status FILE s3://…: the URL must name the recorded upload.
     const file = await randomFile(20 * MiB, "slow.bin");
-    const child = spawnS3mpu(
+    await killAfterParts(
       ["upload", file.path, `s3://${bucket}/s/`, "-s", "5MiB", "-t", "1", "--limit-rate", "4MiB"],
       env,
+      `${file.path}.s3mpu-parts.jsonl`,
+      1,
     );
-    await waitForLines(`${file.path}.s3mpu-parts.jsonl`, 1);
-    child.kill("SIGKILL");
-    await collect(child);
     const status = await runS3mpu(["status", file.path, `s3://${bucket}/s/slow.bin`], env);
     assertEquals(status.code, 0, status.stderr);
     const wrong = await runS3mpu(["status", file.path, `s3://${bucket}/elsewhere.bin`], env);
@@ -78,13 +82,13 @@ for (const server of testServers()) {
   });
 }
 
-const moto = testServers().find((s) => s.name === "moto")!;
+const moto = stores.testServers().find((s) => s.name === "moto")!;
 
 Deno.test("mixing s3:// with -b/-k is exit 2, and nothing is written", async () => {
   const file = await randomFile(1024, "m.bin");
   const run = await runS3mpu(
     ["upload", file.path, "s3://bucket-x/k", "-k", "other"],
-    serverEnv(moto),
+    stores.serverEnv(moto),
   );
   assertEquals(run.code, 2, run.stderr);
   assertMatch(run.stderr, /either as s3:\/\/bucket-x\/k or with --key, not both/);
@@ -93,7 +97,7 @@ Deno.test("mixing s3:// with -b/-k is exit 2, and nothing is written", async () 
 });
 
 Deno.test("--profile takes credentials, region and endpoint_url from the shared config", async () => {
-  const bucket = await createTestBucket(moto);
+  const bucket = await stores.createTestBucket(moto);
   const file = await randomFile(6 * MiB, "p.bin");
   const config = `${file.dir}/config`;
   const credentials = `${file.dir}/credentials`;
@@ -116,13 +120,13 @@ Deno.test("--profile takes credentials, region and endpoint_url from the shared 
     env,
   );
   assertEquals(run.code, 0, run.stderr);
-  assertEquals(await objectSha256(moto, bucket, "p.bin"), sha256Hex(file.bytes));
+  assertEquals(await stores.objectSha256(moto, bucket, "p.bin"), stores.sha256Hex(file.bytes));
   const viaEnv = await runS3mpu(["upload", file.path, `s3://${bucket}/q.bin`], {
     ...env,
     AWS_PROFILE: "lab",
   });
   assertEquals(viaEnv.code, 0, viaEnv.stderr);
-  assertEquals(await objectSha256(moto, bucket, "q.bin"), sha256Hex(file.bytes));
+  assertEquals(await stores.objectSha256(moto, bucket, "q.bin"), stores.sha256Hex(file.bytes));
   const unknown = await runS3mpu(
     ["upload", file.path, `s3://${bucket}/r.bin`, "--profile", "lba"],
     env,
@@ -133,8 +137,8 @@ Deno.test("--profile takes credentials, region and endpoint_url from the shared 
 });
 
 Deno.test("--state-dir and S3MPU_STATE_DIR hold the state; an unwritable source directory falls back to XDG_STATE_HOME", async () => {
-  const env = serverEnv(moto);
-  const bucket = await createTestBucket(moto);
+  const env = stores.serverEnv(moto);
+  const bucket = await stores.createTestBucket(moto);
   const file = await randomFile(20 * MiB, "ro.bin");
   const stateDir = `${file.dir}/state`;
   const args = ["upload", file.path, `s3://${bucket}/ro.bin`, "-s", "5MiB", "-t", "1"];
@@ -162,7 +166,7 @@ Deno.test("--state-dir and S3MPU_STATE_DIR hold the state; an unwritable source 
   const resumed = await runS3mpu(args, { ...env, S3MPU_STATE_DIR: stateDir });
   assertEquals(resumed.code, 0, resumed.stderr);
   assertMatch(resumed.stderr, /Continuing multipart upload/);
-  assertEquals(await objectSha256(moto, bucket, "ro.bin"), sha256Hex(file.bytes));
+  assertEquals(await stores.objectSha256(moto, bucket, "ro.bin"), stores.sha256Hex(file.bytes));
 
   // A read-only source directory: state goes to $XDG_STATE_HOME/s3mpu, and it says so.
   const xdg = `${file.dir}/xdg`;
@@ -183,16 +187,12 @@ Deno.test("--state-dir and S3MPU_STATE_DIR hold the state; an unwritable source 
         new RegExp(`is not writable; keeping the state files in ${xdg}/s3mpu`),
       );
     }
-    assertEquals(await objectSha256(moto, bucket, "ro2.bin"), sha256Hex(file.bytes));
+    assertEquals(await stores.objectSha256(moto, bucket, "ro2.bin"), stores.sha256Hex(file.bytes));
   } finally {
     await Deno.chmod(ro, 0o755);
   }
   await file.cleanup();
 });
-
-function exists(path: string): Promise<boolean> {
-  return Deno.stat(path).then(() => true, () => false);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

@@ -9,25 +9,10 @@
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
-import { type CliRun, collect, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  serverEnv,
-  sha256Hex,
-  type TestServer,
-  testServers,
-} from "./support/servers.ts";
-import {
-  describeRun,
-  errorLines,
-  fixture,
-  MiB,
-  report,
-  stackLines,
-  uploadArgs,
-} from "./support/reliability.ts";
+import { type CliRun, collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
+import * as stores from "./support/servers.ts";
+import { fixture, uploadArgs } from "./support/reliability.ts";
+import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
 import { makeCerts, minioAvailable, opensslAvailable, startMinio } from "./support/tls.ts";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -59,13 +44,13 @@ async function mode(path: string): Promise<number> {
 }
 
 // Moto checks no signatures: any secret and session token go, so the marker can be both.
-const moto = testServers().find((s) => s.name === "moto")!;
+const moto = stores.testServers().find((s) => s.name === "moto")!;
 
 Deno.test("moto: a marker secret and session token never appear in output or state files; state files are 0600", async () => {
-  const bucket = await createTestBucket(moto);
+  const bucket = await stores.createTestBucket(moto);
   const f = await fixture(12 * MiB + 5);
   const env = {
-    ...serverEnv(moto),
+    ...stores.serverEnv(moto),
     AWS_SECRET_ACCESS_KEY: `${MARKER}-secret`,
     AWS_SESSION_TOKEN: `${MARKER}-token`,
   };
@@ -114,7 +99,7 @@ Deno.test("moto: a marker secret and session token never appear in output or sta
     report(
       `security: marker secret and session token absent from ${check.places.length} outputs and state files; meta, parts and lock files 0600`,
     );
-    assertEquals(await objectSha256(moto, bucket, "secret.bin"), sha256Hex(f.bytes));
+    assertEquals(await stores.objectSha256(moto, bucket, "secret.bin"), stores.sha256Hex(f.bytes));
   } finally {
     await proxy.close();
     await f.cleanup();
@@ -130,15 +115,9 @@ Deno.test({
     const f = await fixture(6 * MiB);
     const check = new LeakCheck();
     try {
-      const server: TestServer = {
-        name: "minio",
-        endpoint: minio.url,
-        accessKeyId: minio.accessKeyId,
-        secretAccessKey: minio.secretAccessKey,
-        region: "us-east-1",
-      };
-      const bucket = await createTestBucket(server);
-      const env = serverEnv(server);
+      const server = minio.server;
+      const bucket = await stores.createTestBucket(server);
+      const env = stores.serverEnv(server);
       const args = uploadArgs(f, bucket, "secret.bin", ["--debug"]);
       // MinIO refuses a session token with root credentials: a failing run with --debug.
       const refused = await runS3mpu(args, { ...env, AWS_SESSION_TOKEN: `${MARKER}-token` });
@@ -150,8 +129,11 @@ Deno.test({
       assertEquals(done.code, 0, describeRun(done));
       check.run("completed", done);
       check.assertClean();
-      assertEquals(await objectSha256(server, bucket, "secret.bin"), sha256Hex(f.bytes));
-      assertEquals(await listOpenUploads(server, bucket), []);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "secret.bin"),
+        stores.sha256Hex(f.bytes),
+      );
+      assertEquals(await stores.listOpenUploads(server, bucket), []);
     } finally {
       await minio.close();
       await f.cleanup();
@@ -210,7 +192,7 @@ Deno.test({
           const bytes = await got.Body!.transformToByteArray();
           assertEquals(
             createHash("sha256").update(bytes).digest("hex"),
-            sha256Hex(f.bytes),
+            stores.sha256Hex(f.bytes),
             `${handler} ${how}`,
           );
         }

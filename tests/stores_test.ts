@@ -8,41 +8,24 @@
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { getPreset } from "../backends/presets.ts";
-import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  referenceClient,
-  serverEnv,
-  sha256Hex,
-  storeServers,
-  type TestServer,
-} from "./support/servers.ts";
-import {
-  type CliRun,
-  collect,
-  randomFile,
-  runS3mpu,
-  spawnS3mpu,
-  waitForLines,
-} from "./support/cli.ts";
-
-const MiB = 1024 * 1024;
+import * as stores from "./support/servers.ts";
+import { killAfterParts, MiB, randomFile, runS3mpu, seedUploadArgs } from "./support/cli.ts";
+import { onlyJson } from "./support/run_output.ts";
 
 /** The preset s3mpu uses for a store here: its own, MinIO's, or none for moto (generic). */
-function presetName(server: TestServer): string | undefined {
+function presetName(server: stores.TestServer): string | undefined {
   return server.provider ?? (server.name === "minio" ? "minio" : undefined);
 }
 
 /** Lists the upload's parts until two listings a second apart agree; returns the count. */
 async function settledParts(
-  server: TestServer,
+  server: stores.TestServer,
   bucket: string,
   key: string,
   metaPath: string,
 ): Promise<number> {
   const { uploadId } = JSON.parse(await Deno.readTextFile(metaPath));
-  using client = referenceClient(server);
+  using client = stores.referenceClient(server);
   const count = async () =>
     (await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId })))
       .Parts?.length ?? 0;
@@ -56,27 +39,21 @@ async function settledParts(
   throw new Error(`The parts of ${key} on ${server.name} kept changing for 30 s after the kill.`);
 }
 
-function onlyJson(run: CliRun): Record<string, unknown> {
-  const lines = run.stdout.trim().split("\n");
-  assertEquals(lines.length, 1, `one line on stdout, got: ${run.stdout}\nstderr: ${run.stderr}`);
-  return JSON.parse(lines[0]);
-}
-
-for (const server of storeServers()) {
+for (const server of stores.storeServers()) {
   const provider = presetName(server);
-  const env = { ...serverEnv(server), ...(provider ? { S3MPU_PROVIDER: provider } : {}) };
+  const env = { ...stores.serverEnv(server), ...(provider ? { S3MPU_PROVIDER: provider } : {}) };
 
   // Every store, moto under the generic preset too: "same" needs a proof (a stored checksum
   // or a matching MD5 ETag), and a flipped byte is never "same" (1, or 5 = undecided).
   Deno.test({
     name: `${server.name}: verify exits 0 for the uploaded file and non-zero for one flipped byte`,
     async fn() {
-      const bucket = await createTestBucket(server);
+      const bucket = await stores.createTestBucket(server);
       const file = await randomFile(12 * MiB + 5);
       const key = "verify/flipped.bin";
       const up = await runS3mpu(["upload", "-b", bucket, "-k", key, "-f", file.path], env);
       assertEquals(up.code, 0, up.stderr);
-      assertEquals(await objectSha256(server, bucket, key), sha256Hex(file.bytes));
+      assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(file.bytes));
       const verify = (path: string) =>
         runS3mpu(["verify", "-b", bucket, "-k", key, "-f", path, "--json"], env);
 
@@ -99,16 +76,14 @@ for (const server of storeServers()) {
   });
 
   Deno.test(`${server.name}: status says what resume does with parts the journal lacks, and resume does it`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(60 * MiB + 11);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
     const key = "agree.bin";
-    const args = ["upload", "-b", bucket, "-k", key, "-f", file.path, "-m", meta, "-a", parts];
-    const child = spawnS3mpu([...args, "-s", "5MiB", "-t", "2"], env);
-    await waitForLines(parts, 4);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const args = seedUploadArgs({ bucket, key, file: file.path, meta, parts });
+    const killed = await killAfterParts([...args, "-s", "5MiB", "-t", "2"], env, parts, 4);
+    assertEquals(killed.run.code, 137);
     // A part whose body was fully sent before the kill may still land on the server: wait
     // until its listing stops changing, so status and resume see the same parts.
     await settledParts(server, bucket, key, meta);
@@ -155,8 +130,8 @@ for (const server of storeServers()) {
     );
     assertEquals(onlyJson(resumed).partsUploaded, status.totalParts - status.partsOnServer);
     if (omits) assertMatch(resumed.stderr, /Read \d+ part\(s\) the server has but does not list/);
-    assertEquals(await objectSha256(server, bucket, key), sha256Hex(file.bytes));
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(file.bytes));
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await file.cleanup();
   });
 }

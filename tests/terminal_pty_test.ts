@@ -4,11 +4,10 @@
  * lines unless -v, and the output ends with a newline even after a second Ctrl-C.
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
-import { randomFile } from "./support/cli.ts";
+import { MiB, randomFile } from "./support/cli.ts";
 import { hasScript, runShellInPty, shellQuote, visibleLines } from "./support/pty.ts";
 import { createTestBucket, serverEnv, testServers } from "./support/servers.ts";
 
-const MiB = 1024 * 1024;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const moto = testServers().find((s) => s.name === "moto")!;
 const cli = (args: string[]) =>

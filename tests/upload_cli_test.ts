@@ -3,26 +3,22 @@
  * read back with an independent S3 client.
  */
 import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import * as stores from "./support/servers.ts";
 import {
-  createTestBucket,
-  listOpenUploads,
-  objectSha256,
-  referenceClient,
-  serverEnv,
-  sha256Hex,
-  storeServers,
-} from "./support/servers.ts";
-import { collect, randomFile, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
-import { CreateMultipartUploadCommand, UploadPartCommand } from "@aws-sdk/client-s3";
-import { headETag } from "./support/servers.ts";
+  killAfterParts,
+  MiB,
+  randomBytes,
+  randomFile,
+  runS3mpu,
+  seedUploadArgs,
+} from "./support/cli.ts";
+import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 
-const MiB = 1024 * 1024;
-
-for (const server of storeServers()) {
-  const env = serverEnv(server);
+for (const server of stores.storeServers()) {
+  const env = stores.serverEnv(server);
 
   Deno.test(`${server.name}: a fresh upload stores the exact bytes`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(23 * MiB + 7);
     const run = await runS3mpu([
       "upload",
@@ -41,9 +37,12 @@ for (const server of storeServers()) {
     assertEquals(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assertEquals([result.parts, result.size], [5, 23 * MiB + 7]);
-    assertEquals(await objectSha256(server, bucket, "dir/fresh.bin"), sha256Hex(file.bytes));
-    assertMatch(String(await headETag(server, bucket, "dir/fresh.bin")), /-5$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(
+      await stores.objectSha256(server, bucket, "dir/fresh.bin"),
+      stores.sha256Hex(file.bytes),
+    );
+    assertMatch(String(await stores.headETag(server, bucket, "dir/fresh.bin")), /-5$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     assertMatch(run.stderr, /Initiating multipart upload in .*source\.bin\.s3mpu-meta\.json\./);
     assertMatch(run.stderr, /Will upload 5 chunks\./);
     const leftovers = [...Deno.readDirSync(file.dir)].map((e) => e.name);
@@ -52,70 +51,44 @@ for (const server of storeServers()) {
   });
 
   Deno.test(`${server.name}: killed with SIGKILL mid-upload, the same command resumes`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(120 * MiB + 3);
     const meta = `${file.dir}/state.json`;
     const parts = `${file.dir}/parts.jsonl`;
-    const args = [
-      "upload",
-      "-b",
-      bucket,
-      "-k",
-      "killed.bin",
-      "-f",
-      file.path,
-      "-m",
-      meta,
-      "-a",
-      parts,
-      "-s",
-      "5MiB",
-      "-t",
-      "2",
-    ];
-    const child = spawnS3mpu(args, env);
-    const journaled = await waitForLines(parts, 3);
-    child.kill("SIGKILL");
-    const killed = await collect(child);
-    assertEquals(killed.code, 137);
-    assertOk(journaled >= 3);
+    const target = { bucket, key: "killed.bin", file: file.path, meta, parts };
+    const args = seedUploadArgs(target, "-s", "5MiB", "-t", "2");
+    const killed = await killAfterParts(args, env, parts, 3);
+    assertEquals(killed.run.code, 137);
+    assertOk(killed.journaled >= 3);
     const resumed = await runS3mpu(args, env);
     assertEquals(resumed.code, 0, resumed.stderr);
     const already = Number(/(\d+) parts have already been uploaded\./.exec(resumed.stderr)?.[1]);
     assertOk(already >= 3 && already < 25, `resumed after ${already} parts`);
-    assertEquals(await objectSha256(server, bucket, "killed.bin"), sha256Hex(file.bytes));
-    assertMatch(String(await headETag(server, bucket, "killed.bin")), /-25$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(
+      await stores.objectSha256(server, bucket, "killed.bin"),
+      stores.sha256Hex(file.bytes),
+    );
+    assertMatch(String(await stores.headETag(server, bucket, "killed.bin")), /-25$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await file.cleanup();
   });
 
   Deno.test(`${server.name}: state files in the seed's exact format, written by another client, resume`, async () => {
-    const bucket = await createTestBucket(server);
+    const bucket = await stores.createTestBucket(server);
     const file = await randomFile(17 * MiB + 99);
     const key = "data/input.txt";
     const split = 5 * MiB;
-    using client = referenceClient(server);
+    using client = stores.referenceClient(server);
     const { UploadId } = await client.send(
       new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
     );
     const lines: string[] = [];
     for (const partNumber of [3, 1]) {
       const body = file.bytes.subarray((partNumber - 1) * split, partNumber * split);
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          PartNumber: partNumber,
-          Body: body,
-        }),
-      );
+      const upload = { bucket, key, uploadId: UploadId! };
+      const eTag = await stores.referenceUploadPart(client, upload, partNumber, body);
       // The seed writes the ETag without quotes, keys in this order, ", " separators.
-      lines.push(
-        `{"eTag": "${
-          ETag!.replaceAll('"', "")
-        }", "partNumber": ${partNumber}, "uploadId": "${UploadId}"}`,
-      );
+      lines.push(`{"eTag": "${eTag}", "partNumber": ${partNumber}, "uploadId": "${UploadId}"}`);
     }
     const meta = `${file.dir}/input_meta.json`;
     const parts = `${file.dir}/input_parts.jsonl`;
@@ -124,44 +97,30 @@ for (const server of storeServers()) {
       JSON.stringify({ bucket, key, uploadId: UploadId, splitSize: split }, null, 2),
     );
     await Deno.writeTextFile(parts, lines.join("\n") + "\n");
-    const run = await runS3mpu([
-      "upload",
-      "-b",
-      bucket,
-      "-k",
-      key,
-      "-f",
-      file.path,
-      "-m",
-      meta,
-      "-a",
-      parts,
-      "-t",
-      "2",
-    ], env);
+    const run = await runS3mpu(
+      seedUploadArgs({ bucket, key, file: file.path, meta, parts }, "-t", "2"),
+      env,
+    );
     assertEquals(run.code, 0, run.stderr);
     assertMatch(run.stderr, /Continuing multipart upload from .*input_meta\.json\./);
     assertMatch(run.stderr, /2 parts have already been uploaded\./);
     assertMatch(run.stderr, /Will upload 2 chunks\./);
-    assertEquals(await objectSha256(server, bucket, key), sha256Hex(file.bytes));
-    assertMatch(String(await headETag(server, bucket, key)), /-4$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(file.bytes));
+    assertMatch(String(await stores.headETag(server, bucket, key)), /-4$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await file.cleanup();
   });
 }
 
-for (const server of storeServers()) {
+for (const server of stores.storeServers()) {
   Deno.test(`${server.name}: a directory of pre-split chunks uploads in numeric order and resumes`, async () => {
-    const env = serverEnv(server);
-    const bucket = await createTestBucket(server);
+    const env = stores.serverEnv(server);
+    const bucket = await stores.createTestBucket(server);
     const dir = await Deno.makeTempDir({ prefix: "s3mpu-chunks-" });
     // Unpadded names, so name order (1, 10, 11, 12, 2, ...) differs from the numeric order.
     const chunks: Uint8Array[] = [];
     for (let n = 1; n <= 12; n++) {
-      const bytes = new Uint8Array(n === 12 ? 1234 : 5 * MiB);
-      for (let offset = 0; offset < bytes.length; offset += 65536) {
-        crypto.getRandomValues(bytes.subarray(offset, Math.min(bytes.length, offset + 65536)));
-      }
+      const bytes = randomBytes(n === 12 ? 1234 : 5 * MiB);
       chunks.push(bytes);
       await Deno.writeFile(`${dir}/input_data_${n}`, bytes);
     }
@@ -186,18 +145,19 @@ for (const server of storeServers()) {
       "-t",
       "1",
     ];
-    const child = spawnS3mpu(args, env);
-    await waitForLines(`${state}/input_parts.jsonl`, 3);
-    child.kill("SIGKILL");
-    assertEquals((await collect(child)).code, 137);
+    const killed = await killAfterParts(args, env, `${state}/input_parts.jsonl`, 3);
+    assertEquals(killed.run.code, 137);
     const resumed = await runS3mpu(args, env);
     assertEquals(resumed.code, 0, resumed.stderr);
     assertMatch(resumed.stderr, /Continuing multipart upload/);
     const already = Number(/(\d+) parts have already been uploaded\./.exec(resumed.stderr)?.[1]);
     assertOk(already >= 3 && already < 12, `resumed after ${already} parts`);
-    assertEquals(await objectSha256(server, bucket, "data/input.txt"), sha256Hex(whole));
-    assertMatch(String(await headETag(server, bucket, "data/input.txt")), /-12$/);
-    assertEquals(await listOpenUploads(server, bucket), []);
+    assertEquals(
+      await stores.objectSha256(server, bucket, "data/input.txt"),
+      stores.sha256Hex(whole),
+    );
+    assertMatch(String(await stores.headETag(server, bucket, "data/input.txt")), /-12$/);
+    assertEquals(await stores.listOpenUploads(server, bucket), []);
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(state, { recursive: true });
   });

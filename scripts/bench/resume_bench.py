@@ -65,6 +65,19 @@ def free_port():
     return port
 
 
+def wait_ready(proc, url):
+    """True once `url` answers, None if the process exited first, False after 150 tries."""
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return True
+        except Exception:
+            if proc.poll() is not None:
+                return None
+            time.sleep(0.2)
+    return False
+
+
 def start_moto():
     exe = shutil.which("moto_server") or sys.exit("resume: moto_server is not on PATH")
     port = free_port()
@@ -73,15 +86,12 @@ def start_moto():
     proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], env=env, stdout=logf,
                             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url + "/", timeout=2)
-            return proc, url
-        except Exception:
-            if proc.poll() is not None:
-                sys.exit("resume: moto_server exited; see .cache/bench-resume/moto.log")
-            time.sleep(0.2)
-    sys.exit("resume: moto_server did not answer")
+    ready = wait_ready(proc, url + "/")
+    if ready is None:
+        sys.exit("resume: moto_server exited; see .cache/bench-resume/moto.log")
+    if not ready:
+        sys.exit("resume: moto_server did not answer")
+    return proc, url
 
 
 def start_minio():
@@ -104,15 +114,10 @@ def start_minio():
                              "--console-address", f"127.0.0.1:{free_port()}", data], env=env,
                             stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url + "/minio/health/ready", timeout=2)
-            return proc, url
-        except Exception:
-            if proc.poll() is not None:
-                return None, "MinIO exited; see .cache/bench-resume/minio.log"
-            time.sleep(0.2)
-    return proc, None
+    ready = wait_ready(proc, url + "/minio/health/ready")
+    if ready is None:
+        return None, "MinIO exited; see .cache/bench-resume/minio.log"
+    return proc, url if ready else None
 
 
 def client(url, server):

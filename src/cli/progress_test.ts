@@ -13,8 +13,8 @@ import {
   RateMeter,
   visibleLength,
 } from "./progress.ts";
+import { MiB } from "../testing/files.ts";
 
-const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 Deno.test("formatBytes uses binary units with three significant digits", () => {

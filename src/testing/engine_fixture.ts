@@ -4,25 +4,20 @@ import { assertEquals, assertOk } from "./assert.ts";
 import type { UploadJob } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
 import { openFileSource } from "../part_source.ts";
+import { exists, MiB, randomFile } from "./files.ts";
 
-export const MiB = 1024 * 1024;
+export { exists, MiB };
 
 /** A temp dir with a random file of `size` bytes and state paths beside it. */
 export async function makeWorkspace(size: number) {
-  const dir = await Deno.makeTempDir({ prefix: "s3mpu-test-" });
-  const filePath = `${dir}/source.bin`;
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) {
-    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  }
-  await Deno.writeFile(filePath, bytes);
+  const { dir, path, bytes, cleanup } = await randomFile(size);
   return {
     dir,
-    filePath,
+    filePath: path,
     bytes,
     metaPath: `${dir}/meta.json`,
     partsPath: `${dir}/parts.jsonl`,
-    cleanup: () => Deno.remove(dir, { recursive: true }),
+    cleanup,
   };
 }
 
@@ -60,16 +55,6 @@ export async function makeJob(
     ...overrides,
     logger,
   };
-}
-
-/** Whether a path exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Hex SHA-256 of bytes. */

@@ -3,6 +3,16 @@
  * @module
  */
 
+import {
+  exists,
+  MiB,
+  randomBytes,
+  type RandomFile,
+  randomFile as sharedRandomFile,
+} from "../../src/testing/files.ts";
+
+export { exists, MiB, randomBytes, type RandomFile };
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** What a finished CLI run printed and returned. */
@@ -63,14 +73,39 @@ export async function waitForLines(
   throw new Error(`${path} did not reach ${lines} lines within ${timeoutMs} ms`);
 }
 
-/** A temp dir holding a random file of `size` bytes. */
-export async function randomFile(size: number, name = "source.bin") {
-  const dir = await Deno.makeTempDir({ prefix: "s3mpu-cli-" });
-  const path = `${dir}/${name}`;
-  const bytes = new Uint8Array(size);
-  for (let offset = 0; offset < size; offset += 65536) {
-    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  }
-  await Deno.writeFile(path, bytes);
-  return { dir, path, bytes, cleanup: () => Deno.remove(dir, { recursive: true }) };
+/** A temp dir holding a random file of `size` bytes (the shared fixture, named for the CLI). */
+export function randomFile(size: number, name = "source.bin"): Promise<RandomFile> {
+  return sharedRandomFile(size, name, "s3mpu-cli-");
+}
+
+/**
+ * Runs the CLI with `args`, SIGKILLs it once the parts journal `partsFile` holds `lines`
+ * lines (the kill -9 part-way of the resume tests) and returns the killed run (exit 137 when
+ * the kill landed) and how many lines the journal held then.
+ */
+export async function killAfterParts(
+  args: string[],
+  env: Record<string, string>,
+  partsFile: string,
+  lines: number,
+): Promise<{ run: CliRun; journaled: number; pid: number }> {
+  const child = spawnS3mpu(args, env);
+  const journaled = await waitForLines(partsFile, lines);
+  child.kill("SIGKILL");
+  return { run: await collect(child), journaled, pid: child.pid };
+}
+
+/** Where an upload goes, and the state files it keeps. */
+export interface UploadTarget {
+  bucket: string;
+  key: string;
+  file: string;
+  meta: string;
+  parts: string;
+}
+
+/** `upload -b BUCKET -k KEY -f FILE -m META -a PARTS` (the seed's form) plus `extra`. */
+export function seedUploadArgs(target: UploadTarget, ...extra: string[]): string[] {
+  const { bucket, key, file, meta, parts } = target;
+  return ["upload", "-b", bucket, "-k", key, "-f", file, "-m", meta, "-a", parts, ...extra];
 }

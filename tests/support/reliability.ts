@@ -1,19 +1,24 @@
 /**
  * Shared helpers of the reliability tests (tests/reliability_*_test.ts, chaos, security,
- * bad input): upload arguments, what the server holds for an upload, the journal beside it,
- * and the one-line summaries the tests print.
+ * bad input): a source file with its state paths, upload arguments, what the server holds
+ * for an upload, the journal beside it, and fault proxy rules. What a run printed is read
+ * with tests/support/run_output.ts.
  *
  * @module
  */
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { readJournal } from "../../src/state/parts_journal.ts";
 import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
-import { type CliRun, randomFile } from "./cli.ts";
-import { referenceClient, type TestServer } from "./servers.ts";
+import { type CliRun, MiB, randomFile, runS3mpu, seedUploadArgs } from "./cli.ts";
+import { createTestBucket, referenceClient, serverEnv, type TestServer } from "./servers.ts";
 
+import {
+  type FaultAction,
+  type FaultProxy,
+  type FaultRule,
+  startFaultProxy,
+} from "./fault_proxy.ts";
 export { seededRandom } from "./fault_proxy.ts";
-
-export const MiB = 1024 * 1024;
 
 /** A source file with its state files in the same temp dir. */
 export interface UploadFixture {
@@ -43,22 +48,12 @@ export function uploadArgs(
   key: string,
   extra: string[] = [],
 ): string[] {
-  return [
-    "upload",
-    "-b",
-    bucket,
-    "-k",
-    key,
-    "-f",
-    f.path,
-    "-m",
-    f.meta,
-    "-a",
-    f.parts,
+  return seedUploadArgs(
+    { bucket, key, file: f.path, meta: f.meta, parts: f.parts },
     "-s",
     "5MiB",
     ...extra,
-  ];
+  );
 }
 
 /** The parts the server holds for an upload, by number → ETag (without quotes). */
@@ -111,31 +106,6 @@ export function journalClaimsMissing(
   return [...journal].filter(([n, eTag]) => server.get(n) !== eTag).map(([n]) => n);
 }
 
-/** `Retrying ...` warnings in a run's stderr. */
-export function retryLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => /\] Retrying /.test(l));
-}
-
-/** The `s3mpu: error: ` lines of stderr. */
-export function errorLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => l.startsWith("s3mpu: error: "));
-}
-
-/** Lines of stderr that look like a stack trace. */
-export function stackLines(text: string): string[] {
-  return text.split("\n").filter((l) => /^\s+at /.test(l));
-}
-
-/** Prints a one-line figure the lead quotes, marked so it can be grepped from the test log. */
-export function report(line: string): void {
-  console.log(`[reliability] ${line}`);
-}
-
-/** A short description of a failed run for assertion messages. */
-export function describeRun(run: CliRun): string {
-  return `exit ${run.code}\n--- stderr ---\n${run.stderr}\n--- stdout ---\n${run.stdout}`;
-}
-
 /**
  * Every file in `dir` with a hash of its bytes (size and mtime for big ones, such as sparse
  * sources), to prove a run changed nothing.
@@ -159,4 +129,51 @@ export async function snapshotDir(dir: string): Promise<Map<string, string>> {
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Fault proxy rules: every UploadPart from the `nth` on gets `action`, so the run cannot finish. */
+export function partsFailFrom(nth: number, action: FaultAction): FaultRule[] {
+  return [{ match: { operation: "UploadPart" }, nth, times: 1000, action }];
+}
+
+/** Fault proxy rules: every `operation` is answered with HTTP `status` (and S3 error `code`). */
+export function answer(
+  operation: FaultRule["match"]["operation"],
+  status: number,
+  code?: string,
+): FaultRule[] {
+  return [{ match: { operation }, action: { kind: "status", status, ...(code ? { code } : {}) } }];
+}
+
+/** A finished upload seen through a capturing proxy: what went on the wire. */
+export interface CapturedUpload {
+  run: CliRun;
+  bucket: string;
+  /** The bytes uploaded (an 11 MiB random file: three parts of 5 MiB). */
+  bytes: Uint8Array;
+  captured: FaultProxy["captured"];
+}
+
+/**
+ * Uploads an 11 MiB random file to a new bucket of `server` through a fault proxy that
+ * captures every request; `args(bucket, file)` gives the command line (--endpoint-url of the
+ * proxy is added).
+ */
+export async function uploadCaptured(
+  server: TestServer,
+  args: (bucket: string, file: string) => string[],
+): Promise<CapturedUpload> {
+  const bucket = await createTestBucket(server);
+  const file = await randomFile(11 * MiB);
+  const proxy = await startFaultProxy({ target: server.endpoint, capture: true });
+  try {
+    const run = await runS3mpu(
+      [...args(bucket, file.path), "--endpoint-url", proxy.url],
+      serverEnv(server),
+    );
+    return { run, bucket, bytes: file.bytes, captured: proxy.captured };
+  } finally {
+    await proxy.close();
+    await file.cleanup();
+  }
 }

@@ -272,6 +272,25 @@ export async function listOpenUploads(
   }
 }
 
+/** Uploads one part of `uploadId` with the reference `client`; returns its ETag without quotes. */
+export async function referenceUploadPart(
+  client: S3Client,
+  upload: { bucket: string; key: string; uploadId: string },
+  partNumber: number,
+  body: Uint8Array,
+): Promise<string> {
+  const { ETag } = await client.send(
+    new UploadPartCommand({
+      Bucket: upload.bucket,
+      Key: upload.key,
+      UploadId: upload.uploadId,
+      PartNumber: partNumber,
+      Body: body,
+    }),
+  );
+  return (ETag ?? "").replaceAll('"', "");
+}
+
 /**
  * Uploads `parts` as one multipart upload with the reference client (not s3mpu) and returns
  * the ETag of the completed object, without quotes. Useful to set up fixtures and to compare

@@ -22,16 +22,7 @@ import {
   storeServers,
 } from "./servers.ts";
 
-const MiB = 1024 * 1024;
-
-function randomBytes(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  // getRandomValues fills at most 65,536 bytes per call.
-  for (let offset = 0; offset < size; offset += 65536) {
-    crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65536)));
-  }
-  return bytes;
-}
+import { MiB, randomBytes } from "../../src/testing/files.ts";
 
 for (const server of storeServers()) {
   Deno.test(`${server.name}: a small object round-trips with the same SHA-256`, async () => {

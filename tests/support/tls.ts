@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { TestServer } from "./servers.ts";
+
 const MINIO = new URL("../../.tools/bin/minio", import.meta.url).pathname;
 
 /** Whether the MinIO binary the test harness builds is present. */
@@ -110,6 +112,8 @@ export interface ExtraMinio {
   url: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** The same server as the shared servers are described (region us-east-1). */
+  server: TestServer;
   close(): Promise<void>;
 }
 
@@ -184,7 +188,14 @@ export async function startMinio(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, accessKeyId, secretAccessKey, close };
+  const server: TestServer = {
+    name: "minio",
+    endpoint: url,
+    accessKeyId,
+    secretAccessKey,
+    region: "us-east-1",
+  };
+  return { url, accessKeyId, secretAccessKey, server, close };
 }
 
 function freePort(): number {
