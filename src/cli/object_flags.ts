@@ -1,6 +1,6 @@
 /**
  * The upload's object options on the command line, with aws-cli's names and syntax, and
- * their checks. See docs/object-options.md.
+ * their checks. See docs/s3-users.md.
  *
  * @module
  */
