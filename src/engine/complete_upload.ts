@@ -1,10 +1,9 @@
 import type { CompletedUpload, UploadedPart } from "../../backends/types.ts";
 import { BackendError, NeedsDecisionError } from "../errors.ts";
-import { withRetry } from "../retry.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import { type ExpectedObject, type Proof, proveObject } from "./object_proof.ts";
-import { logRetry } from "./part_runner.ts";
 import type { UploadJob } from "./upload_job.ts";
+import type { UploadSession } from "./upload_session.ts";
 
 /** How far the store's clock may run behind ours when comparing an object's age. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -12,7 +11,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /** What completing needs besides the job. */
 export interface CompleteRequest {
   job: UploadJob;
-  uploadId: string;
+  /** The upload being completed: its id and the checksum its parts carry. */
+  session: UploadSession;
   parts: JournalEntry[];
   /** What the object must prove to be (see object_proof.ts). */
   expected: ExpectedObject;
@@ -31,7 +31,7 @@ export interface CompleteRequest {
  * checksum proves it and it is not older than the upload; otherwise the failure stands.
  */
 export async function completeUpload(req: CompleteRequest): Promise<CompletedUpload> {
-  const { job, uploadId, signal, expected } = req;
+  const { job, session, signal, expected } = req;
   const parts: UploadedPart[] = req.parts.map((p) => ({
     partNumber: p.partNumber,
     eTag: p.eTag,
@@ -40,22 +40,14 @@ export async function completeUpload(req: CompleteRequest): Promise<CompletedUpl
   const whole = expected.checksum?.type === "FULL_OBJECT" ? expected.checksum : undefined;
   let completed: CompletedUpload;
   try {
-    completed = await withRetry(
-      () =>
-        job.backend.completeMultipartUpload({
-          bucket: job.bucket,
-          key: job.key,
-          uploadId,
-          parts,
-          checksumAlgorithm: job.checksumAlgorithm,
-          ...(whole ? { fullObjectChecksum: whole.value, checksumType: "FULL_OBJECT" } : {}),
-        }, signal),
-      {
-        policy: job.retry,
-        signal,
-        onRetry: (error, attempt, delay) => logRetry(job, "completion", error, attempt, delay),
-      },
-    );
+    completed = await job.backend.completeMultipartUpload({
+      bucket: job.bucket,
+      key: job.key,
+      uploadId: session.uploadId,
+      parts,
+      checksumAlgorithm: session.checksumAlgorithm,
+      ...(whole ? { fullObjectChecksum: whole.value, checksumType: "FULL_OBJECT" } : {}),
+    }, signal);
   } catch (error) {
     if (signal.aborted) throw error;
     job.logger.verbose(
@@ -123,7 +115,7 @@ function notTheBytes(
  * upload's parts make and it is not older than the upload; undefined otherwise.
  */
 export async function findOwnObject(
-  req: Omit<CompleteRequest, "uploadId" | "parts">,
+  req: Omit<CompleteRequest, "session" | "parts">,
 ): Promise<(CompletedUpload & { by: string }) | undefined> {
   const { job, expected } = req;
   const head = await headOrUndefined(req);
@@ -148,18 +140,10 @@ export async function findOwnObject(
   };
 }
 
-async function headOrUndefined(req: Omit<CompleteRequest, "uploadId" | "parts">) {
+async function headOrUndefined(req: Omit<CompleteRequest, "session" | "parts">) {
   const { job, signal } = req;
   try {
-    return await withRetry(
-      () => job.backend.headObject({ bucket: job.bucket, key: job.key }, signal),
-      {
-        policy: job.retry,
-        signal,
-        onRetry: (error, attempt, delay) =>
-          logRetry(job, "checking the object", error, attempt, delay),
-      },
-    );
+    return await job.backend.headObject({ bucket: job.bucket, key: job.key }, signal);
   } catch (error) {
     if (error instanceof BackendError && error.kind === "not_found") return undefined;
     throw error;
@@ -171,7 +155,8 @@ async function headOrUndefined(req: Omit<CompleteRequest, "uploadId" | "parts">)
  * provably ours) may still be open if its Complete really failed: abort it so it is not billed.
  */
 async function abortIfOpen(req: CompleteRequest): Promise<void> {
-  const { job, uploadId, signal } = req;
+  const { job, signal } = req;
+  const { uploadId } = req.session;
   try {
     await job.backend.abortMultipartUpload({ bucket: job.bucket, key: job.key, uploadId }, signal);
     job.logger.info(`Aborted this run's upload ${uploadId}, which was still open.`);

@@ -1,6 +1,7 @@
 import type { Backend } from "../../backends/types.ts";
 import { BackendError, NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
 import { classifyFailure } from "./failure.ts";
+import { retrying } from "../retrying_backend.ts";
 import { type PartPlan, planParts } from "../part_plan.ts";
 import { planChunks } from "../part_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
@@ -193,7 +194,10 @@ async function abandonRecorded(
         }); abort it there first with s3mpu abort -m ${job.metaPath}.`,
       );
     }
-    backend = await job.backendForRecorded(recorded);
+    backend = retrying(await job.backendForRecorded(recorded), {
+      policy: job.retry,
+      logger: job.logger,
+    });
     job.logger.info(
       `Restarting: aborting the recorded upload on its own store, ${recorded.endpoint ?? "AWS"}.`,
     );

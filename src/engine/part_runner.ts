@@ -1,9 +1,9 @@
 import { partChecksum } from "../checksum.ts";
-import { type BackendError, InterruptedError } from "../errors.ts";
+import { InterruptedError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
-import { withRetry } from "../retry.ts";
-import type { JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
+import type { UploadSession } from "./upload_session.ts";
 
 /**
  * Sends `pending` parts with `job.threads` workers pulling from one queue. Each worker owns
@@ -14,11 +14,9 @@ import type { UploadJob } from "./upload_job.ts";
  */
 export async function uploadParts(opts: {
   job: UploadJob;
-  uploadId: string;
+  session: UploadSession;
   partSize: number;
   pending: SourcePart[];
-  journal: JournalWriter;
-  done: Map<number, JournalEntry>;
 }): Promise<void> {
   const { job, pending } = opts;
   const cancel = new AbortController();
@@ -63,66 +61,38 @@ export async function uploadParts(opts: {
 
 async function sendPart(opts: {
   job: UploadJob;
-  uploadId: string;
+  session: UploadSession;
   part: SourcePart;
   reader: Awaited<ReturnType<UploadJob["source"]["openReader"]>>;
   buffer: Uint8Array;
-  journal: JournalWriter;
-  done: Map<number, JournalEntry>;
   signal: AbortSignal;
 }): Promise<void> {
-  const { job, part, signal } = opts;
+  const { job, session, part, signal } = opts;
   const started = performance.now();
   const body = await opts.reader.read(part, opts.buffer);
-  const checksum = partChecksum(job.checksumAlgorithm, body);
-  const uploaded = await withRetry(
-    () =>
-      job.backend.uploadPart({
-        bucket: job.bucket,
-        key: job.key,
-        uploadId: opts.uploadId,
-        partNumber: part.partNumber,
-        body,
-        checksum,
-      }, signal),
-    {
-      policy: job.retry,
-      signal,
-      onRetry: (error, attempt, delay) =>
-        logRetry(job, `part ${part.partNumber}`, error, attempt, delay),
-    },
-  );
+  const checksum = partChecksum(session.checksumAlgorithm, body);
+  const uploaded = await job.backend.uploadPart({
+    bucket: job.bucket,
+    key: job.key,
+    uploadId: session.uploadId,
+    partNumber: part.partNumber,
+    body,
+    checksum,
+  }, signal);
   const entry: JournalEntry = {
     eTag: uploaded.eTag,
     partNumber: part.partNumber,
-    uploadId: opts.uploadId,
+    uploadId: session.uploadId,
     size: part.size,
     offset: part.offset,
     ...(checksum.value ? { checksum: checksum.value } : {}),
   };
-  await opts.journal.append(entry);
-  opts.done.set(part.partNumber, entry);
+  await session.partSent(entry);
   job.progress?.partDone(part.size);
   const seconds = Math.round((performance.now() - started) / 1000);
   job.logger.info(
     `Done uploading ${part.partNumber} - ${
       checksum.value || uploaded.eTag
     }. Completed in ${seconds} seconds.`,
-  );
-}
-
-/** One log line per retry, so a flaky link is visible but not noisy. */
-export function logRetry(
-  job: UploadJob,
-  what: string,
-  error: BackendError,
-  attempt: number,
-  delayMs: number,
-): void {
-  const code = error.details.code ?? error.details.status ?? error.kind;
-  job.logger.warn(
-    `Retrying ${what} in ${
-      (delayMs / 1000).toFixed(1)
-    } s after try ${attempt} of ${job.retry.maxAttempts} failed (${code}): ${error.message}`,
   );
 }

@@ -1,15 +1,17 @@
 import { NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
-import { withRetry } from "../retry.ts";
+import { retrying } from "../retrying_backend.ts";
+import type { Backend } from "../../backends/types.ts";
 import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
 import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import { UploadSession } from "./upload_session.ts";
 import { StateLock } from "../state/state_lock.ts";
 import { completeUpload, findOwnObject } from "./complete_upload.ts";
 import { expectedObject } from "./object_proof.ts";
 import { toUserError } from "./failure.ts";
 import { reportPossibleOrphans } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
-import { logRetry, uploadParts } from "./part_runner.ts";
+import { uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
 import type { UploadJob, UploadResult } from "./upload_job.ts";
 
@@ -22,8 +24,19 @@ import type { UploadJob, UploadResult } from "./upload_job.ts";
  * run is recognised. On success the state files are removed. Every failure is a
  * {@link S3mpuError} whose exit code says whether re-running resumes.
  */
-export async function runUpload(job: UploadJob): Promise<UploadResult> {
+export async function runUpload(request: UploadJob): Promise<UploadResult> {
   const startedAt = performance.now();
+  // Every call of the run goes through one retry path; `retried` tells which calls needed it.
+  const retried = new Set<keyof Backend>();
+  const job: RunJob = {
+    ...request,
+    backend: retrying(request.backend, {
+      policy: request.retry,
+      logger: request.logger,
+      onRetry: (method) => retried.add(method),
+    }),
+    retried,
+  };
   const lock = await StateLock.acquire(job.metaPath);
   // Network calls outside the part workers stop at once on SIGINT: the state is consistent
   // between calls, and an interrupted Create or Complete is recognised by the next run.
@@ -44,7 +57,7 @@ export async function runUpload(job: UploadJob): Promise<UploadResult> {
 }
 
 async function drive(
-  job: UploadJob,
+  job: RunJob,
   signal: AbortSignal,
   startedAt: number,
   lock: StateLock,
@@ -71,7 +84,7 @@ async function drive(
   }
   try {
     let meta: UploadMeta;
-    let done = new Map<number, JournalEntry>();
+    let session: UploadSession;
     let checkHead: (() => Promise<SourcePart[]>) | undefined;
     if (start.kind === "new") {
       try {
@@ -84,6 +97,7 @@ async function drive(
         }
         throw error;
       }
+      session = new UploadSession(meta, journal);
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
       if (job.checksumChosen && meta.checksumAlgorithm !== job.checksumAlgorithm) {
@@ -92,47 +106,35 @@ async function drive(
         );
       }
       logger.info(`Continuing multipart upload from ${job.metaPath}.`);
+      session = new UploadSession(meta, journal);
       const resumed = await resumeParts({
         job,
         meta,
+        session,
         planned,
         journaled: start.journal.parts,
-        journal,
         signal,
       });
       if (resumed === "gone") {
         return await finishGone(job, meta, start.journal.parts, planned, signal, startedAt);
       }
-      done = resumed.done;
       checkHead = resumed.checkHead;
       await writeMeta(job.metaPath, meta);
-      logger.info(`${done.size} parts have already been uploaded.`);
+      logger.info(`${session.done.size} parts have already been uploaded.`);
     }
     logger.verbose(
-      `Part size ${plan.partSize} bytes, ${plan.partCount} parts, checksum ${meta.checksumAlgorithm}, ${job.threads} threads.`,
+      `Part size ${plan.partSize} bytes, ${plan.partCount} parts, checksum ${session.checksumAlgorithm}, ${job.threads} threads.`,
     );
-    const pending = planned.filter((p) => !done.has(p.partNumber));
+    const pending = session.pending(planned);
     logger.info(`Will upload ${pending.length} chunks.`);
-    const doneBytes = planned.filter((p) => done.has(p.partNumber)).reduce((n, p) => n + p.size, 0);
     job.progress?.start({
       totalBytes: plan.fileSize,
       totalParts: plan.partCount,
-      doneBytes,
-      doneParts: done.size,
+      doneBytes: session.doneBytes(planned),
+      doneParts: session.done.size,
     });
-    const jobForRun = {
-      ...job,
-      checksumAlgorithm: meta.checksumAlgorithm ?? job.checksumAlgorithm,
-    };
     const send = (parts: SourcePart[]) =>
-      uploadParts({
-        job: jobForRun,
-        uploadId: meta.uploadId,
-        partSize: plan.partSize,
-        pending: parts,
-        journal,
-        done,
-      });
+      uploadParts({ job, session, partSize: plan.partSize, pending: parts });
     const resent = await sendWhileChecking(job, send(pending), checkHead, send);
     job.progress?.finish();
     // Bytes changed after their part was read would make an object that is not the file.
@@ -140,26 +142,26 @@ async function drive(
     const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
     meta = { ...meta, completing: { startedAt: completingSince.toISOString() } };
     await writeMeta(job.metaPath, meta);
-    const parts = planned.map((p) => ({ ...done.get(p.partNumber)!, size: p.size }));
+    const parts = session.completedParts(planned);
     const completed = await completeUpload({
-      job: jobForRun,
-      uploadId: meta.uploadId,
+      job,
+      session,
       parts,
       expected: expectedObject(
-        jobForRun.checksumAlgorithm,
-        meta.checksumType,
+        session.checksumAlgorithm,
+        session.checksumType,
         parts,
         plan.fileSize,
       ),
       createdAt: createdAtOf(meta),
       signal,
     });
-    await journal.close();
+    await session.close();
     await removeState(job);
     return {
       bucket: job.bucket,
       key: job.key,
-      uploadId: meta.uploadId,
+      uploadId: session.uploadId,
       eTag: completed.eTag,
       versionId: completed.versionId,
       location: completed.location,
@@ -168,15 +170,18 @@ async function drive(
       parts: plan.partCount,
       partsUploaded: pending.length + resent,
       seconds: (performance.now() - startedAt) / 1000,
-      checksumAlgorithm: jobForRun.checksumAlgorithm,
+      checksumAlgorithm: session.checksumAlgorithm,
     };
   } finally {
     await journal.close().catch(() => {});
   }
 }
 
+/** The job as one run sees it: its backend retries, and says which calls were retried. */
+type RunJob = UploadJob & { retried: ReadonlySet<keyof Backend> };
+
 async function initiate(
-  job: UploadJob,
+  job: RunJob,
   partSize: number,
   partCount: number,
   signal: AbortSignal,
@@ -185,28 +190,16 @@ async function initiate(
   job.logger.info(`Initiating multipart upload in ${job.metaPath}.`);
   // A run killed between Create and the meta file's write left an upload nobody records;
   // its lock file says when it began creating (see abortLostCreates).
-  const killedWhileCreating = /^creating (\S+)$/m.exec(lock.leftBehind)?.[1];
+  const killedWhileCreating = lock.creatingSince();
   const createStartedAt = Date.now();
-  await lock.note(`creating ${new Date(createStartedAt).toISOString()}`);
+  await lock.markCreating(new Date(createStartedAt));
   const createStarted = performance.now();
-  let retriedCreate = false;
-  const uploadId = await withRetry(
-    () =>
-      job.backend.createMultipartUpload({
-        bucket: job.bucket,
-        key: job.key,
-        checksumAlgorithm: job.checksumAlgorithm,
-        ...(job.checksumType ? { checksumType: job.checksumType } : {}),
-      }, signal),
-    {
-      policy: job.retry,
-      signal,
-      onRetry: (error, attempt, delay) => {
-        retriedCreate = true;
-        logRetry(job, "creating the upload", error, attempt, delay);
-      },
-    },
-  );
+  const uploadId = await job.backend.createMultipartUpload({
+    bucket: job.bucket,
+    key: job.key,
+    checksumAlgorithm: job.checksumAlgorithm,
+    ...(job.checksumType ? { checksumType: job.checksumType } : {}),
+  }, signal);
   const createMs = performance.now() - createStarted;
   const now = new Date().toISOString();
   const meta: UploadMeta = {
@@ -237,14 +230,14 @@ async function initiate(
       { cause: error },
     );
   }
-  await lock.note("");
-  if (retriedCreate || killedWhileCreating) {
+  await lock.markCreated();
+  if (job.retried.has("createMultipartUpload") || killedWhileCreating) {
     await reportPossibleOrphans({
       job,
       uploadId,
       createMs,
       createStartedAt,
-      ...(killedWhileCreating ? { killedRunCreatingAt: Date.parse(killedWhileCreating) } : {}),
+      ...(killedWhileCreating ? { killedRunCreatingAt: killedWhileCreating.getTime() } : {}),
       signal,
     });
   }
