@@ -3,7 +3,8 @@
  * against the memory backend, MinIO and moto (rclone's fstests idea). Register it from a
  * `*_test.ts` file with {@link conformanceSuite}.
  */
-import { BackendError, type BackendErrorKind } from "../src/errors.ts";
+import { BackendError, type BackendErrorKind } from "./errors.ts";
+import { stripQuotes } from "./etag.ts";
 import { assertEquals, assertOk } from "../src/testing/assert.ts";
 import type { Backend, ChecksumAlgorithm, ObjectRef, UploadedPart } from "./types.ts";
 import { computeChecksum, md5Hex, multipartETag } from "../src/checksum.ts";
@@ -388,10 +389,6 @@ function filled(size: number, seed: number): Uint8Array {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + seed * 7 + (i >>> 8)) & 0xff;
   return bytes;
-}
-
-function stripQuotes(eTag: string): string {
-  return eTag.replaceAll('"', "");
 }
 
 /** Asserts the promise rejects with a BackendError of `kind`. */

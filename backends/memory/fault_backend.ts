@@ -4,7 +4,7 @@
  * the server) or after it succeeded (the server did the work but the response was lost),
  * and a simulated kill can stop everything right after the n-th successful call.
  */
-import { BackendError } from "../../src/errors.ts";
+import { BackendError } from "../errors.ts";
 import type {
   Backend,
   BackendLimits,
@@ -114,9 +114,9 @@ export const faultErrors = {
       status: 503,
       retryAfterMs,
     }),
-  /** Expired credentials. */
+  /** Expired credentials (ExpiredToken): kind auth_expired, as the S3 adapter files it. */
   auth: (): BackendError =>
-    new BackendError("auth", "Injected: the provided token has expired.", {
+    new BackendError("auth_expired", "Injected: the provided token has expired.", {
       code: "ExpiredToken",
       status: 400,
     }),

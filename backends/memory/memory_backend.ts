@@ -5,7 +5,8 @@
  * milliseconds; FaultBackend (fault_backend.ts) wraps it to inject failures.
  */
 import { createHash } from "node:crypto";
-import { BackendError } from "../../src/errors.ts";
+import { BackendError } from "../errors.ts";
+import { stripQuotes } from "../etag.ts";
 import {
   type Backend,
   type BackendLimits,
@@ -157,10 +158,6 @@ function isFlexible(algorithm: ChecksumAlgorithm): boolean {
 
 function invalid(code: string, message: string): BackendError {
   return new BackendError("invalid_request", message, { code, status: 400 });
-}
-
-function stripQuotes(eTag: string): string {
-  return eTag.replaceAll('"', "");
 }
 
 /** An in-memory, S3-faithful {@link Backend}. Create buckets with {@link createBucket}. */

@@ -30,14 +30,14 @@ import type {
   UploadedPart,
   UploadPartInput,
 } from "../types.ts";
-import { stripQuotes } from "../../src/state/parts_journal.ts";
+import { stripQuotes } from "../etag.ts";
 import type { Logger } from "../../src/log.ts";
 import { toBackendError } from "./error_map.ts";
 import { checkErrorBodies } from "./error_body_check.ts";
 import { createHttpHandler } from "./http_handler.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
 import { pacedPartCommand } from "./paced_body.ts";
-import type { BackendConfig } from "../registry.ts";
+import type { S3Config } from "./s3_config.ts";
 
 /** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
 const REFRESHABLE_CODES = new Set([
@@ -47,7 +47,7 @@ const REFRESHABLE_CODES = new Set([
 ]);
 
 /** How to reach and treat one S3-compatible store. */
-export type S3BackendOptions = BackendConfig;
+export type S3BackendOptions = S3Config;
 
 /**
  * Signs UploadPart with `x-amz-content-sha256: UNSIGNED-PAYLOAD`, so the SDK does not hash
