@@ -8,6 +8,7 @@ import { stripQuotes } from "./etag.ts";
 import { assertEquals, assertOk } from "../src/testing/assert.ts";
 import type { Backend, ChecksumAlgorithm, ObjectRef, UploadedPart } from "./types.ts";
 import { computeChecksum, md5Hex, multipartETag } from "../src/checksum.ts";
+import { MiB } from "./units.ts";
 
 /** A backend under test, a bucket it can write to and how to tidy up afterwards. */
 export interface ConformanceFixture {
@@ -53,8 +54,6 @@ export interface ConformanceOptions {
   /** Deno's op and resource sanitizers (default true; SDK sockets may need false). */
   sanitize?: boolean;
 }
-
-const MiB = 1024 * 1024;
 
 /** Registers the conformance tests for one backend; `makeBackend` runs once per test. */
 export function conformanceSuite(

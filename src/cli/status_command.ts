@@ -13,7 +13,8 @@ import { checkUrlMatches } from "./s3_url.ts";
 import { findStateBase } from "./upload_extras.ts";
 import { withStore } from "./with_store.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
-import { formatAge, formatBytes, formatRate } from "./progress.ts";
+import { formatAge, formatRate } from "./progress.ts";
+import { formatBytes } from "../../backends/units.ts";
 
 const META_SUFFIX = ".s3mpu-meta.json";
 const PARTS_SUFFIX = ".s3mpu-parts.jsonl";

@@ -7,7 +7,7 @@ import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "./object_flags.ts";
 import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
-import { formatBytes } from "./progress.ts";
+import { formatBytes } from "../../backends/units.ts";
 import { storeError } from "./status_command.ts";
 import { checkBucketName, checkKey, parseByteSize } from "./values.ts";
 import { withStore } from "./with_store.ts";

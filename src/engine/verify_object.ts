@@ -3,8 +3,8 @@ import { compositeChecksum, multipartETag } from "../checksum.ts";
 import { BackendError } from "../errors.ts";
 import { fileDigest, newDigest, partDigests, type PartLayout } from "../file_digests.ts";
 import { planParts } from "../part_plan.ts";
+import { MiB } from "../../backends/units.ts";
 
-const MiB = 1024 * 1024;
 /** Most part sizes tried when the store does not say them; each costs a digest pass. */
 const MAX_CANDIDATES = 5;
 /** Defaults of common tools: the seed, rclone 5 MiB, aws-cli 8 MiB, s3cmd 15 MiB, ours 16 MiB. */

@@ -4,8 +4,10 @@ import { assertEquals, assertOk } from "./assert.ts";
 import type { UploadJob } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
 import { openFileSource } from "../part_source.ts";
+import { MiB } from "../../backends/units.ts";
 
-export const MiB = 1024 * 1024;
+/** Re-exported for the engine tests. */
+export { MiB };
 
 /** A temp dir with a random file of `size` bytes and state paths beside it. */
 export async function makeWorkspace(size: number) {
