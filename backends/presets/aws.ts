@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { GiB } from "../units.ts";
 
 /** Amazon S3 */
-export const AWS: ProviderPreset = {
+export const AWS: ProviderPreset = definePreset({
   name: "aws",
   title: "Amazon S3",
   docs: [
@@ -22,7 +23,6 @@ export const AWS: ProviderPreset = {
   // AWS prefers virtual-hosted addressing and has deprecated path-style for new buckets.
   forcePathStyle: false,
   region: {
-    default: "us-east-1",
     note: "The bucket's AWS region, e.g. eu-west-1 (the S3 console shows it).",
   },
   checksum: {
@@ -59,4 +59,4 @@ export const AWS: ProviderPreset = {
   // No default purge; only an AbortIncompleteMultipartUpload lifecycle rule removes them:
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortIncompleteMultipartUpload.html
   unfinishedUploadTtlHours: null,
-};
+});

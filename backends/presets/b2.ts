@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { TiB } from "../units.ts";
 
 /** Backblaze B2 */
-export const B2: ProviderPreset = {
+export const B2: ProviderPreset = definePreset({
   name: "b2",
   title: "Backblaze B2",
   docs: [
@@ -34,8 +35,6 @@ export const B2: ProviderPreset = {
     // Sent because S3 clients have sent Content-MD5 since the start and it costs only CPU;
     // whether B2 checks it is not documented.
     partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
     // Neither S3 Put Object nor S3 Upload Part lists Content-MD5 among its headers:
     // https://www.backblaze.com/apidocs/s3-upload-part
     contentMd5Verified: false,
@@ -53,4 +52,4 @@ export const B2: ProviderPreset = {
   etagIsMd5: false,
   // No default purge documented (B2 lifecycle rules can cancel unfinished large files).
   unfinishedUploadTtlHours: null,
-};
+});

@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { GiB } from "../units.ts";
 
 /** Ceph Object Gateway (RGW) */
-export const CEPH: ProviderPreset = {
+export const CEPH: ProviderPreset = definePreset({
   name: "ceph",
   title: "Ceph Object Gateway (RGW)",
   docs: [
@@ -13,13 +14,11 @@ export const CEPH: ProviderPreset = {
   endpoint: {
     // Self-hosted: only the user knows the URL.
     hostPatterns: [],
-    required: true,
   },
   // Virtual-hosted buckets need rgw_dns_name and wildcard DNS, which many clusters lack:
   // https://docs.ceph.com/en/latest/radosgw/config-ref/
   forcePathStyle: true,
   region: {
-    default: "us-east-1",
     note: "The zonegroup's api_name if the cluster sets one. Not confirmed in the Ceph docs " +
       "that RGW accepts us-east-1 for the default zonegroup.",
   },
@@ -27,9 +26,6 @@ export const CEPH: ProviderPreset = {
     // x-amz-checksum-* support arrived only in recent RGW releases (ceph/ceph PR 49986);
     // clusters run older ones, so WHEN_REQUIRED.
     sdkFlexibleChecksums: false,
-    partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
     // RGWPutObj (which also serves UploadPart) compares a supplied Content-MD5 and fails with
     // BadDigest (source, not the docs): https://github.com/ceph/ceph/blob/main/src/rgw/rgw_op.cc
     contentMd5Verified: true,
@@ -47,4 +43,4 @@ export const CEPH: ProviderPreset = {
   etagIsMd5: true,
   // No default purge documented; RGW honours AbortIncompleteMultipartUpload lifecycle rules.
   unfinishedUploadTtlHours: null,
-};
+});

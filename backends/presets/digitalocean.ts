@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { GB, type ProviderPreset, TB } from "./preset.ts";
 import { MiB } from "../units.ts";
 
 /** DigitalOcean Spaces */
-export const DIGITALOCEAN: ProviderPreset = {
+export const DIGITALOCEAN: ProviderPreset = definePreset({
   name: "digitalocean",
   title: "DigitalOcean Spaces",
   docs: [
@@ -18,7 +19,6 @@ export const DIGITALOCEAN: ProviderPreset = {
   // https://docs.digitalocean.com/products/spaces/details/limits/
   forcePathStyle: true,
   region: {
-    default: "us-east-1",
     note: "The endpoint selects the datacenter; DigitalOcean's SDK examples sign with " +
       "us-east-1 (not re-confirmed here).",
   },
@@ -27,9 +27,6 @@ export const DIGITALOCEAN: ProviderPreset = {
     sdkFlexibleChecksums: false,
     // Sent because it costs only CPU; verification is not documented.
     partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
-    contentMd5Verified: false,
   },
   limits: {
     // Parts at least 5 MiB (except the last) and at most 5 GB, at most 10,000 parts, 5 TB per
@@ -38,7 +35,6 @@ export const DIGITALOCEAN: ProviderPreset = {
     minPartSize: 5 * MiB,
     maxPartSize: 5 * GB,
     maxParts: 10_000,
-    equalPartSizes: false,
     maxObjectSize: 5 * TB,
   },
   // Not documented; do not assume.
@@ -46,4 +42,4 @@ export const DIGITALOCEAN: ProviderPreset = {
   // Incomplete multipart uploads are deleted after 30 days (90 days in earlier versions of the
   // page): https://docs.digitalocean.com/products/spaces/details/limits/
   unfinishedUploadTtlHours: 30 * 24,
-};
+});

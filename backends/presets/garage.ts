@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { GiB } from "../units.ts";
 
 /** Garage */
-export const GARAGE: ProviderPreset = {
+export const GARAGE: ProviderPreset = definePreset({
   name: "garage",
   title: "Garage",
   docs: [
@@ -17,7 +18,6 @@ export const GARAGE: ProviderPreset = {
   endpoint: {
     // Self-hosted: only the user knows the URL.
     hostPatterns: [],
-    required: true,
   },
   // Virtual-hosted buckets need [s3_api] root_domain and wildcard DNS (configuration page).
   forcePathStyle: true,
@@ -61,4 +61,4 @@ export const GARAGE: ProviderPreset = {
     // (signature/checksum.rs); observed against Garage 2.5.0.
     checksumMismatchCode: "InvalidDigest",
   },
-};
+});

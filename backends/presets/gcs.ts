@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { TiB } from "../units.ts";
 
 /** Google Cloud Storage (XML API) */
-export const GCS: ProviderPreset = {
+export const GCS: ProviderPreset = definePreset({
   name: "gcs",
   title: "Google Cloud Storage (XML API)",
   docs: [
@@ -17,7 +18,6 @@ export const GCS: ProviderPreset = {
     hostPatterns: [/^([a-z0-9._-]+\.)?storage\.googleapis\.com$/],
     required: false,
   },
-  forcePathStyle: true,
   region: {
     default: "auto",
     note: "GCS HMAC (SigV4) requests are signed with auto; the bucket's location does not " +
@@ -28,9 +28,6 @@ export const GCS: ProviderPreset = {
     // section 4); Google documents only Content-MD5 and x-goog-hash for parts:
     // https://cloud.google.com/storage/docs/xml-api/put-object-multipart
     sdkFlexibleChecksums: false,
-    partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
     // GCS checks a part against its Content-MD5 (or x-goog-hash):
     // https://cloud.google.com/storage/docs/xml-api/put-object-multipart
     contentMd5Verified: true,
@@ -49,4 +46,4 @@ export const GCS: ProviderPreset = {
   // No limit on how long an unfinished upload may stay (lifecycle rules can remove them):
   // https://cloud.google.com/storage/docs/multipart-uploads
   unfinishedUploadTtlHours: null,
-};
+});

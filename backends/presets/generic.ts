@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { TiB } from "../units.ts";
 
 /** Other S3-compatible store */
-export const GENERIC: ProviderPreset = {
+export const GENERIC: ProviderPreset = definePreset({
   name: "generic",
   title: "Other S3-compatible store",
   docs: [
@@ -10,14 +11,9 @@ export const GENERIC: ProviderPreset = {
     "https://docs.aws.amazon.com/sdkref/latest/guide/feature-dataintegrity.html",
     "https://github.com/minio/minio/blob/master/docs/config/README.md",
   ],
-  endpoint: {
-    hostPatterns: [],
-    required: true,
-  },
   // Custom endpoints need path-style (design brief, section 4).
   forcePathStyle: true,
   region: {
-    default: "us-east-1",
     note: "Whatever the store expects; most self-hosted stores accept us-east-1.",
   },
   checksum: {
@@ -25,9 +21,6 @@ export const GENERIC: ProviderPreset = {
     sdkFlexibleChecksums: false,
     // Content-MD5 is as old as S3 and accepted everywhere; whether it is checked is unknown.
     partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
-    contentMd5Verified: false,
   },
   limits: {
     // S3's rules, which every S3-compatible store claims (Scaleway's 1,000 parts is the known
@@ -44,4 +37,4 @@ export const GENERIC: ProviderPreset = {
   unfinishedUploadTtlHours: 24,
   // Unknown servers may be MinIO-like: filter upload listings on our side.
   uploadListingByPrefix: false,
-};
+});

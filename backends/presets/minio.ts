@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { GiB } from "../units.ts";
 
 /** MinIO */
-export const MINIO: ProviderPreset = {
+export const MINIO: ProviderPreset = definePreset({
   name: "minio",
   title: "MinIO",
   docs: [
@@ -14,12 +15,10 @@ export const MINIO: ProviderPreset = {
   endpoint: {
     // Self-hosted: only the user knows the URL. play.min.io is MinIO's public test server.
     hostPatterns: [/^play\.min\.io$/],
-    required: true,
   },
   // Self-hosted servers rarely have wildcard DNS for virtual-hosted buckets (MINIO_DOMAIN).
   forcePathStyle: true,
   region: {
-    default: "us-east-1",
     note: "MinIO's default region is us-east-1 unless the server sets MINIO_SITE_REGION.",
   },
   checksum: {
@@ -55,4 +54,4 @@ export const MINIO: ProviderPreset = {
   unfinishedUploadTtlHours: 24,
   // Observed against MinIO (this repo's tests): Prefix "dir/" does not list "dir/a.bin".
   uploadListingByPrefix: false,
-};
+});

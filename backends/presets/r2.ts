@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import type { ProviderPreset } from "./preset.ts";
 import { GiB, MiB, TiB } from "../units.ts";
 
 /** Cloudflare R2 */
-export const R2: ProviderPreset = {
+export const R2: ProviderPreset = definePreset({
   name: "r2",
   title: "Cloudflare R2",
   docs: [
@@ -19,7 +20,6 @@ export const R2: ProviderPreset = {
     // The account ID is part of the host.
     required: true,
   },
-  forcePathStyle: true,
   region: {
     // https://developers.cloudflare.com/r2/api/s3/api/ (empty and us-east-1 alias to auto)
     default: "auto",
@@ -30,9 +30,6 @@ export const R2: ProviderPreset = {
     // (https://developers.cloudflare.com/r2/api/s3/api/), but SDK 3.729's default headers broke
     // UploadPart on R2 when they shipped and trailer support is not documented: WHEN_REQUIRED.
     sdkFlexibleChecksums: false,
-    partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
     // UploadPart lists Content-MD5 as implemented: https://developers.cloudflare.com/r2/api/s3/api/
     contentMd5Verified: true,
   },
@@ -52,4 +49,4 @@ export const R2: ProviderPreset = {
   // Default lifecycle aborts incomplete uploads after 7 days:
   // https://developers.cloudflare.com/r2/objects/multipart-objects/
   unfinishedUploadTtlHours: 7 * 24,
-};
+});

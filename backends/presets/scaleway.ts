@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { GB, type ProviderPreset, TB } from "./preset.ts";
 import { MiB } from "../units.ts";
 
 /** Scaleway Object Storage */
-export const SCALEWAY: ProviderPreset = {
+export const SCALEWAY: ProviderPreset = definePreset({
   name: "scaleway",
   title: "Scaleway Object Storage",
   docs: [
@@ -15,7 +16,6 @@ export const SCALEWAY: ProviderPreset = {
     // https://www.scaleway.com/en/docs/storage/object/api-cli/multipart-uploads/
     template: "https://s3.{region}.scw.cloud",
     hostPatterns: [/(^|\.)s3\.[a-z0-9-]+\.scw\.cloud$/],
-    required: true,
   },
   // Bucket names with dots need the path form; path-style works for all buckets:
   // https://www.scaleway.com/en/docs/faq/objectstorage/
@@ -42,11 +42,10 @@ export const SCALEWAY: ProviderPreset = {
     minPartSize: 5 * MiB,
     maxPartSize: 5 * GB,
     maxParts: 1_000,
-    equalPartSizes: false,
     maxObjectSize: 5 * TB,
   },
   // Not documented; do not assume.
   etagIsMd5: false,
   // No automatic purge documented.
   unfinishedUploadTtlHours: null,
-};
+});

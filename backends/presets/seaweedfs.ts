@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { GiB } from "../units.ts";
 
 /** SeaweedFS (S3 gateway) */
-export const SEAWEEDFS: ProviderPreset = {
+export const SEAWEEDFS: ProviderPreset = definePreset({
   name: "seaweedfs",
   title: "SeaweedFS (S3 gateway)",
   docs: [
@@ -15,12 +16,10 @@ export const SEAWEEDFS: ProviderPreset = {
   endpoint: {
     // Self-hosted (`weed server -s3` or `weed s3`): only the user knows the URL.
     hostPatterns: [],
-    required: true,
   },
   // Virtual-hosted buckets only with -s3.domainName.
   forcePathStyle: true,
   region: {
-    default: "us-east-1",
     note: "SeaweedFS does not route by region; any region signs (us-east-1 is used).",
   },
   checksum: {
@@ -58,4 +57,4 @@ export const SEAWEEDFS: ProviderPreset = {
     // (s3api_bucket_handlers.go: ErrAutoCreatePermissionDenied / ErrAutoCreateDisabled).
     createsMissingBucket: true,
   },
-};
+});

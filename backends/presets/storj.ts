@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import type { ProviderPreset } from "./preset.ts";
 import { GiB, MiB } from "../units.ts";
 
 /** Storj (hosted S3 gateway) */
-export const STORJ: ProviderPreset = {
+export const STORJ: ProviderPreset = definePreset({
   name: "storj",
   title: "Storj (hosted S3 gateway)",
   docs: [
@@ -16,9 +17,7 @@ export const STORJ: ProviderPreset = {
     hostPatterns: [/(^|\.)gateway(\.[a-z0-9-]+)?\.storjshare\.io$/],
     required: false,
   },
-  forcePathStyle: true,
   region: {
-    default: "us-east-1",
     note: "The gateway does not route by region (Storj's own example signs with eu1); not " +
       "confirmed as a rule.",
   },
@@ -28,9 +27,6 @@ export const STORJ: ProviderPreset = {
     sdkFlexibleChecksums: false,
     // Sent because it costs only CPU; verification is not documented.
     partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
-    contentMd5Verified: false,
   },
   limits: {
     // Hard limits: at least 5 MiB per part except the last, at most 10,000 parts, no object
@@ -39,7 +35,6 @@ export const STORJ: ProviderPreset = {
     // No maximum part size is documented: S3's 5 GiB is used.
     maxPartSize: 5 * GiB,
     maxParts: 10_000,
-    equalPartSizes: false,
     maxObjectSize: 10_000 * 5 * GiB,
   },
   // 64 MiB is a recommendation, not a limit: smaller parts still work but become more segments,
@@ -50,4 +45,4 @@ export const STORJ: ProviderPreset = {
   etagIsMd5: false,
   // No automatic purge documented.
   unfinishedUploadTtlHours: null,
-};
+});

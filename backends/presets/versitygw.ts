@@ -1,8 +1,9 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
 import { GiB } from "../units.ts";
 
 /** Versity S3 Gateway (versitygw) */
-export const VERSITYGW: ProviderPreset = {
+export const VERSITYGW: ProviderPreset = definePreset({
   name: "versitygw",
   title: "Versity S3 Gateway (versitygw)",
   docs: [
@@ -17,7 +18,6 @@ export const VERSITYGW: ProviderPreset = {
     // Self-hosted gateway in front of a POSIX file system, S3 or Azure: only the user knows
     // the URL.
     hostPatterns: [],
-    required: true,
   },
   // Virtual-hosted buckets only with --virtual-domain (cmd/versitygw/main.go).
   forcePathStyle: true,
@@ -65,4 +65,4 @@ export const VERSITYGW: ProviderPreset = {
       mode: "versitygw posix --data-integrity-etag",
     },
   },
-};
+});

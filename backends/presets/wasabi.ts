@@ -1,7 +1,8 @@
+import { definePreset } from "./defaults.ts";
 import { type ProviderPreset, S3_PART_RULES, TB } from "./preset.ts";
 
 /** Wasabi */
-export const WASABI: ProviderPreset = {
+export const WASABI: ProviderPreset = definePreset({
   name: "wasabi",
   title: "Wasabi",
   docs: [
@@ -20,16 +21,12 @@ export const WASABI: ProviderPreset = {
   // Wasabi recommends path-style requests: https://docs.wasabi.com/docs/rest-api-introduction
   forcePathStyle: true,
   region: {
-    default: "us-east-1",
     note: "The bucket's Wasabi region, e.g. eu-central-1; it also selects the endpoint.",
   },
   checksum: {
     // Not documented; uploads with the SDK's default checksums are reported to fail on Wasabi
     // (stonith404/pingvin-share issue 788). WHEN_REQUIRED.
     sdkFlexibleChecksums: false,
-    partChecksum: "md5",
-    // Content-MD5 per part; the object's proof is its multipart ETag, where it is an MD5.
-    fullObjectChecksum: false,
     // BadDigest is in Wasabi's error table: https://docs.wasabi.com/docs/rest-api-introduction
     contentMd5Verified: true,
   },
@@ -48,4 +45,4 @@ export const WASABI: ProviderPreset = {
   // rules without restating the deletion. 30 days is the conservative reading:
   // https://knowledgebase.wasabi.com/hc/en-us/articles/360030872392-How-does-Wasabi-handle-multipart-uploads-
   unfinishedUploadTtlHours: 30 * 24,
-};
+});
