@@ -40,9 +40,9 @@ export async function completeUpload(req: CompleteRequest): Promise<CompletedUpl
   const whole = expected.checksum?.type === "FULL_OBJECT" ? expected.checksum : undefined;
   let completed: CompletedUpload;
   try {
-    completed = await job.backend.completeMultipartUpload({
-      bucket: job.bucket,
-      key: job.key,
+    completed = await job.context.backend.completeMultipartUpload({
+      bucket: job.request.bucket,
+      key: job.request.key,
       uploadId: session.uploadId,
       parts,
       checksumAlgorithm: session.checksumAlgorithm,
@@ -50,12 +50,12 @@ export async function completeUpload(req: CompleteRequest): Promise<CompletedUpl
     }, signal);
   } catch (error) {
     if (signal.aborted) throw error;
-    job.logger.verbose(
+    job.context.logger.verbose(
       `Completion failed (${describeFailure(error)}); checking whether the object is there.`,
     );
     const settled = await findOwnObject(req);
     if (!settled) throw error;
-    job.logger.info(
+    job.context.logger.info(
       `The object is already complete on the server (ETag ${settled.eTag}, proved by its ${settled.by}).`,
     );
     await abortIfOpen(req);
@@ -81,13 +81,13 @@ async function confirmStored(req: CompleteRequest, completed: CompletedUpload): 
     if (head) proof = proveObject(head, expected);
   }
   if (proof.proved) {
-    job.logger.verbose(`The stored object is proved by its ${proof.by}.`);
+    job.context.logger.verbose(`The stored object is proved by its ${proof.by}.`);
     return;
   }
   // Presets that promise a proof: a whole-object checksum, or MD5 ETags.
-  const promised = expected.checksum !== undefined || job.etagIsMd5;
+  const promised = expected.checksum !== undefined || job.rules.etagIsMd5;
   if (promised) throw notTheBytes(req, proof);
-  job.logger.warn(
+  job.context.logger.warn(
     proof.mismatch
       ? `The store's ETag does not follow S3's MD5 scheme (${proof.reason}); the parts were accepted with their checksums. Check with s3mpu verify --download.`
       : `Could not prove the stored bytes (${proof.reason}); this store's preset gives no whole-object checksum. Check with s3mpu verify --download.`,
@@ -106,7 +106,7 @@ function notTheBytes(
   proof: Extract<Proof, { proved: false }>,
 ): NeedsDecisionError {
   return new NeedsDecisionError(
-    `The object s3://${req.job.bucket}/${req.job.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.metaPath}; run again with --restart to upload the file again.`,
+    `The object s3://${req.job.request.bucket}/${req.job.request.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.request.metaPath}; run again with --restart to upload the file again.`,
   );
 }
 
@@ -122,12 +122,12 @@ export async function findOwnObject(
   if (!head) return undefined;
   const proof = proveObject(head, expected);
   if (!proof.proved) {
-    job.logger.verbose(`The object at the key is not this upload's: ${proof.reason}.`);
+    job.context.logger.verbose(`The object at the key is not this upload's: ${proof.reason}.`);
     return undefined;
   }
   const earliest = req.createdAt.getTime() - CLOCK_SKEW_MS;
   if (head.lastModified && head.lastModified.getTime() < earliest) {
-    job.logger.verbose(
+    job.context.logger.verbose(
       `The object at the key has this upload's content but predates it (${head.lastModified.toISOString()}); not counting it.`,
     );
     return undefined;
@@ -143,7 +143,10 @@ export async function findOwnObject(
 async function headOrUndefined(req: Omit<CompleteRequest, "session" | "parts">) {
   const { job, signal } = req;
   try {
-    return await job.backend.headObject({ bucket: job.bucket, key: job.key }, signal);
+    return await job.context.backend.headObject({
+      bucket: job.request.bucket,
+      key: job.request.key,
+    }, signal);
   } catch (error) {
     if (error instanceof BackendError && error.kind === "not_found") return undefined;
     throw error;
@@ -158,14 +161,18 @@ async function abortIfOpen(req: CompleteRequest): Promise<void> {
   const { job, signal } = req;
   const { uploadId } = req.session;
   try {
-    await job.backend.abortMultipartUpload({ bucket: job.bucket, key: job.key, uploadId }, signal);
-    job.logger.info(`Aborted this run's upload ${uploadId}, which was still open.`);
+    await job.context.backend.abortMultipartUpload({
+      bucket: job.request.bucket,
+      key: job.request.key,
+      uploadId,
+    }, signal);
+    job.context.logger.info(`Aborted this run's upload ${uploadId}, which was still open.`);
   } catch (error) {
     if (error instanceof BackendError && error.kind === "no_such_upload") return;
-    job.logger.warn(
+    job.context.logger.warn(
       `Could not abort this run's upload ${uploadId} (${
         describeFailure(error)
-      }); find it with s3mpu list -b ${job.bucket} --prefix ${job.key}.`,
+      }); find it with s3mpu list -b ${job.request.bucket} --prefix ${job.request.key}.`,
     );
   }
 }

@@ -6,7 +6,7 @@ import type { UploadJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
 
 /**
- * Sends `pending` parts with `job.threads` workers pulling from one queue. Each worker owns
+ * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each worker owns
  * a file handle and one part-sized buffer, reused for every part it sends (a retry re-sends
  * the same bytes read from the file). A part counts as done only once its journal line is
  * fsync'd. The first unrecoverable error cancels the other workers; a stop signal lets
@@ -27,18 +27,18 @@ export async function uploadParts(opts: {
   };
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const onStop = () => {
-    job.logger.info(
-      `Stopping: letting parts in flight finish (up to ${job.stopGraceMs / 1000} s).`,
+    job.context.logger.info(
+      `Stopping: letting parts in flight finish (up to ${job.context.stopGraceMs / 1000} s).`,
     );
-    graceTimer = setTimeout(() => cancel.abort(new InterruptedError()), job.stopGraceMs);
+    graceTimer = setTimeout(() => cancel.abort(new InterruptedError()), job.context.stopGraceMs);
   };
-  job.stopSignal.addEventListener("abort", onStop, { once: true });
+  job.context.stopSignal.addEventListener("abort", onStop, { once: true });
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
-    const reader = await job.source.openReader();
+    const reader = await job.request.source.openReader();
     const buffer = new Uint8Array(opts.partSize);
     try {
-      while (!job.stopSignal.aborted && !cancel.signal.aborted) {
+      while (!job.context.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
         if (next.done) return;
         await sendPart({ ...opts, part: next.value, reader, buffer, signal: cancel.signal });
@@ -50,12 +50,14 @@ export async function uploadParts(opts: {
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(job.threads, pending.length) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.min(job.request.threads, pending.length) }, worker),
+    );
   } finally {
     clearTimeout(graceTimer);
-    job.stopSignal.removeEventListener("abort", onStop);
+    job.context.stopSignal.removeEventListener("abort", onStop);
   }
-  if (job.stopSignal.aborted) throw new InterruptedError();
+  if (job.context.stopSignal.aborted) throw new InterruptedError();
   if (failure !== undefined) throw failure;
 }
 
@@ -63,7 +65,7 @@ async function sendPart(opts: {
   job: UploadJob;
   session: UploadSession;
   part: SourcePart;
-  reader: Awaited<ReturnType<UploadJob["source"]["openReader"]>>;
+  reader: Awaited<ReturnType<UploadJob["request"]["source"]["openReader"]>>;
   buffer: Uint8Array;
   signal: AbortSignal;
 }): Promise<void> {
@@ -71,9 +73,9 @@ async function sendPart(opts: {
   const started = performance.now();
   const body = await opts.reader.read(part, opts.buffer);
   const checksum = partChecksum(session.checksumAlgorithm, body);
-  const uploaded = await job.backend.uploadPart({
-    bucket: job.bucket,
-    key: job.key,
+  const uploaded = await job.context.backend.uploadPart({
+    bucket: job.request.bucket,
+    key: job.request.key,
     uploadId: session.uploadId,
     partNumber: part.partNumber,
     body,
@@ -88,9 +90,9 @@ async function sendPart(opts: {
     ...(checksum.value ? { checksum: checksum.value } : {}),
   };
   await session.partSent(entry);
-  job.progress?.partDone(part.size);
+  job.context.progress?.partDone(part.size);
   const seconds = Math.round((performance.now() - started) / 1000);
-  job.logger.info(
+  job.context.logger.info(
     `Done uploading ${part.partNumber} - ${
       checksum.value || uploaded.eTag
     }. Completed in ${seconds} seconds.`,

@@ -57,7 +57,7 @@ export async function resumeParts(opts: {
       journal: journaled,
       server,
       needsChecksum: needsPartChecksums(meta),
-      logger: job.logger,
+      logger: job.context.logger,
     });
     const read = await adoptAfterReading(job, meta, merged.unconfirmed, signal);
     for (const entry of read) merged.done.set(entry.partNumber, entry);
@@ -80,7 +80,7 @@ export async function resumeParts(opts: {
   }
   for (const part of head) session.count(journaled.get(part.partNumber)!);
   const checkHead = async () => {
-    job.logger.verbose(
+    job.context.logger.verbose(
       `Checking parts 1–${headEnd} of the parts file against the server while sending the rest.`,
     );
     const server = await listParts(job, meta, signal);
@@ -116,13 +116,15 @@ async function adoptAfterReading(
   const algorithm = meta.checksumAlgorithm!;
   const adopted: JournalEntry[] = [];
   let differing = 0;
-  const reader = await job.source.openReader();
+  const reader = await job.request.source.openReader();
   try {
     const buffer = new Uint8Array(Math.max(...unconfirmed.map((u) => u.part.size)));
     for (const { part, remote } of unconfirmed) {
       signal.throwIfAborted();
       const bytes = await reader.read(part, buffer);
-      if (job.etagIsMd5 && isMd5Hex(remote.eTag) && md5Hex(bytes) !== remote.eTag.toLowerCase()) {
+      if (
+        job.rules.etagIsMd5 && isMd5Hex(remote.eTag) && md5Hex(bytes) !== remote.eTag.toLowerCase()
+      ) {
         differing++;
         continue;
       }
@@ -139,12 +141,12 @@ async function adoptAfterReading(
     reader.close();
   }
   if (adopted.length > 0) {
-    job.logger.info(
+    job.context.logger.info(
       `Read ${adopted.length} part(s) the server has but does not list a ${algorithm} checksum for, and recorded them with their checksum computed from the file.`,
     );
   }
   if (differing > 0) {
-    job.logger.warn(
+    job.context.logger.warn(
       `${differing} part(s) on the server have an ETag that is not the MD5 of the file's bytes; sending them again.`,
     );
   }
@@ -172,5 +174,5 @@ function listParts(
   afterPartNumber?: number,
 ): Promise<UploadedPart[]> {
   const ref = { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId };
-  return job.backend.listParts(afterPartNumber ? { ...ref, afterPartNumber } : ref, signal);
+  return job.context.backend.listParts(afterPartNumber ? { ...ref, afterPartNumber } : ref, signal);
 }

@@ -10,7 +10,11 @@ import type { RecordedObjectOptions } from "../object_options.ts";
  * run works with ({@link RunContext}). Built by the CLI, or by tests directly. The upload
  * itself, once initiated or opened, is an {@link UploadSession} (upload_session.ts).
  */
-export type UploadJob = UploadRequest & StoreRules & RunContext;
+export interface UploadJob {
+  request: UploadRequest;
+  rules: StoreRules;
+  context: RunContext;
+}
 
 /** What the user asked for: the object, the bytes, the state files and how to send them. */
 export interface UploadRequest {
