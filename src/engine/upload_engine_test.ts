@@ -54,7 +54,9 @@ Deno.test("a crash after some parts resumes and sends only the missing ones", as
   const result = await runUpload(second);
   await assertStored(store, ws.bytes);
   assertEquals(result.partsUploaded, 3, "parts 1 and 2 were on the server already");
-  assertOk(second.context.logger.lines.some((l) => l.includes("2 parts have already been uploaded.")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("2 parts have already been uploaded.")),
+  );
   await ws.cleanup();
 });
 
@@ -69,7 +71,9 @@ Deno.test("a part the server stored but the journal lacks is adopted, not re-sen
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 2);
-  assertOk(second.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")),
+  );
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -89,7 +93,9 @@ Deno.test("a journal line for a part the server lacks is sent again", async () =
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 3);
-  assertOk(second.context.logger.lines.some((l) => l.includes("1 part(s) the server does not have")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("1 part(s) the server does not have")),
+  );
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -118,7 +124,9 @@ Deno.test("a run killed during Complete leaves state that the next run finishes 
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 0);
-  assertOk(second.context.logger.lines.some((l) => l.includes("already completed by an earlier run")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("already completed by an earlier run")),
+  );
   const parts = [...(await readJournalAll(ws, result.uploadId))];
   assertEquals(parts.length, 0, "state files removed");
   await assertStored(store, ws.bytes);
@@ -150,7 +158,9 @@ Deno.test("a changed source needs a decision; --restart aborts the old upload an
   const result = await runUpload(restarted);
   assertOk(result.uploadId !== oldUpload);
   assertOk(
-    restarted.context.logger.lines.some((l) => l.includes(`aborted the earlier upload ${oldUpload}`)),
+    restarted.context.logger.lines.some((l) =>
+      l.includes(`aborted the earlier upload ${oldUpload}`)
+    ),
   );
   await assertStored(store, changed);
   await ws.cleanup();
