@@ -8,14 +8,9 @@ import { assertEquals, assertOk } from "../src/testing/assert.ts";
 import type { Backend, UploadedPart } from "./types.ts";
 import { computeChecksum, md5Hex, multipartETag } from "../src/checksum.ts";
 import { MiB } from "./units.ts";
-import { Context, expectKind, filled } from "./conformance_context.ts";
+import { type ConformanceFixture, Context, expectKind, filled } from "./conformance_context.ts";
 
-/** A backend under test, a bucket it can write to and how to tidy up afterwards. */
-export interface ConformanceFixture {
-  backend: Backend;
-  bucket: string;
-  cleanup(): Promise<void>;
-}
+export type { ConformanceFixture } from "./conformance_context.ts";
 
 /** Which optional parts of the suite to run. */
 export interface ConformanceOptions {

@@ -6,7 +6,13 @@ import { BackendError, type BackendErrorKind } from "./errors.ts";
 import { assertEquals, assertOk } from "../src/testing/assert.ts";
 import type { Backend, ChecksumAlgorithm, ObjectRef, UploadedPart } from "./types.ts";
 import { computeChecksum } from "../src/checksum.ts";
-import type { ConformanceFixture } from "./conformance.ts";
+
+/** A backend under test, a bucket it can write to and how to tidy up afterwards. */
+export interface ConformanceFixture {
+  backend: Backend;
+  bucket: string;
+  cleanup(): Promise<void>;
+}
 
 /** Per-test state: the fixture, a live signal, unique keys and uploads to abort at the end. */
 export class Context {
