@@ -289,3 +289,9 @@ export const S3_LIMITS: BackendLimits = {
   equalPartSizes: false,
   maxObjectSize: 5 * TiB,
 };
+
+/** Where an adapter says what it does on its own (the CLI's logger fits). */
+export interface AdapterLog {
+  info(message: string): void;
+  warn(message: string): void;
+}

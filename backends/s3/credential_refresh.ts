@@ -1,5 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { Logger } from "../../src/log.ts";
+import type { AdapterLog } from "../types.ts";
 
 /** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
 const REFRESHABLE_CODES = new Set([
@@ -23,7 +23,7 @@ export class CredentialRefresher {
   #generation = 0;
   #refreshing?: Promise<boolean>;
 
-  constructor(private readonly client: S3Client, private readonly logger?: Logger) {}
+  constructor(private readonly client: S3Client, private readonly logger?: AdapterLog) {}
 
   /** Which refresh the credentials in use come from; pass it to {@link refresh}. */
   get generation(): number {

@@ -1,6 +1,5 @@
-import type { BackendLimits } from "../types.ts";
 import type { HttpHandlerOptions } from "./http_handler.ts";
-import type { Logger } from "../../src/log.ts";
+import type { AdapterLog, BackendLimits } from "../types.ts";
 
 /** How to reach and treat one S3-compatible store: what the CLI resolves from flags and the preset. */
 export interface S3Config {
@@ -18,5 +17,5 @@ export interface S3Config {
   /** Whether ListMultipartUploads filters by Prefix on the server (MinIO: exact key only). */
   uploadListingByPrefix?: boolean;
   /** Notes what the adapter does on its own, such as refreshing expired credentials. */
-  logger?: Logger;
+  logger?: AdapterLog;
 }
