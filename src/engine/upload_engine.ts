@@ -193,7 +193,7 @@ async function initiate(
 ): Promise<UploadMeta> {
   job.context.logger.info(`Initiating multipart upload in ${job.request.metaPath}.`);
   // A run killed between Create and the meta file's write left an upload nobody records;
-  // its lock file says when it began creating (see abortLostCreates).
+  // its lock file says when it began creating (see reportPossibleOrphans).
   const killedWhileCreating = lock.creatingSince();
   const createStartedAt = Date.now();
   await lock.markCreating(new Date(createStartedAt));
