@@ -7,6 +7,7 @@
  * backends/provider_table_test.ts fails when the block in docs/providers.md is stale.
  */
 import { PRESETS, type ProviderPreset } from "./presets.ts";
+import { formatBytes } from "./units.ts";
 
 /** Marker lines that delimit the generated block in docs/providers.md. */
 export const START_MARKER = "<!-- providers:start -->";
@@ -42,7 +43,7 @@ export function renderProviderTable(presets: readonly ProviderPreset[]): string 
       endpointCell(preset),
       yesNo(preset.forcePathStyle),
       minPartCell(preset),
-      formatBytes(preset.limits.maxPartSize),
+      formatBytes(preset.limits.maxPartSize, "exact"),
       preset.limits.maxParts.toLocaleString("en-US"),
       yesNo(preset.limits.equalPartSizes),
       checksumCell(preset),
@@ -141,9 +142,9 @@ function endpointCell(preset: ProviderPreset): string {
 }
 
 function minPartCell(preset: ProviderPreset): string {
-  const min = formatBytes(preset.limits.minPartSize);
+  const min = formatBytes(preset.limits.minPartSize, "exact");
   const recommended = preset.recommendedPartSize;
-  return recommended ? `${min} (${formatBytes(recommended)} recommended)` : min;
+  return recommended ? `${min} (${formatBytes(recommended, "exact")} recommended)` : min;
 }
 
 /** What proves the whole object after Complete (docs/guarantees.md). */
@@ -178,29 +179,6 @@ function ttlCell(hours: number | null): string {
 
 function yesNo(value: boolean): string {
   return value ? "yes" : "no";
-}
-
-const BINARY_UNITS: [string, number][] = [
-  ["TiB", 1024 ** 4],
-  ["GiB", 1024 ** 3],
-  ["MiB", 1024 ** 2],
-  ["KiB", 1024],
-];
-const DECIMAL_UNITS: [string, number][] = [["TB", 1e12], ["GB", 1e9], ["MB", 1e6], ["kB", 1e3]];
-
-/**
- * "5 MiB", "5 GB", "4.995 TiB": the largest binary or decimal unit that divides the size
- * exactly, else the largest binary unit that fits, to 3 decimals.
- */
-export function formatBytes(bytes: number): string {
-  const exact = [...BINARY_UNITS, ...DECIMAL_UNITS]
-    .filter(([, size]) => bytes >= size && bytes % size === 0)
-    .sort(([, a], [, b]) => b - a)[0];
-  if (exact) return `${bytes / exact[1]} ${exact[0]}`;
-  for (const [unit, size] of BINARY_UNITS) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(3))} ${unit}`;
-  }
-  return `${bytes} B`;
 }
 
 function escapeCell(text: string): string {

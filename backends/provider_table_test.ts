@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { PRESETS } from "./presets.ts";
+import { formatBytes } from "./units.ts";
 import {
   END_MARKER,
   extractProviderBlock,
-  formatBytes,
   PROVIDERS_DOC,
   renderProviderBlock,
   renderProviderTable,
@@ -71,7 +71,7 @@ Deno.test("replaceProviderBlock explains missing markers", () => {
   assert.throws(() => extractProviderBlock(`${END_MARKER}\n${START_MARKER}\n`), /has no/);
 });
 
-Deno.test("formatBytes picks the largest exact unit", () => {
+Deno.test("formatBytes exact picks the largest exact unit", () => {
   const cases: [number, string][] = [
     [5 * 1024 ** 2, "5 MiB"],
     [64 * 1024 ** 2, "64 MiB"],
@@ -83,5 +83,5 @@ Deno.test("formatBytes picks the largest exact unit", () => {
     [1536, "1.5 KiB"],
     [100, "100 B"],
   ];
-  for (const [bytes, expected] of cases) assert.equal(formatBytes(bytes), expected);
+  for (const [bytes, expected] of cases) assert.equal(formatBytes(bytes, "exact"), expected);
 });

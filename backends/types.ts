@@ -1,10 +1,13 @@
 /**
- * The storage backend adapter interface. The engine drives uploads only through this,
- * so adding a store means writing one adapter, and provider quirks stay data.
- * See backends/README.md.
+ * The port: what the engine needs of a store. A core {@link MultipartStore} (the steps of
+ * one multipart upload) plus optional capabilities, {@link UploadLister} and
+ * {@link ObjectInspector}, composed into a {@link Backend} as tusd's StoreComposer does.
+ * Each method's contract is in its JSDoc; adapters throw only {@link BackendError}
+ * (errors.ts). Provider quirks stay data (presets.ts).
  */
 
 import type { ObjectOptions, RequestOptions } from "../src/object_options.ts";
+import { GiB, MiB, TiB } from "./units.ts";
 
 /** Part-size rules of a store. */
 export interface BackendLimits {
@@ -137,51 +140,158 @@ export interface UploadPartInput extends ObjectRef {
 /** An upload's parts to list: all of them, or those numbered above `afterPartNumber`. */
 export type PartsRef = ObjectRef & { uploadId: string; afterPartNumber?: number };
 
-/** A storage backend. Every call takes an AbortSignal and throws only BackendError. */
-export interface Backend {
+/**
+ * The core of a store: the steps of one multipart upload. Every call takes an AbortSignal,
+ * must reject promptly with a BackendError of kind "aborted" once it fires, and throws
+ * nothing but {@link BackendError}.
+ *
+ * @example An adapter skeleton (see s3/s3_backend.ts and memory/memory_backend.ts)
+ * ```ts
+ * class MyStore implements MultipartStore {
+ *   readonly name = "mystore";
+ *   readonly limits = S3_LIMITS;
+ *   async createMultipartUpload(opts: CreateOptions, signal: AbortSignal) {
+ *     try {
+ *       return (await client.create(opts.bucket, opts.key, { signal })).uploadId;
+ *     } catch (error) {
+ *       throw toBackendError(error); // every vendor error becomes one BackendError kind
+ *     }
+ *   }
+ *   // uploadPart, listParts, completeMultipartUpload, abortMultipartUpload, close ...
+ * }
+ * ```
+ */
+export interface MultipartStore {
   /** Human-readable name, e.g. "s3 (minio)" or "memory". */
   readonly name: string;
+  /** The part-size rules the planner keeps to. */
   readonly limits: BackendLimits;
+  /**
+   * Starts an upload and returns its id. A flexible `checksumAlgorithm` (crc32, crc32c,
+   * sha256) is declared, so the server expects and verifies it on every part; so is
+   * `checksumType` FULL_OBJECT.
+   *
+   * @example
+   * ```ts
+   * const uploadId = await store.createMultipartUpload(
+   *   { bucket: "b", key: "k", checksumAlgorithm: "crc32" },
+   *   signal,
+   * );
+   * ```
+   */
   createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string>;
+  /**
+   * Sends one part with its checksum (md5 as Content-MD5, flexible ones as their header,
+   * none as nothing) and returns the ETag without quotes. The engine reuses `input.body`
+   * once the promise settles: keep no reference to it.
+   *
+   * @example
+   * ```ts
+   * const part = await store.uploadPart(
+   *   { bucket: "b", key: "k", uploadId, partNumber: 1, body, checksum: { algorithm: "none", value: "" } },
+   *   signal,
+   * );
+   * ```
+   */
   uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart>;
   /**
-   * All parts of an upload, following pagination to the end; with `afterPartNumber`, only
-   * the parts numbered above it (S3's PartNumberMarker). Pass a part the upload has: MinIO
-   * and moto answer an empty list when the marker names no part.
+   * All parts of an upload sorted by part number, following pagination to the end, with
+   * size and checksum where the server reports them; with `afterPartNumber`, only the parts
+   * numbered above it (S3's PartNumberMarker). Pass a part the upload has: MinIO and moto
+   * answer an empty list when the marker names no part. An unknown upload is "no_such_upload".
+   *
+   * @example
+   * ```ts
+   * const parts = await store.listParts({ bucket: "b", key: "k", uploadId }, signal);
+   * ```
    */
   listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]>;
   /**
-   * Completes the upload. An answer that is not a success (including HTTP 200 with an
-   * `<Error>` body, or a success without an ETag) throws: it never resolves.
+   * Completes the upload with the parts in order, listing each part's checksum when the
+   * upload declared an algorithm. An answer that is not a success (including HTTP 200 with
+   * an `<Error>` body, or a success without an ETag) throws: it never resolves.
+   *
+   * @example
+   * ```ts
+   * const done = await store.completeMultipartUpload(
+   *   { bucket: "b", key: "k", uploadId, parts, checksumAlgorithm: "crc32" },
+   *   signal,
+   * );
+   * ```
    */
   completeMultipartUpload(input: CompleteInput, signal: AbortSignal): Promise<CompletedUpload>;
+  /**
+   * Aborts the upload; an unknown upload is "no_such_upload".
+   *
+   * @example
+   * ```ts
+   * await store.abortMultipartUpload({ bucket: "b", key: "k", uploadId }, signal);
+   * ```
+   */
   abortMultipartUpload(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<void>;
-  /** Unfinished uploads in a bucket, optionally under a prefix, following pagination. */
-  listMultipartUploads(
-    opts: { bucket: string; prefix?: string },
-    signal: AbortSignal,
-  ): Promise<MultipartUploadInfo[]>;
-  /**
-   * The object's metadata with its stored checksum (ChecksumMode ENABLED), or a
-   * BackendError of kind "not_found".
-   */
-  headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo>;
-  /**
-   * The sizes of the parts a multipart object was uploaded in, in order (GetObjectAttributes),
-   * or undefined when the store does not say.
-   */
-  objectPartSizes?(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined>;
-  /** The object's bytes as a stream (GetObject). */
-  readObject?(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
   /** Releases sockets and timers. */
   close(): void;
 }
 
+/**
+ * Capability: listing unfinished uploads (`s3mpu list`, and the report of uploads a lost
+ * Create may have left).
+ */
+export interface UploadLister {
+  /**
+   * Unfinished uploads in a bucket, following pagination, filtered by key prefix (on the
+   * client when the server cannot).
+   *
+   * @example
+   * ```ts
+   * const open = await store.listMultipartUploads({ bucket: "b", prefix: "backups/" }, signal);
+   * ```
+   */
+  listMultipartUploads(
+    opts: { bucket: string; prefix?: string },
+    signal: AbortSignal,
+  ): Promise<MultipartUploadInfo[]>;
+}
+
+/** Capability: inspecting stored objects (the proof after Complete, and `s3mpu verify`). */
+export interface ObjectInspector {
+  /**
+   * The object's metadata with its stored checksum (ChecksumMode ENABLED), or a
+   * BackendError of kind "not_found".
+   *
+   * @example
+   * ```ts
+   * const { size, eTag, checksum } = await store.headObject({ bucket: "b", key: "k" }, signal);
+   * ```
+   */
+  headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo>;
+  /**
+   * The sizes of the parts a multipart object was uploaded in, in order (GetObjectAttributes),
+   * or undefined when the store does not say. Optional.
+   */
+  objectPartSizes?(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined>;
+  /** The object's bytes as a stream (GetObject), for `verify --download`. Optional. */
+  readObject?(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+}
+
+/**
+ * A store as the engine drives it: the core plus both capabilities, composed (tusd's
+ * StoreComposer). An adapter implements all three, as s3/ and memory/ do; a wrapper such as
+ * src/retrying_backend.ts or with_upload_options.ts keeps the same shape.
+ */
+export type Backend = MultipartStore & UploadLister & ObjectInspector;
+
 /** S3's own limits, the defaults for every store that does not say otherwise. */
 export const S3_LIMITS: BackendLimits = {
-  minPartSize: 5 * 1024 * 1024,
-  maxPartSize: 5 * 1024 * 1024 * 1024,
+  minPartSize: 5 * MiB,
+  maxPartSize: 5 * GiB,
   maxParts: 10_000,
   equalPartSizes: false,
-  maxObjectSize: 5 * 1024 * 1024 * 1024 * 1024,
+  maxObjectSize: 5 * TiB,
 };
+
+/** Where an adapter says what it does on its own (the CLI's logger fits). */
+export interface AdapterLog {
+  info(message: string): void;
+  warn(message: string): void;
+}

@@ -1,4 +1,4 @@
-import { BackendError } from "../src/errors.ts";
+import { BackendError } from "./errors.ts";
 import { assertEquals, assertRejects } from "../src/testing/assert.ts";
 import type { SseCustomerKey } from "../src/object_options.ts";
 import { MemoryBackend } from "./memory/memory_backend.ts";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import zlib from "node:zlib";
 import type { ChecksumAlgorithm } from "../backends/types.ts";
 import { crc32c } from "./checksum.ts";
+import { MiB } from "../backends/units.ts";
 
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
 
@@ -68,7 +69,7 @@ export async function partDigests(
     out: [] as string[],
   }));
   const file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(opts.blockSize ?? 8 * 1024 * 1024);
+  const buffer = new Uint8Array(opts.blockSize ?? 8 * MiB);
   try {
     for (;;) {
       const n = await file.read(buffer);

@@ -1,7 +1,6 @@
 import type { BackendLimits } from "../backends/types.ts";
 import { UsageError } from "./errors.ts";
-
-const MiB = 1024 * 1024;
+import { MiB } from "../backends/units.ts";
 
 /** Default part size: 16 MiB keeps 4 workers under 64 MiB of buffers and fits 156 GiB in 10,000 parts. */
 export const DEFAULT_PART_SIZE = 16 * MiB;

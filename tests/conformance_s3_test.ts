@@ -5,7 +5,7 @@
  * store's documented deviations (its preset's `deviations`) asserted exactly.
  */
 import { conformanceSuite } from "../backends/conformance.ts";
-import { createBackend } from "../backends/registry.ts";
+import { S3Backend } from "../backends/s3/s3_backend.ts";
 import { getPreset } from "../backends/presets.ts";
 import { createTestBucket, storeServers } from "./support/servers.ts";
 
@@ -17,7 +17,7 @@ for (const server of storeServers()) {
     // The adapter reads credentials from the standard chain, as the CLI does.
     Deno.env.set("AWS_ACCESS_KEY_ID", server.accessKeyId);
     Deno.env.set("AWS_SECRET_ACCESS_KEY", server.secretAccessKey);
-    const backend = createBackend("s3", {
+    const backend = new S3Backend({
       name: `s3 (${server.name})`,
       endpoint: server.endpoint,
       region: server.region,

@@ -1,5 +1,5 @@
 /** Abort helpers shared by the in-memory and fault-injecting backends. */
-import { BackendError } from "../../src/errors.ts";
+import { BackendError } from "../errors.ts";
 
 /** The BackendError a cancelled call throws. */
 export function abortedError(signal: AbortSignal): BackendError {

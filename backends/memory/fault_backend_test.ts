@@ -1,4 +1,4 @@
-import { BackendError, type BackendErrorKind } from "../../src/errors.ts";
+import { BackendError, type BackendErrorKind } from "../errors.ts";
 import { assertEquals, assertOk, assertRejects } from "../../src/testing/assert.ts";
 import { FaultBackend, type FaultCall, faultErrors } from "./fault_backend.ts";
 import { MemoryBackend } from "./memory_backend.ts";
@@ -88,8 +88,8 @@ Deno.test("match and error factories target single calls", async () => {
   });
   await put(1);
   await put(2);
-  await expectKind(put(3), "auth");
-  await expectKind(put(3), "auth");
+  await expectKind(put(3), "auth_expired");
+  await expectKind(put(3), "auth_expired");
   await put(4);
   assertEquals(seen.map((c) => [c.partNumber, c.n]), [[3, 3], [3, 4]]);
   assertOk(seen.every((c) => c.uploadId !== undefined && c.key === "k"));

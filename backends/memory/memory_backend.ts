@@ -4,19 +4,15 @@
  * NoSuchUpload for unknown ids and 1,000-item pages. Engine tests run against it in
  * milliseconds; FaultBackend (fault_backend.ts) wraps it to inject failures.
  */
-import { createHash } from "node:crypto";
-import { BackendError } from "../../src/errors.ts";
+import { BackendError } from "../errors.ts";
 import {
   type Backend,
   type BackendLimits,
-  type ChecksumAlgorithm,
-  type ChecksumType,
   type CompletedUpload,
   type CompleteInput,
   type CreateOptions,
   type HeadOptions,
   type MultipartUploadInfo,
-  type ObjectChecksum,
   type ObjectInfo,
   type ObjectRef,
   type PartsRef,
@@ -24,144 +20,40 @@ import {
   type UploadedPart,
   type UploadPartInput,
 } from "../types.ts";
-import { compositeChecksum, computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
+import { partsPage, sortedUploads, uploadsPage } from "./paging.ts";
+import {
+  type BackendMethod,
+  type Bucket,
+  emptyStats,
+  type MemoryBackendOptions,
+  type MemoryBackendStats,
+  type OpenUpload,
+  type OpenUploadSummary,
+  PAGE_SIZE,
+  type PartsPage,
+  type StoredObject,
+  type StoredPart,
+  type UploadsPage,
+} from "./memory_model.ts";
+import {
+  checkCompletion,
+  checkSseCustomer,
+  invalid,
+  isFlexible,
+  objectChecksum,
+  objectETag,
+  partETag,
+  verifyPartChecksum,
+} from "./s3_rules.ts";
 
-/** The Backend methods that talk to the store. */
-type BackendMethod = Exclude<
-  keyof Backend,
-  "name" | "limits" | "close" | "objectPartSizes" | "readObject"
->;
-
-/** S3's page size for ListParts and ListMultipartUploads. */
-const PAGE_SIZE = 1000;
-
-/** Options of {@link MemoryBackend}. */
-export interface MemoryBackendOptions {
-  /** Overrides of S3's limits, e.g. `{ equalPartSizes: true }` to act like R2. */
-  limits?: Partial<BackendLimits>;
-  /**
-   * Act like B2 or GCS, which reject the flexible checksum headers: an uploadPart with a
-   * crc32, crc32c or sha256 checksum fails with invalid_request.
-   */
-  rejectChecksumHeaders?: boolean;
-  /** Whether ETags are MD5 digests, as on AWS without KMS (default true). */
-  etagIsMd5?: boolean;
-  /**
-   * Act like SeaweedFS, whose ListParts reports no part checksums: listParts and
-   * listPartsPage leave `checksum` out (uploadPart still verifies and returns it).
-   */
-  listPartsOmitsChecksums?: boolean;
-  /** Delay of every call in milliseconds, abortable through the call's signal. */
-  latencyMs?: number;
-  /** The backend's name (default "memory"). */
-  name?: string;
-}
-
-/** What a {@link MemoryBackend} has been asked to do, for assertions in tests. */
-export interface MemoryBackendStats {
-  /** Calls per method, counted on entry (aborted and failed calls included). */
-  calls: Record<BackendMethod, number>;
-  /** Body bytes received by uploadPart. */
-  bytesReceived: number;
-  /** Pages served by listParts and listPartsPage. */
-  listPartsPages: number;
-  /** Pages served by listMultipartUploads and listMultipartUploadsPage. */
-  listUploadsPages: number;
-}
-
-/** One page of parts, as S3's ListParts returns it. */
-export interface PartsPage {
-  parts: UploadedPart[];
-  isTruncated: boolean;
-  /** The marker to ask for the next page with, when truncated. */
-  nextPartNumberMarker?: number;
-}
-
-/** One page of unfinished uploads, as S3's ListMultipartUploads returns it. */
-export interface UploadsPage {
-  uploads: MultipartUploadInfo[];
-  isTruncated: boolean;
-  nextKeyMarker?: string;
-  nextUploadIdMarker?: string;
-}
-
-/** An unfinished upload as {@link MemoryBackend.openUploads} reports it. */
-export interface OpenUploadSummary {
-  key: string;
-  uploadId: string;
-  checksumAlgorithm: ChecksumAlgorithm;
-  /** Part numbers the server holds, ascending. */
-  partNumbers: number[];
-}
-
-interface StoredPart {
-  partNumber: number;
-  body: Uint8Array;
-  eTag: string;
-  checksum?: string;
-}
-
-interface OpenUpload {
-  key: string;
-  uploadId: string;
-  checksumAlgorithm: ChecksumAlgorithm;
-  checksumType?: ChecksumType;
-  initiated: Date;
-  /** Strictly increasing, to order uploads of one key that start in the same millisecond. */
-  seq: number;
-  parts: Map<number, StoredPart>;
-  objectOptions?: CreateOptions["objectOptions"];
-  /** MD5 of the SSE-C key given at create: every later call must carry the same (as S3). */
-  sseCustomerKeyMd5?: string;
-}
-
-interface StoredObject {
-  body: Uint8Array;
-  eTag: string;
-  lastModified: Date;
-  checksum?: ObjectChecksum;
-  partSizes?: number[];
-  objectOptions?: CreateOptions["objectOptions"];
-}
-
-interface Bucket {
-  objects: Map<string, StoredObject>;
-  uploads: Map<string, OpenUpload>;
-}
-
-/** S3 refuses a part or Complete of an SSE-C upload without the create's key. */
-function checkSseCustomer(upload: OpenUpload, ref: ObjectRef): void {
-  if (upload.sseCustomerKeyMd5 === ref.requestOptions?.sseCustomer?.keyMd5) return;
-  throw invalid(
-    "InvalidRequest",
-    "The upload was initiated with a customer-provided key (SSE-C); every request must carry the same key.",
-  );
-}
-
-async function collect(slices: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const slice of slices) chunks.push(slice.slice());
-  const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
-}
-
-function isFlexible(algorithm: ChecksumAlgorithm): boolean {
-  return algorithm !== "none" && algorithm !== "md5";
-}
-
-function invalid(code: string, message: string): BackendError {
-  return new BackendError("invalid_request", message, { code, status: 400 });
-}
-
-function stripQuotes(eTag: string): string {
-  return eTag.replaceAll('"', "");
-}
+export type {
+  MemoryBackendOptions,
+  MemoryBackendStats,
+  OpenUploadSummary,
+  PartsPage,
+  UploadsPage,
+} from "./memory_model.ts";
 
 /** An in-memory, S3-faithful {@link Backend}. Create buckets with {@link createBucket}. */
 export class MemoryBackend implements Backend {
@@ -209,14 +101,14 @@ export class MemoryBackend implements Backend {
   putObject(bucket: string, key: string, body: Uint8Array): void {
     this.#bucket(bucket).objects.set(key, {
       body: body.slice(),
-      eTag: this.#partETag(body),
+      eTag: partETag(body, this.#etagIsMd5),
       lastModified: new Date(),
     });
   }
 
   /** The unfinished uploads of a bucket, sorted by key then age. */
   openUploads(bucket: string): OpenUploadSummary[] {
-    return this.#sortedUploads(this.#bucket(bucket)).map((u) => ({
+    return sortedUploads(this.#bucket(bucket)).map((u) => ({
       key: u.key,
       uploadId: u.uploadId,
       checksumAlgorithm: u.checksumAlgorithm,
@@ -289,8 +181,8 @@ export class MemoryBackend implements Backend {
         `Part ${partNumber} is ${body.length} bytes, above the ${this.limits.maxPartSize}-byte maximum.`,
       );
     }
-    const checksum = this.#verifyChecksum(upload, input, body);
-    const part: StoredPart = { partNumber, body, eTag: this.#partETag(body), checksum };
+    const checksum = verifyPartChecksum(upload, this.#rejectChecksumHeaders, input, body);
+    const part: StoredPart = { partNumber, body, eTag: partETag(body, this.#etagIsMd5), checksum };
     upload.parts.set(partNumber, part);
     return { partNumber, eTag: part.eTag, size: body.length, checksum };
   }
@@ -327,7 +219,7 @@ export class MemoryBackend implements Backend {
     const bucket = this.#bucket(input.bucket);
     const upload = this.#upload(input);
     checkSseCustomer(upload, input);
-    const stored = this.#checkCompletion(upload, input.parts);
+    const stored = checkCompletion(upload, input.parts, this.limits);
     const total = stored.reduce((sum, p) => sum + p.body.length, 0);
     const body = new Uint8Array(total);
     let offset = 0;
@@ -335,8 +227,8 @@ export class MemoryBackend implements Backend {
       body.set(part.body, offset);
       offset += part.body.length;
     }
-    const checksum = this.#objectChecksum(upload, stored, body, input.fullObjectChecksum);
-    const eTag = this.#objectETag(stored.map((p) => p.eTag));
+    const checksum = objectChecksum(upload, stored, body, input.fullObjectChecksum);
+    const eTag = objectETag(stored.map((p) => p.eTag), this.#etagIsMd5);
     bucket.objects.set(input.key, {
       body,
       eTag,
@@ -438,32 +330,6 @@ export class MemoryBackend implements Backend {
     return object;
   }
 
-  /**
-   * The checksum the store keeps: FULL_OBJECT computed over the bytes and checked against
-   * the client's value (as MinIO does: XAmzContentChecksumMismatch), or COMPOSITE.
-   */
-  #objectChecksum(
-    upload: OpenUpload,
-    stored: StoredPart[],
-    body: Uint8Array,
-    claimed: string | undefined,
-  ): ObjectChecksum | undefined {
-    const algorithm = upload.checksumAlgorithm;
-    if (!isFlexible(algorithm)) return undefined;
-    if (upload.checksumType === "FULL_OBJECT") {
-      const value = computeChecksum(algorithm, body);
-      if (claimed !== undefined && claimed !== value) {
-        throw invalid(
-          "XAmzContentChecksumMismatch",
-          "The provided full-object checksum does not match the object's bytes.",
-        );
-      }
-      return { algorithm, value, type: "FULL_OBJECT" };
-    }
-    const value = compositeChecksum(algorithm, stored.map((p) => p.checksum ?? ""));
-    return { algorithm, value, type: "COMPOSITE" };
-  }
-
   /** Nothing to release. */
   close(): void {}
 
@@ -502,128 +368,10 @@ export class MemoryBackend implements Backend {
     return upload;
   }
 
-  #verifyChecksum(
-    upload: OpenUpload,
-    input: UploadPartInput,
-    body: Uint8Array,
-  ): string | undefined {
-    const { algorithm, value } = input.checksum;
-    if (this.#rejectChecksumHeaders && isFlexible(algorithm)) {
-      throw invalid(
-        "InvalidArgument",
-        `This store does not support the x-amz-checksum-${algorithm} header; ` +
-          "use an MD5 or no per-part checksum with it.",
-      );
-    }
-    if (isFlexible(upload.checksumAlgorithm) && algorithm !== upload.checksumAlgorithm) {
-      throw invalid(
-        "InvalidRequest",
-        `Checksum type mismatch: the upload was created with ${upload.checksumAlgorithm}, ` +
-          `so every part must carry it (part ${input.partNumber} carries ${algorithm}).`,
-      );
-    }
-    if (algorithm === "none") return undefined;
-    if (value === "") {
-      throw invalid("InvalidRequest", `Part ${input.partNumber} has an empty ${algorithm} value.`);
-    }
-    if (computeChecksum(algorithm, body) !== value) {
-      // Retryable, as the S3 adapter classifies it: the bytes were damaged on the way.
-      throw new BackendError(
-        "retryable",
-        `The ${algorithm} checksum of part ${input.partNumber} does not match its bytes.`,
-        { code: "BadDigest", status: 400 },
-      );
-    }
-    return isFlexible(algorithm) ? value : undefined;
-  }
-
-  #checkCompletion(upload: OpenUpload, parts: UploadedPart[]): StoredPart[] {
-    if (parts.length === 0) {
-      throw invalid("MalformedXML", "A multipart upload must be completed with at least one part.");
-    }
-    const stored: StoredPart[] = [];
-    let previous = 0;
-    for (const part of parts) {
-      if (part.partNumber <= previous) {
-        throw invalid("InvalidPartOrder", "The list of parts must be in ascending part order.");
-      }
-      previous = part.partNumber;
-      const held = upload.parts.get(part.partNumber);
-      if (!held || stripQuotes(part.eTag) !== held.eTag) {
-        throw invalid(
-          "InvalidPart",
-          `Part ${part.partNumber} was not found or its ETag does not match; list the parts ` +
-            "again and re-upload the missing ones.",
-        );
-      }
-      if (isFlexible(upload.checksumAlgorithm)) {
-        if (!part.checksum) {
-          throw invalid(
-            "InvalidRequest",
-            `The upload was created with ${upload.checksumAlgorithm}; the complete request ` +
-              `must include the checksum of each part (missing for part ${part.partNumber}).`,
-          );
-        }
-        if (part.checksum !== held.checksum) {
-          throw invalid("InvalidPart", `The checksum of part ${part.partNumber} does not match.`);
-        }
-      }
-      stored.push(held);
-    }
-    this.#checkSizes(stored);
-    return stored;
-  }
-
-  #checkSizes(stored: StoredPart[]): void {
-    const { minPartSize, equalPartSizes, maxObjectSize } = this.limits;
-    const last = stored.length - 1;
-    const firstSize = stored[0].body.length;
-    for (let i = 0; i < last; i++) {
-      const { partNumber, body } = stored[i];
-      if (body.length < minPartSize) {
-        throw invalid(
-          "EntityTooSmall",
-          `Part ${partNumber} is ${body.length} bytes; every part but the last must be at ` +
-            `least ${minPartSize} bytes.`,
-        );
-      }
-      if (equalPartSizes && body.length !== firstSize) {
-        throw invalid("InvalidPart", "All non-trailing parts must have the same size.");
-      }
-    }
-    if (equalPartSizes && last > 0 && stored[last].body.length > firstSize) {
-      throw invalid("InvalidPart", "The last part must not be larger than the others.");
-    }
-    const total = stored.reduce((sum, p) => sum + p.body.length, 0);
-    if (total > maxObjectSize) {
-      throw invalid("EntityTooLarge", `The object would be ${total} bytes, above the maximum.`);
-    }
-  }
-
-  #partsPage(
-    ref: ObjectRef & { uploadId: string },
-    marker: number,
-    maxParts: number,
-  ): PartsPage {
+  #partsPage(ref: ObjectRef & { uploadId: string }, marker: number, maxParts: number): PartsPage {
     const upload = this.#upload(ref);
     this.stats.listPartsPages++;
-    const after = [...upload.parts.values()]
-      .filter((p) => p.partNumber > marker)
-      .sort((a, b) => a.partNumber - b.partNumber);
-    const page = after.slice(0, maxParts);
-    const isTruncated = after.length > maxParts;
-    return {
-      parts: page.map((p) => ({
-        partNumber: p.partNumber,
-        eTag: p.eTag,
-        size: p.body.length,
-        ...(p.checksum === undefined || this.#listPartsOmitsChecksums
-          ? {}
-          : { checksum: p.checksum }),
-      })),
-      isTruncated,
-      nextPartNumberMarker: isTruncated ? page[page.length - 1].partNumber : undefined,
-    };
+    return partsPage(upload, marker, maxParts, this.#listPartsOmitsChecksums);
   }
 
   #uploadsPage(
@@ -634,59 +382,18 @@ export class MemoryBackend implements Backend {
   ): UploadsPage {
     const bucket = this.#bucket(bucketName);
     this.stats.listUploadsPages++;
-    const sorted = this.#sortedUploads(bucket).filter((u) => u.key.startsWith(prefix));
-    let start = 0;
-    if (keyMarker !== undefined) {
-      const markerIndex = sorted.findIndex((u) =>
-        u.key === keyMarker && u.uploadId === uploadIdMarker
-      );
-      start = markerIndex >= 0 ? markerIndex + 1 : sorted.findIndex((u) => u.key > keyMarker);
-      if (start < 0) start = sorted.length;
-    }
-    const page = sorted.slice(start, start + PAGE_SIZE);
-    const isTruncated = start + PAGE_SIZE < sorted.length;
-    const last = page[page.length - 1];
-    return {
-      uploads: page.map((u) => ({ key: u.key, uploadId: u.uploadId, initiated: u.initiated })),
-      isTruncated,
-      nextKeyMarker: isTruncated ? last.key : undefined,
-      nextUploadIdMarker: isTruncated ? last.uploadId : undefined,
-    };
-  }
-
-  #sortedUploads(bucket: Bucket): OpenUpload[] {
-    return [...bucket.uploads.values()].sort((a, b) =>
-      a.key < b.key ? -1 : a.key > b.key ? 1 : a.seq - b.seq
-    );
-  }
-
-  #partETag(body: Uint8Array): string {
-    if (this.#etagIsMd5) return md5Hex(body);
-    // An opaque ETag that looks like an MD5 but is not one, as on several S3-compatible stores.
-    return createHash("sha256").update(body).digest("hex").slice(0, 32);
-  }
-
-  #objectETag(partETags: string[]): string {
-    if (this.#etagIsMd5) return multipartETag(partETags);
-    const hash = createHash("sha256");
-    for (const eTag of partETags) hash.update(eTag);
-    return `${hash.digest("hex").slice(0, 32)}-${partETags.length}`;
+    return uploadsPage(sortedUploads(bucket), prefix, keyMarker, uploadIdMarker);
   }
 }
 
-function emptyStats(): MemoryBackendStats {
-  return {
-    calls: {
-      createMultipartUpload: 0,
-      uploadPart: 0,
-      listParts: 0,
-      completeMultipartUpload: 0,
-      abortMultipartUpload: 0,
-      listMultipartUploads: 0,
-      headObject: 0,
-    },
-    bytesReceived: 0,
-    listPartsPages: 0,
-    listUploadsPages: 0,
-  };
+async function collect(slices: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const slice of slices) chunks.push(slice.slice());
+  const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return body;
 }

@@ -1,4 +1,4 @@
-import { BackendError, type BackendErrorKind } from "../../src/errors.ts";
+import { BackendError, type BackendErrorKind } from "../errors.ts";
 import { assertEquals, assertOk, assertRejects } from "../../src/testing/assert.ts";
 import type { ChecksumAlgorithm, UploadedPart } from "../types.ts";
 import { computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";

@@ -1,4 +1,4 @@
-import { BackendError, type BackendErrorKind } from "../../src/errors.ts";
+import { BackendError, type BackendErrorKind } from "../errors.ts";
 
 // S3 error codes by what the engine should do about them. Codes are from the S3 API
 // reference's error list; network codes are Node/Deno socket errors.
@@ -65,6 +65,32 @@ const KIND_BY_CODE: Record<string, BackendErrorKind> = {
   NotImplemented: "invalid_request",
 };
 
+const FIX_BY_CODE: Record<string, string> = {
+  InvalidObjectName:
+    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
+  XMinioInvalidObjectName:
+    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
+  XMinioInvalidResourceName:
+    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
+  KeyTooLongError: "the key is too long for this store; shorten -k",
+  EntityTooSmall:
+    "a part is below the store's minimum part size; use a larger -s (or larger chunks), then --restart",
+  EntityTooLarge: "a part is above the store's maximum part size; use a smaller -s, then --restart",
+  InvalidBucketName: "the bucket name is not valid on this store; check -b",
+  InvalidStorageClass: "the storage class is not available on this store",
+};
+
+/** The fix for an "auth" error that is a missing permission rather than a wrong key. */
+const NO_PERMISSION_FIX = "Use credentials that may write to this bucket (check the key's policy)";
+
+/** What the user must change, when the code or status says it. */
+function fixFor(kind: BackendErrorKind, code: string | undefined, status: number | undefined) {
+  if (kind === "auth" && (code === "AccessDenied" || status === 403 && !code)) {
+    return NO_PERMISSION_FIX;
+  }
+  return kind === "invalid_request" && code ? FIX_BY_CODE[code] : undefined;
+}
+
 interface SdkLikeError {
   name?: string;
   code?: string;
@@ -105,7 +131,14 @@ export function toBackendError(
   // A HEAD has no body, so its 404 carries no code; some servers send HTML for 404s.
   if (status === 404 && (kind === "fatal" || !code || !KIND_BY_CODE[code])) kind = notFound;
   const retryAfterMs = parseRetryAfter(e.$response?.headers?.["retry-after"]);
-  return new BackendError(kind, message, { code, status, retryAfterMs, cause: error });
+  const fix = fixFor(kind, code, status);
+  return new BackendError(kind, message, {
+    code,
+    status,
+    retryAfterMs,
+    ...(fix ? { fix } : {}),
+    cause: error,
+  });
 }
 
 /**

@@ -1,6 +1,5 @@
 import {
   AbortMultipartUploadCommand,
-  type ChecksumAlgorithm as SdkChecksumAlgorithm,
   type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -10,99 +9,35 @@ import {
   type HeadObjectCommandOutput,
   ListMultipartUploadsCommand,
   ListPartsCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
   type UploadPartCommandInput,
 } from "@aws-sdk/client-s3";
 import type {
   Backend,
   BackendLimits,
-  ChecksumAlgorithm,
   CompletedUpload,
   CompleteInput,
   CreateOptions,
   HeadOptions,
   MultipartUploadInfo,
-  ObjectChecksum,
   ObjectInfo,
   ObjectRef,
   PartsRef,
   UploadedPart,
   UploadPartInput,
 } from "../types.ts";
-import { stripQuotes } from "../../src/state/parts_journal.ts";
-import type { Logger } from "../../src/log.ts";
+import { stripQuotes } from "../etag.ts";
 import { toBackendError } from "./error_map.ts";
-import { checkErrorBodies } from "./error_body_check.ts";
-import { createHttpHandler } from "./http_handler.ts";
+import { CHECKSUM_FIELD, SDK_ALGORITHM, storedChecksum } from "./checksum_fields.ts";
+import { createS3Client } from "./s3_client.ts";
+import { CredentialRefresher, isRefreshable } from "./credential_refresh.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
 import { pacedPartCommand } from "./paced_body.ts";
-import type { BackendConfig } from "../registry.ts";
-
-/** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
-const REFRESHABLE_CODES = new Set([
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "TokenRefreshRequired",
-]);
+import type { S3Config } from "./s3_config.ts";
 
 /** How to reach and treat one S3-compatible store. */
-export type S3BackendOptions = BackendConfig;
-
-/**
- * Signs UploadPart with `x-amz-content-sha256: UNSIGNED-PAYLOAD`, so the SDK does not hash
- * every part body with SHA-256 (~1 s of CPU per GiB here). The part's own checksum header
- * (CRC32 or Content-MD5) still lets the server verify the bytes; the caller enables this only
- * where the transport protects them too (HTTPS, loopback), as aws-cli does for HTTPS.
- */
-function signPartsUnsigned(client: S3Client): void {
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (context.commandName === "UploadPartCommand" && request.headers) {
-        request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
-      }
-      return next(args);
-    },
-    { step: "build", name: "s3mpuUnsignedPartPayload" },
-  );
-}
-
-const SDK_ALGORITHM: Partial<Record<ChecksumAlgorithm, SdkChecksumAlgorithm>> = {
-  crc32: "CRC32",
-  crc32c: "CRC32C",
-  sha256: "SHA256",
-};
-
-const CHECKSUM_FIELD: Partial<
-  Record<ChecksumAlgorithm, "ChecksumCRC32" | "ChecksumCRC32C" | "ChecksumSHA256">
-> = {
-  crc32: "ChecksumCRC32",
-  crc32c: "ChecksumCRC32C",
-  sha256: "ChecksumSHA256",
-};
-
-/** The object checksum an SDK output carries, if any. */
-function storedChecksum(out: {
-  ChecksumCRC32?: string;
-  ChecksumCRC32C?: string;
-  ChecksumSHA256?: string;
-  ChecksumType?: string;
-}): ObjectChecksum | undefined {
-  const found = ([
-    ["crc32", out.ChecksumCRC32],
-    ["crc32c", out.ChecksumCRC32C],
-    ["sha256", out.ChecksumSHA256],
-  ] as const).find(([, value]) => value);
-  if (!found) return undefined;
-  const value = found[1]!;
-  const type = out.ChecksumType === "FULL_OBJECT" || out.ChecksumType === "COMPOSITE"
-    ? out.ChecksumType
-    : /-\d+$/.test(value)
-    ? "COMPOSITE"
-    : "FULL_OBJECT";
-  return { algorithm: found[0], value, type };
-}
+export type S3BackendOptions = S3Config;
 
 /**
  * The adapter for AWS S3 and S3-compatible stores, on @aws-sdk/client-s3.
@@ -119,30 +54,16 @@ export class S3Backend implements Backend {
   readonly #unsignedPayload: boolean;
   /** fetch drops Content-Length on streams (S3 then refuses the part): send bodies whole. */
   readonly #streamsBodies: boolean;
-  readonly #logger?: Logger;
-  /** Bumped by every forced credential refresh, so parallel calls refresh only once. */
-  #credentialGeneration = 0;
-  #refreshing?: Promise<boolean>;
+  readonly #credentials: CredentialRefresher;
 
   constructor(opts: S3BackendOptions) {
-    this.#logger = opts.logger;
     this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
     this.#unsignedPayload = opts.unsignedPayload ?? false;
     this.#streamsBodies = opts.http.kind === "node";
     this.name = opts.name;
     this.limits = opts.limits;
-    this.client = new S3Client({
-      ...(opts.region ? { region: opts.region } : {}),
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      ...(opts.profile ? { profile: opts.profile } : {}),
-      forcePathStyle: opts.forcePathStyle,
-      maxAttempts: 1,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-      requestHandler: createHttpHandler(opts.http),
-    });
-    if (opts.unsignedPayload) signPartsUnsigned(this.client);
-    checkErrorBodies(this.client);
+    this.client = createS3Client(opts);
+    this.#credentials = new CredentialRefresher(this.client, opts.logger);
   }
 
   async createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string> {
@@ -444,39 +365,16 @@ export class S3Backend implements Backend {
     signal: AbortSignal,
     notFound: "not_found" | "no_such_upload" = "not_found",
   ): Promise<T> {
-    const generation = this.#credentialGeneration;
+    const generation = this.#credentials.generation;
     for (let refreshed = false;; refreshed = true) {
       if (signal.aborted) throw toBackendError(signal.reason, signal);
       try {
         return await call({ abortSignal: signal });
       } catch (error) {
         const mapped = toBackendError(error, signal, notFound);
-        if (refreshed || !REFRESHABLE_CODES.has(mapped.details.code ?? "")) throw mapped;
-        if (!(await this.#refreshCredentials(generation, mapped.details.code!))) throw mapped;
+        if (refreshed || !isRefreshable(mapped.details.code)) throw mapped;
+        if (!(await this.#credentials.refresh(generation, mapped.details.code!))) throw mapped;
       }
     }
-  }
-
-  /** Forces a credential refresh unless one happened since `seen`; false if it failed. */
-  #refreshCredentials(seen: number, code: string): Promise<boolean> {
-    if (this.#credentialGeneration !== seen) return Promise.resolve(true);
-    this.#refreshing ??= (async () => {
-      const provider = this.client.config.credentials as unknown;
-      if (typeof provider !== "function") return false;
-      this.#logger?.info(`The server answered ${code}; fetching fresh credentials.`);
-      try {
-        await (provider as (o: { forceRefresh: boolean }) => Promise<unknown>)({
-          forceRefresh: true,
-        });
-        return true;
-      } catch (error) {
-        this.#logger?.warn(`Could not refresh the credentials: ${(error as Error).message}`);
-        return false;
-      } finally {
-        this.#credentialGeneration++;
-        this.#refreshing = undefined;
-      }
-    })();
-    return this.#refreshing;
   }
 }

@@ -1,16 +1,15 @@
 import type { Backend } from "../../backends/types.ts";
 import { BackendError, ExitCode, UsageError } from "../errors.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { withRetry } from "../retry.ts";
 import { checkOwnedJournal, checkStatePaths, readOwnedMeta } from "../state/state_paths.ts";
 import { StateLock } from "../state/state_lock.ts";
-import type { RetryPolicy } from "../retry.ts";
 import { resolveStore } from "./backend_config.ts";
 import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
 import { STATE_FILE_OPTIONS, statePaths, storeError, storeForMeta } from "./status_command.ts";
 import { checkBucketName, checkKey } from "./values.ts";
+import { withStore } from "./with_store.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
@@ -139,15 +138,17 @@ async function abortById(flags: Flags, uploadId: string, logger: Logger) {
   }
   checkBucketName(bucket);
   checkKey(key);
-  const store = await resolveStore(flags, { parallelism: 1, logger });
-  try {
-    const result = await abortOne(store.backend, store.retry, { bucket, key, uploadId }, {
-      checkFirst: true,
-    });
-    return { bucket, key, uploadId, uploads: [result], removedFiles: [] as string[] };
-  } finally {
-    store.backend.close();
-  }
+  const store = resolveStore(flags, { parallelism: 1, logger });
+  const result = await withStore(
+    store,
+    logger,
+    ({ backend }, signal) =>
+      abortOne(backend, { bucket, key, uploadId }, signal, { checkFirst: true }),
+    {
+      json: flags.json === true,
+    },
+  );
+  return { bucket, key, uploadId, uploads: [result], removedFiles: [] as string[] };
 }
 
 async function abortRecorded(flags: Flags, logger: Logger) {
@@ -177,19 +178,17 @@ async function abortRecorded(flags: Flags, logger: Logger) {
       ? await storeForMeta(flags, meta, logger)
       : await resolveStore(flags, { parallelism: 1, logger });
     const uploads: Aborted[] = [];
-    try {
+    await withStore(store, logger, async ({ backend }, signal) => {
       for (const uploadId of ids) {
         uploads.push(
-          await abortOne(store.backend, store.retry, { bucket: bucket!, key: key!, uploadId }, {
+          await abortOne(backend, { bucket: bucket!, key: key!, uploadId }, signal, {
             checkFirst: true,
             forget: flags.forget === true,
             metaPath,
           }),
         );
       }
-    } finally {
-      store.backend.close();
-    }
+    }, { json: flags.json === true });
     const removedFiles: string[] = [];
     for (const path of [partsPath, metaPath]) {
       try {
@@ -218,16 +217,13 @@ async function abortRecorded(flags: Flags, logger: Logger) {
  */
 export async function abortOne(
   backend: Backend,
-  retry: RetryPolicy,
   ref: { bucket: string; key: string; uploadId: string },
+  signal: AbortSignal,
   opts: { checkFirst?: boolean; forget?: boolean; metaPath?: string } = {},
 ): Promise<Aborted> {
-  const signal = new AbortController().signal;
   try {
-    if (opts.checkFirst) {
-      await withRetry(() => backend.listParts(ref, signal), { policy: retry, signal });
-    }
-    await withRetry(() => backend.abortMultipartUpload(ref, signal), { policy: retry, signal });
+    if (opts.checkFirst) await backend.listParts(ref, signal);
+    await backend.abortMultipartUpload(ref, signal);
     return { uploadId: ref.uploadId, result: "aborted" };
   } catch (error) {
     if (error instanceof BackendError && error.kind === "no_such_upload") {

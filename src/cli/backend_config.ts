@@ -1,4 +1,4 @@
-import { createBackend } from "../../backends/registry.ts";
+import { S3Backend } from "../../backends/s3/s3_backend.ts";
 import type { Backend, BackendLimits } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
 import { UsageError } from "../errors.ts";
@@ -77,7 +77,7 @@ export async function resolveStore(
       region ?? "from the AWS profile"
     }; parts ${preset.limits.minPartSize}–${preset.limits.maxPartSize} bytes, at most ${preset.limits.maxParts}; checksum ${preset.checksum.partChecksum}.`,
   );
-  const backend = createBackend("s3", {
+  const backend = new S3Backend({
     name: `s3 (${preset.name})`,
     endpoint,
     region,

@@ -1,3 +1,4 @@
+import { presetNames } from "../../backends/presets.ts";
 import type { LogLevel } from "../log.ts";
 import type { Flags, OptionSpec } from "./parse.ts";
 
@@ -28,8 +29,10 @@ export const CONNECTION_OPTIONS: OptionSpec[] = [
     long: "provider",
     type: "string",
     value: "NAME",
-    help:
-      "Provider preset (limits, checksums, addressing): aws, minio, ceph, r2, b2, gcs, wasabi, digitalocean, scaleway, storj, generic. Default: $S3MPU_PROVIDER, else detected from the endpoint.",
+    // Generated from the presets, so a new provider shows up here without an edit.
+    help: `Provider preset (limits, checksums, addressing): ${
+      presetNames().join(", ")
+    }. Default: $S3MPU_PROVIDER, else detected from the endpoint.`,
   },
   {
     long: "ca-bundle",

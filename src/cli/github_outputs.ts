@@ -14,6 +14,7 @@
  * @module
  */
 import type { UploadResult } from "../engine/upload_job.ts";
+import { formatBytes } from "../../backends/units.ts";
 
 /** The environment variable that turns on writing outputs and summary. */
 export const GITHUB_OUTPUTS_ENV = "S3MPU_GITHUB_OUTPUTS";
@@ -86,7 +87,7 @@ export function formatSummary(result: UploadResult): string {
     [
       "Parts",
       `${result.parts} × ${
-        formatBytes(result.partSize)
+        formatBytes(result.partSize, "exact")
       }, ${result.partsUploaded} sent by this run` +
       (resumed > 0 ? `, ${resumed} already on the server (resumed)` : ""),
     ],
@@ -170,18 +171,4 @@ function code(text: string): string {
   const fence = "`".repeat(longest + 1);
   const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
   return `${fence}${pad}${clean}${pad}${fence}`;
-}
-
-/** 12000000 → "11.4 MiB"; 5242880 → "5 MiB". */
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} bytes`;
-  const text = Number.isInteger(value) ? String(value) : value.toFixed(1);
-  return `${text} ${units[unit]}`;
 }

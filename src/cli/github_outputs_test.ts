@@ -1,7 +1,7 @@
 import { assertEquals } from "../testing/assert.ts";
 import type { UploadResult } from "../engine/upload_job.ts";
+import { formatBytes } from "../../backends/units.ts";
 import {
-  formatBytes,
   formatOutputs,
   githubOutputsFromEnv,
   isUploadResult,
@@ -176,7 +176,7 @@ Deno.test("isUploadResult and formatBytes", () => {
   assertEquals(isUploadResult(null), false);
   assertEquals(isUploadResult({ ...RESULT, size: "1" }), false);
   assertEquals(
-    [0, 1023, 1024, 5_242_880, 12_000_000, 5 * 1024 ** 4].map(formatBytes),
-    ["0 bytes", "1023 bytes", "1 KiB", "5 MiB", "11.4 MiB", "5 TiB"],
+    [0, 1023, 1024, 5_242_880, 12_000_000, 5 * 1024 ** 4].map((n) => formatBytes(n, "exact")),
+    ["0 B", "1023 B", "1 KiB", "5 MiB", "12 MB", "5 TiB"],
   );
 });

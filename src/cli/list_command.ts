@@ -1,7 +1,6 @@
 import type { MultipartUploadInfo } from "../../backends/types.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { createLogger } from "../log.ts";
-import { withRetry } from "../retry.ts";
 import { abortOne } from "./abort_command.ts";
 import { resolveStore } from "./backend_config.ts";
 import type { Command } from "./command.ts";
@@ -10,6 +9,7 @@ import { optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse
 import { formatAge } from "./progress.ts";
 import { storeError } from "./status_command.ts";
 import { checkBucketName, parseDuration } from "./values.ts";
+import { withStore } from "./with_store.ts";
 
 const LIST_OPTIONS: OptionSpec[] = [
   { long: "bucket", short: "b", type: "string", value: "BUCKET", help: "The bucket to look in." },
@@ -102,17 +102,13 @@ export const listCommand: Command = {
         "--yes aborts the uploads --older-than selects; pass --older-than DURATION too (--older-than 0s selects every listed upload).",
       );
     }
-    const store = await resolveStore(flags, { parallelism: 4, logger });
-    const signal = new AbortController().signal;
     const now = Date.now();
     const rows: ListedUpload[] = [];
-    try {
+    const store = resolveStore(flags, { parallelism: 4, logger });
+    await withStore(store, logger, async ({ backend }, signal) => {
       let uploads: MultipartUploadInfo[];
       try {
-        uploads = await withRetry(
-          () => store.backend.listMultipartUploads({ bucket, prefix }, signal),
-          { policy: store.retry, signal },
-        );
+        uploads = await backend.listMultipartUploads({ bucket, prefix }, signal);
       } catch (error) {
         throw storeError(error, `list the unfinished uploads in s3://${bucket}`);
       }
@@ -135,11 +131,11 @@ export const listCommand: Command = {
       if (execute) {
         for (const row of rows.filter((r) => r.selected)) {
           try {
-            row.result = (await abortOne(store.backend, store.retry, {
+            row.result = (await abortOne(backend, {
               bucket,
               key: row.key,
               uploadId: row.uploadId,
-            })).result;
+            }, signal)).result;
           } catch (error) {
             row.result = "failed";
             row.error = (error as Error).message;
@@ -147,9 +143,7 @@ export const listCommand: Command = {
           }
         }
       }
-    } finally {
-      store.backend.close();
-    }
+    }, { json: flags.json === true });
     const selected = rows.filter((r) => r.selected).length;
     const aborted = rows.filter((r) => r.result === "aborted" || r.result === "already gone")
       .length;

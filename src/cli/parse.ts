@@ -3,19 +3,8 @@ import { UsageError } from "../errors.ts";
 import { closest } from "./did_you_mean.ts";
 import { applyPositionals } from "./s3_url.ts";
 
-/** One command-line option: its parseArgs spec and its line in --help. */
-export interface OptionSpec {
-  long: string;
-  short?: string;
-  type: "string" | "boolean";
-  /** Shown in help as `--long VALUE`. */
-  value?: string;
-  help: string;
-  multiple?: boolean;
-}
-
-/** Parsed flags by long name. */
-export type Flags = Record<string, string | boolean | string[] | undefined>;
+export type { Flags, OptionSpec } from "./flags.ts";
+import type { Flags, OptionSpec } from "./flags.ts";
 
 /**
  * Parses `args` strictly against `specs`: an unknown flag (with the nearest known one

@@ -7,9 +7,7 @@
  */
 import type { ProgressSink } from "../engine/upload_job.ts";
 import type { WireProgress } from "../../backends/with_upload_options.ts";
-
-const KiB = 1024;
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+import { formatBytes } from "../../backends/units.ts";
 
 /** What the bar and the plain line show. */
 export interface ProgressSnapshot {
@@ -19,20 +17,6 @@ export interface ProgressSnapshot {
   totalParts: number;
   /** Bytes per second over the recent window; undefined until there is a measurement. */
   rate?: number;
-}
-
-/** `1536` → `1.5 KiB`; `0` → `0 B`. Three significant digits, binary units. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "? B";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= KiB;
-    unit++;
-  }
-  if (unit === 0) return `${Math.round(value)} B`;
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
 /** Bytes per second as `12.3 MiB/s`; `--/s` while unknown. */

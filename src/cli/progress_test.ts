@@ -1,10 +1,10 @@
 import { assertEquals, assertMatch, assertOk } from "../testing/assert.ts";
+import { formatBytes } from "../../backends/units.ts";
 import {
   barLine,
   createProgress,
   etaSeconds,
   formatAge,
-  formatBytes,
   formatEta,
   formatRate,
   percent,

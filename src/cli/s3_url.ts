@@ -8,7 +8,7 @@
  */
 import { basename } from "node:path";
 import { UsageError } from "../errors.ts";
-import type { Flags, OptionSpec } from "./parse.ts";
+import type { Flags, OptionSpec } from "./flags.ts";
 
 /** A parsed `s3://` URL. `key` is empty for `s3://bucket` and ends in "/" for a prefix. */
 export interface S3Url {

@@ -2,7 +2,6 @@ import { BackendError, ExitCode, type S3mpuError, UsageError } from "../errors.t
 import { classifyFailure } from "../engine/failure.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { type UploadStatus, uploadStatus } from "../engine/upload_status.ts";
-import { withRetry } from "../retry.ts";
 import { readMeta, type UploadMeta } from "../state/meta_file.ts";
 import { readJournal } from "../state/parts_journal.ts";
 import { checkStatePaths } from "../state/state_paths.ts";
@@ -12,8 +11,10 @@ import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { checkUrlMatches } from "./s3_url.ts";
 import { findStateBase } from "./upload_extras.ts";
+import { withStore } from "./with_store.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
-import { formatAge, formatBytes, formatRate } from "./progress.ts";
+import { formatAge, formatRate } from "./progress.ts";
+import { formatBytes } from "../../backends/units.ts";
 
 const META_SUFFIX = ".s3mpu-meta.json";
 const PARTS_SUFFIX = ".s3mpu-parts.jsonl";
@@ -164,25 +165,19 @@ export const statusCommand: Command = {
     for (const warning of journal.warnings) logger.warn(warning);
     const sourceSize = meta.source ? undefined : await fileSize(str(flags, "file-path"));
     const store = await storeForMeta(flags, meta, logger);
-    const signal = new AbortController().signal;
-    let server;
-    try {
-      server = await withRetry(
-        () =>
-          store.backend.listParts(
-            { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId },
-            signal,
-          ),
-        { policy: store.retry, signal },
-      );
-    } catch (error) {
-      if (!(error instanceof BackendError && error.kind === "no_such_upload")) {
-        throw storeError(error, "list the upload's parts on the server");
+    const server = await withStore(store, logger, async ({ backend }, signal) => {
+      try {
+        return await backend.listParts(
+          { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId },
+          signal,
+        );
+      } catch (error) {
+        if (!(error instanceof BackendError && error.kind === "no_such_upload")) {
+          throw storeError(error, "list the upload's parts on the server");
+        }
+        return "gone" as const;
       }
-      server = "gone" as const;
-    } finally {
-      store.backend.close();
-    }
+    }, { json: flags.json === true });
     const status = uploadStatus({
       meta,
       journal: journal.parts,

@@ -236,31 +236,40 @@ async function uploadWith(
   const backend = extras.wrap(store.backend, progress, mode);
   const stop = onStopSignals(logger, { json: flags.json === true });
   try {
+    const checksum = checksumChoice(str(flags, "checksum-algorithm"), store.preset);
     return await runUpload({
-      bucket,
-      key,
-      source,
-      requestedPartSize,
-      preferredPartSize: store.preset.recommendedPartSize,
-      threads,
-      metaPath,
-      partsPath,
-      restart: flags.restart === true,
-      backend,
-      objectOptions: extras.recorded,
-      ...checksumChoice(str(flags, "checksum-algorithm"), store.preset),
-      etagIsMd5: store.preset.etagIsMd5,
-      provider: store.preset.name,
-      endpoint: store.endpoint,
-      region: store.region,
-      retry: store.retry,
-      backendForRecorded: async (recorded) =>
-        (await resolveRecordedStore(flags, recorded, { parallelism: 1, logger })).backend,
-      fsyncJournal: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
-      logger,
-      progress,
-      stopSignal: stop.signal,
-      stopGraceMs: 5_000,
+      request: {
+        bucket,
+        key,
+        source,
+        requestedPartSize,
+        threads,
+        metaPath,
+        partsPath,
+        restart: flags.restart === true,
+        checksumAlgorithm: checksum.checksumAlgorithm,
+        checksumChosen: checksum.checksumChosen,
+        objectOptions: extras.recorded,
+      },
+      rules: {
+        preferredPartSize: store.preset.recommendedPartSize,
+        ...(checksum.checksumType ? { checksumType: checksum.checksumType } : {}),
+        etagIsMd5: store.preset.etagIsMd5,
+        provider: store.preset.name,
+        endpoint: store.endpoint,
+        region: store.region,
+      },
+      context: {
+        backend,
+        retry: store.retry,
+        backendForRecorded: async (recorded) =>
+          (await resolveRecordedStore(flags, recorded, { parallelism: 1, logger })).backend,
+        fsyncJournal: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
+        logger,
+        progress,
+        stopSignal: stop.signal,
+        stopGraceMs: 5_000,
+      },
     }).then((result) => {
       logger.info(
         `Upload complete: s3://${bucket}/${key}, ${result.size} bytes in ${result.parts} parts, ETag ${result.eTag}, ${

@@ -7,10 +7,10 @@ import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "./object_flags.ts";
 import type { Command } from "./command.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
 import { optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
-import { formatBytes } from "./progress.ts";
-import { onStopSignals } from "./stop_signals.ts";
+import { formatBytes } from "../../backends/units.ts";
 import { storeError } from "./status_command.ts";
 import { checkBucketName, checkKey, parseByteSize } from "./values.ts";
+import { withStore } from "./with_store.ts";
 
 /** Exit code for "proved different" (including: the object does not exist). */
 export const EXIT_MISMATCH = 1;
@@ -93,8 +93,6 @@ export const verifyCommand: Command = {
     const fileSize = await localSize(file);
     const requestOptions = await sseCustomerFromFlags(flags);
     const store = await resolveStore(flags, { parallelism: 1, logger });
-    const backend = withUploadOptions(store.backend, { requestOptions });
-    const stop = onStopSignals(logger);
     const download = flags.download === true;
     let read = 0;
     let nextReport = performance.now() + 10_000;
@@ -106,28 +104,25 @@ export const verifyCommand: Command = {
         `Read ${formatBytes(read)} of ${formatBytes(download ? fileSize * 2 : fileSize)}.`,
       );
     };
-    let verdict: Verdict;
-    try {
+    const verdict: Verdict = await withStore(store, logger, async ({ backend }, signal) => {
       const request = {
-        backend,
+        backend: withUploadOptions(backend, { requestOptions }),
         ref: { bucket, key },
         file,
         fileSize,
         ...(requestedPartSize !== undefined ? { requestedPartSize } : {}),
         limits: store.preset.limits,
         etagIsMd5: store.preset.etagIsMd5,
-        retry: store.retry,
-        signal: stop.signal,
+        signal,
         log: (m: string) => logger.info(m),
         onBytes,
       };
-      verdict = download ? await verifyByDownload(request) : await verifyObject(request);
-    } catch (error) {
-      throw storeError(error, `read s3://${bucket}/${key}`);
-    } finally {
-      stop.dispose();
-      store.backend.close();
-    }
+      try {
+        return download ? await verifyByDownload(request) : await verifyObject(request);
+      } catch (error) {
+        throw storeError(error, `read s3://${bucket}/${key}`);
+      }
+    }, { json: flags.json === true });
     if (flags.json !== true) console.log(verdict.message);
     return {
       exitCode: verdict.result === "same"

@@ -1,10 +1,9 @@
 import type { CompletedUpload, UploadedPart } from "../../backends/types.ts";
 import { BackendError, NeedsDecisionError } from "../errors.ts";
-import { withRetry } from "../retry.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import { type ExpectedObject, type Proof, proveObject } from "./object_proof.ts";
-import { logRetry } from "./part_runner.ts";
 import type { UploadJob } from "./upload_job.ts";
+import type { UploadSession } from "./upload_session.ts";
 
 /** How far the store's clock may run behind ours when comparing an object's age. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -12,7 +11,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /** What completing needs besides the job. */
 export interface CompleteRequest {
   job: UploadJob;
-  uploadId: string;
+  /** The upload being completed: its id and the checksum its parts carry. */
+  session: UploadSession;
   parts: JournalEntry[];
   /** What the object must prove to be (see object_proof.ts). */
   expected: ExpectedObject;
@@ -31,7 +31,7 @@ export interface CompleteRequest {
  * checksum proves it and it is not older than the upload; otherwise the failure stands.
  */
 export async function completeUpload(req: CompleteRequest): Promise<CompletedUpload> {
-  const { job, uploadId, signal, expected } = req;
+  const { job, session, signal, expected } = req;
   const parts: UploadedPart[] = req.parts.map((p) => ({
     partNumber: p.partNumber,
     eTag: p.eTag,
@@ -40,30 +40,22 @@ export async function completeUpload(req: CompleteRequest): Promise<CompletedUpl
   const whole = expected.checksum?.type === "FULL_OBJECT" ? expected.checksum : undefined;
   let completed: CompletedUpload;
   try {
-    completed = await withRetry(
-      () =>
-        job.backend.completeMultipartUpload({
-          bucket: job.bucket,
-          key: job.key,
-          uploadId,
-          parts,
-          checksumAlgorithm: job.checksumAlgorithm,
-          ...(whole ? { fullObjectChecksum: whole.value, checksumType: "FULL_OBJECT" } : {}),
-        }, signal),
-      {
-        policy: job.retry,
-        signal,
-        onRetry: (error, attempt, delay) => logRetry(job, "completion", error, attempt, delay),
-      },
-    );
+    completed = await job.context.backend.completeMultipartUpload({
+      bucket: job.request.bucket,
+      key: job.request.key,
+      uploadId: session.uploadId,
+      parts,
+      checksumAlgorithm: session.checksumAlgorithm,
+      ...(whole ? { fullObjectChecksum: whole.value, checksumType: "FULL_OBJECT" } : {}),
+    }, signal);
   } catch (error) {
     if (signal.aborted) throw error;
-    job.logger.verbose(
+    job.context.logger.verbose(
       `Completion failed (${describeFailure(error)}); checking whether the object is there.`,
     );
     const settled = await findOwnObject(req);
     if (!settled) throw error;
-    job.logger.info(
+    job.context.logger.info(
       `The object is already complete on the server (ETag ${settled.eTag}, proved by its ${settled.by}).`,
     );
     await abortIfOpen(req);
@@ -89,13 +81,13 @@ async function confirmStored(req: CompleteRequest, completed: CompletedUpload): 
     if (head) proof = proveObject(head, expected);
   }
   if (proof.proved) {
-    job.logger.verbose(`The stored object is proved by its ${proof.by}.`);
+    job.context.logger.verbose(`The stored object is proved by its ${proof.by}.`);
     return;
   }
   // Presets that promise a proof: a whole-object checksum, or MD5 ETags.
-  const promised = expected.checksum !== undefined || job.etagIsMd5;
+  const promised = expected.checksum !== undefined || job.rules.etagIsMd5;
   if (promised) throw notTheBytes(req, proof);
-  job.logger.warn(
+  job.context.logger.warn(
     proof.mismatch
       ? `The store's ETag does not follow S3's MD5 scheme (${proof.reason}); the parts were accepted with their checksums. Check with s3mpu verify --download.`
       : `Could not prove the stored bytes (${proof.reason}); this store's preset gives no whole-object checksum. Check with s3mpu verify --download.`,
@@ -114,7 +106,7 @@ function notTheBytes(
   proof: Extract<Proof, { proved: false }>,
 ): NeedsDecisionError {
   return new NeedsDecisionError(
-    `The object s3://${req.job.bucket}/${req.job.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.metaPath}; run again with --restart to upload the file again.`,
+    `The object s3://${req.job.request.bucket}/${req.job.request.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.request.metaPath}; run again with --restart to upload the file again.`,
   );
 }
 
@@ -123,19 +115,19 @@ function notTheBytes(
  * upload's parts make and it is not older than the upload; undefined otherwise.
  */
 export async function findOwnObject(
-  req: Omit<CompleteRequest, "uploadId" | "parts">,
+  req: Omit<CompleteRequest, "session" | "parts">,
 ): Promise<(CompletedUpload & { by: string }) | undefined> {
   const { job, expected } = req;
   const head = await headOrUndefined(req);
   if (!head) return undefined;
   const proof = proveObject(head, expected);
   if (!proof.proved) {
-    job.logger.verbose(`The object at the key is not this upload's: ${proof.reason}.`);
+    job.context.logger.verbose(`The object at the key is not this upload's: ${proof.reason}.`);
     return undefined;
   }
   const earliest = req.createdAt.getTime() - CLOCK_SKEW_MS;
   if (head.lastModified && head.lastModified.getTime() < earliest) {
-    job.logger.verbose(
+    job.context.logger.verbose(
       `The object at the key has this upload's content but predates it (${head.lastModified.toISOString()}); not counting it.`,
     );
     return undefined;
@@ -148,18 +140,13 @@ export async function findOwnObject(
   };
 }
 
-async function headOrUndefined(req: Omit<CompleteRequest, "uploadId" | "parts">) {
+async function headOrUndefined(req: Omit<CompleteRequest, "session" | "parts">) {
   const { job, signal } = req;
   try {
-    return await withRetry(
-      () => job.backend.headObject({ bucket: job.bucket, key: job.key }, signal),
-      {
-        policy: job.retry,
-        signal,
-        onRetry: (error, attempt, delay) =>
-          logRetry(job, "checking the object", error, attempt, delay),
-      },
-    );
+    return await job.context.backend.headObject({
+      bucket: job.request.bucket,
+      key: job.request.key,
+    }, signal);
   } catch (error) {
     if (error instanceof BackendError && error.kind === "not_found") return undefined;
     throw error;
@@ -171,16 +158,21 @@ async function headOrUndefined(req: Omit<CompleteRequest, "uploadId" | "parts">)
  * provably ours) may still be open if its Complete really failed: abort it so it is not billed.
  */
 async function abortIfOpen(req: CompleteRequest): Promise<void> {
-  const { job, uploadId, signal } = req;
+  const { job, signal } = req;
+  const { uploadId } = req.session;
   try {
-    await job.backend.abortMultipartUpload({ bucket: job.bucket, key: job.key, uploadId }, signal);
-    job.logger.info(`Aborted this run's upload ${uploadId}, which was still open.`);
+    await job.context.backend.abortMultipartUpload({
+      bucket: job.request.bucket,
+      key: job.request.key,
+      uploadId,
+    }, signal);
+    job.context.logger.info(`Aborted this run's upload ${uploadId}, which was still open.`);
   } catch (error) {
     if (error instanceof BackendError && error.kind === "no_such_upload") return;
-    job.logger.warn(
+    job.context.logger.warn(
       `Could not abort this run's upload ${uploadId} (${
         describeFailure(error)
-      }); find it with s3mpu list -b ${job.bucket} --prefix ${job.key}.`,
+      }); find it with s3mpu list -b ${job.request.bucket} --prefix ${job.request.key}.`,
     );
   }
 }

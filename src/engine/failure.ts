@@ -7,33 +7,6 @@ import {
   UsageError,
 } from "../errors.ts";
 
-/**
- * Codes that mean "temporary credentials ran out": logging in again and re-running the same
- * command succeeds, so these stay exit 3 even when an adapter files them under "auth".
- */
-const EXPIRED_CODES = new Set([
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "TokenRefreshRequired",
-  "RequestExpired",
-]);
-
-/** What to fix for permanent request errors, by the store's error code. */
-const INVALID_REQUEST_FIX: Record<string, string> = {
-  InvalidObjectName:
-    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
-  XMinioInvalidObjectName:
-    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
-  XMinioInvalidResourceName:
-    `the key is not valid on this store; choose another with -k (no "../" segments, no trailing "/")`,
-  KeyTooLongError: "the key is too long for this store; shorten -k",
-  EntityTooSmall:
-    "a part is below the store's minimum part size; use a larger -s (or larger chunks), then --restart",
-  EntityTooLarge: "a part is above the store's maximum part size; use a smaller -s, then --restart",
-  InvalidBucketName: "the bucket name is not valid on this store; check -b",
-  InvalidStorageClass: "the storage class is not available on this store",
-};
-
 /** OS error codes of local file operations that re-running unchanged cannot fix. */
 const PERMANENT_OS_CODES = new Set(["EINVAL", "EACCES", "EPERM", "EROFS", "EISDIR", "ENOTDIR"]);
 
@@ -80,7 +53,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError
   const said = `${error.message.replace(/\.$/, "")}${code}`;
   const kept = stateKept && metaPath ? ` State kept in ${metaPath}.` : "";
   if (error.kind === "aborted") return new InterruptedError();
-  if (EXPIRED_CODES.has(error.details.code ?? "") || error.kind === "auth_expired") {
+  if (error.kind === "auth_expired") {
     return new ResumableError(
       `${doing}The credentials expired: ${said}. Log in again (for example aws sso login, or aws-vault), then ${resume}.`,
       { cause: error, code: "credentials_expired" },
@@ -90,10 +63,8 @@ export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError
     case "auth":
       return new UsageError(
         `${doing}The store rejected the credentials${code}: ${error.message.replace(/\.$/, "")}. ${
-          error.details.code === "AccessDenied" || error.details.status === 403 &&
-              !error.details.code
-            ? "Use credentials that may write to this bucket (check the key's policy)"
-            : "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the profile) for this store"
+          error.details.fix ??
+            "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the profile) for this store"
         }, then ${resume}.`,
         { cause: error, code: "credentials_rejected" },
       );
@@ -148,8 +119,7 @@ export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError
     case "invalid_request":
       return new UsageError(
         `${doing}The store refused the request: ${said}; ${
-          INVALID_REQUEST_FIX[error.details.code ?? ""] ??
-            "the same request would be refused again, so the command must change"
+          error.details.fix ?? "the same request would be refused again, so the command must change"
         }.${kept}`,
         { cause: error, code: "invalid_request" },
       );

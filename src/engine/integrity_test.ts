@@ -156,7 +156,7 @@ Deno.test("a lost Complete settles on its own object, proved by the combined che
   const job = await makeJob(ws, faulty, { checksumType: "FULL_OBJECT" });
   await runUpload(job);
   await assertStored(store, ws.bytes);
-  assertOk(job.logger.lines.some((l) => /proved by its full-object checksum/.test(l)));
+  assertOk(job.context.logger.lines.some((l) => /proved by its full-object checksum/.test(l)));
   await ws.cleanup();
 });
 
@@ -254,7 +254,7 @@ Deno.test("another client's upload of the same key made during our Create is nev
   // creates an upload of the same key. Neither can be proved ours, so both stay.
   faulty.failOn("createMultipartUpload", { beforeCall: false, error: faultErrors.retryable });
   const job = await makeJob(ws, intercept(store, {}), {});
-  job.backend = new Proxy(faulty, {
+  job.context.backend = new Proxy(faulty, {
     get(target, name) {
       if (name === "createMultipartUpload") {
         return async (...args: Parameters<Backend["createMultipartUpload"]>) => {
@@ -273,6 +273,6 @@ Deno.test("another client's upload of the same key made during our Create is nev
   assertEquals(await sha256(store.getObject("bkt", "obj")!), await sha256(ws.bytes));
   const open = store.openUploads("bkt").map((u) => u.uploadId);
   assertOk(open.includes(theirs), "the other client's upload is still open");
-  assertOk(job.logger.lines.some((l) => /may be orphans .* left alone/.test(l)));
+  assertOk(job.context.logger.lines.some((l) => /may be orphans .* left alone/.test(l)));
   await ws.cleanup();
 });

@@ -27,10 +27,10 @@ export async function reportPossibleOrphans(opts: {
 }): Promise<void> {
   const { job, uploadId, signal } = opts;
   try {
-    const uploads = (await job.backend.listMultipartUploads(
-      { bucket: job.bucket, prefix: job.key },
+    const uploads = (await job.context.backend.listMultipartUploads(
+      { bucket: job.request.bucket, prefix: job.request.key },
       signal,
-    )).filter((u) => u.key === job.key);
+    )).filter((u) => u.key === job.request.key);
     const ours = uploads.find((u) => u.uploadId === uploadId)?.initiated;
     if (!ours) return;
     // Initiated has one-second resolution on some stores: allow a second either side.
@@ -49,18 +49,20 @@ export async function reportPossibleOrphans(opts: {
       const at = upload.initiated?.getTime();
       if (upload.uploadId === uploadId || at === undefined) continue;
       if (!windows.some(([from, to]) => at >= from && at <= to)) continue;
-      const ref = { bucket: job.bucket, key: job.key, uploadId: upload.uploadId };
-      if ((await job.backend.listParts(ref, signal)).length === 0) suspects.push(upload.uploadId);
+      const ref = { bucket: job.request.bucket, key: job.request.key, uploadId: upload.uploadId };
+      if ((await job.context.backend.listParts(ref, signal)).length === 0) {
+        suspects.push(upload.uploadId);
+      }
     }
     if (suspects.length === 0) return;
-    job.logger.warn(
+    job.context.logger.warn(
       `A create request's answer was lost (or a killed run was creating), so ${suspects.length} empty upload(s) of this key may be orphans (${
         suspects.join(", ")
-      }); they are left alone because nothing proves they are this run's: review them with s3mpu list -b ${job.bucket} --prefix ${job.key} --older-than 1h.`,
+      }); they are left alone because nothing proves they are this run's: review them with s3mpu list -b ${job.request.bucket} --prefix ${job.request.key} --older-than 1h.`,
     );
   } catch (error) {
     if (signal.aborted) throw error;
-    job.logger.debug(
+    job.context.logger.debug(
       `Could not check for uploads left by lost create tries: ${(error as Error).message}`,
     );
   }

@@ -1,6 +1,7 @@
 import type { Backend } from "../../backends/types.ts";
 import { BackendError, NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
 import { classifyFailure } from "./failure.ts";
+import { retrying } from "../retrying_backend.ts";
 import { type PartPlan, planParts } from "../part_plan.ts";
 import { planChunks } from "../part_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
@@ -21,10 +22,11 @@ export type StartingPoint =
  * state_paths.ts); a recorded upload that can't go on as asked is a NeedsDecisionError.
  */
 export async function openState(job: UploadJob, signal: AbortSignal): Promise<StartingPoint> {
-  const { logger, metaPath, partsPath } = job;
-  const meta = await readOwnedMeta(metaPath, { bucket: job.bucket, key: job.key });
+  const { logger } = job.context;
+  const { metaPath, partsPath } = job.request;
+  const meta = await readOwnedMeta(metaPath, { bucket: job.request.bucket, key: job.request.key });
   const journalIds = (await checkOwnedJournal(partsPath, meta?.uploadId, metaPath)).uploadIds;
-  if (job.restart) {
+  if (job.request.restart) {
     // Plan first: a command that can't start a new upload must not abort the old one.
     const plan = newPlan(job);
     await abandonRecorded(job, meta, journalIds, signal);
@@ -40,7 +42,7 @@ export async function openState(job: UploadJob, signal: AbortSignal): Promise<St
   }
   checkSameStore(job, meta);
   checkSameUpload(job, meta);
-  checkObjectOptions(job.metaPath, meta.objectOptions, job.objectOptions);
+  checkObjectOptions(job.request.metaPath, meta.objectOptions, job.request.objectOptions);
   const plan = planForRecorded(job, meta);
   const journal = await readJournal(partsPath, meta.uploadId);
   for (const warning of journal.warnings) logger.warn(warning);
@@ -48,14 +50,18 @@ export async function openState(job: UploadJob, signal: AbortSignal): Promise<St
 }
 
 function newPlan(job: UploadJob): PartPlan {
-  if (job.source.fingerprint.kind === "chunks") {
-    return planChunks(job.source, job.backend.limits, job.requestedPartSize);
+  if (job.request.source.fingerprint.kind === "chunks") {
+    return planChunks(
+      job.request.source,
+      job.context.backend.limits,
+      job.request.requestedPartSize,
+    );
   }
   return planParts({
-    fileSize: job.source.fingerprint.size,
-    requestedPartSize: job.requestedPartSize ?? job.source.fixedPartSize,
-    limits: job.backend.limits,
-    preferredPartSize: job.preferredPartSize,
+    fileSize: job.request.source.fingerprint.size,
+    requestedPartSize: job.request.requestedPartSize ?? job.request.source.fixedPartSize,
+    limits: job.context.backend.limits,
+    preferredPartSize: job.rules.preferredPartSize,
   });
 }
 
@@ -71,14 +77,14 @@ function recordedStore(meta: UploadMeta): RecordedStore | undefined {
 function storeDifferences(job: UploadJob, recorded: RecordedStore): string[] {
   const differences: string[] = [];
   const where = (endpoint: string | undefined) => endpoint ?? "AWS (no --endpoint-url)";
-  if (recorded.provider !== undefined && recorded.endpoint !== job.endpoint) {
-    differences.push(`endpoint ${where(recorded.endpoint)}, not ${where(job.endpoint)}`);
+  if (recorded.provider !== undefined && recorded.endpoint !== job.rules.endpoint) {
+    differences.push(`endpoint ${where(recorded.endpoint)}, not ${where(job.rules.endpoint)}`);
   }
-  if (recorded.region && job.region && recorded.region !== job.region) {
-    differences.push(`region ${recorded.region}, not ${job.region}`);
+  if (recorded.region && job.rules.region && recorded.region !== job.rules.region) {
+    differences.push(`region ${recorded.region}, not ${job.rules.region}`);
   }
-  if (recorded.provider && recorded.provider !== job.provider) {
-    differences.push(`provider ${recorded.provider}, not ${job.provider}`);
+  if (recorded.provider && recorded.provider !== job.rules.provider) {
+    differences.push(`provider ${recorded.provider}, not ${job.rules.provider}`);
   }
   return differences;
 }
@@ -95,7 +101,7 @@ function checkSameStore(job: UploadJob, meta: UploadMeta): void {
     recorded.provider ? `--provider ${recorded.provider}` : undefined,
   ].filter(Boolean).join(" ");
   throw new NeedsDecisionError(
-    `${job.metaPath} records upload ${meta.uploadId} on ${
+    `${job.request.metaPath} records upload ${meta.uploadId} on ${
       differences.join(", ")
     }. Pass ${flags} to resume it there, or --restart to abort it there and start over on this run's store.`,
     { code: "store_changed" },
@@ -103,16 +109,16 @@ function checkSameStore(job: UploadJob, meta: UploadMeta): void {
 }
 
 function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
-  const { metaPath } = job;
-  if (meta.bucket !== job.bucket || meta.key !== job.key) {
+  const { metaPath } = job.request;
+  if (meta.bucket !== job.request.bucket || meta.key !== job.request.key) {
     throw new NeedsDecisionError(
-      `${metaPath} records an upload to s3://${meta.bucket}/${meta.key}, not s3://${job.bucket}/${job.key}. Pass other -m/-a files, or --restart to abandon that upload.`,
+      `${metaPath} records an upload to s3://${meta.bucket}/${meta.key}, not s3://${job.request.bucket}/${job.request.key}. Pass other -m/-a files, or --restart to abandon that upload.`,
     );
   }
   const recorded = meta.source;
-  const now = job.source.fingerprint;
+  const now = job.request.source.fingerprint;
   if (!recorded) {
-    job.logger.warn(
+    job.context.logger.warn(
       `${metaPath} has no record of the source (written by the original tool); trusting that it has not changed since.`,
     );
     return;
@@ -133,7 +139,7 @@ function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
     );
   }
   if (recorded.path !== now.path) {
-    job.logger.warn(
+    job.context.logger.warn(
       `The source moved from ${recorded.path} to ${now.path}; same size and time, resuming.`,
     );
   }
@@ -141,31 +147,35 @@ function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
 
 function planForRecorded(job: UploadJob, meta: UploadMeta): PartPlan {
   const recorded = meta.splitSize;
-  if (job.source.fingerprint.kind === "chunks") {
-    const plan = planChunks(job.source, job.backend.limits, job.requestedPartSize);
+  if (job.request.source.fingerprint.kind === "chunks") {
+    const plan = planChunks(
+      job.request.source,
+      job.context.backend.limits,
+      job.request.requestedPartSize,
+    );
     if (plan.partSize !== recorded) {
       throw new NeedsDecisionError(
-        `The chunks are now ${plan.partSize} bytes each, but the upload in ${job.metaPath} was begun with ${recorded}-byte chunks; restore the original chunks to resume, or run with --restart to upload these.`,
+        `The chunks are now ${plan.partSize} bytes each, but the upload in ${job.request.metaPath} was begun with ${recorded}-byte chunks; restore the original chunks to resume, or run with --restart to upload these.`,
       );
     }
     return plan;
   }
-  const wanted = job.requestedPartSize ?? job.source.fixedPartSize;
+  const wanted = job.request.requestedPartSize ?? job.request.source.fixedPartSize;
   if (wanted !== undefined && wanted !== recorded) {
     throw new NeedsDecisionError(
-      `The upload in ${job.metaPath} uses a split size of ${recorded} bytes, not ${wanted}; omit -s (or pass -s ${recorded}) to resume, or --restart to start over with the new size.`,
+      `The upload in ${job.request.metaPath} uses a split size of ${recorded} bytes, not ${wanted}; omit -s (or pass -s ${recorded}) to resume, or --restart to start over with the new size.`,
     );
   }
   try {
     return planParts({
-      fileSize: job.source.fingerprint.size,
+      fileSize: job.request.source.fingerprint.size,
       requestedPartSize: recorded,
-      limits: job.backend.limits,
+      limits: job.context.backend.limits,
     });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     throw new NeedsDecisionError(
-      `The upload in ${job.metaPath} cannot be completed: ${error.message} Run again with --restart to upload with a valid split size.`,
+      `The upload in ${job.request.metaPath} cannot be completed: ${error.message} Run again with --restart to upload with a valid split size.`,
     );
   }
 }
@@ -184,24 +194,32 @@ async function abandonRecorded(
   if (meta) ids.add(meta.uploadId);
   const recorded = meta ? recordedStore(meta) : undefined;
   const elsewhere = recorded !== undefined && storeDifferences(job, recorded).length > 0;
-  let backend = job.backend;
+  let backend = job.context.backend;
   if (elsewhere) {
-    if (!job.backendForRecorded) {
+    if (!job.context.backendForRecorded) {
       throw new UsageError(
-        `${job.metaPath} records an upload on another store (${
+        `${job.request.metaPath} records an upload on another store (${
           recorded.endpoint ?? "AWS"
-        }); abort it there first with s3mpu abort -m ${job.metaPath}.`,
+        }); abort it there first with s3mpu abort -m ${job.request.metaPath}.`,
       );
     }
-    backend = await job.backendForRecorded(recorded);
-    job.logger.info(
+    backend = retrying(await job.context.backendForRecorded(recorded), {
+      policy: job.context.retry,
+      logger: job.context.logger,
+    });
+    job.context.logger.info(
       `Restarting: aborting the recorded upload on its own store, ${recorded.endpoint ?? "AWS"}.`,
     );
   }
   try {
     for (const uploadId of ids) {
       try {
-        await abortQuietly(backend, { bucket: job.bucket, key: job.key, uploadId }, signal, job);
+        await abortQuietly(
+          backend,
+          { bucket: job.request.bucket, key: job.request.key, uploadId },
+          signal,
+          job,
+        );
       } catch (error) {
         if (!elsewhere) throw error;
         // Name the recorded store, not this run's: that is the one that failed.
@@ -212,17 +230,17 @@ async function abandonRecorded(
           endpoint: where,
         });
         throw new S3mpuError(
-          `${user.message} Nothing was changed; if that store is gone for good, move ${job.metaPath} and ${job.partsPath} away yourself.`,
+          `${user.message} Nothing was changed; if that store is gone for good, move ${job.request.metaPath} and ${job.request.partsPath} away yourself.`,
           user.exitCode,
           { code: user.code, cause: error },
         );
       }
     }
   } finally {
-    if (backend !== job.backend) backend.close();
+    if (backend !== job.context.backend) backend.close();
   }
-  await Deno.remove(job.partsPath).catch(() => {});
-  await Deno.remove(job.metaPath).catch(() => {});
+  await Deno.remove(job.request.partsPath).catch(() => {});
+  await Deno.remove(job.request.metaPath).catch(() => {});
 }
 
 async function abortQuietly(
@@ -233,10 +251,10 @@ async function abortQuietly(
 ): Promise<void> {
   try {
     await backend.abortMultipartUpload(ref, signal);
-    job.logger.info(`Restarting: aborted the earlier upload ${ref.uploadId}.`);
+    job.context.logger.info(`Restarting: aborted the earlier upload ${ref.uploadId}.`);
   } catch (error) {
     if (error instanceof BackendError && error.kind === "no_such_upload") {
-      job.logger.info(`Restarting: the earlier upload ${ref.uploadId} is already gone.`);
+      job.context.logger.info(`Restarting: the earlier upload ${ref.uploadId} is already gone.`);
       return;
     }
     throw error;

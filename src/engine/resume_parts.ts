@@ -2,12 +2,11 @@ import type { UploadedPart } from "../../backends/types.ts";
 import { computeChecksum, isMd5Hex, md5Hex } from "../checksum.ts";
 import { BackendError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
-import { withRetry } from "../retry.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
-import type { JournalEntry, JournalWriter } from "../state/parts_journal.ts";
-import { logRetry } from "./part_runner.ts";
+import type { JournalEntry } from "../state/parts_journal.ts";
 import { needsPartChecksums, reconcile, type UnconfirmedPart } from "./reconcile.ts";
 import type { UploadJob } from "./upload_job.ts";
+import type { UploadSession } from "./upload_session.ts";
 
 /**
  * From this many journaled parts before the journal's first gap on, a resume lists only the
@@ -16,10 +15,8 @@ import type { UploadJob } from "./upload_job.ts";
  */
 export const CHECK_WHILE_SENDING_MIN_PARTS = 1_000;
 
-/** What a resumed run may skip, and what is still being checked. */
+/** What is still being checked after a resume (see {@link resumeParts}). */
 export interface ResumedParts {
-  /** Parts that count as done (the journaled head provisionally, until `headCheck`). */
-  done: Map<number, JournalEntry>;
   /**
    * Starts checking the journaled head against the server; resolves to the parts the server
    * lacks (to send again before Complete). Call it once the parts to send are known.
@@ -28,73 +25,79 @@ export interface ResumedParts {
 }
 
 /**
- * Merges the journal with the server's parts; the server is the truth, and no part counts
- * for Complete before the server has confirmed it.
+ * Merges the journal with the server's parts into the session's done parts; the server is
+ * the truth, and no part counts for Complete before the server has confirmed it.
  *
  * Listing every part of a large upload is slow on some stores (MinIO reads each part's
  * metadata: about 3 s for 10,000 parts), and the answer mostly confirms what the journal
  * says. So when the journal holds a long unbroken run of parts from part 1, only the parts
- * after that run are listed (S3's PartNumberMarker) before sending starts; the run itself is
- * checked against a full listing while the missing parts are sent, and whatever the server
- * lacks is sent after them. Returns "gone" when the server no longer knows the upload.
- * (The marker is the run's last part, which the server has: MinIO and moto list nothing
- * after a marker naming no part. Were it lost, the tail is merely sent again.)
+ * after that run are listed (S3's PartNumberMarker) before sending starts; the run itself
+ * counts provisionally and is checked against a full listing while the missing parts are
+ * sent, and whatever the server lacks is sent after them. Returns "gone" when the server no
+ * longer knows the upload. (The marker is the run's last part, which the server has: MinIO
+ * and moto list nothing after a marker naming no part. Were it lost, the tail is merely sent
+ * again.)
  */
 export async function resumeParts(opts: {
   job: UploadJob;
   meta: UploadMeta;
+  session: UploadSession;
   planned: SourcePart[];
   journaled: Map<number, JournalEntry>;
-  journal: JournalWriter;
   signal: AbortSignal;
 }): Promise<ResumedParts | "gone"> {
-  const { job, meta, planned, journaled, journal, signal } = opts;
+  const { job, meta, session, planned, journaled, signal } = opts;
   const gap = planned.find((p) => !journaled.has(p.partNumber));
   const headEnd = gap === undefined ? 0 : gap.partNumber - 1;
-  const merge = async (parts: SourcePart[], server: UploadedPart[]) => {
+  /** Reconciles `parts` with the server's; records what the journal lacked; returns the confirmed. */
+  const confirm = async (parts: SourcePart[], server: UploadedPart[]) => {
     const merged = reconcile({
       uploadId: meta.uploadId,
       planned: parts,
       journal: journaled,
       server,
       needsChecksum: needsPartChecksums(meta),
-      logger: job.logger,
+      logger: job.context.logger,
     });
     const read = await adoptAfterReading(job, meta, merged.unconfirmed, signal);
     for (const entry of read) merged.done.set(entry.partNumber, entry);
-    await journal.appendMany([...merged.adopted, ...read]);
+    await session.record([...merged.adopted, ...read]);
     return merged.done;
   };
 
   if (headEnd < CHECK_WHILE_SENDING_MIN_PARTS) {
     const server = await listOrGone(job, meta, signal);
-    return server === "gone" ? "gone" : { done: await merge(planned, server) };
+    if (server === "gone") return "gone";
+    for (const entry of (await confirm(planned, server)).values()) session.count(entry);
+    return {};
   }
 
   const tail = await listOrGone(job, meta, signal, headEnd);
   if (tail === "gone") return "gone";
   const head = planned.slice(0, headEnd);
-  const done = await merge(planned.slice(headEnd), tail);
-  for (const part of head) done.set(part.partNumber, journaled.get(part.partNumber)!);
+  for (const entry of (await confirm(planned.slice(headEnd), tail)).values()) {
+    session.count(entry);
+  }
+  for (const part of head) session.count(journaled.get(part.partNumber)!);
   const checkHead = async () => {
-    job.logger.verbose(
+    job.context.logger.verbose(
       `Checking parts 1–${headEnd} of the parts file against the server while sending the rest.`,
     );
     const server = await listParts(job, meta, signal);
-    const confirmed = await merge(head, server);
+    const confirmed = await confirm(head, server);
     const resend: SourcePart[] = [];
     for (const part of head) {
       const entry = confirmed.get(part.partNumber);
       if (entry) {
-        done.set(part.partNumber, entry);
+        session.count(entry);
       } else {
-        done.delete(part.partNumber);
+        session.forget(part.partNumber);
         resend.push(part);
       }
     }
     return resend;
   };
-  return { done, checkHead };
+  return { checkHead };
 }
 
 /**
@@ -113,13 +116,15 @@ async function adoptAfterReading(
   const algorithm = meta.checksumAlgorithm!;
   const adopted: JournalEntry[] = [];
   let differing = 0;
-  const reader = await job.source.openReader();
+  const reader = await job.request.source.openReader();
   try {
     const buffer = new Uint8Array(Math.max(...unconfirmed.map((u) => u.part.size)));
     for (const { part, remote } of unconfirmed) {
       signal.throwIfAborted();
       const bytes = await reader.read(part, buffer);
-      if (job.etagIsMd5 && isMd5Hex(remote.eTag) && md5Hex(bytes) !== remote.eTag.toLowerCase()) {
+      if (
+        job.rules.etagIsMd5 && isMd5Hex(remote.eTag) && md5Hex(bytes) !== remote.eTag.toLowerCase()
+      ) {
         differing++;
         continue;
       }
@@ -136,12 +141,12 @@ async function adoptAfterReading(
     reader.close();
   }
   if (adopted.length > 0) {
-    job.logger.info(
+    job.context.logger.info(
       `Read ${adopted.length} part(s) the server has but does not list a ${algorithm} checksum for, and recorded them with their checksum computed from the file.`,
     );
   }
   if (differing > 0) {
-    job.logger.warn(
+    job.context.logger.warn(
       `${differing} part(s) on the server have an ETag that is not the MD5 of the file's bytes; sending them again.`,
     );
   }
@@ -169,12 +174,5 @@ function listParts(
   afterPartNumber?: number,
 ): Promise<UploadedPart[]> {
   const ref = { bucket: meta.bucket, key: meta.key, uploadId: meta.uploadId };
-  return withRetry(
-    () => job.backend.listParts(afterPartNumber ? { ...ref, afterPartNumber } : ref, signal),
-    {
-      policy: job.retry,
-      signal,
-      onRetry: (error, attempt, delay) => logRetry(job, "listing parts", error, attempt, delay),
-    },
-  );
+  return job.context.backend.listParts(afterPartNumber ? { ...ref, afterPartNumber } : ref, signal);
 }

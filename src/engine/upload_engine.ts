@@ -1,15 +1,17 @@
 import { NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
-import { withRetry } from "../retry.ts";
+import { retrying } from "../retrying_backend.ts";
+import type { Backend } from "../../backends/types.ts";
 import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
 import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import { UploadSession } from "./upload_session.ts";
 import { StateLock } from "../state/state_lock.ts";
 import { completeUpload, findOwnObject } from "./complete_upload.ts";
 import { expectedObject } from "./object_proof.ts";
 import { toUserError } from "./failure.ts";
 import { reportPossibleOrphans } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
-import { logRetry, uploadParts } from "./part_runner.ts";
+import { uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
 import type { UploadJob, UploadResult } from "./upload_job.ts";
 
@@ -22,21 +24,36 @@ import type { UploadJob, UploadResult } from "./upload_job.ts";
  * run is recognised. On success the state files are removed. Every failure is a
  * {@link S3mpuError} whose exit code says whether re-running resumes.
  */
-export async function runUpload(job: UploadJob): Promise<UploadResult> {
+export async function runUpload(asked: UploadJob): Promise<UploadResult> {
   const startedAt = performance.now();
-  const lock = await StateLock.acquire(job.metaPath);
+  // Every call of the run goes through one retry path; `retried` tells which calls needed it.
+  const retried = new Set<keyof Backend>();
+  const { context } = asked;
+  const job: RunJob = {
+    ...asked,
+    context: {
+      ...context,
+      backend: retrying(context.backend, {
+        policy: context.retry,
+        logger: context.logger,
+        onRetry: (method) => retried.add(method),
+      }),
+    },
+    retried,
+  };
+  const lock = await StateLock.acquire(job.request.metaPath);
   // Network calls outside the part workers stop at once on SIGINT: the state is consistent
   // between calls, and an interrupted Create or Complete is recognised by the next run.
-  const signal = job.stopSignal;
+  const signal = job.context.stopSignal;
   try {
     return await drive(job, signal, startedAt, lock);
   } catch (error) {
-    const stateKept = await exists(job.metaPath);
+    const stateKept = await exists(job.request.metaPath);
     throw toUserError(error, {
-      metaPath: job.metaPath,
+      metaPath: job.request.metaPath,
       stateKept,
-      bucket: job.bucket,
-      endpoint: job.endpoint,
+      bucket: job.request.bucket,
+      endpoint: job.rules.endpoint,
     });
   } finally {
     await lock.release();
@@ -44,122 +61,111 @@ export async function runUpload(job: UploadJob): Promise<UploadResult> {
 }
 
 async function drive(
-  job: UploadJob,
+  job: RunJob,
   signal: AbortSignal,
   startedAt: number,
   lock: StateLock,
 ): Promise<UploadResult> {
-  const { logger } = job;
+  const { logger } = job.context;
   const start = await openState(job, signal);
   const plan = start.plan;
-  const planned = job.source.parts(plan.partSize);
+  const planned = job.request.source.parts(plan.partSize);
   // Open the journal before any upload is created, so an unwritable directory fails first.
-  const journalExisted = await exists(job.partsPath);
+  const journalExisted = await exists(job.request.partsPath);
   let journal: JournalWriter;
   try {
     journal = await JournalWriter.open(
-      job.partsPath,
+      job.request.partsPath,
       start.kind === "resume" ? start.journal.validLength : 0,
-      { fsync: job.fsyncJournal },
+      { fsync: job.context.fsyncJournal },
     );
   } catch (error) {
     throw new UsageError(
-      `Cannot write the parts file ${job.partsPath}: ${
+      `Cannot write the parts file ${job.request.partsPath}: ${
         (error as Error).message
       }. Check that its directory exists and is writable.`,
     );
   }
   try {
     let meta: UploadMeta;
-    let done = new Map<number, JournalEntry>();
+    let session: UploadSession;
     let checkHead: (() => Promise<SourcePart[]>) | undefined;
     if (start.kind === "new") {
       try {
         meta = await initiate(job, plan.partSize, plan.partCount, signal, lock);
       } catch (error) {
         // Nothing was recorded: leave no empty parts file behind.
-        if (!journalExisted && !(await exists(job.metaPath))) {
+        if (!journalExisted && !(await exists(job.request.metaPath))) {
           await journal.close().catch(() => {});
-          await Deno.remove(job.partsPath).catch(() => {});
+          await Deno.remove(job.request.partsPath).catch(() => {});
         }
         throw error;
       }
+      session = new UploadSession(meta, journal);
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
-      if (job.checksumChosen && meta.checksumAlgorithm !== job.checksumAlgorithm) {
+      if (job.request.checksumChosen && meta.checksumAlgorithm !== job.request.checksumAlgorithm) {
         throw new NeedsDecisionError(
-          `The upload in ${job.metaPath} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.checksumAlgorithm}.`,
+          `The upload in ${job.request.metaPath} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.request.checksumAlgorithm}.`,
         );
       }
-      logger.info(`Continuing multipart upload from ${job.metaPath}.`);
+      logger.info(`Continuing multipart upload from ${job.request.metaPath}.`);
+      session = new UploadSession(meta, journal);
       const resumed = await resumeParts({
         job,
         meta,
+        session,
         planned,
         journaled: start.journal.parts,
-        journal,
         signal,
       });
       if (resumed === "gone") {
         return await finishGone(job, meta, start.journal.parts, planned, signal, startedAt);
       }
-      done = resumed.done;
       checkHead = resumed.checkHead;
-      await writeMeta(job.metaPath, meta);
-      logger.info(`${done.size} parts have already been uploaded.`);
+      await writeMeta(job.request.metaPath, meta);
+      logger.info(`${session.done.size} parts have already been uploaded.`);
     }
     logger.verbose(
-      `Part size ${plan.partSize} bytes, ${plan.partCount} parts, checksum ${meta.checksumAlgorithm}, ${job.threads} threads.`,
+      `Part size ${plan.partSize} bytes, ${plan.partCount} parts, checksum ${session.checksumAlgorithm}, ${job.request.threads} threads.`,
     );
-    const pending = planned.filter((p) => !done.has(p.partNumber));
+    const pending = session.pending(planned);
     logger.info(`Will upload ${pending.length} chunks.`);
-    const doneBytes = planned.filter((p) => done.has(p.partNumber)).reduce((n, p) => n + p.size, 0);
-    job.progress?.start({
+    job.context.progress?.start({
       totalBytes: plan.fileSize,
       totalParts: plan.partCount,
-      doneBytes,
-      doneParts: done.size,
+      doneBytes: session.doneBytes(planned),
+      doneParts: session.done.size,
     });
-    const jobForRun = {
-      ...job,
-      checksumAlgorithm: meta.checksumAlgorithm ?? job.checksumAlgorithm,
-    };
     const send = (parts: SourcePart[]) =>
-      uploadParts({
-        job: jobForRun,
-        uploadId: meta.uploadId,
-        partSize: plan.partSize,
-        pending: parts,
-        journal,
-        done,
-      });
+      uploadParts({ job, session, partSize: plan.partSize, pending: parts });
     const resent = await sendWhileChecking(job, send(pending), checkHead, send);
-    job.progress?.finish();
+    job.context.progress?.finish();
     // Bytes changed after their part was read would make an object that is not the file.
-    await job.source.checkUnchanged();
+    await job.request.source.checkUnchanged();
     const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
     meta = { ...meta, completing: { startedAt: completingSince.toISOString() } };
-    await writeMeta(job.metaPath, meta);
-    const parts = planned.map((p) => ({ ...done.get(p.partNumber)!, size: p.size }));
+    await writeMeta(job.request.metaPath, meta);
+    const parts = session.completedParts(planned);
     const completed = await completeUpload({
-      job: jobForRun,
-      uploadId: meta.uploadId,
+      job,
+      session,
       parts,
       expected: expectedObject(
-        jobForRun.checksumAlgorithm,
-        meta.checksumType,
+        session.checksumAlgorithm,
+        session.checksumType,
         parts,
         plan.fileSize,
       ),
       createdAt: createdAtOf(meta),
       signal,
     });
-    await journal.close();
+    await session.close();
     await removeState(job);
     return {
-      bucket: job.bucket,
-      key: job.key,
-      uploadId: meta.uploadId,
+      bucket: job.request.bucket,
+      key: job.request.key,
+      uploadId: session.uploadId,
       eTag: completed.eTag,
       versionId: completed.versionId,
       location: completed.location,
@@ -168,83 +174,78 @@ async function drive(
       parts: plan.partCount,
       partsUploaded: pending.length + resent,
       seconds: (performance.now() - startedAt) / 1000,
-      checksumAlgorithm: jobForRun.checksumAlgorithm,
+      checksumAlgorithm: session.checksumAlgorithm,
     };
   } finally {
     await journal.close().catch(() => {});
   }
 }
 
+/** The job as one run sees it: its backend retries, and says which calls were retried. */
+type RunJob = UploadJob & { retried: ReadonlySet<keyof Backend> };
+
 async function initiate(
-  job: UploadJob,
+  job: RunJob,
   partSize: number,
   partCount: number,
   signal: AbortSignal,
   lock: StateLock,
 ): Promise<UploadMeta> {
-  job.logger.info(`Initiating multipart upload in ${job.metaPath}.`);
+  job.context.logger.info(`Initiating multipart upload in ${job.request.metaPath}.`);
   // A run killed between Create and the meta file's write left an upload nobody records;
-  // its lock file says when it began creating (see abortLostCreates).
-  const killedWhileCreating = /^creating (\S+)$/m.exec(lock.leftBehind)?.[1];
+  // its lock file says when it began creating (see reportPossibleOrphans).
+  const killedWhileCreating = lock.creatingSince();
   const createStartedAt = Date.now();
-  await lock.note(`creating ${new Date(createStartedAt).toISOString()}`);
+  await lock.markCreating(new Date(createStartedAt));
   const createStarted = performance.now();
-  let retriedCreate = false;
-  const uploadId = await withRetry(
-    () =>
-      job.backend.createMultipartUpload({
-        bucket: job.bucket,
-        key: job.key,
-        checksumAlgorithm: job.checksumAlgorithm,
-        ...(job.checksumType ? { checksumType: job.checksumType } : {}),
-      }, signal),
-    {
-      policy: job.retry,
-      signal,
-      onRetry: (error, attempt, delay) => {
-        retriedCreate = true;
-        logRetry(job, "creating the upload", error, attempt, delay);
-      },
-    },
-  );
+  const uploadId = await job.context.backend.createMultipartUpload({
+    bucket: job.request.bucket,
+    key: job.request.key,
+    checksumAlgorithm: job.request.checksumAlgorithm,
+    ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
+  }, signal);
   const createMs = performance.now() - createStarted;
   const now = new Date().toISOString();
   const meta: UploadMeta = {
-    bucket: job.bucket,
-    key: job.key,
+    bucket: job.request.bucket,
+    key: job.request.key,
     uploadId,
     splitSize: partSize,
-    source: job.source.fingerprint,
+    source: job.request.source.fingerprint,
     partCount,
-    checksumAlgorithm: job.checksumAlgorithm,
-    ...(job.checksumType ? { checksumType: job.checksumType } : {}),
-    provider: job.provider,
-    ...(job.endpoint ? { endpoint: job.endpoint } : {}),
-    ...(job.region ? { region: job.region } : {}),
-    ...(job.objectOptions ? { objectOptions: job.objectOptions } : {}),
+    checksumAlgorithm: job.request.checksumAlgorithm,
+    ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
+    provider: job.rules.provider,
+    ...(job.rules.endpoint ? { endpoint: job.rules.endpoint } : {}),
+    ...(job.rules.region ? { region: job.rules.region } : {}),
+    ...(job.request.objectOptions ? { objectOptions: job.request.objectOptions } : {}),
     createdAt: now,
   };
   try {
-    await writeMeta(job.metaPath, meta);
+    await writeMeta(job.request.metaPath, meta);
   } catch (error) {
     // Without a meta file no run could ever resume or abort this upload: abort it now.
-    await job.backend.abortMultipartUpload({ bucket: job.bucket, key: job.key, uploadId }, signal)
+    await job.context.backend.abortMultipartUpload({
+      bucket: job.request.bucket,
+      key: job.request.key,
+      uploadId,
+    }, signal)
       .catch(() => {});
     throw new ResumableError(
-      `Cannot write the meta file ${job.metaPath}: ${
+      `Cannot write the meta file ${job.request.metaPath}: ${
         (error as Error).message
       }. The new upload was aborted; fix the cause (disk full?) and run the same command again.`,
       { cause: error },
     );
   }
-  await lock.note("");
-  if (retriedCreate || killedWhileCreating) {
+  await lock.markCreated();
+  if (job.retried.has("createMultipartUpload") || killedWhileCreating) {
     await reportPossibleOrphans({
       job,
       uploadId,
       createMs,
       createStartedAt,
-      ...(killedWhileCreating ? { killedRunCreatingAt: Date.parse(killedWhileCreating) } : {}),
+      ...(killedWhileCreating ? { killedRunCreatingAt: killedWhileCreating.getTime() } : {}),
       signal,
     });
   }
@@ -255,17 +256,17 @@ async function initiate(
 function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): UploadMeta {
   return {
     ...meta,
-    source: meta.source ?? job.source.fingerprint,
+    source: meta.source ?? job.request.source.fingerprint,
     partCount,
     checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
     // Uploads recorded before FULL_OBJECT support used per-part (composite) checksums.
     ...(meta.checksumType || !isFlexible(meta.checksumAlgorithm ?? "md5")
       ? {}
       : { checksumType: "COMPOSITE" as const }),
-    provider: meta.provider ?? job.provider,
+    provider: meta.provider ?? job.rules.provider,
     // A seed file records no store: record this run's, which later resumes are checked against.
-    ...(meta.provider === undefined && job.endpoint ? { endpoint: job.endpoint } : {}),
-    ...(meta.provider === undefined && job.region ? { region: job.region } : {}),
+    ...(meta.provider === undefined && job.rules.endpoint ? { endpoint: job.rules.endpoint } : {}),
+    ...(meta.provider === undefined && job.rules.region ? { region: job.rules.region } : {}),
   };
 }
 
@@ -299,8 +300,8 @@ async function sendWhileChecking(
   if (checked.status === "rejected") throw checked.reason;
   const missing = checked.value;
   if (missing.length > 0) {
-    for (const part of missing) job.progress?.partLost(part.size);
-    job.logger.info(`Will upload ${missing.length} more chunks.`);
+    for (const part of missing) job.context.progress?.partLost(part.size);
+    job.context.logger.info(`Will upload ${missing.length} more chunks.`);
     await send(missing);
   }
   return missing.length;
@@ -337,16 +338,16 @@ async function finishGone(
     : undefined;
   if (!existing) {
     throw new NeedsDecisionError(
-      `The multipart upload recorded in ${job.metaPath} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
+      `The multipart upload recorded in ${job.request.metaPath} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
     );
   }
-  job.logger.info(
+  job.context.logger.info(
     `The upload was already completed by an earlier run (ETag ${existing.eTag}, proved by its ${existing.by}); nothing left to send.`,
   );
   await removeState(job);
   return {
-    bucket: job.bucket,
-    key: job.key,
+    bucket: job.request.bucket,
+    key: job.request.key,
     uploadId: meta.uploadId,
     eTag: existing.eTag,
     versionId: existing.versionId,
@@ -360,14 +361,16 @@ async function finishGone(
 }
 
 async function removeState(job: UploadJob): Promise<void> {
-  for (const path of [job.partsPath, job.metaPath]) {
+  for (const path of [job.request.partsPath, job.request.metaPath]) {
     await Deno.remove(path).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) {
-        job.logger.warn(`Could not remove ${path}: ${error.message}.`);
+        job.context.logger.warn(`Could not remove ${path}: ${error.message}.`);
       }
     });
   }
-  job.logger.info(`Removed the state files ${job.metaPath} and ${job.partsPath}.`);
+  job.context.logger.info(
+    `Removed the state files ${job.request.metaPath} and ${job.request.partsPath}.`,
+  );
 }
 
 function exists(path: string): Promise<boolean> {

@@ -32,9 +32,11 @@ Deno.test("a fresh upload stores the exact bytes and removes the state files", a
   assertEquals([result.parts, result.partsUploaded, result.partSize], [5, 5, 5 * MiB]);
   assertMatch(result.eTag, /-5$/);
   assertEquals([await exists(ws.metaPath), await exists(ws.partsPath)], [false, false]);
-  assertOk(job.logger.lines.some((l) => l.includes("Initiating multipart upload in")));
+  assertOk(job.context.logger.lines.some((l) => l.includes("Initiating multipart upload in")));
   assertOk(
-    job.logger.lines.some((l) => /Done uploading 3 - \S+\. Completed in \d+ seconds\./.test(l)),
+    job.context.logger.lines.some((l) =>
+      /Done uploading 3 - \S+\. Completed in \d+ seconds\./.test(l)
+    ),
   );
   await ws.cleanup();
 });
@@ -52,7 +54,9 @@ Deno.test("a crash after some parts resumes and sends only the missing ones", as
   const result = await runUpload(second);
   await assertStored(store, ws.bytes);
   assertEquals(result.partsUploaded, 3, "parts 1 and 2 were on the server already");
-  assertOk(second.logger.lines.some((l) => l.includes("2 parts have already been uploaded.")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("2 parts have already been uploaded.")),
+  );
   await ws.cleanup();
 });
 
@@ -67,7 +71,9 @@ Deno.test("a part the server stored but the journal lacks is adopted, not re-sen
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 2);
-  assertOk(second.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")),
+  );
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -87,7 +93,9 @@ Deno.test("a journal line for a part the server lacks is sent again", async () =
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 3);
-  assertOk(second.logger.lines.some((l) => l.includes("1 part(s) the server does not have")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("1 part(s) the server does not have")),
+  );
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -116,7 +124,9 @@ Deno.test("a run killed during Complete leaves state that the next run finishes 
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 0);
-  assertOk(second.logger.lines.some((l) => l.includes("already completed by an earlier run")));
+  assertOk(
+    second.context.logger.lines.some((l) => l.includes("already completed by an earlier run")),
+  );
   const parts = [...(await readJournalAll(ws, result.uploadId))];
   assertEquals(parts.length, 0, "state files removed");
   await assertStored(store, ws.bytes);
@@ -148,7 +158,9 @@ Deno.test("a changed source needs a decision; --restart aborts the old upload an
   const result = await runUpload(restarted);
   assertOk(result.uploadId !== oldUpload);
   assertOk(
-    restarted.logger.lines.some((l) => l.includes(`aborted the earlier upload ${oldUpload}`)),
+    restarted.context.logger.lines.some((l) =>
+      l.includes(`aborted the earlier upload ${oldUpload}`)
+    ),
   );
   await assertStored(store, changed);
   await ws.cleanup();
@@ -231,7 +243,7 @@ Deno.test("state files in the seed's exact format resume", async () => {
   const job = await makeJob(ws, store, { requestedPartSize: undefined });
   const result = await runUpload(job);
   assertEquals([result.partsUploaded, result.checksumAlgorithm], [3, "md5"]);
-  assertOk(job.logger.lines.some((l) => l.includes("written by the original tool")));
+  assertOk(job.context.logger.lines.some((l) => l.includes("written by the original tool")));
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -281,7 +293,7 @@ Deno.test("throttling is retried with backoff; expired credentials stop with exi
   faulty.failOn("uploadPart", { nth: 2, times: 3, error: () => faultErrors.throttled(2) });
   const job = await makeJob(ws, faulty);
   await runUpload(job);
-  assertEquals(job.logger.lines.filter((l) => l.includes("Retrying part")).length, 3);
+  assertEquals(job.context.logger.lines.filter((l) => l.includes("Retrying part")).length, 3);
   await assertStored(store, ws.bytes);
 
   const ws2 = await makeWorkspace(SIZE);

@@ -3,9 +3,8 @@ import { compositeChecksum, multipartETag } from "../checksum.ts";
 import { BackendError } from "../errors.ts";
 import { fileDigest, newDigest, partDigests, type PartLayout } from "../file_digests.ts";
 import { planParts } from "../part_plan.ts";
-import { type RetryPolicy, withRetry } from "../retry.ts";
+import { MiB } from "../../backends/units.ts";
 
-const MiB = 1024 * 1024;
 /** Most part sizes tried when the store does not say them; each costs a digest pass. */
 const MAX_CANDIDATES = 5;
 /** Defaults of common tools: the seed, rclone 5 MiB, aws-cli 8 MiB, s3cmd 15 MiB, ours 16 MiB. */
@@ -42,7 +41,7 @@ export interface VerifyRequest {
   limits: BackendLimits;
   /** Whether the preset says ETags are MD5s (so a differing MD5 ETag means other bytes). */
   etagIsMd5: boolean;
-  retry: RetryPolicy;
+  /** Aborts on Ctrl-C; the backend retries by itself (see retrying_backend.ts). */
   signal: AbortSignal;
   log?: (message: string) => void;
   onBytes?: (n: number) => void;
@@ -213,10 +212,7 @@ async function compareETag(
 
 async function head(req: VerifyRequest): Promise<ObjectInfo | undefined> {
   try {
-    return await withRetry(() => req.backend.headObject(req.ref, req.signal), {
-      policy: req.retry,
-      signal: req.signal,
-    });
+    return await req.backend.headObject(req.ref, req.signal);
   } catch (error) {
     if (error instanceof BackendError && error.kind === "not_found") return undefined;
     throw error;

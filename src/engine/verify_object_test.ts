@@ -13,7 +13,6 @@ import { candidatePartSizes, verifyByDownload, verifyObject } from "./verify_obj
 
 const SIZE = 11 * MiB + 4321;
 const signal = new AbortController().signal;
-const retry = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 };
 
 async function uploaded(
   opts: { algorithm: ChecksumAlgorithm; type?: ChecksumType; etagIsMd5?: boolean },
@@ -45,7 +44,6 @@ function request(backend: Backend, file: string, etagIsMd5: boolean) {
     fileSize: SIZE,
     limits: S3_LIMITS,
     etagIsMd5,
-    retry,
     signal,
   };
 }

@@ -1,4 +1,5 @@
 import { STATE_FILE_MODE, writeAll } from "./atomic_write.ts";
+import { stripQuotes } from "../../backends/etag.ts";
 
 /**
  * One finished part, as a line of the parts file. The seed writes eTag, partNumber and
@@ -98,11 +99,6 @@ function parseLine(line: string): JournalEntry | undefined {
   if (typeof value.checksum === "string") entry.checksum = value.checksum;
   if (typeof value.at === "string") entry.at = value.at;
   return entry;
-}
-
-/** `"abc"` → `abc`; the seed stored ETags without quotes, S3 returns them with. */
-export function stripQuotes(eTag: string): string {
-  return eTag.replace(/^"(.*)"$/, "$1");
 }
 
 /**

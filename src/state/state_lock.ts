@@ -2,6 +2,17 @@ import { UsageError } from "../errors.ts";
 import { STATE_FILE_MODE, writeAll } from "./atomic_write.ts";
 
 /**
+ * The lock file's text: the holder's pid, then while a CreateMultipartUpload is on its way
+ * a line "creating <ISO time>". Only this file writes or reads that format.
+ */
+const LOCK_TEXT = /^(\d+)\n(?:creating (\S+)\n)?$/;
+
+/** Whether `text` is what an s3mpu run writes into its lock file ("" counts: never written). */
+export function isLockFileText(text: string): boolean {
+  return text === "" || LOCK_TEXT.test(text);
+}
+
+/**
  * An exclusive advisory lock on `<meta file>.lock`, held for a whole run so two processes
  * never drive one upload. The OS releases it when the process dies, so a lock left by a
  * killed run never blocks the next one.
@@ -11,8 +22,31 @@ export class StateLock {
     private readonly file: Deno.FsFile,
     readonly path: string,
     /** What a killed earlier run left in the lock file (its pid and note), "" if nothing. */
-    readonly leftBehind: string,
+    private readonly leftBehind: string,
   ) {}
+
+  /**
+   * When a killed earlier run began a CreateMultipartUpload it never recorded (see
+   * {@link markCreating}), or undefined when the lock file says no such thing.
+   */
+  creatingSince(): Date | undefined {
+    const at = LOCK_TEXT.exec(this.leftBehind)?.[2];
+    const time = at === undefined ? NaN : Date.parse(at);
+    return Number.isNaN(time) ? undefined : new Date(time);
+  }
+
+  /**
+   * Records (fsync'd) that a CreateMultipartUpload began at `at`, so a run that finds this
+   * lock file left behind knows a killed run may have created an upload it never recorded.
+   */
+  markCreating(at: Date): Promise<void> {
+    return this.write(`creating ${at.toISOString()}`);
+  }
+
+  /** Clears the mark of {@link markCreating}: the upload id is recorded in the meta file. */
+  markCreated(): Promise<void> {
+    return this.write("");
+  }
 
   /** Takes the lock or fails at once with a message naming the other run. */
   static async acquire(metaPath: string): Promise<StateLock> {
@@ -44,16 +78,12 @@ export class StateLock {
     // A normal run removes its lock file, so any content here is from a killed run.
     const leftBehind = await Deno.readTextFile(path).catch(() => "");
     const lock = new StateLock(file, path, leftBehind);
-    await lock.note("");
+    await lock.write("");
     return lock;
   }
 
-  /**
-   * Rewrites the lock file as the pid plus `note` (fsync'd), e.g. "creating <time>" while a
-   * CreateMultipartUpload is on its way, so a run that finds it left behind knows that a
-   * killed run may have created an upload it never recorded.
-   */
-  async note(note: string): Promise<void> {
+  /** Rewrites the lock file as the pid plus `note` (fsync'd). */
+  private async write(note: string): Promise<void> {
     await this.file.truncate(0);
     await this.file.seek(0, Deno.SeekMode.Start);
     const text = `${Deno.pid}\n${note ? `${note}\n` : ""}`;

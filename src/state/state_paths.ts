@@ -12,6 +12,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { parseMeta, type UploadMeta } from "./meta_file.ts";
+import { isLockFileText } from "./state_lock.ts";
 
 /** The checked state paths; symbolic links are replaced by the files they point to. */
 export interface StatePaths {
@@ -218,8 +219,7 @@ async function lockFileOrAbsent(path: string): Promise<Deno.FileInfo | undefined
   else if (!info.isFile) problem = `is ${kindOf(info)}`;
   else {
     const text = await Deno.readTextFile(path).catch(() => "?");
-    // s3mpu writes "<pid>\n" and maybe a note line such as "creating <time>".
-    if (text !== "" && !/^\d+\n(creating \S+\n)?$/.test(text)) {
+    if (!isLockFileText(text)) {
       problem = "exists and is not an s3mpu lock file";
     }
   }

@@ -1,7 +1,7 @@
 import type { Backend } from "../../backends/types.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { assertEquals, assertOk } from "./assert.ts";
-import type { UploadJob } from "../engine/upload_job.ts";
+import type { RunContext, StoreRules, UploadJob, UploadRequest } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
 import { openFileSource } from "../part_source.ts";
 import { exists, MiB, randomFile } from "./files.ts";
@@ -28,14 +28,20 @@ export function makeStore(): MemoryBackend {
   return store;
 }
 
+/** Every field of an {@link UploadJob} in one flat object, as tests override them. */
+export type FlatJob = UploadRequest & StoreRules & RunContext;
+
+/** A job whose logger keeps its lines, for tests to read. */
+export type TestJob = UploadJob & { context: { logger: ReturnType<typeof memoryLogger> } };
+
 /** An upload job of the workspace's file to s3://bkt/obj with fast retries. */
 export async function makeJob(
   ws: { filePath: string; metaPath: string; partsPath: string },
   backend: Backend,
-  overrides: Partial<UploadJob> = {},
-): Promise<UploadJob & { logger: ReturnType<typeof memoryLogger> }> {
+  overrides: Partial<FlatJob> = {},
+): Promise<TestJob> {
   const logger = memoryLogger();
-  return {
+  const flat: FlatJob = {
     bucket: "bkt",
     key: "obj",
     source: await openFileSource(ws.filePath),
@@ -54,6 +60,48 @@ export async function makeJob(
     stopGraceMs: 1000,
     ...overrides,
     logger,
+  };
+  return splitJob(flat) as TestJob;
+}
+
+/** Sorts a flat job's fields into the request, the store's rules and the context. */
+export function splitJob(flat: FlatJob): UploadJob {
+  const {
+    bucket,
+    key,
+    source,
+    requestedPartSize,
+    threads,
+    metaPath,
+    partsPath,
+    restart,
+    checksumAlgorithm,
+    checksumChosen,
+    objectOptions,
+    preferredPartSize,
+    checksumType,
+    etagIsMd5,
+    provider,
+    endpoint,
+    region,
+    ...context
+  } = flat;
+  return {
+    request: {
+      bucket,
+      key,
+      source,
+      requestedPartSize,
+      threads,
+      metaPath,
+      partsPath,
+      restart,
+      checksumAlgorithm,
+      checksumChosen,
+      objectOptions,
+    },
+    rules: { preferredPartSize, checksumType, etagIsMd5, provider, endpoint, region },
+    context,
   };
 }
 

@@ -16,8 +16,8 @@
  * @module
  */
 
-/** One mebibyte, the unit of every part size in the tests. */
-export const MiB = 1024 * 1024;
+/** One mebibyte, shared with the code (backends/units.ts). */
+export { MiB } from "../../backends/units.ts";
 
 /** A temp dir holding one file of random bytes. */
 export interface RandomFile {
