@@ -5,7 +5,7 @@
  */
 import { stripQuotes } from "./etag.ts";
 import { assertEquals, assertOk } from "../src/testing/assert.ts";
-import type { Backend, UploadedPart } from "./types.ts";
+import type { UploadedPart } from "./types.ts";
 import { computeChecksum, md5Hex, multipartETag } from "../src/checksum.ts";
 import { MiB } from "./units.ts";
 import { type ConformanceFixture, Context, expectKind, filled } from "./conformance_context.ts";
