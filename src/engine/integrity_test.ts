@@ -5,6 +5,7 @@
  */
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../testing/assert.ts";
 import {
+  assertLogged,
   assertStored,
   exists,
   makeJob,
@@ -156,7 +157,7 @@ Deno.test("a lost Complete settles on its own object, proved by the combined che
   const job = await makeJob(ws, faulty, { checksumType: "FULL_OBJECT" });
   await runUpload(job);
   await assertStored(store, ws.bytes);
-  assertOk(job.context.logger.lines.some((l) => /proved by its full-object checksum/.test(l)));
+  assertLogged(job, /proved by its full-object checksum/);
   await ws.cleanup();
 });
 
@@ -273,6 +274,6 @@ Deno.test("another client's upload of the same key made during our Create is nev
   assertEquals(await sha256(store.getObject("bkt", "obj")!), await sha256(ws.bytes));
   const open = store.openUploads("bkt").map((u) => u.uploadId);
   assertOk(open.includes(theirs), "the other client's upload is still open");
-  assertOk(job.context.logger.lines.some((l) => /may be orphans .* left alone/.test(l)));
+  assertLogged(job, /may be orphans .* left alone/);
   await ws.cleanup();
 });

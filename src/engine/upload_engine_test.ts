@@ -1,5 +1,6 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../testing/assert.ts";
 import {
+  assertLogged,
   assertStored,
   exists,
   makeJob,
@@ -32,12 +33,8 @@ Deno.test("a fresh upload stores the exact bytes and removes the state files", a
   assertEquals([result.parts, result.partsUploaded, result.partSize], [5, 5, 5 * MiB]);
   assertMatch(result.eTag, /-5$/);
   assertEquals([await exists(ws.metaPath), await exists(ws.partsPath)], [false, false]);
-  assertOk(job.context.logger.lines.some((l) => l.includes("Initiating multipart upload in")));
-  assertOk(
-    job.context.logger.lines.some((l) =>
-      /Done uploading 3 - \S+\. Completed in \d+ seconds\./.test(l)
-    ),
-  );
+  assertLogged(job, "Initiating multipart upload in");
+  assertLogged(job, /Done uploading 3 - \S+\. Completed in \d+ seconds\./);
   await ws.cleanup();
 });
 
@@ -54,9 +51,7 @@ Deno.test("a crash after some parts resumes and sends only the missing ones", as
   const result = await runUpload(second);
   await assertStored(store, ws.bytes);
   assertEquals(result.partsUploaded, 3, "parts 1 and 2 were on the server already");
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("2 parts have already been uploaded.")),
-  );
+  assertLogged(second, "2 parts have already been uploaded.");
   await ws.cleanup();
 });
 
@@ -71,9 +66,7 @@ Deno.test("a part the server stored but the journal lacks is adopted, not re-sen
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 2);
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")),
-  );
+  assertLogged(second, "Recorded 1 part(s) the server has");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -93,9 +86,7 @@ Deno.test("a journal line for a part the server lacks is sent again", async () =
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 3);
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("1 part(s) the server does not have")),
-  );
+  assertLogged(second, "1 part(s) the server does not have");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -124,9 +115,7 @@ Deno.test("a run killed during Complete leaves state that the next run finishes 
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 0);
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("already completed by an earlier run")),
-  );
+  assertLogged(second, "already completed by an earlier run");
   const parts = [...(await readJournalAll(ws, result.uploadId))];
   assertEquals(parts.length, 0, "state files removed");
   await assertStored(store, ws.bytes);
@@ -157,11 +146,7 @@ Deno.test("a changed source needs a decision; --restart aborts the old upload an
   const restarted = await makeJob(ws, store, { restart: true });
   const result = await runUpload(restarted);
   assertOk(result.uploadId !== oldUpload);
-  assertOk(
-    restarted.context.logger.lines.some((l) =>
-      l.includes(`aborted the earlier upload ${oldUpload}`)
-    ),
-  );
+  assertLogged(restarted, `aborted the earlier upload ${oldUpload}`);
   await assertStored(store, changed);
   await ws.cleanup();
 });
@@ -243,7 +228,7 @@ Deno.test("state files in the seed's exact format resume", async () => {
   const job = await makeJob(ws, store, { requestedPartSize: undefined });
   const result = await runUpload(job);
   assertEquals([result.partsUploaded, result.checksumAlgorithm], [3, "md5"]);
-  assertOk(job.context.logger.lines.some((l) => l.includes("written by the original tool")));
+  assertLogged(job, "written by the original tool");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });

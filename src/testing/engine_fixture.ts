@@ -118,3 +118,12 @@ export async function assertStored(store: MemoryBackend, expected: Uint8Array): 
   assertEquals(await sha256(object), await sha256(expected));
   assertEquals(store.openUploads("bkt").length, 0, "no upload left open");
 }
+
+/** Asserts one of the job's log lines contains `fragment` (a string) or matches it (a RegExp). */
+export function assertLogged(job: TestJob, fragment: string | RegExp): void {
+  const lines = job.context.logger.lines;
+  const found = lines.some((l) =>
+    typeof fragment === "string" ? l.includes(fragment) : fragment.test(l)
+  );
+  assertOk(found, `no log line with ${fragment}; the lines were:\n${lines.join("\n")}`);
+}
