@@ -8,6 +8,7 @@ import {
   assertLogged,
   assertStored,
   exists,
+  makeFaultyWorkspace,
   makeJob,
   makeStore,
   makeWorkspace,
@@ -53,9 +54,7 @@ function intercept(
 }
 
 Deno.test("a FULL_OBJECT upload sends the combined CRC, records it, and the store validates it", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 1);
   const job = await makeJob(ws, faulty, { checksumType: "FULL_OBJECT", threads: 1 });
   await assertRejects(() => runUpload(job), S3mpuError);
@@ -124,9 +123,7 @@ Deno.test("a failed Complete never settles on an older object of the same size a
 });
 
 Deno.test("an upload gone on resume does not settle on an object with other content (exit 4)", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("completeMultipartUpload", { error: faultErrors.retryable, times: Infinity });
   await assertRejects(
     async () =>
@@ -150,9 +147,7 @@ Deno.test("an upload gone on resume does not settle on an object with other cont
 });
 
 Deno.test("a lost Complete settles on its own object, proved by the combined checksum", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("completeMultipartUpload", { beforeCall: false, error: faultErrors.retryable });
   const job = await makeJob(ws, faulty, { checksumType: "FULL_OBJECT" });
   await runUpload(job);
@@ -247,9 +242,7 @@ Deno.test("a chunk renamed between runs needs a decision (exit 4)", async () => 
 });
 
 Deno.test("another client's upload of the same key made during our Create is never aborted", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   let theirs = "";
   // Our first Create reaches the server but its answer is lost; meanwhile another client
   // creates an upload of the same key. Neither can be proved ours, so both stay.

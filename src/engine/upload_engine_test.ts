@@ -3,6 +3,7 @@ import {
   assertLogged,
   assertStored,
   exists,
+  makeFaultyWorkspace,
   makeJob,
   makeStore,
   makeWorkspace,
@@ -39,9 +40,7 @@ Deno.test("a fresh upload stores the exact bytes and removes the state files", a
 });
 
 Deno.test("a crash after some parts resumes and sends only the missing ones", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   const first = await makeJob(ws, faulty, { threads: 1 });
   await assertRejects(() => runUpload(first), S3mpuError);
@@ -56,9 +55,7 @@ Deno.test("a crash after some parts resumes and sends only the missing ones", as
 });
 
 Deno.test("a part the server stored but the journal lacks is adopted, not re-sent", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("uploadPart", { nth: 3, beforeCall: false, error: faultErrors.fatal });
   const first = await makeJob(ws, faulty, { threads: 1 });
   const error = await assertRejects(() => runUpload(first), ResumableError);
@@ -72,9 +69,7 @@ Deno.test("a part the server stored but the journal lacks is adopted, not re-sen
 });
 
 Deno.test("a journal line for a part the server lacks is sent again", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   await assertRejects(() => makeJob(ws, faulty, { threads: 1 }).then(runUpload), S3mpuError);
   const { uploadId } = (await readMeta(ws.metaPath))!;
@@ -92,9 +87,7 @@ Deno.test("a journal line for a part the server lacks is sent again", async () =
 });
 
 Deno.test("a Complete whose response is lost still succeeds (HeadObject confirms)", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("completeMultipartUpload", { beforeCall: false, error: faultErrors.retryable });
   const result = await runUpload(await makeJob(ws, faulty));
   await assertStored(store, ws.bytes);
@@ -106,9 +99,7 @@ Deno.test("a Complete whose response is lost still succeeds (HeadObject confirms
 });
 
 Deno.test("a run killed during Complete leaves state that the next run finishes without sending", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("completeMultipartUpload", 1);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
   assertOk((await readMeta(ws.metaPath))?.completing, "completing marker written before Complete");
@@ -127,9 +118,7 @@ async function readJournalAll(ws: { partsPath: string }, uploadId: string) {
 }
 
 Deno.test("a changed source needs a decision; --restart aborts the old upload and starts over", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
   const oldUpload = (await readMeta(ws.metaPath))!.uploadId;
@@ -152,9 +141,7 @@ Deno.test("a changed source needs a decision; --restart aborts the old upload an
 });
 
 Deno.test("an upload purged on the server needs a decision; --restart starts over", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
   store.expireUpload("bkt", (await readMeta(ws.metaPath))!.uploadId);
@@ -272,9 +259,7 @@ Deno.test("a stop signal lets the part in flight finish, starts no new one, keep
 });
 
 Deno.test("throttling is retried with backoff; expired credentials stop with exit 3", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("uploadPart", { nth: 2, times: 3, error: () => faultErrors.throttled(2) });
   const job = await makeJob(ws, faulty);
   await runUpload(job);
@@ -307,9 +292,7 @@ Deno.test("a parts file without its meta file needs a decision", async () => {
 });
 
 Deno.test("the multipart ETag of the result matches the one computed from the journal", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("completeMultipartUpload", 1);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
   const { uploadId } = (await readMeta(ws.metaPath))!;

@@ -1,5 +1,6 @@
 import type { Backend } from "../../backends/types.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
+import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { assertEquals, assertOk } from "./assert.ts";
 import type { RunContext, StoreRules, UploadJob, UploadRequest } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
@@ -26,6 +27,13 @@ export function makeStore(): MemoryBackend {
   const store = new MemoryBackend();
   store.createBucket("bkt");
   return store;
+}
+
+/** A workspace of `size` random bytes, a memory store, and a FaultBackend in front of it. */
+export async function makeFaultyWorkspace(size: number) {
+  const ws = await makeWorkspace(size);
+  const store = makeStore();
+  return { ws, store, faulty: new FaultBackend(store) };
 }
 
 /** Every field of an {@link UploadJob} in one flat object, as tests override them. */
