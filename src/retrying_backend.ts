@@ -3,6 +3,12 @@ import type { BackendError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
+/** The backend methods that talk to the store (all but its name, limits and close). */
+type RetriedMethod = Exclude<keyof Backend, "name" | "limits" | "close">;
+
+/** Any backend method, as `retried` forwards it: the first argument, the signal, the rest. */
+type AnyMethod = (first: unknown, signal: AbortSignal, ...rest: unknown[]) => Promise<unknown>;
+
 /** Marks a backend that already retries, so wrapping twice never multiplies the tries. */
 const RETRYING = Symbol("retrying");
 
@@ -37,65 +43,42 @@ export function retrying(
         if (logger) logRetry(logger, policy, what, error, attempt, delay);
       },
     });
+  /**
+   * `backend[method]`, retried; `what(first argument)` names the call in retry lines. The
+   * method is looked up at each call, as a direct `backend.method(...)` would be.
+   */
+  const retried = <M extends RetriedMethod>(
+    method: M,
+    what: (first: Parameters<NonNullable<Backend[M]>>[0]) => string,
+  ): NonNullable<Backend[M]> =>
+    ((first: never, signal: AbortSignal, ...rest: never[]) =>
+      call(
+        method,
+        what(first),
+        signal,
+        () => (backend[method] as unknown as AnyMethod).call(backend, first, signal, ...rest),
+      )) as unknown as NonNullable<Backend[M]>;
   const wrapped: Backend & { [RETRYING]: true } = {
     [RETRYING]: true,
     name: backend.name,
     limits: backend.limits,
-    createMultipartUpload: (opts, signal) =>
-      call(
-        "createMultipartUpload",
-        "creating the upload",
-        signal,
-        () => backend.createMultipartUpload(opts, signal),
-      ),
-    uploadPart: (input, signal) =>
-      call(
-        "uploadPart",
-        `part ${input.partNumber}`,
-        signal,
-        () => backend.uploadPart(input, signal),
-      ),
-    listParts: (ref, signal) =>
-      call("listParts", "listing parts", signal, () => backend.listParts(ref, signal)),
-    completeMultipartUpload: (input, signal) =>
-      call(
-        "completeMultipartUpload",
-        "completion",
-        signal,
-        () => backend.completeMultipartUpload(input, signal),
-      ),
-    abortMultipartUpload: (ref, signal) =>
-      call(
-        "abortMultipartUpload",
-        `aborting upload ${ref.uploadId}`,
-        signal,
-        () => backend.abortMultipartUpload(ref, signal),
-      ),
-    listMultipartUploads: (opts, signal) =>
-      call(
-        "listMultipartUploads",
-        "listing uploads",
-        signal,
-        () => backend.listMultipartUploads(opts, signal),
-      ),
-    headObject: (ref, signal, head) =>
-      call(
-        "headObject",
-        "checking the object",
-        signal,
-        () => backend.headObject(ref, signal, head),
-      ),
+    createMultipartUpload: retried("createMultipartUpload", () => "creating the upload"),
+    uploadPart: retried("uploadPart", (input) => `part ${input.partNumber}`),
+    listParts: retried("listParts", () => "listing parts"),
+    completeMultipartUpload: retried("completeMultipartUpload", () => "completion"),
+    abortMultipartUpload: retried(
+      "abortMultipartUpload",
+      (ref) => `aborting upload ${ref.uploadId}`,
+    ),
+    listMultipartUploads: retried("listMultipartUploads", () => "listing uploads"),
+    headObject: retried("headObject", () => "checking the object"),
     close: () => backend.close(),
   };
   if (backend.objectPartSizes) {
-    const partSizes = backend.objectPartSizes.bind(backend);
-    wrapped.objectPartSizes = (ref, signal) =>
-      call("objectPartSizes", "asking the part sizes", signal, () => partSizes(ref, signal));
+    wrapped.objectPartSizes = retried("objectPartSizes", () => "asking the part sizes");
   }
   if (backend.readObject) {
-    const read = backend.readObject.bind(backend);
-    wrapped.readObject = (ref, signal) =>
-      call("readObject", "reading the object", signal, () => read(ref, signal));
+    wrapped.readObject = retried("readObject", () => "reading the object");
   }
   return wrapped;
 }

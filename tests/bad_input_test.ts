@@ -10,7 +10,7 @@ import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 import { snapshotDir } from "./support/reliability.ts";
 import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
-import { minioAvailable, startMinio } from "./support/tls.ts";
+import { minioAvailable, minioClient, startMinio } from "./support/tls.ts";
 
 /** Where one case runs: a temp dir with a 6 MiB source.bin, maybe with state files. */
 interface Sandbox {
@@ -350,13 +350,8 @@ Deno.test({
       const server = minio.server;
       const env = { ...stores.serverEnv(server), AWS_REGION: "eu-west-1" };
       // The bucket is made in the server's region; the upload then signs for another.
-      const { CreateBucketCommand, S3Client } = await import("@aws-sdk/client-s3");
-      const client = new S3Client({
-        endpoint: minio.url,
-        region: "eu-west-1",
-        forcePathStyle: true,
-        credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-      });
+      const { CreateBucketCommand } = await import("@aws-sdk/client-s3");
+      const client = minioClient(minio, "eu-west-1");
       await client.send(new CreateBucketCommand({ Bucket: "regional" }));
       client.destroy();
       await check(

@@ -13,8 +13,14 @@ import { type CliRun, collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from ".
 import * as stores from "./support/servers.ts";
 import { fixture, uploadArgs } from "./support/reliability.ts";
 import { describeRun, errorLines, report, stackLines } from "./support/run_output.ts";
-import { makeCerts, minioAvailable, opensslAvailable, startMinio } from "./support/tls.ts";
-import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  makeCerts,
+  minioAvailable,
+  minioClient,
+  opensslAvailable,
+  startMinio,
+} from "./support/tls.ts";
+import { CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import https from "node:https";
 import { createHash } from "node:crypto";
@@ -151,11 +157,7 @@ Deno.test({
     const certs = await makeCerts(dir);
     const minio = await startMinio(dir, { certsDir: certs.certsDir, caFile: certs.caFile });
     const ca = await Deno.readTextFile(certs.caFile);
-    const client = new S3Client({
-      endpoint: minio.url,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
+    const client = minioClient(minio, "us-east-1", {
       requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca }) }),
     });
     const f = await fixture(11 * MiB + 3);

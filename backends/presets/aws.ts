@@ -1,6 +1,5 @@
-import { definePreset } from "./defaults.ts";
-import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
-import { GiB } from "../units.ts";
+import { definePreset, verifiedCrc32FullObject } from "./defaults.ts";
+import type { ProviderPreset } from "./preset.ts";
 
 /** Amazon S3 */
 export const AWS: ProviderPreset = definePreset({
@@ -25,33 +24,12 @@ export const AWS: ProviderPreset = definePreset({
   region: {
     note: "The bucket's AWS region, e.g. eu-west-1 (the S3 console shows it).",
   },
-  checksum: {
-    // The SDK's default CRC32 headers are S3's own feature:
-    // https://docs.aws.amazon.com/sdkref/latest/guide/feature-dataintegrity.html
-    sdkFlexibleChecksums: true,
-    // S3 verifies a flexible checksum on every UploadPart (same page). CRC32 rather than
-    // CRC32C because of CPU cost here: Deno's node:zlib has a native crc32 (about 3 GB/s on
-    // x86-64 with Deno 2.9.6), while CRC32C has no native binding in Deno and runs
-    // table-driven in JavaScript (src/checksum.ts: about 290 MB/s on the same machine), which
-    // a fast link can outrun.
-    // Both are 32-bit CRCs with the same error detection for this purpose; CRC32 is also the
-    // SDK's own default, so S3-side tooling shows the same algorithm.
-    partChecksum: "crc32",
-    // S3 keeps FULL_OBJECT CRC-64/NVME, CRC-32 and CRC-32C checksums of multipart objects and
-    // rejects a Complete whose value does not match the bytes:
-    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
-    fullObjectChecksum: true,
-    // UploadPart rejects a mismatching Content-MD5 with BadDigest:
-    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPart.html
-    contentMd5Verified: true,
-  },
-  limits: {
-    ...S3_PART_RULES,
-    // The current user guide gives 48.8 TiB, i.e. exactly 10,000 x 5 GiB (older pages and
-    // translations, and S3_LIMITS in types.ts, still say 5 TiB):
-    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html
-    maxObjectSize: 10_000 * 5 * GiB,
-  },
+  // S3 verifies CRC32 at UploadPart (feature-dataintegrity.html), keeps FULL_OBJECT CRCs
+  // (checking-object-integrity.html) and refuses a bad Content-MD5 (API_UploadPart.html):
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+  checksum: verifiedCrc32FullObject,
+  // S3's part rules and 48.8 TiB (10,000 x 5 GiB) per object, the defaults (qfacts.html; older
+  // pages and S3_LIMITS in types.ts still say 5 TiB).
   // Objects stored as plaintext or with SSE-S3 have MD5 ETags; SSE-C/SSE-KMS ones do not, and
   // AWS calls multipart ETags opaque (md5-of-md5s-N is observed, not documented):
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html

@@ -1,6 +1,5 @@
 import { definePreset } from "./defaults.ts";
-import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
-import { GiB } from "../units.ts";
+import type { ProviderPreset } from "./preset.ts";
 
 /** Ceph Object Gateway (RGW) */
 export const CEPH: ProviderPreset = definePreset({
@@ -30,14 +29,8 @@ export const CEPH: ProviderPreset = definePreset({
     // BadDigest (source, not the docs): https://github.com/ceph/ceph/blob/main/src/rgw/rgw_op.cc
     contentMd5Verified: true,
   },
-  limits: {
-    // Defaults of rgw_multipart_min_part_size (5 MiB), rgw_max_put_size (5 GiB) and
-    // rgw_multipart_part_upload_limit (10,000); an operator may change them:
-    // https://docs.ceph.com/en/latest/radosgw/config-ref/
-    ...S3_PART_RULES,
-    // RGW caps only the part count and size, so the object cap is their product.
-    maxObjectSize: 10_000 * 5 * GiB,
-  },
+  // S3's part rules, the defaults: rgw_multipart_min_part_size 5 MiB, rgw_max_put_size 5 GiB and
+  // rgw_multipart_part_upload_limit 10,000 (config-ref/; an operator may change them).
   // RGW stores the MD5 of the data as ETag and builds md5-of-md5s-N at completion (source:
   // https://github.com/ceph/ceph/blob/main/src/rgw/rgw_op.cc); not stated in the docs.
   etagIsMd5: true,

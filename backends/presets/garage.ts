@@ -1,6 +1,5 @@
-import { definePreset } from "./defaults.ts";
-import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
-import { GiB } from "../units.ts";
+import { definePreset, verifiedCrc32FullObject } from "./defaults.ts";
+import type { ProviderPreset } from "./preset.ts";
 
 /** Garage */
 export const GARAGE: ProviderPreset = definePreset({
@@ -27,26 +26,12 @@ export const GARAGE: ProviderPreset = definePreset({
     default: "garage",
     note: "The cluster's [s3_api] s3_region from garage.toml (\"garage\" in Garage's examples).",
   },
-  checksum: {
-    // Garage 2.5.0 checks x-amz-checksum-* values (signature/checksum.rs, source of the
-    // published crates) and lists part checksums (list.rs).
-    sdkFlexibleChecksums: true,
-    // CRC32, checked at UploadPart and again against the list sent to Complete
-    // (multipart.rs); a mismatch is InvalidDigest (see deviations).
-    partChecksum: "crc32",
-    // A FULL_OBJECT CRC32 is kept and a wrong value refused at Complete (measured 2026-11-27
-    // against the pinned build: versitygw and SeaweedFS BadDigest, Garage InvalidDigest).
-    fullObjectChecksum: true,
-    // Content-MD5 is compared with the body's MD5; a mismatch is BadDigest
-    // (signature/checksum.rs).
-    contentMd5Verified: true,
-  },
-  limits: {
-    // Garage enforces no minimum part size (see deviations) and no part count below S3's;
-    // S3's rules are kept so the part plan stays portable.
-    ...S3_PART_RULES,
-    maxObjectSize: 10_000 * 5 * GiB,
-  },
+  // Verified CRC32 per part and at Complete (signature/checksum.rs, multipart.rs; a mismatch is
+  // InvalidDigest, see deviations), FULL_OBJECT kept (measured 2026-11-27 against the pinned
+  // build), Content-MD5 BadDigest (signature/checksum.rs).
+  checksum: verifiedCrc32FullObject,
+  // S3's part rules, the defaults: Garage enforces no minimum part size (see deviations) and no
+  // part count below S3's; they are kept so the part plan stays portable.
   // ETags are MD5s, multipart ones md5-of-md5s-N (multipart.rs); SSE-C objects get random
   // ones (encryption.rs, etag_from_md5).
   etagIsMd5: true,

@@ -1,6 +1,5 @@
-import { definePreset } from "./defaults.ts";
-import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
-import { GiB } from "../units.ts";
+import { definePreset, verifiedCrc32FullObject } from "./defaults.ts";
+import type { ProviderPreset } from "./preset.ts";
 
 /** MinIO */
 export const MINIO: ProviderPreset = definePreset({
@@ -21,31 +20,13 @@ export const MINIO: ProviderPreset = definePreset({
   region: {
     note: "MinIO's default region is us-east-1 unless the server sets MINIO_SITE_REGION.",
   },
-  checksum: {
-    // MinIO accepts and verifies x-amz-checksum-* (proven against the pinned MinIO by
-    // tests/conformance_s3_test.ts). s3mpu still uses WHEN_REQUIRED and sends only its own.
-    sdkFlexibleChecksums: true,
-    // CRC32, declared at create: MinIO verifies it (a wrong value is refused with
-    // XAmzContentChecksumMismatch; tests/conformance_s3_test.ts proves it against the pinned
-    // MinIO) and it costs ~1.5 s less CPU per GiB than MD5 (docs/performance in README). For
-    // a MinIO too old for flexible checksums, use --provider generic (Content-MD5).
-    partChecksum: "crc32",
-    // FULL_OBJECT CRC32 is accepted, reported by HeadObject and GetObjectAttributes, and a wrong
-    // value is refused at Complete with XAmzContentChecksumMismatch (measured against the
-    // pinned MinIO, 2026-11-27; tests/integrity_test.ts).
-    fullObjectChecksum: true,
-    // MinIO answers a mismatching Content-MD5 with BadDigest (source, not the docs site):
-    // https://github.com/minio/minio/blob/master/cmd/api-errors.go
-    contentMd5Verified: true,
-  },
-  limits: {
-    // 5 MiB to 5 GiB per part, 10,000 parts:
-    // https://min.io/docs/minio/linux/operations/concepts/thresholds.html
-    ...S3_PART_RULES,
-    // The same page allows 50 TiB per object, but 10,000 x 5 GiB caps a multipart upload at
-    // 48.8 TiB.
-    maxObjectSize: 10_000 * 5 * GiB,
-  },
+  // Verified CRC32 per part and FULL_OBJECT at Complete (XAmzContentChecksumMismatch; proven
+  // against the pinned MinIO by tests/conformance_s3_test.ts and tests/integrity_test.ts),
+  // Content-MD5 BadDigest (cmd/api-errors.go). For a MinIO too old for flexible checksums, use
+  // --provider generic (Content-MD5).
+  checksum: verifiedCrc32FullObject,
+  // S3's part rules, the defaults (thresholds.html; its 50 TiB per object is capped at 48.8 TiB
+  // by 10,000 x 5 GiB).
   // MD5 ETags and md5-of-md5s-N for multipart unless SSE or compression is on:
   // https://github.com/minio/minio/blob/master/internal/etag/etag.go
   etagIsMd5: true,

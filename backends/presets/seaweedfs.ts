@@ -1,6 +1,5 @@
-import { definePreset } from "./defaults.ts";
-import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
-import { GiB } from "../units.ts";
+import { definePreset, verifiedCrc32FullObject } from "./defaults.ts";
+import type { ProviderPreset } from "./preset.ts";
 
 /** SeaweedFS (S3 gateway) */
 export const SEAWEEDFS: ProviderPreset = definePreset({
@@ -22,28 +21,13 @@ export const SEAWEEDFS: ProviderPreset = definePreset({
   region: {
     note: "SeaweedFS does not route by region; any region signs (us-east-1 is used).",
   },
-  checksum: {
-    // SeaweedFS checks x-amz-checksum-* on UploadPart and answers a mismatch with BadDigest
-    // (s3api_object_handlers_put.go, putToFiler); proven by the conformance suite's crc32 case
-    // through scripts/test_more_stores.sh.
-    sdkFlexibleChecksums: true,
-    // CRC32: declared at create and listed at Complete. ListParts does not report it (see
-    // deviations), which s3mpu's resume handles by reading such parts locally.
-    partChecksum: "crc32",
-    // A FULL_OBJECT CRC32 is kept and a wrong value refused at Complete (measured 2026-11-27
-    // against the pinned build: versitygw and SeaweedFS BadDigest, Garage InvalidDigest).
-    fullObjectChecksum: true,
-    // The source compares Content-MD5 with the body (putToFiler: BadDigest), but the wiki
-    // does not promise it: false, the conservative reading.
-    contentMd5Verified: false,
-  },
-  limits: {
-    // Non-last parts below 5 MiB fail Complete with EntityTooSmall (filer_multipart.go,
-    // multiPartMinSize); ListParts lists up to 10,000 parts (maxPartsList in
-    // s3api_object_handlers_multipart.go). No maximum part size documented: S3's 5 GiB.
-    ...S3_PART_RULES,
-    maxObjectSize: 10_000 * 5 * GiB,
-  },
+  // Verified CRC32 per part (s3api_object_handlers_put.go: BadDigest; conformance suite via
+  // scripts/test_more_stores.sh), FULL_OBJECT kept (measured 2026-11-27). ListParts omits it
+  // (see deviations). Content-MD5 is compared in the source (putToFiler) but the wiki does
+  // not promise it: false, the conservative reading.
+  checksum: { ...verifiedCrc32FullObject, contentMd5Verified: false },
+  // S3's part rules, the defaults: EntityTooSmall below 5 MiB (filer_multipart.go), 10,000
+  // parts listed (s3api_object_handlers_multipart.go), no maximum part size documented.
   // Part ETags are the MD5 of the part and the completed ETag is md5-of-md5s-N
   // (filer_multipart.go: calculateMultipartETag).
   etagIsMd5: true,

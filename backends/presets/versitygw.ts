@@ -1,6 +1,5 @@
-import { definePreset } from "./defaults.ts";
-import { type ProviderPreset, S3_PART_RULES } from "./preset.ts";
-import { GiB } from "../units.ts";
+import { definePreset, verifiedCrc32FullObject } from "./defaults.ts";
+import type { ProviderPreset } from "./preset.ts";
 
 /** Versity S3 Gateway (versitygw) */
 export const VERSITYGW: ProviderPreset = definePreset({
@@ -26,29 +25,12 @@ export const VERSITYGW: ProviderPreset = definePreset({
     default: "us-east-1",
     note: "The gateway's --region (VGW_REGION), us-east-1 unless its operator changed it.",
   },
-  checksum: {
-    // The gateway reads x-amz-checksum-* headers and trailers and checks them while it
-    // stores the part (s3api/utils/csum-reader.go); proven by the conformance suite's crc32
-    // case against versitygw 1.8.0 (tests/conformance_s3_test.ts).
-    sdkFlexibleChecksums: true,
-    // CRC32, verified at UploadPart (BadDigest) and listed by ListParts (posix.go), for the
-    // same CPU reason as AWS.
-    partChecksum: "crc32",
-    // A FULL_OBJECT CRC32 is kept and a wrong value refused at Complete (measured 2026-11-27
-    // against the pinned build: versitygw and SeaweedFS BadDigest, Garage InvalidDigest).
-    fullObjectChecksum: true,
-    // Content-MD5 is checked by the same reader and a mismatch is BadDigest
-    // (s3api/utils/csum-reader.go).
-    contentMd5Verified: true,
-  },
-  limits: {
-    // Non-last parts of at least backend.MinPartSize, 5 MiB, checked at Complete
-    // (backend/common.go, posix.go: EntityTooSmall); part numbers up to 10,000
-    // (s3api/controllers/base.go maxPartNumber). No part size maximum in the POSIX backend:
-    // S3's 5 GiB is kept.
-    ...S3_PART_RULES,
-    maxObjectSize: 10_000 * 5 * GiB,
-  },
+  // Verified CRC32 and Content-MD5 while the part is stored (s3api/utils/csum-reader.go:
+  // BadDigest; conformance suite against versitygw 1.8.0), FULL_OBJECT kept (measured
+  // 2026-11-27 against the pinned build).
+  checksum: verifiedCrc32FullObject,
+  // S3's part rules, the defaults: 5 MiB minimum checked at Complete (backend/common.go,
+  // posix.go: EntityTooSmall), 10,000 parts (s3api/controllers/base.go); no maximum in posix.
   // By default part ETags are MD5s and the completed ETag is md5-of-md5s-N
   // (posix.go: ComputeMultipartETagFromPartETags). Not so with --data-integrity-etag: see
   // deviations.nonMd5ETags.

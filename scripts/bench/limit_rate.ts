@@ -13,8 +13,8 @@
  * the plain progress lines (S3MPU_PROGRESS_INTERVAL=1), whose byte counts have three
  * significant digits.
  */
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { startMinio } from "../../tests/support/tls.ts";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import { minioClient, startMinio } from "../../tests/support/tls.ts";
 
 const MiB = 1024 * 1024;
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -36,12 +36,7 @@ const env = {
   AWS_ENDPOINT_URL: server.url,
   NO_COLOR: "1",
 };
-const client = new S3Client({
-  endpoint: server.url,
-  region: "us-east-1",
-  forcePathStyle: true,
-  credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-});
+const client = minioClient(server);
 await client.send(new CreateBucketCommand({ Bucket: "bench" }));
 client.destroy();
 

@@ -1,12 +1,12 @@
 import type { Backend } from "../../backends/types.ts";
 import { BackendError, ExitCode, UsageError } from "../errors.ts";
-import { createLogger, type Logger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { checkOwnedJournal, checkStatePaths, readOwnedMeta } from "../state/state_paths.ts";
 import { StateLock } from "../state/state_lock.ts";
 import { resolveStore } from "./backend_config.ts";
-import type { Command } from "./command.ts";
-import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
-import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
+import { type Command, defineCommand } from "./command.ts";
+import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
+import { type Flags, optionsHelp, type OptionSpec, str } from "./parse.ts";
 import { STATE_FILE_OPTIONS, statePaths, storeError, storeForMeta } from "./status_command.ts";
 import { checkBucketName, checkKey } from "./values.ts";
 import { withStore } from "./with_store.ts";
@@ -93,14 +93,12 @@ interface Aborted {
 }
 
 /** `s3mpu abort`. */
-export const abortCommand: Command = {
+export const abortCommand: Command = defineCommand({
   name: "abort",
   summary: "abort an unfinished upload on the server and remove its state files",
-  help: () => ABORT_HELP,
-  run: async (args) => {
-    const flags = parseFlags("abort", ABORT_OPTIONS, args);
-    if (flags.help) return "help";
-    const logger = createLogger(logLevel(flags));
+  help: ABORT_HELP,
+  options: ABORT_OPTIONS,
+  run: async (flags, logger) => {
     const uploadId = str(flags, "upload-id");
     const report = uploadId !== undefined
       ? await abortById(flags, uploadId, logger)
@@ -121,7 +119,7 @@ export const abortCommand: Command = {
     }
     return { exitCode: ExitCode.ok, json: report };
   },
-};
+});
 
 async function abortById(flags: Flags, uploadId: string, logger: Logger) {
   if (str(flags, "meta-file-path") !== undefined || str(flags, "file-path") !== undefined) {

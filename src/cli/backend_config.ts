@@ -8,6 +8,7 @@ import { type Flags, str } from "./parse.ts";
 import { type DurationBounds, parseDuration, parseIntIn } from "./values.ts";
 import type { RecordedStore } from "../engine/upload_job.ts";
 import { type ProfileSettings, readProfileSettings } from "./aws_config.ts";
+import { existsSync } from "./exists_sync.ts";
 
 /** --retries: tries per request, first one included. */
 export const RETRIES_RANGE = { min: 1, max: 100 } as const;
@@ -248,15 +249,6 @@ function isIpOrLocal(endpoint: string): boolean {
 function hasSharedConfig(env: (name: string) => string | undefined): boolean {
   return env("AWS_PROFILE") !== undefined || env("AWS_CONFIG_FILE") !== undefined ||
     existsSync(`${env("HOME") ?? ""}/.aws/config`);
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function readCaBundle(path: string): Promise<string> {

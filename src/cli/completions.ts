@@ -7,6 +7,7 @@
 import { presetNames } from "../../backends/presets.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Command } from "./command.ts";
+import { ACLS, SSE } from "./object_flags.ts";
 
 /** One option as completion sees it. */
 interface CompletedOption {
@@ -20,16 +21,8 @@ interface CompletedOption {
 /** Values offered after an option, beyond files. */
 const VALUES: Record<string, string[]> = {
   provider: presetNames(),
-  acl: [
-    "private",
-    "public-read",
-    "public-read-write",
-    "authenticated-read",
-    "aws-exec-read",
-    "bucket-owner-read",
-    "bucket-owner-full-control",
-  ],
-  sse: ["AES256", "aws:kms", "aws:kms:dsse"],
+  acl: [...ACLS],
+  sse: [...SSE],
   "sse-c": ["AES256"],
   "storage-class": [
     "STANDARD",

@@ -1,11 +1,10 @@
 import type { MultipartUploadInfo } from "../../backends/types.ts";
 import { ExitCode, UsageError } from "../errors.ts";
-import { createLogger } from "../log.ts";
 import { abortOne } from "./abort_command.ts";
 import { resolveStore } from "./backend_config.ts";
-import type { Command } from "./command.ts";
-import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
-import { optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
+import { type Command, defineCommand } from "./command.ts";
+import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
+import { optionsHelp, type OptionSpec, required, str } from "./parse.ts";
 import { formatAge } from "./progress.ts";
 import { storeError } from "./status_command.ts";
 import { checkBucketName, parseDuration } from "./values.ts";
@@ -81,14 +80,12 @@ interface ListedUpload {
 }
 
 /** `s3mpu list`. */
-export const listCommand: Command = {
+export const listCommand: Command = defineCommand({
   name: "list",
   summary: "list unfinished multipart uploads in a bucket; abort orphans with --older-than --yes",
-  help: () => LIST_HELP,
-  run: async (args) => {
-    const flags = parseFlags("list", LIST_OPTIONS, args);
-    if (flags.help) return "help";
-    const logger = createLogger(logLevel(flags));
+  help: LIST_HELP,
+  options: LIST_OPTIONS,
+  run: async (flags, logger) => {
     const bucket = required(flags, "bucket", "b", "the bucket whose unfinished uploads to list");
     checkBucketName(bucket);
     const prefix = str(flags, "prefix");
@@ -181,7 +178,7 @@ export const listCommand: Command = {
       },
     };
   },
-};
+});
 
 function summaryLine(o: {
   total: number;

@@ -29,7 +29,8 @@ const STORAGE_CLASSES = [
   "SNOW",
   "EXPRESS_ONEZONE",
 ];
-const ACLS = [
+/** The canned ACLs `--acl` accepts (also offered by shell completion). */
+export const ACLS: readonly string[] = [
   "private",
   "public-read",
   "public-read-write",
@@ -38,7 +39,8 @@ const ACLS = [
   "bucket-owner-read",
   "bucket-owner-full-control",
 ];
-const SSE = ["AES256", "aws:kms", "aws:kms:dsse"] as const;
+/** The `--sse` algorithms (also offered by shell completion). */
+export const SSE = ["AES256", "aws:kms", "aws:kms:dsse"] as const;
 
 /** The environment variable that may hold the SSE-C key (base64 of 32 bytes). */
 export const SSE_C_KEY_ENV = "S3MPU_SSE_C_KEY";

@@ -141,16 +141,22 @@ function fakeClock() {
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-Deno.test("bar mode redraws at most once per redrawMs and ends at 100% on its own line", () => {
+/** A bar on a fake clock and a terminal `width` columns wide, whose writes land in `out`. */
+function fakeBar(opts: { width: number; redrawMs?: number }) {
   const clock = fakeClock();
   const out: string[] = [];
   const progress = createProgress({
     mode: "bar",
     write: (text) => out.push(text),
-    width: () => 80,
+    width: () => opts.width,
     now: clock.now,
-    redrawMs: 100,
+    ...(opts.redrawMs === undefined ? {} : { redrawMs: opts.redrawMs }),
   });
+  return { clock, out, progress };
+}
+
+Deno.test("bar mode redraws at most once per redrawMs and ends at 100% on its own line", () => {
+  const { clock, out, progress } = fakeBar({ width: 80, redrawMs: 100 });
   progress.start({ totalBytes: 4 * MiB, totalParts: 4, doneBytes: MiB, doneParts: 1 });
   assertEquals(out.length, 1);
   assertOk(out[0].startsWith("\r["), out[0]);
@@ -173,14 +179,7 @@ Deno.test("bar mode redraws at most once per redrawMs and ends at 100% on its ow
 });
 
 Deno.test("bar mode clears the bar for a log line, then redraws it", () => {
-  const clock = fakeClock();
-  const out: string[] = [];
-  const progress = createProgress({
-    mode: "bar",
-    write: (text) => out.push(text),
-    width: () => 60,
-    now: clock.now,
-  });
+  const { clock, out, progress } = fakeBar({ width: 60 });
   progress.log("before the bar");
   assertEquals(out, ["before the bar\n"]);
   progress.start({ totalBytes: 100, totalParts: 1, doneBytes: 0, doneParts: 0 });

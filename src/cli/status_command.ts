@@ -1,18 +1,18 @@
 import { BackendError, ExitCode, type S3mpuError, UsageError } from "../errors.ts";
 import { classifyFailure } from "../engine/failure.ts";
-import { createLogger, type Logger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import { type UploadStatus, uploadStatus } from "../engine/upload_status.ts";
 import { readMeta, type UploadMeta } from "../state/meta_file.ts";
 import { readJournal } from "../state/parts_journal.ts";
 import { checkStatePaths } from "../state/state_paths.ts";
 import type { ProviderPreset } from "../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "./backend_config.ts";
-import type { Command } from "./command.ts";
-import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import { type Command, defineCommand } from "./command.ts";
+import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
 import { checkUrlMatches } from "./s3_url.ts";
 import { findStateBase } from "./upload_extras.ts";
 import { withStore } from "./with_store.ts";
-import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
+import { type Flags, optionsHelp, type OptionSpec, str } from "./parse.ts";
 import { formatAge, formatRate } from "./progress.ts";
 import { formatBytes } from "../../backends/units.ts";
 
@@ -149,14 +149,12 @@ Examples:
 `;
 
 /** `s3mpu status`. */
-export const statusCommand: Command = {
+export const statusCommand: Command = defineCommand({
   name: "status",
   summary: "show how an unfinished upload stands (parts, bytes, rate, age, purge window)",
-  help: () => STATUS_HELP,
-  run: async (args) => {
-    const flags = parseFlags("status", STATUS_OPTIONS, args);
-    if (flags.help) return "help";
-    const logger = createLogger(logLevel(flags));
+  help: STATUS_HELP,
+  options: STATUS_OPTIONS,
+  run: async (flags, logger) => {
     // A FIFO or device as -m/-a would hang or mislead the read: the state path rules apply.
     const { metaPath, partsPath } = await checkStatePaths(statePaths(flags, "status"));
     const meta = await requireMeta(metaPath);
@@ -194,7 +192,7 @@ export const statusCommand: Command = {
       json: report,
     };
   },
-};
+});
 
 async function fileSize(path: string | undefined): Promise<number | undefined> {
   if (path === undefined) return undefined;

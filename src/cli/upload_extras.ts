@@ -16,6 +16,7 @@ import { objectOptionsFromFlags } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import type { Progress, ProgressMode } from "./progress.ts";
 import { parseRate } from "./values.ts";
+import { existsSync } from "./exists_sync.ts";
 
 /** --limit-rate and --state-dir. */
 export const UPLOAD_EXTRA_OPTIONS: OptionSpec[] = [
@@ -145,15 +146,6 @@ export function findStateBase(
     stateBaseIn(join(xdg, "s3mpu"), file),
   ];
   return candidates.find((base) => existsSync(base + metaSuffix)) ?? file;
-}
-
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function writable(dir: string): Promise<boolean> {

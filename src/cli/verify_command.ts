@@ -1,12 +1,11 @@
 import { ExitCode, UsageError } from "../errors.ts";
-import { createLogger } from "../log.ts";
 import { type Verdict, verifyByDownload, verifyObject } from "../engine/verify_object.ts";
 import { resolveStore } from "./backend_config.ts";
 import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "./object_flags.ts";
-import type { Command } from "./command.ts";
-import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
-import { optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
+import { type Command, defineCommand } from "./command.ts";
+import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
+import { optionsHelp, type OptionSpec, required, str } from "./parse.ts";
 import { formatBytes } from "../../backends/units.ts";
 import { storeError } from "./status_command.ts";
 import { checkBucketName, checkKey, parseByteSize } from "./values.ts";
@@ -73,14 +72,12 @@ Examples:
 `;
 
 /** `s3mpu verify`. */
-export const verifyCommand: Command = {
+export const verifyCommand: Command = defineCommand({
   name: "verify",
   summary: "prove an object holds the same bytes as a local file (stored checksum, or --download)",
-  help: () => VERIFY_HELP,
-  run: async (args) => {
-    const flags = parseFlags("verify", VERIFY_OPTIONS, args);
-    if (flags.help) return "help";
-    const logger = createLogger(logLevel(flags));
+  help: VERIFY_HELP,
+  options: VERIFY_OPTIONS,
+  run: async (flags, logger) => {
     const bucket = required(flags, "bucket", "b", "the object's bucket");
     checkBucketName(bucket);
     const key = required(flags, "key", "k", "the object's key");
@@ -141,7 +138,7 @@ export const verifyCommand: Command = {
       },
     };
   },
-};
+});
 
 async function localSize(path: string): Promise<number> {
   let info: Deno.FileInfo;

@@ -4,7 +4,7 @@
  * again; `s3mpu status` predicts exactly that (upload_status.ts shares the decision).
  */
 import { assertEquals, assertOk } from "../testing/assert.ts";
-import { assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
+import { assertLogged, assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { computeChecksum } from "../checksum.ts";
@@ -68,7 +68,7 @@ Deno.test("a server part without a listed checksum is read and checksummed from 
   const sent = watched.callsTo("uploadPart").map((c) => c.partNumber!).sort((a, b) => a - b);
   assertEquals(sent, [6, 7, 8, 9, 10, 11, 12], "part 5 is not sent again");
   assertEquals(result.partsUploaded, PARTS - CRASH_AT);
-  assertOk(job.context.logger.lines.some((l) => l.includes("Read 1 part(s) the server has")));
+  assertLogged(job, "Read 1 part(s) the server has");
   await assertStored(store, state.ws.bytes);
   await state.ws.cleanup();
 });
@@ -110,7 +110,7 @@ Deno.test("a server part whose MD5 ETag differs from the file's bytes is sent ag
   await runUpload(job);
   const sent = watched.callsTo("uploadPart").map((c) => c.partNumber!).sort((a, b) => a - b);
   assertEquals(sent, [5, 6, 7, 8, 9, 10, 11, 12]);
-  assertOk(job.context.logger.lines.some((l) => l.includes("not the MD5 of the file's bytes")));
+  assertLogged(job, "not the MD5 of the file's bytes");
   await assertStored(store, state.ws.bytes);
   await state.ws.cleanup();
 });
@@ -144,7 +144,7 @@ Deno.test("status and resume agree when the server lists checksums: recorded fro
   assertOk(status.warnings.some((w) => w.includes("the next run records them from the listing")));
   const job = await makeJob(state.ws, store, { threads: 1, requestedPartSize: PART });
   await runUpload(job);
-  assertOk(job.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")));
+  assertLogged(job, "Recorded 1 part(s) the server has");
   assertOk(!job.context.logger.lines.some((l) => l.includes("Read 1 part(s)")));
   await assertStored(store, state.ws.bytes);
   await state.ws.cleanup();

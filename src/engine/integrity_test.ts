@@ -5,8 +5,10 @@
  */
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../testing/assert.ts";
 import {
+  assertLogged,
   assertStored,
   exists,
+  makeFaultyWorkspace,
   makeJob,
   makeStore,
   makeWorkspace,
@@ -52,9 +54,7 @@ function intercept(
 }
 
 Deno.test("a FULL_OBJECT upload sends the combined CRC, records it, and the store validates it", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 1);
   const job = await makeJob(ws, faulty, { checksumType: "FULL_OBJECT", threads: 1 });
   await assertRejects(() => runUpload(job), S3mpuError);
@@ -123,9 +123,7 @@ Deno.test("a failed Complete never settles on an older object of the same size a
 });
 
 Deno.test("an upload gone on resume does not settle on an object with other content (exit 4)", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("completeMultipartUpload", { error: faultErrors.retryable, times: Infinity });
   await assertRejects(
     async () =>
@@ -149,14 +147,12 @@ Deno.test("an upload gone on resume does not settle on an object with other cont
 });
 
 Deno.test("a lost Complete settles on its own object, proved by the combined checksum", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("completeMultipartUpload", { beforeCall: false, error: faultErrors.retryable });
   const job = await makeJob(ws, faulty, { checksumType: "FULL_OBJECT" });
   await runUpload(job);
   await assertStored(store, ws.bytes);
-  assertOk(job.context.logger.lines.some((l) => /proved by its full-object checksum/.test(l)));
+  assertLogged(job, /proved by its full-object checksum/);
   await ws.cleanup();
 });
 
@@ -246,9 +242,7 @@ Deno.test("a chunk renamed between runs needs a decision (exit 4)", async () => 
 });
 
 Deno.test("another client's upload of the same key made during our Create is never aborted", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   let theirs = "";
   // Our first Create reaches the server but its answer is lost; meanwhile another client
   // creates an upload of the same key. Neither can be proved ours, so both stay.
@@ -273,6 +267,6 @@ Deno.test("another client's upload of the same key made during our Create is nev
   assertEquals(await sha256(store.getObject("bkt", "obj")!), await sha256(ws.bytes));
   const open = store.openUploads("bkt").map((u) => u.uploadId);
   assertOk(open.includes(theirs), "the other client's upload is still open");
-  assertOk(job.context.logger.lines.some((l) => /may be orphans .* left alone/.test(l)));
+  assertLogged(job, /may be orphans .* left alone/);
   await ws.cleanup();
 });

@@ -3,7 +3,7 @@
  * sending; the run is checked against the server while the rest is sent (resume_parts.ts).
  */
 import { assertEquals, assertOk, assertRejects } from "../testing/assert.ts";
-import { assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
+import { assertLogged, assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
 import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
 import { ExitCode, ResumableError, type S3mpuError } from "../errors.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
@@ -61,8 +61,8 @@ Deno.test("a long resume lists from the journal's first gap, and sends while che
   // Part JOURNALED + 1 reached the server before the kill: adopted from the short listing.
   assertEquals(result.partsUploaded, PARTS - JOURNALED - 1);
   assertOk(sentWhileChecking > 0, "parts were sent while the journaled run was being checked");
-  assertOk(job.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")));
-  assertOk(job.context.logger.lines.some((l) => l.includes(`${JOURNALED + 1} parts have already`)));
+  assertLogged(job, "Recorded 1 part(s) the server has");
+  assertLogged(job, `${JOURNALED + 1} parts have already`);
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -73,8 +73,8 @@ Deno.test("a journaled part the server lost is found while sending and sent befo
   const job = await makeJob(ws, store, { threads: 2, requestedPartSize: PART });
   const result = await runUpload(job);
   assertEquals(result.partsUploaded, PARTS - JOURNALED - 1 + 1);
-  assertOk(job.context.logger.lines.some((l) => l.includes("1 part(s) the server does not have")));
-  assertOk(job.context.logger.lines.some((l) => l.includes("Will upload 1 more chunks.")));
+  assertLogged(job, "1 part(s) the server does not have");
+  assertLogged(job, "Will upload 1 more chunks.");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -94,7 +94,7 @@ Deno.test("a journaled part whose server copy differs is taken from the server's
   const job = await makeJob(ws, store, { threads: 2, requestedPartSize: PART });
   const result = await runUpload(job);
   assertEquals(result.partsUploaded, PARTS - JOURNALED - 1);
-  assertOk(job.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")));
+  assertLogged(job, "Recorded 1 part(s) the server has");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });

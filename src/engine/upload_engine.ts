@@ -161,10 +161,7 @@ async function drive(
       signal,
     });
     await session.close();
-    await removeState(job);
-    return {
-      bucket: job.request.bucket,
-      key: job.request.key,
+    return await finished(job, startedAt, {
       uploadId: session.uploadId,
       eTag: completed.eTag,
       versionId: completed.versionId,
@@ -173,9 +170,8 @@ async function drive(
       partSize: plan.partSize,
       parts: plan.partCount,
       partsUploaded: pending.length + resent,
-      seconds: (performance.now() - startedAt) / 1000,
       checksumAlgorithm: session.checksumAlgorithm,
-    };
+    });
   } finally {
     await journal.close().catch(() => {});
   }
@@ -344,10 +340,7 @@ async function finishGone(
   job.context.logger.info(
     `The upload was already completed by an earlier run (ETag ${existing.eTag}, proved by its ${existing.by}); nothing left to send.`,
   );
-  await removeState(job);
-  return {
-    bucket: job.request.bucket,
-    key: job.request.key,
+  return await finished(job, startedAt, {
     uploadId: meta.uploadId,
     eTag: existing.eTag,
     versionId: existing.versionId,
@@ -355,8 +348,28 @@ async function finishGone(
     partSize: meta.splitSize,
     parts: parts.length,
     partsUploaded: 0,
-    seconds: (performance.now() - startedAt) / 1000,
     checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
+  });
+}
+
+/**
+ * The result of a run whose object is stored: the state files go, and the job's bucket and
+ * key and the time since `startedAt` join what the run found (fields in UploadResult order,
+ * which `--json` prints).
+ */
+async function finished(
+  job: UploadJob,
+  startedAt: number,
+  found: Omit<UploadResult, "bucket" | "key" | "seconds">,
+): Promise<UploadResult> {
+  await removeState(job);
+  const { checksumAlgorithm, ...rest } = found;
+  return {
+    bucket: job.request.bucket,
+    key: job.request.key,
+    ...rest,
+    seconds: (performance.now() - startedAt) / 1000,
+    checksumAlgorithm,
   };
 }
 

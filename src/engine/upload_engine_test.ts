@@ -1,7 +1,9 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../testing/assert.ts";
 import {
+  assertLogged,
   assertStored,
   exists,
+  makeFaultyWorkspace,
   makeJob,
   makeStore,
   makeWorkspace,
@@ -32,19 +34,13 @@ Deno.test("a fresh upload stores the exact bytes and removes the state files", a
   assertEquals([result.parts, result.partsUploaded, result.partSize], [5, 5, 5 * MiB]);
   assertMatch(result.eTag, /-5$/);
   assertEquals([await exists(ws.metaPath), await exists(ws.partsPath)], [false, false]);
-  assertOk(job.context.logger.lines.some((l) => l.includes("Initiating multipart upload in")));
-  assertOk(
-    job.context.logger.lines.some((l) =>
-      /Done uploading 3 - \S+\. Completed in \d+ seconds\./.test(l)
-    ),
-  );
+  assertLogged(job, "Initiating multipart upload in");
+  assertLogged(job, /Done uploading 3 - \S+\. Completed in \d+ seconds\./);
   await ws.cleanup();
 });
 
 Deno.test("a crash after some parts resumes and sends only the missing ones", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   const first = await makeJob(ws, faulty, { threads: 1 });
   await assertRejects(() => runUpload(first), S3mpuError);
@@ -54,16 +50,12 @@ Deno.test("a crash after some parts resumes and sends only the missing ones", as
   const result = await runUpload(second);
   await assertStored(store, ws.bytes);
   assertEquals(result.partsUploaded, 3, "parts 1 and 2 were on the server already");
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("2 parts have already been uploaded.")),
-  );
+  assertLogged(second, "2 parts have already been uploaded.");
   await ws.cleanup();
 });
 
 Deno.test("a part the server stored but the journal lacks is adopted, not re-sent", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("uploadPart", { nth: 3, beforeCall: false, error: faultErrors.fatal });
   const first = await makeJob(ws, faulty, { threads: 1 });
   const error = await assertRejects(() => runUpload(first), ResumableError);
@@ -71,17 +63,13 @@ Deno.test("a part the server stored but the journal lacks is adopted, not re-sen
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 2);
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("Recorded 1 part(s) the server has")),
-  );
+  assertLogged(second, "Recorded 1 part(s) the server has");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
 
 Deno.test("a journal line for a part the server lacks is sent again", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   await assertRejects(() => makeJob(ws, faulty, { threads: 1 }).then(runUpload), S3mpuError);
   const { uploadId } = (await readMeta(ws.metaPath))!;
@@ -93,17 +81,13 @@ Deno.test("a journal line for a part the server lacks is sent again", async () =
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 3);
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("1 part(s) the server does not have")),
-  );
+  assertLogged(second, "1 part(s) the server does not have");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
 
 Deno.test("a Complete whose response is lost still succeeds (HeadObject confirms)", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("completeMultipartUpload", { beforeCall: false, error: faultErrors.retryable });
   const result = await runUpload(await makeJob(ws, faulty));
   await assertStored(store, ws.bytes);
@@ -115,18 +99,14 @@ Deno.test("a Complete whose response is lost still succeeds (HeadObject confirms
 });
 
 Deno.test("a run killed during Complete leaves state that the next run finishes without sending", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("completeMultipartUpload", 1);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
   assertOk((await readMeta(ws.metaPath))?.completing, "completing marker written before Complete");
   const second = await makeJob(ws, store);
   const result = await runUpload(second);
   assertEquals(result.partsUploaded, 0);
-  assertOk(
-    second.context.logger.lines.some((l) => l.includes("already completed by an earlier run")),
-  );
+  assertLogged(second, "already completed by an earlier run");
   const parts = [...(await readJournalAll(ws, result.uploadId))];
   assertEquals(parts.length, 0, "state files removed");
   await assertStored(store, ws.bytes);
@@ -138,9 +118,7 @@ async function readJournalAll(ws: { partsPath: string }, uploadId: string) {
 }
 
 Deno.test("a changed source needs a decision; --restart aborts the old upload and starts over", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
   const oldUpload = (await readMeta(ws.metaPath))!.uploadId;
@@ -157,19 +135,13 @@ Deno.test("a changed source needs a decision; --restart aborts the old upload an
   const restarted = await makeJob(ws, store, { restart: true });
   const result = await runUpload(restarted);
   assertOk(result.uploadId !== oldUpload);
-  assertOk(
-    restarted.context.logger.lines.some((l) =>
-      l.includes(`aborted the earlier upload ${oldUpload}`)
-    ),
-  );
+  assertLogged(restarted, `aborted the earlier upload ${oldUpload}`);
   await assertStored(store, changed);
   await ws.cleanup();
 });
 
 Deno.test("an upload purged on the server needs a decision; --restart starts over", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
   store.expireUpload("bkt", (await readMeta(ws.metaPath))!.uploadId);
@@ -243,7 +215,7 @@ Deno.test("state files in the seed's exact format resume", async () => {
   const job = await makeJob(ws, store, { requestedPartSize: undefined });
   const result = await runUpload(job);
   assertEquals([result.partsUploaded, result.checksumAlgorithm], [3, "md5"]);
-  assertOk(job.context.logger.lines.some((l) => l.includes("written by the original tool")));
+  assertLogged(job, "written by the original tool");
   await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
@@ -287,9 +259,7 @@ Deno.test("a stop signal lets the part in flight finish, starts no new one, keep
 });
 
 Deno.test("throttling is retried with backoff; expired credentials stop with exit 3", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("uploadPart", { nth: 2, times: 3, error: () => faultErrors.throttled(2) });
   const job = await makeJob(ws, faulty);
   await runUpload(job);
@@ -322,9 +292,7 @@ Deno.test("a parts file without its meta file needs a decision", async () => {
 });
 
 Deno.test("the multipart ETag of the result matches the one computed from the journal", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
+  const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("completeMultipartUpload", 1);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
   const { uploadId } = (await readMeta(ws.metaPath))!;

@@ -124,22 +124,17 @@ Deno.test("purge window: ok, near under 25% left, passed", () => {
     "2026-11-25T00:00:00.000Z",
   ]);
   assertEquals(purgeWindow(created, 24, at(24))?.level, "passed");
-  const status = uploadStatus({
-    meta: meta({ createdAt: created.toISOString() }),
-    journal: new Map(),
-    server: [],
-    ttlHours: 24,
-    now: at(20),
-  });
-  assertMatch(status.warnings.at(-1)!, /Only 4\.0 h left before the store purges/);
-  const late = uploadStatus({
-    meta: meta({ createdAt: created.toISOString() }),
-    journal: new Map(),
-    server: [],
-    ttlHours: 24,
-    now: at(30),
-  });
-  assertMatch(late.warnings.at(-1)!, /after 24 h and this one is 30 h old/);
+  // The last warning of an upload created at `created`, asked about `hours` later.
+  const lastWarningAt = (hours: number) =>
+    uploadStatus({
+      meta: meta({ createdAt: created.toISOString() }),
+      journal: new Map(),
+      server: [],
+      ttlHours: 24,
+      now: at(hours),
+    }).warnings.at(-1)!;
+  assertMatch(lastWarningAt(20), /Only 4\.0 h left before the store purges/);
+  assertMatch(lastWarningAt(30), /after 24 h and this one is 30 h old/);
 });
 
 Deno.test("lastRun: parts after the meta's updatedAt, rate from that moment", () => {

@@ -1,5 +1,6 @@
 import type { Backend } from "../../backends/types.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
+import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { assertEquals, assertOk } from "./assert.ts";
 import type { RunContext, StoreRules, UploadJob, UploadRequest } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
@@ -26,6 +27,13 @@ export function makeStore(): MemoryBackend {
   const store = new MemoryBackend();
   store.createBucket("bkt");
   return store;
+}
+
+/** A workspace of `size` random bytes, a memory store, and a FaultBackend in front of it. */
+export async function makeFaultyWorkspace(size: number) {
+  const ws = await makeWorkspace(size);
+  const store = makeStore();
+  return { ws, store, faulty: new FaultBackend(store) };
 }
 
 /** Every field of an {@link UploadJob} in one flat object, as tests override them. */
@@ -117,4 +125,13 @@ export async function assertStored(store: MemoryBackend, expected: Uint8Array): 
   assertOk(object, "object stored");
   assertEquals(await sha256(object), await sha256(expected));
   assertEquals(store.openUploads("bkt").length, 0, "no upload left open");
+}
+
+/** Asserts one of the job's log lines contains `fragment` (a string) or matches it (a RegExp). */
+export function assertLogged(job: TestJob, fragment: string | RegExp): void {
+  const lines = job.context.logger.lines;
+  const found = lines.some((l) =>
+    typeof fragment === "string" ? l.includes(fragment) : fragment.test(l)
+  );
+  assertOk(found, `no log line with ${fragment}; the lines were:\n${lines.join("\n")}`);
 }

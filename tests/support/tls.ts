@@ -6,6 +6,7 @@
  * @module
  */
 
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import type { TestServer } from "./servers.ts";
 
 const MINIO = new URL("../../.tools/bin/minio", import.meta.url).pathname;
@@ -115,6 +116,25 @@ export interface ExtraMinio {
   /** The same server as the shared servers are described (region us-east-1). */
   server: TestServer;
   close(): Promise<void>;
+}
+
+/**
+ * An AWS SDK client for a MinIO from {@link startMinio}: path-style, signing for `region`,
+ * with `config` on top (e.g. a request handler that trusts a private CA). Destroy it when
+ * done.
+ */
+export function minioClient(
+  minio: ExtraMinio,
+  region = "us-east-1",
+  config: S3ClientConfig = {},
+): S3Client {
+  return new S3Client({
+    endpoint: minio.url,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
+    ...config,
+  });
 }
 
 /**
