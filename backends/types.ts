@@ -5,6 +5,7 @@
  */
 
 import type { ObjectOptions, RequestOptions } from "../src/object_options.ts";
+import type { PartBody } from "./part_body.ts";
 
 /** Part-size rules of a store. */
 export interface BackendLimits {
@@ -125,13 +126,15 @@ export interface CompleteInput extends ObjectRef {
 export interface UploadPartInput extends ObjectRef {
   uploadId: string;
   partNumber: number;
-  body: Uint8Array;
+  /** Bytes in memory, or a stream re-read from the source for each send (see PartStream). */
+  body: PartBody;
   checksum: PartChecksum;
   /**
-   * When set, the body is sent as the slices this yields (same bytes, same order), so a
-   * rate limit and byte progress can act as the bytes leave. Called once per attempt.
+   * When set, the body is sent as the slices this yields from the body's own slices (same
+   * bytes, same order), so a rate limit and byte progress can act as the bytes leave.
+   * Called once per attempt.
    */
-  paceBody?: (body: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array>;
+  paceBody?: (slices: AsyncIterable<Uint8Array>, signal: AbortSignal) => AsyncIterable<Uint8Array>;
 }
 
 /** An upload's parts to list: all of them, or those numbered above `afterPartNumber`. */

@@ -26,6 +26,7 @@ import {
 } from "../types.ts";
 import { compositeChecksum, computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
+import { bodySlices } from "../part_body.ts";
 
 /** The Backend methods that talk to the store. */
 type BackendMethod = Exclude<
@@ -279,9 +280,8 @@ export class MemoryBackend implements Backend {
     }
     checkSseCustomer(upload, input);
     // Copy now: the caller may reuse its buffer as soon as the promise settles.
-    const body = input.paceBody
-      ? await collect(input.paceBody(input.body, signal))
-      : input.body.slice();
+    const slices = bodySlices(input.body, signal);
+    const body = await collect(input.paceBody ? input.paceBody(slices, signal) : slices);
     this.stats.bytesReceived += body.length;
     if (body.length > this.limits.maxPartSize) {
       throw invalid(

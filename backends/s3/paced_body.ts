@@ -1,50 +1,106 @@
 /**
- * A part body fed to the node:http handler in slices, so a rate limit and byte progress act
- * as the bytes leave. The handler pipes a Readable into the request and keeps the explicit
- * Content-Length (fetch would drop it on a stream; see DESIGN.md), so the node handler is
- * the one to use with it.
+ * A part body fed to the node:http handler as a stream of slices: a part read from the file as
+ * it is sent (never whole in memory), and paced so a rate limit and byte progress act as the
+ * bytes leave. The handler pipes a Readable into the request and keeps the explicit
+ * Content-Length (fetch would drop it on a stream; see DESIGN.md), so the node handler is the
+ * one to use with it.
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
 import { UploadPartCommand, type UploadPartCommandInput } from "@aws-sdk/client-s3";
 
+/** Bytes of one buffer handed to the socket. */
+const SLOT_BYTES = 128 * 1024;
+/** Buffers per body: writes in flight at once, and all the memory a body holds. */
+const SLOTS = 4;
+
 /**
- * A Readable of `body`'s bytes as `pace` yields them. The slices' waits end when `signal`
- * aborts or the stream is destroyed (a cancelled or failed request).
+ * A Readable for the SDK's node:http handler, which pipes it into the request. Its `pipe`
+ * copies the slices of `slices` (made for this send from `signal`, which ends their waits)
+ * into {@link SLOTS} buffers of its own and writes them, each buffer free again when its
+ * write calls back: the source may reuse its buffers at once, and a body holds 512 KiB
+ * whatever the part size, with no garbage left for the collector. A failure of the source
+ * (it changed, a read failed) goes to `failed`: a pipe would not end the request, so the
+ * caller cancels it. Destroying the Readable stops the copying and closes the source.
  */
 export function pacedBody(
-  body: Uint8Array,
-  pace: (body: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array>,
+  slices: (signal: AbortSignal) => AsyncIterable<Uint8Array>,
   signal: AbortSignal,
+  failed: (error: unknown) => void,
 ): Readable {
   const closed = new AbortController();
   const both = AbortSignal.any([signal, closed.signal]);
-  const stream = Readable.from(pace(body, both), { objectMode: false });
-  stream.once("close", () => closed.abort(new Error("request body closed")));
-  return stream;
+  const body = new Readable({ read() {} });
+  body.once("close", () => closed.abort(new Error("request body closed")));
+  body.pipe = (<T extends NodeJS.WritableStream>(dest: T): T => {
+    copyInto(slices(both), dest as unknown as Writable, both).catch((error) => {
+      if (!both.aborted) failed(error);
+      body.destroy();
+    });
+    return dest;
+  }) as typeof body.pipe;
+  return body;
+}
+
+async function copyInto(
+  source: AsyncIterable<Uint8Array>,
+  dest: Writable,
+  signal: AbortSignal,
+): Promise<void> {
+  const free: Uint8Array[] = Array.from({ length: SLOTS }, () => new Uint8Array(SLOT_BYTES));
+  let wake: (() => void) | undefined;
+  let writeError: unknown;
+  const returned = (slot: Uint8Array) => (error?: Error | null) => {
+    if (error) writeError ??= error;
+    free.push(slot);
+    wake?.();
+  };
+  const take = async (): Promise<Uint8Array> => {
+    for (;;) {
+      signal.throwIfAborted();
+      if (writeError) throw writeError;
+      const slot = free.pop();
+      if (slot) return slot;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener("abort", done);
+          wake = undefined;
+          resolve();
+        };
+        wake = done;
+        signal.addEventListener("abort", done, { once: true });
+      });
+    }
+  };
+  for await (const slice of source) {
+    for (let at = 0; at < slice.length; at += SLOT_BYTES) {
+      const slot = await take();
+      const length = Math.min(SLOT_BYTES, slice.length - at);
+      slot.set(slice.subarray(at, at + length));
+      dest.write(slot.subarray(0, length), returned(slot));
+    }
+  }
+  signal.throwIfAborted();
+  dest.end();
 }
 
 /**
- * An UploadPart command whose body is {@link pacedBody}. The SDK's signer signs a stream as
- * UNSIGNED-PAYLOAD; with `signPayload` (where the transport does not protect the body: plain
- * HTTP beyond loopback) the bytes' SHA-256 is signed instead, as for a whole body.
+ * An UploadPart command whose body is `body`, a {@link pacedBody}. The SDK's signer signs a
+ * stream as UNSIGNED-PAYLOAD; with `payloadSha256` (where the transport does not protect the
+ * body: plain HTTP beyond loopback) that hash of the bytes is signed instead.
  */
 export function pacedPartCommand(
   params: UploadPartCommandInput,
-  body: Uint8Array,
-  pace: (body: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array>,
-  signal: AbortSignal,
-  signPayload: boolean,
+  body: Readable,
+  payloadSha256: string | undefined,
 ): UploadPartCommand {
-  const command = new UploadPartCommand({ ...params, Body: pacedBody(body, pace, signal) });
-  if (signPayload) {
-    const hash = createHash("sha256").update(body).digest("hex");
+  const command = new UploadPartCommand({ ...params, Body: body });
+  if (payloadSha256) {
     command.middlewareStack.add(
       (next) => (args) => {
         const request = args.request as { headers?: Record<string, string> };
-        if (request.headers) request.headers["x-amz-content-sha256"] = hash;
+        if (request.headers) request.headers["x-amz-content-sha256"] = payloadSha256;
         return next(args);
       },
       { step: "build", name: "s3mpuPacedPayloadHash" },

@@ -36,7 +36,9 @@ import { toBackendError } from "./error_map.ts";
 import { checkErrorBodies } from "./error_body_check.ts";
 import { createHttpHandler } from "./http_handler.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
-import { pacedPartCommand } from "./paced_body.ts";
+import { pacedBody, pacedPartCommand } from "./paced_body.ts";
+import { bodySha256, bodySize, bodySlices, collectSlices, type PartBody } from "../part_body.ts";
+import type { Readable } from "node:stream";
 import type { BackendConfig } from "../registry.ts";
 
 /** Error codes meaning "these temporary credentials ran out": fetch new ones and try again. */
@@ -66,6 +68,11 @@ function signPartsUnsigned(client: S3Client): void {
     },
     { step: "build", name: "s3mpuUnsignedPartPayload" },
   );
+}
+
+function sdkLogger(logger?: Logger) {
+  const debug = (...args: unknown[]) => logger?.debug(`aws-sdk: ${args.map(String).join(" ")}`);
+  return { trace: () => {}, debug: () => {}, info: () => {}, warn: debug, error: debug };
 }
 
 const SDK_ALGORITHM: Partial<Record<ChecksumAlgorithm, SdkChecksumAlgorithm>> = {
@@ -140,6 +147,9 @@ export class S3Backend implements Backend {
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       requestHandler: createHttpHandler(opts.http),
+      // The SDK warns on the console when a streamed body's request fails; the engine
+      // retries and logs that itself, so the SDK's own notes go to --debug only.
+      logger: sdkLogger(opts.logger),
     });
     if (opts.unsignedPayload) signPartsUnsigned(this.client);
     checkErrorBodies(this.client);
@@ -168,37 +178,71 @@ export class S3Backend implements Backend {
   }
 
   async uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart> {
+    const size = bodySize(input.body);
     const params: UploadPartCommandInput = {
       Bucket: input.bucket,
       Key: input.key,
       UploadId: input.uploadId,
       PartNumber: input.partNumber,
-      Body: input.body,
-      ContentLength: input.body.length,
+      ContentLength: size,
       ...requestParams(input.requestOptions),
     };
-    // A paced body is a stream: make a fresh one for each send (a credential refresh resends).
-    const withBody = (): UploadPartCommand =>
-      input.paceBody && this.#streamsBodies
-        ? pacedPartCommand(params, input.body, input.paceBody, signal, !this.#unsignedPayload)
-        : new UploadPartCommand(params);
     const { algorithm, value } = input.checksum;
     if (algorithm === "md5") params.ContentMD5 = value;
     if (algorithm === "crc32") params.ChecksumCRC32 = value;
     if (algorithm === "crc32c") params.ChecksumCRC32C = value;
     if (algorithm === "sha256") params.ChecksumSHA256 = value;
-    const out = await this.#send(
-      (o) => this.client.send(withBody(), o),
-      signal,
-      "no_such_upload",
-    );
+    // A stream is sent as it is read, unless fetch carries it (fetch drops Content-Length on
+    // a stream): then it is read whole first. Bytes in memory are piped only when paced.
+    const streamed = this.#streamsBodies &&
+      (!(input.body instanceof Uint8Array) || input.paceBody !== undefined);
+    const whole = streamed ? undefined : await this.#wholeBody(input.body, signal);
+    const payloadSha256 = streamed && !this.#unsignedPayload
+      ? await bodySha256(input.body, signal)
+      : undefined;
+    // A body stream that fails (the source changed under it) cancels its request, and that
+    // failure, not the cancellation, is what the caller sees.
+    const attempt = new AbortController();
+    const both = AbortSignal.any([signal, attempt.signal]);
+    let bodyFailure: { error: unknown } | undefined;
+    const bodies: Readable[] = [];
+    // A stream is single-use: make a fresh one for each send (a credential refresh resends).
+    const withBody = (): UploadPartCommand => {
+      if (!streamed) return new UploadPartCommand({ ...params, Body: whole });
+      const slices = (s: AbortSignal) => {
+        const source = bodySlices(input.body, s);
+        return input.paceBody ? input.paceBody(source, s) : source;
+      };
+      const body = pacedBody(slices, both, (error) => {
+        bodyFailure ??= { error };
+        attempt.abort(error);
+      });
+      bodies.push(body);
+      return pacedPartCommand(params, body, payloadSha256);
+    };
+    let out;
+    try {
+      out = await this.#send((o) => this.client.send(withBody(), o), both, "no_such_upload");
+    } catch (error) {
+      if (bodyFailure && !signal.aborted) throw bodyFailure.error;
+      throw error;
+    } finally {
+      // Ends a body the request stopped reading (a reset mid-part): its file handle closes.
+      for (const body of bodies) body.destroy();
+    }
     if (!out.ETag) throw toBackendError(new Error("the server returned no ETag for the part"));
     return {
       partNumber: input.partNumber,
       eTag: stripQuotes(out.ETag),
-      size: input.body.length,
+      size,
       ...(value && algorithm !== "md5" ? { checksum: value } : {}),
     };
+  }
+
+  /** The body in one buffer, for the fetch transport or an unpaced buffer. */
+  async #wholeBody(body: PartBody, signal: AbortSignal): Promise<Uint8Array> {
+    if (body instanceof Uint8Array) return body;
+    return await collectSlices(bodySlices(body, signal));
   }
 
   async listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]> {

@@ -1,14 +1,14 @@
-import { partChecksum } from "../checksum.ts";
 import { type BackendError, InterruptedError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import { withRetry } from "../retry.ts";
 import type { JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import { checkedPartStream, type PartSums, READ_SLICE_BYTES, sumPart } from "./part_stream.ts";
 import type { UploadJob } from "./upload_job.ts";
 
 /**
- * Sends `pending` parts with `job.threads` workers pulling from one queue. Each worker owns
- * a file handle and one part-sized buffer, reused for every part it sends (a retry re-sends
- * the same bytes read from the file). A part counts as done only once its journal line is
+ * Sends `pending` parts with `job.threads` workers pulling from one queue. Each part is
+ * streamed from the file (see part_stream.ts), so memory does not grow with the part size;
+ * every try, retries included, sums and reads the part from the file again. A part counts as done only once its journal line is
  * fsync'd. The first unrecoverable error cancels the other workers; a stop signal lets
  * in-flight parts finish for `stopGraceMs`, then cancels them.
  */
@@ -38,12 +38,12 @@ export async function uploadParts(opts: {
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
     const reader = await job.source.openReader();
-    const buffer = new Uint8Array(opts.partSize);
+    const scratch = new Uint8Array(READ_SLICE_BYTES);
     try {
       while (!job.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
         if (next.done) return;
-        await sendPart({ ...opts, part: next.value, reader, buffer, signal: cancel.signal });
+        await sendPart({ ...opts, part: next.value, reader, scratch, signal: cancel.signal });
       }
     } catch (error) {
       fail(error);
@@ -66,25 +66,27 @@ async function sendPart(opts: {
   uploadId: string;
   part: SourcePart;
   reader: Awaited<ReturnType<UploadJob["source"]["openReader"]>>;
-  buffer: Uint8Array;
+  scratch: Uint8Array;
   journal: JournalWriter;
   done: Map<number, JournalEntry>;
   signal: AbortSignal;
 }): Promise<void> {
   const { job, part, signal } = opts;
   const started = performance.now();
-  const body = await opts.reader.read(part, opts.buffer);
-  const checksum = partChecksum(job.checksumAlgorithm, body);
+  const algorithm = job.checksumAlgorithm;
+  let sums: PartSums | undefined;
   const uploaded = await withRetry(
-    () =>
-      job.backend.uploadPart({
+    async () => {
+      sums = await sumPart(opts.reader, part, algorithm, opts.scratch);
+      return job.backend.uploadPart({
         bucket: job.bucket,
         key: job.key,
         uploadId: opts.uploadId,
         partNumber: part.partNumber,
-        body,
-        checksum,
-      }, signal),
+        body: checkedPartStream(opts.reader, part, algorithm, sums),
+        checksum: sums.checksum,
+      }, signal);
+    },
     {
       policy: job.retry,
       signal,
@@ -92,6 +94,7 @@ async function sendPart(opts: {
         logRetry(job, `part ${part.partNumber}`, error, attempt, delay),
     },
   );
+  const checksum = sums!.checksum;
   const entry: JournalEntry = {
     eTag: uploaded.eTag,
     partNumber: part.partNumber,
