@@ -35,13 +35,17 @@ export function pacedBody(
   body.once("close", () => closed.abort(new Error("request body closed")));
   body.pipe = (<T extends NodeJS.WritableStream>(dest: T): T => {
     copyInto(slices(both), dest as unknown as Writable, both).catch((error) => {
-      if (!both.aborted) failed(error);
+      // A failed write is the request's own failure (a reset), which it reports itself.
+      if (!both.aborted && !(error instanceof WriteFailed)) failed(error);
       body.destroy();
     });
     return dest;
   }) as typeof body.pipe;
   return body;
 }
+
+/** The request's socket refused a write: the request fails on its own. */
+class WriteFailed extends Error {}
 
 async function copyInto(
   source: AsyncIterable<Uint8Array>,
@@ -59,7 +63,7 @@ async function copyInto(
   const take = async (): Promise<Uint8Array> => {
     for (;;) {
       signal.throwIfAborted();
-      if (writeError) throw writeError;
+      if (writeError) throw new WriteFailed(String(writeError), { cause: writeError });
       const slot = free.pop();
       if (slot) return slot;
       await new Promise<void>((resolve) => {
