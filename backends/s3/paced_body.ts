@@ -11,7 +11,7 @@ import { Readable, type Writable } from "node:stream";
 import { UploadPartCommand, type UploadPartCommandInput } from "@aws-sdk/client-s3";
 
 /** Bytes of one buffer handed to the socket. */
-const SLOT_BYTES = 128 * 1024;
+const SLOT_BYTES = 64 * 1024;
 /** Buffers per body: writes in flight at once, and all the memory a body holds. */
 const SLOTS = 4;
 
@@ -19,7 +19,7 @@ const SLOTS = 4;
  * A Readable for the SDK's node:http handler, which pipes it into the request. Its `pipe`
  * copies the slices of `slices` (made for this send from `signal`, which ends their waits)
  * into {@link SLOTS} buffers of its own and writes them, each buffer free again when its
- * write calls back: the source may reuse its buffers at once, and a body holds 512 KiB
+ * write calls back: the source may reuse its buffers at once, and a body holds 256 KiB
  * whatever the part size, with no garbage left for the collector. A failure of the source
  * (it changed, a read failed) goes to `failed`: a pipe would not end the request, so the
  * caller cancels it. Destroying the Readable stops the copying and closes the source.

@@ -14,10 +14,10 @@ import { BackendError } from "../errors.ts";
 import type { PartReader, SourcePart } from "../part_source.ts";
 
 /**
- * Bytes per read. Each part in flight holds about two of these (one read ahead, one held
- * back for the check), so 16 parts in flight hold a few MiB whatever the part size.
+ * Bytes per read. A part being sent reads into two buffers of this size in turn (the slice
+ * held back for the check, and the next), so memory does not depend on the part size.
  */
-export const READ_SLICE_BYTES = Number(Deno.env.get("XSLICE") ?? 256 * 1024);
+export const READ_SLICE_BYTES = 64 * 1024;
 
 // With no checksum to send, the second pass is still checked, with the cheapest sum.
 const checkAlgorithm = (algorithm: ChecksumAlgorithm): ChecksumAlgorithm =>
