@@ -2,7 +2,7 @@ import { type BackendError, InterruptedError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import { withRetry } from "../retry.ts";
 import type { JournalEntry, JournalWriter } from "../state/parts_journal.ts";
-import { checkedPartStream, type PartSums, READ_SLICE_BYTES, sumPart } from "./part_stream.ts";
+import { checkedPartStream, FIRST_PASS_BYTES, type PartSums, sumPart } from "./part_stream.ts";
 import type { UploadJob } from "./upload_job.ts";
 
 /**
@@ -38,7 +38,7 @@ export async function uploadParts(opts: {
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
     const reader = await job.source.openReader();
-    const scratch = new Uint8Array(READ_SLICE_BYTES);
+    const scratch = new Uint8Array(FIRST_PASS_BYTES);
     try {
       while (!job.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
