@@ -64,6 +64,21 @@ for (const server of testServers()) {
     });
   }
 
+  Deno.test(`${server.name}: with the fetch handler parts are read whole, byte-identical`, async () => {
+    const bucket = await createTestBucket(server);
+    const f = await fixture(11 * MiB + 7);
+    try {
+      const run = await runS3mpu(
+        args(f, bucket, "fetch.bin", ["-t", "4", "-s", "5MiB"]),
+        { ...env, S3MPU_HTTP_HANDLER: "fetch" },
+      );
+      assertEquals(run.code, 0, describeRun(run));
+      assertEquals(await objectSha256(server, bucket, "fetch.bin"), sha256Hex(f.bytes));
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   Deno.test(`${server.name}: streamed chunks (-d -p) at -t 16: byte-identical`, async () => {
     const bucket = await createTestBucket(server);
     const dir = await Deno.makeTempDir({ prefix: "s3mpu-stream-chunks-" });
