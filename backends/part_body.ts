@@ -10,11 +10,13 @@ import { createHash } from "node:crypto";
  * A part's bytes read on demand. Each `open` yields them again from the source (a retry
  * re-reads the file); the iterable throws if they are not the bytes the checksum was
  * computed over, before the last slice is yielded. A slice is valid only until the next one
- * is asked for (the source reuses its buffers): copy or write it out before that.
+ * is asked for (the source reuses its buffers): copy or write it out before that. With
+ * `take`, the stream reads into the buffers it lends instead and never touches one again
+ * once a slice of it was yielded, so the consumer may write them out without a copy.
  */
 export interface PartStream {
   readonly size: number;
-  open(signal: AbortSignal): AsyncIterable<Uint8Array>;
+  open(signal: AbortSignal, take?: () => Promise<Uint8Array>): AsyncIterable<Uint8Array>;
 }
 
 /** What UploadPartInput.body holds. */
@@ -26,8 +28,12 @@ export function bodySize(body: PartBody): number {
 }
 
 /** The body as slices: one for bytes in memory, the stream's own for a stream. */
-export function bodySlices(body: PartBody, signal: AbortSignal): AsyncIterable<Uint8Array> {
-  if (!(body instanceof Uint8Array)) return body.open(signal);
+export function bodySlices(
+  body: PartBody,
+  signal: AbortSignal,
+  take?: () => Promise<Uint8Array>,
+): AsyncIterable<Uint8Array> {
+  if (!(body instanceof Uint8Array)) return body.open(signal, take);
   return (async function* () {
     yield body;
   })();

@@ -21,9 +21,13 @@ export interface PartReader {
    * when the iteration ends or is abandoned), so a part is never whole in memory and every
    * call reads the file again. Each slice is a view of the next buffer of `into` in turn (as
    * long as the buffer, or the bytes left), so a slice stays valid until `into.length` more
-   * are asked for: reused buffers leave no garbage behind, whatever the part size.
+   * are asked for: reused buffers leave no garbage behind, whatever the part size. When
+   * `into` is a function, each slice is read into a buffer it lends, never touched again.
    */
-  slices(part: SourcePart, into: readonly Uint8Array[]): AsyncIterable<Uint8Array>;
+  slices(
+    part: SourcePart,
+    into: readonly Uint8Array[] | (() => Promise<Uint8Array>),
+  ): AsyncIterable<Uint8Array>;
   close(): void;
 }
 
@@ -286,12 +290,12 @@ function chunkReader(chunks: Array<SourcePart & { path: string }>): PartReader {
 async function* readSlices(
   openAt: (part: SourcePart) => Promise<Deno.FsFile>,
   part: SourcePart,
-  into: readonly Uint8Array[],
+  into: readonly Uint8Array[] | (() => Promise<Uint8Array>),
 ): AsyncGenerator<Uint8Array> {
   const file = await openAt(part);
   try {
     for (let left = part.size, turn = 0; left > 0; turn++) {
-      const buffer = into[turn % into.length];
+      const buffer = typeof into === "function" ? await into() : into[turn % into.length];
       const slice = buffer.subarray(0, Math.min(left, buffer.length));
       const length = slice.length;
       await readFull(file, slice, part);

@@ -12,20 +12,21 @@ import { UploadPartCommand, type UploadPartCommandInput } from "@aws-sdk/client-
 
 /** Bytes of one buffer handed to the socket. */
 const SLOT_BYTES = 64 * 1024;
-/** Buffers per body: writes in flight at once, and all the memory a body holds. */
+/** Buffers per body: all the memory a body holds. A checked source holds 3 at once. */
 const SLOTS = 4;
 
 /**
  * A Readable for the SDK's node:http handler, which pipes it into the request. Its `pipe`
- * copies the slices of `slices` (made for this send from `signal`, which ends their waits)
- * into {@link SLOTS} buffers of its own and writes them, each buffer free again when its
- * write calls back: the source may reuse its buffers at once, and a body holds 256 KiB
- * whatever the part size, with no garbage left for the collector. A failure of the source
- * (it changed, a read failed) goes to `failed`: a pipe would not end the request, so the
- * caller cancels it. Destroying the Readable stops the copying and closes the source.
+ * writes the slices of `slices` (made for this send from `signal`, which ends their waits)
+ * from {@link SLOTS} buffers of its own, each free again once its writes have called back:
+ * a source that reads into the buffers `take` lends it is written without a copy, any other
+ * slice is copied into one first (its source may reuse its buffer at once). A body so holds
+ * 256 KiB whatever the part size, and leaves no garbage for the collector. A failure of the
+ * source (it changed, a read failed) goes to `failed`: a pipe would not end the request, so
+ * the caller cancels it. Destroying the Readable stops the writing and closes the source.
  */
 export function pacedBody(
-  slices: (signal: AbortSignal) => AsyncIterable<Uint8Array>,
+  slices: (signal: AbortSignal, take: () => Promise<Uint8Array>) => AsyncIterable<Uint8Array>,
   signal: AbortSignal,
   failed: (error: unknown) => void,
 ): Readable {
@@ -34,11 +35,14 @@ export function pacedBody(
   const body = new Readable({ read() {} });
   body.once("close", () => closed.abort(new Error("request body closed")));
   body.pipe = (<T extends NodeJS.WritableStream>(dest: T): T => {
-    copyInto(slices(both), dest as unknown as Writable, both).catch((error) => {
-      // A failed write is the request's own failure (a reset), which it reports itself.
-      if (!both.aborted && !(error instanceof WriteFailed)) failed(error);
-      body.destroy();
-    });
+    const slots = new Slots(both);
+    writeSlices(slices(both, slots.take), dest as unknown as Writable, slots, both).catch(
+      (error) => {
+        // A failed write is the request's own failure (a reset), which it reports itself.
+        if (!both.aborted && !(error instanceof WriteFailed)) failed(error);
+        body.destroy();
+      },
+    );
     return dest;
   }) as typeof body.pipe;
   return body;
@@ -47,44 +51,95 @@ export function pacedBody(
 /** The request's socket refused a write: the request fails on its own. */
 class WriteFailed extends Error {}
 
-async function copyInto(
-  source: AsyncIterable<Uint8Array>,
-  dest: Writable,
-  signal: AbortSignal,
-): Promise<void> {
-  const free: Uint8Array[] = Array.from({ length: SLOTS }, () => new Uint8Array(SLOT_BYTES));
-  let wake: (() => void) | undefined;
-  let writeError: unknown;
-  const returned = (slot: Uint8Array) => (error?: Error | null) => {
-    if (error) writeError ??= error;
-    free.push(slot);
-    wake?.();
-  };
-  const take = async (): Promise<Uint8Array> => {
+/**
+ * A body's buffers. One is free again once the source has moved on from it (a slice of
+ * another buffer was written after it, or the source ended) and all its writes called back.
+ */
+class Slots {
+  readonly #free: ArrayBuffer[] = Array.from({ length: SLOTS }, () => new ArrayBuffer(SLOT_BYTES));
+  readonly #mine = new Set<ArrayBufferLike>(this.#free);
+  readonly #writes = new Map<ArrayBufferLike, number>();
+  #current?: ArrayBufferLike;
+  #waiters: Array<() => void> = [];
+  #error: unknown;
+
+  constructor(readonly signal: AbortSignal) {}
+
+  /** Lends a free buffer, waiting for one. */
+  take = async (): Promise<Uint8Array> => {
     for (;;) {
-      signal.throwIfAborted();
-      if (writeError) throw new WriteFailed(String(writeError), { cause: writeError });
-      const slot = free.pop();
-      if (slot) return slot;
+      this.signal.throwIfAborted();
+      if (this.#error) throw new WriteFailed(String(this.#error), { cause: this.#error });
+      const buffer = this.#free.pop();
+      if (buffer) return new Uint8Array(buffer);
       await new Promise<void>((resolve) => {
         const done = () => {
-          signal.removeEventListener("abort", done);
-          wake = undefined;
+          this.signal.removeEventListener("abort", done);
           resolve();
         };
-        wake = done;
-        signal.addEventListener("abort", done, { once: true });
+        this.#waiters.push(done);
+        this.signal.addEventListener("abort", done, { once: true });
       });
     }
   };
+
+  isMine(slice: Uint8Array): boolean {
+    return this.#mine.has(slice.buffer);
+  }
+
+  /** `slice` (of one of these buffers) is being written; returns the write's callback. */
+  writing(slice: Uint8Array): (error?: Error | null) => void {
+    const buffer = slice.buffer;
+    if (this.#current !== buffer) this.#moveOn(buffer);
+    this.#writes.set(buffer, (this.#writes.get(buffer) ?? 0) + 1);
+    return (error) => {
+      if (error) this.#error ??= error;
+      this.#writes.set(buffer, this.#writes.get(buffer)! - 1);
+      this.#release(buffer);
+    };
+  }
+
+  /** The source is done with the buffer written last (it moved on, or ended). */
+  #moveOn(next?: ArrayBufferLike): void {
+    const previous = this.#current;
+    this.#current = next;
+    if (previous) this.#release(previous);
+  }
+
+  end(): void {
+    this.#moveOn(undefined);
+  }
+
+  #release(buffer: ArrayBufferLike): void {
+    if (buffer === this.#current || (this.#writes.get(buffer) ?? 0) > 0) return;
+    this.#writes.delete(buffer);
+    this.#free.push(buffer as ArrayBuffer);
+    this.#waiters.splice(0).forEach((wake) => wake());
+  }
+}
+
+async function writeSlices(
+  source: AsyncIterable<Uint8Array>,
+  dest: Writable,
+  slots: Slots,
+  signal: AbortSignal,
+): Promise<void> {
   for await (const slice of source) {
+    if (slots.isMine(slice)) {
+      dest.write(slice, slots.writing(slice));
+      continue;
+    }
     for (let at = 0; at < slice.length; at += SLOT_BYTES) {
-      const slot = await take();
+      const slot = await slots.take();
       const length = Math.min(SLOT_BYTES, slice.length - at);
       slot.set(slice.subarray(at, at + length));
-      dest.write(slot.subarray(0, length), returned(slot));
+      const part = slot.subarray(0, length);
+      const done = slots.writing(part);
+      slots.end(); // a copy is never touched again
+      dest.write(part, done);
     }
   }
+  slots.end();
   signal.throwIfAborted();
   dest.end();
 }

@@ -117,18 +117,54 @@ Deno.test("with the fetch transport a paced part is sent whole, keeping Content-
   );
 });
 
-/** A PartStream over `body` in `slice`-byte reads; `fail` throws after that many bytes. */
+/**
+ * A PartStream over `body` in `slice`-byte reads; `fail` throws after that many bytes. It
+ * reads into the buffers the consumer lends when offered (the zero-copy path), and into one
+ * reused buffer of its own otherwise (the consumer must copy).
+ */
 function streamOf(body: Uint8Array, slice: number, fail?: number): PartStream {
+  const own = new Uint8Array(slice);
   return {
     size: body.length,
-    open: async function* () {
+    open: async function* (_signal, take) {
       for (let at = 0; at < body.length; at += slice) {
         if (fail !== undefined && at >= fail) throw new Error("the source changed");
-        yield body.slice(at, at + slice);
+        const bytes = body.subarray(at, at + slice);
+        const into = take ? await take() : own;
+        into.set(bytes);
+        yield into.subarray(0, bytes.length);
       }
     },
   };
 }
+
+Deno.test("a streamed part read into lent buffers arrives whole, paced or not", async () => {
+  await withTestCredentials(() =>
+    withServer(async (url, seen) => {
+      const body = new Uint8Array(1_000_003).map((_, i) => (i * 17) % 253);
+      const s3 = backend(url, true);
+      const slices: number[] = [];
+      try {
+        for (const paceBody of [undefined, slicer({ sent: (n) => slices.push(n) })]) {
+          await s3.uploadPart({
+            bucket: "b",
+            key: "k",
+            uploadId: "u",
+            partNumber: 1,
+            body: streamOf(body, 100_000),
+            checksum: { algorithm: "none", value: "" },
+            ...(paceBody ? { paceBody } : {}),
+          }, new AbortController().signal);
+        }
+      } finally {
+        s3.close();
+      }
+      assertEquals(seen.length, 2);
+      for (const request of seen) assertEquals(request.body, body);
+      assertEquals(slices.reduce((a, b) => a + b, 0), body.length);
+    })
+  );
+});
 
 for (const kind of ["node", "fetch"] as const) {
   for (const unsigned of [false, true]) {

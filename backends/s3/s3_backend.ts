@@ -209,8 +209,9 @@ export class S3Backend implements Backend {
     // A stream is single-use: make a fresh one for each send (a credential refresh resends).
     const withBody = (): UploadPartCommand => {
       if (!streamed) return new UploadPartCommand({ ...params, Body: whole });
-      const slices = (s: AbortSignal) => {
-        const source = bodySlices(input.body, s);
+      // Paced slices are cut from the source's: the buffers are lent to the source either way.
+      const slices = (s: AbortSignal, take: () => Promise<Uint8Array>) => {
+        const source = bodySlices(input.body, s, take);
         return input.paceBody ? input.paceBody(source, s) : source;
       };
       const body = pacedBody(slices, both, (error) => {

@@ -66,7 +66,7 @@ export function checkedPartStream(
 ): PartStream {
   return {
     size: part.size,
-    open: (signal) => checkedSlices(reader, part, algorithm, sums, signal),
+    open: (signal, take) => checkedSlices(reader, part, algorithm, sums, signal, take),
   };
 }
 
@@ -76,11 +76,12 @@ async function* checkedSlices(
   algorithm: ChecksumAlgorithm,
   sums: PartSums,
   signal: AbortSignal,
+  take?: () => Promise<Uint8Array>,
 ): AsyncGenerator<Uint8Array> {
   const hasher = checksumHasher(checkAlgorithm(algorithm));
   let held: Uint8Array | undefined;
-  const buffers = [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)];
-  for await (const slice of reader.slices(part, buffers)) {
+  const into = take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)];
+  for await (const slice of reader.slices(part, into)) {
     signal.throwIfAborted();
     hasher.update(slice);
     if (held) yield held;
