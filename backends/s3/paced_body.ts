@@ -33,10 +33,16 @@ export function pacedBody(
   const closed = new AbortController();
   const both = AbortSignal.any([signal, closed.signal]);
   const body = new Readable({ read() {} });
-  body.once("close", () => closed.abort(new Error("request body closed")));
+  let slots: Slots | undefined;
+  body.once("close", () => {
+    closed.abort(new Error("request body closed"));
+    // Something may hold on to the body after its request (an abort listener of the
+    // transport's): its buffers must not stay with it, or every part would leave 256 KiB.
+    slots?.dispose();
+  });
   body.pipe = (<T extends NodeJS.WritableStream>(dest: T): T => {
-    const slots = new Slots(both);
-    writeSlices(slices(both, slots.take), dest as unknown as Writable, slots, both).catch(
+    slots = new Slots(both);
+    writeSlices(slices(both, slots.take), dest as unknown as Writable, slots!, both).catch(
       (error) => {
         // A failed write is the request's own failure (a reset), which it reports itself.
         if (!both.aborted && !(error instanceof WriteFailed)) failed(error);
@@ -56,7 +62,7 @@ class WriteFailed extends Error {}
  * another buffer was written after it, or the source ended) and all its writes called back.
  */
 class Slots {
-  readonly #free: ArrayBuffer[] = Array.from({ length: SLOTS }, () => new ArrayBuffer(SLOT_BYTES));
+  #free: ArrayBuffer[] = Array.from({ length: SLOTS }, () => new ArrayBuffer(SLOT_BYTES));
   readonly #mine = new Set<ArrayBufferLike>(this.#free);
   readonly #writes = new Map<ArrayBufferLike, number>();
   #current?: ArrayBufferLike;
@@ -110,8 +116,18 @@ class Slots {
     this.#moveOn(undefined);
   }
 
+  /** Lets go of every buffer: the body is closed. */
+  dispose(): void {
+    this.#free = [];
+    this.#mine.clear();
+    this.#writes.clear();
+    this.#current = undefined;
+    this.#error ??= new Error("request body closed");
+  }
+
   #release(buffer: ArrayBufferLike): void {
     if (buffer === this.#current || (this.#writes.get(buffer) ?? 0) > 0) return;
+    if (!this.#mine.has(buffer)) return; // disposed
     this.#writes.delete(buffer);
     this.#free.push(buffer as ArrayBuffer);
     this.#waiters.splice(0).forEach((wake) => wake());
