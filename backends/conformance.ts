@@ -4,9 +4,9 @@
  * `*_test.ts` file with {@link conformanceSuite}.
  */
 import { stripQuotes } from "./etag.ts";
-import { assertEquals, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertOk } from "./testing/assert.ts";
 import type { UploadedPart } from "./types.ts";
-import { computeChecksum, md5Hex, multipartETag } from "../src/checksum.ts";
+import { computeChecksum, md5Hex, multipartETag } from "./checksum.ts";
 import { MiB } from "./units.ts";
 import { type ConformanceFixture, Context, expectKind, filled } from "./conformance_context.ts";
 

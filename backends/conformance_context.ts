@@ -3,9 +3,9 @@
  * helpers for distinct part bytes and expected error kinds.
  */
 import { BackendError, type BackendErrorKind } from "./errors.ts";
-import { assertEquals, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertOk } from "./testing/assert.ts";
 import type { Backend, ChecksumAlgorithm, ObjectRef, UploadedPart } from "./types.ts";
-import { computeChecksum } from "../src/checksum.ts";
+import { computeChecksum } from "./checksum.ts";
 
 /** A backend under test, a bucket it can write to and how to tidy up afterwards. */
 export interface ConformanceFixture {

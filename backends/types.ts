@@ -6,7 +6,7 @@
  * (errors.ts). Provider quirks stay data (presets.ts).
  */
 
-import type { ObjectOptions, RequestOptions } from "../src/object_options.ts";
+import type { ObjectOptions, RequestOptions } from "./object_options.ts";
 import { GiB, MiB, TiB } from "./units.ts";
 
 /** Part-size rules of a store. */

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { ObjectOptions, RequestOptions } from "../src/object_options.ts";
-import { slicer, type TokenBucket } from "../src/rate_limit.ts";
+import type { ObjectOptions, RequestOptions } from "./object_options.ts";
+import { slicer, type TokenBucket } from "./rate_limit.ts";
 import type {
   Backend,
   BackendLimits,

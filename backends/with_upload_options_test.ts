@@ -1,6 +1,6 @@
 import { BackendError } from "./errors.ts";
-import { assertEquals, assertRejects } from "../src/testing/assert.ts";
-import type { SseCustomerKey } from "../src/object_options.ts";
+import { assertEquals, assertRejects } from "./testing/assert.ts";
+import type { SseCustomerKey } from "./object_options.ts";
 import { MemoryBackend } from "./memory/memory_backend.ts";
 import { withUploadOptions } from "./with_upload_options.ts";
 

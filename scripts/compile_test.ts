@@ -12,7 +12,7 @@ import {
   assertOk,
   assertRejects,
   assertThrows,
-} from "../src/testing/assert.ts";
+} from "../backends/testing/assert.ts";
 import denoConfig from "../deno.json" with { type: "json" };
 import {
   baseBinaryHelp,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import zlib from "node:zlib";
 import type { ChecksumAlgorithm } from "../backends/types.ts";
-import { crc32c } from "./checksum.ts";
+import { crc32c } from "../backends/checksum.ts";
 import { MiB } from "../backends/units.ts";
 
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;

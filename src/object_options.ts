@@ -9,39 +9,9 @@
  * @module
  */
 
-/** Server-side encryption with a customer-provided key (SSE-C). The key never leaves memory. */
-export interface SseCustomerKey {
-  algorithm: "AES256";
-  /** The 32-byte key. */
-  key: Uint8Array;
-  /** Base64 MD5 of the key, as S3's x-amz-server-side-encryption-customer-key-MD5. */
-  keyMd5: string;
-}
+import type { ObjectOptions, RequestOptions } from "../backends/object_options.ts";
 
-/** Options S3 wants on every request of an upload, not only at create. */
-export interface RequestOptions {
-  sseCustomer?: SseCustomerKey;
-  expectedBucketOwner?: string;
-  requestPayer?: "requester";
-}
-
-/** Options that shape the object; sent once, at create. */
-export interface ObjectOptions {
-  contentType?: string;
-  contentEncoding?: string;
-  contentDisposition?: string;
-  contentLanguage?: string;
-  cacheControl?: string;
-  /** ISO 8601; sent as the Expires header. */
-  expires?: string;
-  metadata?: Record<string, string>;
-  storageClass?: string;
-  sse?: "AES256" | "aws:kms" | "aws:kms:dsse";
-  sseKmsKeyId?: string;
-  acl?: string;
-  /** URL-encoded, as `k=v&k2=v2`. */
-  tagging?: string;
-}
+export type { ObjectOptions, RequestOptions, SseCustomerKey } from "../backends/object_options.ts";
 
 /** What the meta file keeps: the object options, minus secrets. */
 export interface RecordedObjectOptions extends ObjectOptions {

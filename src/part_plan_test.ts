@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "./testing/assert.ts";
+import { assertEquals, assertThrows } from "../backends/testing/assert.ts";
 import { DEFAULT_PART_SIZE, planParts } from "./part_plan.ts";
 import { S3_LIMITS } from "../backends/types.ts";
 import { UsageError } from "./errors.ts";

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "./testing/assert.ts";
+import { assertEquals, assertRejects } from "../backends/testing/assert.ts";
 import { backoffDelay, withRetry } from "./retry.ts";
 import { BackendError } from "./errors.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "./testing/assert.ts";
+import { assertEquals, assertMatch } from "../backends/testing/assert.ts";
 import { BackendError } from "./errors.ts";
 import { memoryLogger } from "./log.ts";
 import { retrying } from "./retrying_backend.ts";

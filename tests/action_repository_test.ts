@@ -5,7 +5,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertEquals, assertMatch } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch } from "../backends/testing/assert.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 

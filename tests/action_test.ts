@@ -7,7 +7,7 @@
 import { parse } from "yaml";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import { MiB, randomFile } from "./support/cli.ts";
 import { partsFailFrom } from "./support/reliability.ts";

@@ -12,7 +12,7 @@
  * - create no multipart upload on the server unless the case says it must.
  */
 import { AbortMultipartUploadCommand } from "@aws-sdk/client-s3";
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
 import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

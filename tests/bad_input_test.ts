@@ -5,7 +5,7 @@
  * Cases that need a server run against MinIO and moto; a wrong region runs against a MinIO
  * started with a site region, since neither shared server checks the region.
  */
-import { assertEquals, assertMatch } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch } from "../backends/testing/assert.ts";
 import { MiB, runS3mpu, seedUploadArgs } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 import { snapshotDir } from "./support/reliability.ts";

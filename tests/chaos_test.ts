@@ -10,7 +10,7 @@
  * reaching the server) and holds the fourth 300 ms, so it reaches the server after its run
  * was killed. Set S3MPU_CHAOS_SEED to replay another schedule.
  */
-import { assertEquals, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertOk } from "../backends/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import { type CliRun, collect, MiB, runS3mpu, spawnS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

@@ -2,7 +2,7 @@
  * What each provider preset actually puts on the wire: a capturing proxy between the CLI and
  * MinIO records the checksum headers of every CreateMultipartUpload and UploadPart.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { getPreset } from "../backends/presets.ts";
 import * as stores from "./support/servers.ts";
 import { uploadCaptured } from "./support/reliability.ts";

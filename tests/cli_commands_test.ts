@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { StateLock } from "../src/state/state_lock.ts";
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { exists, killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
 import { onlyJson } from "./support/run_output.ts";
 import * as stores from "./support/servers.ts";

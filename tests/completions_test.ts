@@ -2,7 +2,7 @@
  * `s3mpu completions bash|zsh|fish`, loaded by the real shells (Debian's bash, zsh and
  * fish; scripts/test.sh installs them). A shell that is absent skips its test, saying so.
  */
-import { assertEquals, assertMatch } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch } from "../backends/testing/assert.ts";
 import { runS3mpu } from "./support/cli.ts";
 
 const shells = Object.fromEntries(

@@ -3,7 +3,7 @@
  * README.md and docs/*.md names a file of this checkout, and an anchor names a heading of the
  * Markdown file it points to. Also keeps the README short and its test command the one CI runs.
  */
-import { assertEquals, assertOk as assert } from "../src/testing/assert.ts";
+import { assertEquals, assertOk as assert } from "../backends/testing/assert.ts";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 

@@ -11,7 +11,7 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import zlib from "node:zlib";
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
 import { collect, MiB, runS3mpu, spawnS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

@@ -4,7 +4,7 @@
  * reads back what the server stored. SSE-C, SSE-S3 and SSE-KMS run against a MinIO over
  * HTTPS with a static KMS key (S3 and MinIO accept SSE-C only over TLS).
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 import { uploadCaptured } from "./support/reliability.ts";

@@ -6,7 +6,7 @@
  * grants the same permissions.)
  */
 import { join } from "node:path";
-import { assertEquals } from "../src/testing/assert.ts";
+import { assertEquals } from "../backends/testing/assert.ts";
 import { PERMISSION_FLAGS } from "../scripts/compile_options.ts";
 import { createTestBucket, headETag, testServers } from "./support/servers.ts";
 

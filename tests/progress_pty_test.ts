@@ -3,7 +3,7 @@
  * a pseudo-terminal with util-linux `script`), plain periodic lines when it is not. Against
  * moto over HTTP.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { MiB, randomFile, runS3mpu } from "./support/cli.ts";
 import { hasScript, runShellInPty, shellQuote, visibleLines } from "./support/pty.ts";
 import { createTestBucket, serverEnv, testServers } from "./support/servers.ts";

@@ -5,7 +5,7 @@
  * run, with working credentials, resumes. Refreshable credentials (a credential_process
  * profile) are fetched again on ExpiredToken and the upload goes on by itself.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import { MiB, runS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

@@ -7,7 +7,7 @@
  *
  * Each test prints one `[reliability]` line with the faults injected and the retries logged.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { type FaultAction, type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
 import { MiB, runS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

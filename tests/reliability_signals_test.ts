@@ -3,7 +3,7 @@
  * stops within a few seconds with exit 130 and the lock released, every part the server has
  * is journaled (and nothing else), and the same command resumes. A second SIGINT exits at once.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import { collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

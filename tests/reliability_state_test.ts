@@ -4,7 +4,7 @@
  * defined behaviour: exit 2 (nothing changed), exit 4 (--restart decides), or a warning
  * and a resume in which the server's list of parts wins.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { type FaultProxy, startFaultProxy } from "./support/fault_proxy.ts";
 import { collect, killAfterParts, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

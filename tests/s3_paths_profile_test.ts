@@ -4,7 +4,7 @@
  * files go (--state-dir, S3MPU_STATE_DIR, the XDG fallback for unwritable directories).
  */
 import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import {
   collect,
   exists,

@@ -7,7 +7,7 @@
  * on both HTTP handlers.
  * (s3mpu has no SSE-C option, so there is no customer key to check.)
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { startFaultProxy } from "./support/fault_proxy.ts";
 import { type CliRun, collect, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";

@@ -5,7 +5,7 @@
  * Runs on every configured store (versitygw in CI; SeaweedFS and Garage with
  * scripts/test_more_stores.sh) under the store's own preset.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { getPreset } from "../backends/presets.ts";
 import * as stores from "./support/servers.ts";

@@ -3,7 +3,7 @@
  * with bytes as they leave (before any part is done), keeps its width, shows no per-part
  * lines unless -v, and the output ends with a newline even after a second Ctrl-C.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { MiB, randomFile } from "./support/cli.ts";
 import { hasScript, runShellInPty, shellQuote, visibleLines } from "./support/pty.ts";
 import { createTestBucket, serverEnv, testServers } from "./support/servers.ts";

@@ -2,7 +2,7 @@
  * The upload contract, end to end: the CLI against real MinIO and moto over HTTP, the bytes
  * read back with an independent S3 client.
  */
-import { assertEquals, assertMatch, assertOk } from "../src/testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import * as stores from "./support/servers.ts";
 import {
   killAfterParts,

@@ -1,5 +1,5 @@
 import { BackendError, type BackendErrorKind } from "../errors.ts";
-import { assertEquals, assertOk, assertRejects } from "../../src/testing/assert.ts";
+import { assertEquals, assertOk, assertRejects } from "../testing/assert.ts";
 import { FaultBackend, type FaultCall, faultErrors } from "./fault_backend.ts";
 import { MemoryBackend } from "./memory_backend.ts";
 

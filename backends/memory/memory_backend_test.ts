@@ -1,7 +1,7 @@
 import { BackendError, type BackendErrorKind } from "../errors.ts";
-import { assertEquals, assertOk, assertRejects } from "../../src/testing/assert.ts";
+import { assertEquals, assertOk, assertRejects } from "../testing/assert.ts";
 import type { ChecksumAlgorithm, UploadedPart } from "../types.ts";
-import { computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
+import { computeChecksum, md5Hex, multipartETag } from "../checksum.ts";
 import { MemoryBackend, type MemoryBackendOptions } from "./memory_backend.ts";
 
 const signal = new AbortController().signal;

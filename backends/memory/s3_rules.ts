@@ -14,7 +14,7 @@ import type {
   UploadedPart,
   UploadPartInput,
 } from "../types.ts";
-import { compositeChecksum, computeChecksum, md5Hex, multipartETag } from "../../src/checksum.ts";
+import { compositeChecksum, computeChecksum, md5Hex, multipartETag } from "../checksum.ts";
 import type { OpenUpload, StoredPart } from "./memory_model.ts";
 
 export function checkSseCustomer(upload: OpenUpload, ref: ObjectRef): void {

@@ -38,7 +38,7 @@ function defaults(): Omit<ProviderPreset, "name" | "title" | "docs" | "region"> 
  *
  * CRC32 rather than CRC32C because of CPU cost: Deno's node:zlib has a native crc32 (about
  * 3 GB/s on x86-64 with Deno 2.9.6), while CRC32C has no native binding in Deno and runs
- * table-driven in JavaScript (src/checksum.ts: about 290 MB/s on the same machine), which a
+ * table-driven in JavaScript (backends/checksum.ts: about 290 MB/s on the same machine), which a
  * fast link can outrun. Both are 32-bit CRCs with the same error detection for this purpose;
  * CRC32 is also the SDK's own default, so store-side tooling shows the same algorithm.
  */

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../src/testing/assert.ts";
+import { assertEquals } from "../testing/assert.ts";
 import { definePreset } from "./defaults.ts";
 import { S3_PART_RULES } from "./preset.ts";
 

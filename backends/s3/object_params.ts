@@ -5,7 +5,7 @@
  * @module
  */
 import type { CreateMultipartUploadCommandInput } from "@aws-sdk/client-s3";
-import type { ObjectOptions, RequestOptions } from "../../src/object_options.ts";
+import type { ObjectOptions, RequestOptions } from "../object_options.ts";
 
 type CreateFields = Partial<CreateMultipartUploadCommandInput>;
 

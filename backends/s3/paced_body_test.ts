@@ -4,8 +4,8 @@
  * asked, and the slices reported as they are handed over.
  */
 import { createHash } from "node:crypto";
-import { assertEquals } from "../../src/testing/assert.ts";
-import { SLICE_BYTES, slicer } from "../../src/rate_limit.ts";
+import { assertEquals } from "../testing/assert.ts";
+import { SLICE_BYTES, slicer } from "../rate_limit.ts";
 import { S3_LIMITS } from "../types.ts";
 import { S3Backend } from "./s3_backend.ts";
 

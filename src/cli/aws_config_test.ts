@@ -1,4 +1,4 @@
-import { assertEquals } from "../testing/assert.ts";
+import { assertEquals } from "../../backends/testing/assert.ts";
 import { readProfileSettings } from "./aws_config.ts";
 
 async function withConfig(config: string, credentials = "") {

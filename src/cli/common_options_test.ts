@@ -1,4 +1,4 @@
-import { assertOk } from "../testing/assert.ts";
+import { assertOk } from "../../backends/testing/assert.ts";
 import { PRESETS } from "../../backends/presets.ts";
 import { CONNECTION_OPTIONS } from "./common_options.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../testing/assert.ts";
+import { assertEquals } from "../../backends/testing/assert.ts";
 import type { UploadResult } from "../engine/upload_job.ts";
 import { formatBytes } from "../../backends/units.ts";
 import {

@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch, assertOk } from "../testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../../backends/testing/assert.ts";
 import { formatBytes } from "../../backends/units.ts";
 import {
   barLine,

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../testing/assert.ts";
+import { assertEquals, assertThrows } from "../../backends/testing/assert.ts";
 import { UsageError } from "../errors.ts";
 import { type OptionSpec, parseFlags } from "./parse.ts";
 import { keyFor, parseS3Url } from "./s3_url.ts";

@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.ts";
-import { assertEquals, assertThrows } from "../testing/assert.ts";
+import { assertEquals, assertThrows } from "../../backends/testing/assert.ts";
 import { statePaths } from "./status_command.ts";
 
 Deno.test("statePaths follows upload's defaults", () => {

@@ -8,7 +8,7 @@ import { DEFAULT_PART_SIZE } from "../part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import type { ProviderPreset } from "../../backends/presets.ts";
-import { isCombinable } from "../checksum.ts";
+import { isCombinable } from "../../backends/checksum.ts";
 import { resolveRecordedStore, resolveStore } from "./backend_config.ts";
 import { checkStatePaths } from "../state/state_paths.ts";
 import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";

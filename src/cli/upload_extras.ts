@@ -11,7 +11,7 @@ import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
-import { MIN_RATE, TokenBucket } from "../rate_limit.ts";
+import { MIN_RATE, TokenBucket } from "../../backends/rate_limit.ts";
 import { objectOptionsFromFlags } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import type { Progress, ProgressMode } from "./progress.ts";

@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "../testing/assert.ts";
+import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
 import { memoryLogger } from "../log.ts";
 import { defaultStateBaseFor, quietPartLines } from "./upload_extras.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../testing/assert.ts";
+import { assertEquals, assertThrows } from "../../backends/testing/assert.ts";
 import {
   checkBucketName,
   checkKey,

@@ -3,11 +3,11 @@
  * server has but the journal lacks is read from the file and checksummed locally, not sent
  * again; `s3mpu status` predicts exactly that (upload_status.ts shares the decision).
  */
-import { assertEquals, assertOk } from "../testing/assert.ts";
+import { assertEquals, assertOk } from "../../backends/testing/assert.ts";
 import { assertLogged, assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
-import { computeChecksum } from "../checksum.ts";
+import { computeChecksum } from "../../backends/checksum.ts";
 import { BackendError } from "../errors.ts";
 import { readMeta } from "../state/meta_file.ts";
 import { readJournal } from "../state/parts_journal.ts";

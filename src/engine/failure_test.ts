@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch } from "../testing/assert.ts";
+import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
 import { BackendError } from "../errors.ts";
 import { toBackendError } from "../../backends/s3/error_map.ts";
 import { classifyFailure } from "./failure.ts";

@@ -3,7 +3,12 @@
  * that is not the file, reproduced on the memory backend (the CLI tests repeat them on MinIO
  * and moto through the fault proxy).
  */
-import { assertEquals, assertMatch, assertOk, assertRejects } from "../testing/assert.ts";
+import {
+  assertEquals,
+  assertMatch,
+  assertOk,
+  assertRejects,
+} from "../../backends/testing/assert.ts";
 import {
   assertLogged,
   assertStored,

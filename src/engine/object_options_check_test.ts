@@ -1,4 +1,4 @@
-import { assertThrows } from "../testing/assert.ts";
+import { assertThrows } from "../../backends/testing/assert.ts";
 import { NeedsDecisionError, UsageError } from "../errors.ts";
 import { checkObjectOptions } from "./object_options_check.ts";
 

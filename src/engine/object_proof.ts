@@ -5,7 +5,7 @@ import {
   isCombinable,
   isMd5Hex,
   multipartETag,
-} from "../checksum.ts";
+} from "../../backends/checksum.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 
 /**

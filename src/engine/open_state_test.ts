@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch, assertRejects } from "../testing/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../backends/testing/assert.ts";
 import { assertStored, makeJob, makeStore, makeWorkspace, MiB } from "../testing/engine_fixture.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";

@@ -1,4 +1,4 @@
-import { partChecksum } from "../checksum.ts";
+import { partChecksum } from "../../backends/checksum.ts";
 import { InterruptedError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";

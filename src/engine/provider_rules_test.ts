@@ -2,7 +2,12 @@
  * Each provider preset drives the engine against a memory backend that behaves like that
  * provider: its part limits, its equal-part rule, whether it rejects checksum headers.
  */
-import { assertEquals, assertOk, assertRejects, assertThrows } from "../testing/assert.ts";
+import {
+  assertEquals,
+  assertOk,
+  assertRejects,
+  assertThrows,
+} from "../../backends/testing/assert.ts";
 import { makeJob, makeWorkspace, MiB, sha256 } from "../testing/engine_fixture.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";

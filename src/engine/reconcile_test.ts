@@ -1,4 +1,4 @@
-import { assertEquals } from "../testing/assert.ts";
+import { assertEquals } from "../../backends/testing/assert.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadedPart } from "../../backends/types.ts";
 import { needsPartChecksums, type PartFate, partFates } from "./reconcile.ts";

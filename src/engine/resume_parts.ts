@@ -1,5 +1,5 @@
 import type { UploadedPart } from "../../backends/types.ts";
-import { computeChecksum, isMd5Hex, md5Hex } from "../checksum.ts";
+import { computeChecksum, isMd5Hex, md5Hex } from "../../backends/checksum.ts";
 import { BackendError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";

@@ -2,7 +2,7 @@
  * Resuming a long upload: only the parts after the journal's unbroken run are listed before
  * sending; the run is checked against the server while the rest is sent (resume_parts.ts).
  */
-import { assertEquals, assertOk, assertRejects } from "../testing/assert.ts";
+import { assertEquals, assertOk, assertRejects } from "../../backends/testing/assert.ts";
 import { assertLogged, assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
 import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
 import { ExitCode, ResumableError, type S3mpuError } from "../errors.ts";

@@ -1,4 +1,9 @@
-import { assertEquals, assertMatch, assertOk, assertRejects } from "../testing/assert.ts";
+import {
+  assertEquals,
+  assertMatch,
+  assertOk,
+  assertRejects,
+} from "../../backends/testing/assert.ts";
 import {
   assertLogged,
   assertStored,
@@ -21,7 +26,7 @@ import {
 } from "../errors.ts";
 import { readJournal } from "../state/parts_journal.ts";
 import { readMeta } from "../state/meta_file.ts";
-import { multipartETag } from "../checksum.ts";
+import { multipartETag } from "../../backends/checksum.ts";
 
 const SIZE = 23 * MiB + 12345; // 5 parts of 5 MiB: 4 full, 1 short
 

@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch, assertOk } from "../testing/assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../../backends/testing/assert.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import { type JournalEntry, JournalWriter, readJournal } from "../state/parts_journal.ts";
 import { lastRun, purgeWindow, ranges, uploadStatus } from "./upload_status.ts";

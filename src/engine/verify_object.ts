@@ -1,5 +1,5 @@
 import type { Backend, BackendLimits, ObjectInfo, ObjectRef } from "../../backends/types.ts";
-import { compositeChecksum, multipartETag } from "../checksum.ts";
+import { compositeChecksum, multipartETag } from "../../backends/checksum.ts";
 import { BackendError } from "../errors.ts";
 import { fileDigest, newDigest, partDigests, type PartLayout } from "../file_digests.ts";
 import { planParts } from "../part_plan.ts";

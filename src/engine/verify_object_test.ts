@@ -3,7 +3,7 @@
  * one flipped byte anywhere is caught by every kind of stored value, and where nothing can
  * decide the answer is "undecided" (the CLI exits 5 and offers --download).
  */
-import { assertEquals, assertMatch } from "../testing/assert.ts";
+import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
 import { makeJob, makeWorkspace, MiB } from "../testing/engine_fixture.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { type Backend, S3_LIMITS } from "../../backends/types.ts";

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../testing/assert.ts";
+import { assertEquals, assertRejects } from "../../backends/testing/assert.ts";
 import { readMeta, writeMeta } from "./meta_file.ts";
 import { NeedsDecisionError } from "../errors.ts";
 import { StateLock } from "./state_lock.ts";

@@ -1,4 +1,4 @@
-import { assertEquals, assertOk } from "../testing/assert.ts";
+import { assertEquals, assertOk } from "../../backends/testing/assert.ts";
 import { JournalWriter, parseJournal, readJournal } from "./parts_journal.ts";
 
 const UPLOAD =

@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../testing/assert.ts";
+import { assertEquals, assertRejects } from "../../backends/testing/assert.ts";
 import { UsageError } from "../errors.ts";
 import { checkOwnedJournal, checkStatePaths, readOwnedMeta } from "./state_paths.ts";
 

@@ -1,7 +1,7 @@
 import type { Backend } from "../../backends/types.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
-import { assertEquals, assertOk } from "./assert.ts";
+import { assertEquals, assertOk } from "../../backends/testing/assert.ts";
 import type { RunContext, StoreRules, UploadJob, UploadRequest } from "../engine/upload_job.ts";
 import { memoryLogger } from "../log.ts";
 import { openFileSource } from "../part_source.ts";

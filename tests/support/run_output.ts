@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { assertEquals, assertOk } from "../../src/testing/assert.ts";
+import { assertEquals, assertOk } from "../../backends/testing/assert.ts";
 import type { CliRun } from "./cli.ts";
 
 /** `Retrying ...` warnings in a run's stderr. */
