@@ -8,19 +8,7 @@
  */
 import type { ObjectOptions, RequestOptions } from "./object_options.ts";
 import { slicer, type TokenBucket } from "./rate_limit.ts";
-import type {
-  Backend,
-  BackendLimits,
-  CompletedUpload,
-  CreateOptions,
-  HeadOptions,
-  MultipartUploadInfo,
-  ObjectInfo,
-  ObjectRef,
-  PartsRef,
-  UploadedPart,
-  UploadPartInput,
-} from "./types.ts";
+import type { Backend, ObjectRef } from "./types.ts";
 
 /** Receives part bytes as they leave, for a progress display. */
 export interface WireProgress {
@@ -46,95 +34,64 @@ export interface UploadOptions {
 export function withUploadOptions(backend: Backend, options: UploadOptions): Backend {
   const none = !options.objectOptions && !options.requestOptions && !options.rateLimit &&
     !options.wire;
-  return none ? backend : new OptionsBackend(backend, options);
+  return none ? backend : optionsBackend(backend, options);
 }
 
-class OptionsBackend implements Backend {
-  readonly objectPartSizes?: Backend["objectPartSizes"];
-  readonly readObject?: Backend["readObject"];
-
-  constructor(private readonly inner: Backend, private readonly options: UploadOptions) {
-    // Optional capabilities stay optional: offered only where the inner backend has them.
-    const { objectPartSizes, readObject } = inner;
-    if (objectPartSizes) {
-      this.objectPartSizes = (ref, signal) => objectPartSizes.call(inner, this.#ref(ref), signal);
-    }
-    if (readObject) {
-      this.readObject = (ref, signal) => readObject.call(inner, this.#ref(ref), signal);
-    }
+/**
+ * The wrapped backend: each method forwards to `inner` with the request options added to its
+ * object reference; create adds the object options, uploadPart paces the body.
+ */
+function optionsBackend(inner: Backend, options: UploadOptions): Backend {
+  const { objectOptions, requestOptions, rateLimit, wire } = options;
+  const withRequest = <T extends ObjectRef>(ref: T): T =>
+    requestOptions ? { ...ref, requestOptions } : ref;
+  const wrapped: Backend = {
+    get name() {
+      return inner.name;
+    },
+    get limits() {
+      return inner.limits;
+    },
+    createMultipartUpload: (opts, signal) =>
+      inner.createMultipartUpload(
+        { ...withRequest(opts), objectOptions: { ...opts.objectOptions, ...objectOptions } },
+        signal,
+      ),
+    uploadPart: async (input, signal) => {
+      if (!rateLimit && !wire) return inner.uploadPart(withRequest(input), signal);
+      let sent = 0;
+      const paceBody = slicer({
+        bucket: rateLimit,
+        sent: (bytes) => {
+          sent += bytes;
+          wire?.bytesSent(bytes);
+        },
+      });
+      try {
+        const part = await inner.uploadPart({ ...withRequest(input), paceBody }, signal);
+        wire?.requestEnded(sent, input.body.length);
+        return part;
+      } catch (error) {
+        wire?.requestEnded(sent, 0);
+        throw error;
+      }
+    },
+    listParts: (ref, signal) => inner.listParts(withRequest(ref), signal),
+    completeMultipartUpload: (ref, signal) =>
+      inner.completeMultipartUpload(withRequest(ref), signal),
+    abortMultipartUpload: (ref, signal) => inner.abortMultipartUpload(withRequest(ref), signal),
+    listMultipartUploads: (opts, signal) => inner.listMultipartUploads(opts, signal),
+    headObject: (ref, signal, opts) => inner.headObject(withRequest(ref), signal, opts),
+    close: () => inner.close(),
+  };
+  // Optional capabilities stay optional: offered only where the inner backend has them.
+  const { objectPartSizes, readObject } = inner;
+  if (objectPartSizes) {
+    wrapped.objectPartSizes = (ref, signal) =>
+      objectPartSizes.call(inner, withRequest(ref), signal);
   }
-
-  get name(): string {
-    return this.inner.name;
+  if (readObject) {
+    wrapped.readObject = (ref, signal) => readObject.call(inner, withRequest(ref), signal);
   }
-
-  get limits(): BackendLimits {
-    return this.inner.limits;
-  }
-
-  #ref<T extends ObjectRef>(ref: T): T {
-    const requestOptions = this.options.requestOptions;
-    return requestOptions ? { ...ref, requestOptions } : ref;
-  }
-
-  createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string> {
-    return this.inner.createMultipartUpload(
-      {
-        ...this.#ref(opts),
-        objectOptions: { ...opts.objectOptions, ...this.options.objectOptions },
-      },
-      signal,
-    );
-  }
-
-  async uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart> {
-    const { rateLimit, wire } = this.options;
-    if (!rateLimit && !wire) return this.inner.uploadPart(this.#ref(input), signal);
-    let sent = 0;
-    const paceBody = slicer({
-      bucket: rateLimit,
-      sent: (bytes) => {
-        sent += bytes;
-        wire?.bytesSent(bytes);
-      },
-    });
-    try {
-      const part = await this.inner.uploadPart({ ...this.#ref(input), paceBody }, signal);
-      wire?.requestEnded(sent, input.body.length);
-      return part;
-    } catch (error) {
-      wire?.requestEnded(sent, 0);
-      throw error;
-    }
-  }
-
-  listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]> {
-    return this.inner.listParts(this.#ref(ref), signal);
-  }
-
-  completeMultipartUpload(
-    ref: Parameters<Backend["completeMultipartUpload"]>[0],
-    signal: AbortSignal,
-  ): Promise<CompletedUpload> {
-    return this.inner.completeMultipartUpload(this.#ref(ref), signal);
-  }
-
-  abortMultipartUpload(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<void> {
-    return this.inner.abortMultipartUpload(this.#ref(ref), signal);
-  }
-
-  listMultipartUploads(
-    opts: { bucket: string; prefix?: string },
-    signal: AbortSignal,
-  ): Promise<MultipartUploadInfo[]> {
-    return this.inner.listMultipartUploads(opts, signal);
-  }
-
-  headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo> {
-    return this.inner.headObject(this.#ref(ref), signal, opts);
-  }
-
-  close(): void {
-    this.inner.close();
-  }
+  return wrapped;
 }
