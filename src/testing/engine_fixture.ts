@@ -72,45 +72,49 @@ export async function makeJob(
   return splitJob(flat) as TestJob;
 }
 
+/**
+ * Which part of an {@link UploadJob} each request and rules field belongs to, one entry per
+ * field: a `Record` over the interface's keys, so a field added to either interface and not
+ * here fails `deno check`. Every other field of a flat job is context.
+ */
+const REQUEST_FIELDS: Record<keyof UploadRequest, "request"> = {
+  bucket: "request",
+  key: "request",
+  source: "request",
+  requestedPartSize: "request",
+  threads: "request",
+  metaPath: "request",
+  partsPath: "request",
+  restart: "request",
+  checksumAlgorithm: "request",
+  checksumChosen: "request",
+  objectOptions: "request",
+};
+const RULES_FIELDS: Record<keyof StoreRules, "rules"> = {
+  preferredPartSize: "rules",
+  checksumType: "rules",
+  etagIsMd5: "rules",
+  provider: "rules",
+  endpoint: "rules",
+  region: "rules",
+};
+
 /** Sorts a flat job's fields into the request, the store's rules and the context. */
 export function splitJob(flat: FlatJob): UploadJob {
-  const {
-    bucket,
-    key,
-    source,
-    requestedPartSize,
-    threads,
-    metaPath,
-    partsPath,
-    restart,
-    checksumAlgorithm,
-    checksumChosen,
-    objectOptions,
-    preferredPartSize,
-    checksumType,
-    etagIsMd5,
-    provider,
-    endpoint,
-    region,
-    ...context
-  } = flat;
-  return {
-    request: {
-      bucket,
-      key,
-      source,
-      requestedPartSize,
-      threads,
-      metaPath,
-      partsPath,
-      restart,
-      checksumAlgorithm,
-      checksumChosen,
-      objectOptions,
-    },
-    rules: { preferredPartSize, checksumType, etagIsMd5, provider, endpoint, region },
-    context,
+  const fields = { ...REQUEST_FIELDS, ...RULES_FIELDS } as Record<string, "request" | "rules">;
+  const parts: Record<"request" | "rules" | "context", Record<string, unknown>> = {
+    request: {},
+    rules: {},
+    context: {},
   };
+  // Request and rules fields are set even when undefined, as a destructuring would set them.
+  for (const [field, part] of Object.entries(fields)) {
+    parts[part][field] = (flat as unknown as Record<string, unknown>)[field];
+  }
+  for (const [field, value] of Object.entries(flat)) {
+    if (!(field in fields)) parts.context[field] = value;
+  }
+  return parts as unknown as UploadJob;
 }
 
 /** Hex SHA-256 of bytes. */
