@@ -7,7 +7,7 @@
 import { presetNames } from "../../backends/presets.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Command } from "./command.ts";
-import { ACLS, SSE } from "./object_flags.ts";
+import { ACLS, REGIONAL_STORAGE_CLASSES, SSE } from "./object_flags.ts";
 
 /** One option as completion sees it. */
 interface CompletedOption {
@@ -24,16 +24,7 @@ const VALUES: Record<string, string[]> = {
   acl: [...ACLS],
   sse: [...SSE],
   "sse-c": ["AES256"],
-  "storage-class": [
-    "STANDARD",
-    "REDUCED_REDUNDANCY",
-    "STANDARD_IA",
-    "ONEZONE_IA",
-    "INTELLIGENT_TIERING",
-    "GLACIER",
-    "DEEP_ARCHIVE",
-    "GLACIER_IR",
-  ],
+  "storage-class": [...REGIONAL_STORAGE_CLASSES],
   "request-payer": ["requester"],
 };
 

@@ -16,7 +16,10 @@ import {
 } from "../object_options.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 
-const STORAGE_CLASSES = [
+/**
+ * The storage classes of a regular bucket in a Region (also offered by shell completion).
+ */
+export const REGIONAL_STORAGE_CLASSES: readonly string[] = [
   "STANDARD",
   "REDUCED_REDUNDANCY",
   "STANDARD_IA",
@@ -25,10 +28,9 @@ const STORAGE_CLASSES = [
   "GLACIER",
   "DEEP_ARCHIVE",
   "GLACIER_IR",
-  "OUTPOSTS",
-  "SNOW",
-  "EXPRESS_ONEZONE",
 ];
+/** Every class `--storage-class` accepts: also those of Outposts, Snow and directory buckets. */
+const STORAGE_CLASSES = [...REGIONAL_STORAGE_CLASSES, "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE"];
 /** The canned ACLs `--acl` accepts (also offered by shell completion). */
 export const ACLS: readonly string[] = [
   "private",
