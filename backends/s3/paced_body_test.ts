@@ -37,6 +37,34 @@ function backend(endpoint: string, unsignedPayload: boolean, kind: "node" | "fet
 }
 
 /**
+ * Sends `body` as part 1 of an upload through a fresh adapter, its body paced by a slicer:
+ * the ETag the server answered and the slice sizes the slicer was told of.
+ */
+async function sendPacedPart(
+  url: string,
+  body: Uint8Array,
+  unsignedPayload: boolean,
+  kind: "node" | "fetch" = "node",
+): Promise<{ eTag: string; slices: number[] }> {
+  const slices: number[] = [];
+  const s3 = backend(url, unsignedPayload, kind);
+  try {
+    const part = await s3.uploadPart({
+      bucket: "b",
+      key: "k",
+      uploadId: "u",
+      partNumber: 1,
+      body,
+      checksum: { algorithm: "none", value: "" },
+      paceBody: slicer({ sent: (n) => slices.push(n) }),
+    }, new AbortController().signal);
+    return { eTag: part.eTag, slices };
+  } finally {
+    s3.close();
+  }
+}
+
+/**
  * The SDK signs with credentials from the environment: set them for the test only and put
  * the old values back, so CLI runs that later tests spawn inherit none (they test "no
  * credentials" too).
@@ -59,22 +87,8 @@ for (const unsigned of [false, true]) {
     await withTestCredentials(() =>
       withServer(async (url, seen) => {
         const body = new Uint8Array(SLICE_BYTES * 5 + 123).map((_, i) => (i * 7) % 256);
-        const slices: number[] = [];
-        const s3 = backend(url, unsigned);
-        try {
-          const part = await s3.uploadPart({
-            bucket: "b",
-            key: "k",
-            uploadId: "u",
-            partNumber: 1,
-            body,
-            checksum: { algorithm: "none", value: "" },
-            paceBody: slicer({ sent: (n) => slices.push(n) }),
-          }, new AbortController().signal);
-          assertEquals(part.eTag, "abc");
-        } finally {
-          s3.close();
-        }
+        const { eTag, slices } = await sendPacedPart(url, body, unsigned);
+        assertEquals(eTag, "abc");
         assertEquals(seen.length, 1);
         assertEquals(seen[0].body, body);
         assertEquals(seen[0].headers.get("content-length"), String(body.length));
@@ -94,21 +108,7 @@ Deno.test("with the fetch transport a paced part is sent whole, keeping Content-
   await withTestCredentials(() =>
     withServer(async (url, seen) => {
       const body = new Uint8Array(SLICE_BYTES * 2 + 5).fill(9);
-      const slices: number[] = [];
-      const s3 = backend(url, true, "fetch");
-      try {
-        await s3.uploadPart({
-          bucket: "b",
-          key: "k",
-          uploadId: "u",
-          partNumber: 1,
-          body,
-          checksum: { algorithm: "none", value: "" },
-          paceBody: slicer({ sent: (n) => slices.push(n) }),
-        }, new AbortController().signal);
-      } finally {
-        s3.close();
-      }
+      const { slices } = await sendPacedPart(url, body, true, "fetch");
       assertEquals(seen[0].body, body);
       assertEquals(seen[0].headers.get("content-length"), String(body.length));
       assertEquals(slices, [], "not sliced");
