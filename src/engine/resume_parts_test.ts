@@ -3,7 +3,13 @@
  * sending; the run is checked against the server while the rest is sent (resume_parts.ts).
  */
 import { assertEquals, assertOk, assertRejects } from "../../backends/testing/assert.ts";
-import { assertLogged, assertStored, makeJob, makeWorkspace } from "../testing/engine_fixture.ts";
+import {
+  assertLogged,
+  assertStored,
+  finishOn,
+  makeJob,
+  makeWorkspace,
+} from "../testing/engine_fixture.ts";
 import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
 import { ExitCode, ResumableError, type S3mpuError } from "../errors.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
@@ -70,12 +76,10 @@ Deno.test("a long resume lists from the journal's first gap, and sends while che
 Deno.test("a journaled part the server lost is found while sending and sent before Complete", async () => {
   const { ws, store, uploadId } = await crashedUpload();
   assertOk(store.dropPart("bkt", uploadId, 17));
-  const job = await makeJob(ws, store, { threads: 2, requestedPartSize: PART });
-  const result = await runUpload(job);
+  const { result, job } = await finishOn(ws, store, { threads: 2, requestedPartSize: PART });
   assertEquals(result.partsUploaded, PARTS - JOURNALED - 1 + 1);
   assertLogged(job, "1 part(s) the server does not have");
   assertLogged(job, "Will upload 1 more chunks.");
-  await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
 
@@ -91,11 +95,9 @@ Deno.test("a journaled part whose server copy differs is taken from the server's
     ),
   );
   assertOk((await Deno.readTextFile(ws.partsPath)) !== text, "the journal line was rewritten");
-  const job = await makeJob(ws, store, { threads: 2, requestedPartSize: PART });
-  const result = await runUpload(job);
+  const { result, job } = await finishOn(ws, store, { threads: 2, requestedPartSize: PART });
   assertEquals(result.partsUploaded, PARTS - JOURNALED - 1);
   assertLogged(job, "Recorded 1 part(s) the server has");
-  await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
 
@@ -129,8 +131,7 @@ Deno.test("a full listing that keeps failing stops the run with exit 3 after the
   assertEquals(faulty.callsTo("completeMultipartUpload").length, 0, "no Complete unconfirmed");
   // The parts sent meanwhile were journaled, so the next run has nothing left but to check.
   assertEquals((await readJournal(ws.partsPath, uploadId)).parts.size, PARTS);
-  const next = await makeJob(ws, store, { threads: 2, requestedPartSize: PART });
-  assertEquals((await runUpload(next)).partsUploaded, 0);
-  await assertStored(store, ws.bytes);
+  const next = await finishOn(ws, store, { threads: 2, requestedPartSize: PART });
+  assertEquals(next.result.partsUploaded, 0);
   await ws.cleanup();
 });

@@ -8,6 +8,7 @@ import {
   assertLogged,
   assertStored,
   exists,
+  finishOn,
   makeFaultyWorkspace,
   makeJob,
   makeStore,
@@ -51,9 +52,7 @@ Deno.test("a crash after some parts resumes and sends only the missing ones", as
   await assertRejects(() => runUpload(first), S3mpuError);
   const journal = await readJournal(ws.partsPath, (await readMeta(ws.metaPath))!.uploadId);
   assertEquals(journal.parts.size, 1, "the crashed part's response was lost before journaling");
-  const second = await makeJob(ws, store, { threads: 2 });
-  const result = await runUpload(second);
-  await assertStored(store, ws.bytes);
+  const { result, job: second } = await finishOn(ws, store, { threads: 2 });
   assertEquals(result.partsUploaded, 3, "parts 1 and 2 were on the server already");
   assertLogged(second, "2 parts have already been uploaded.");
   await ws.cleanup();
@@ -65,11 +64,9 @@ Deno.test("a part the server stored but the journal lacks is adopted, not re-sen
   const first = await makeJob(ws, faulty, { threads: 1 });
   const error = await assertRejects(() => runUpload(first), ResumableError);
   assertEquals((error as S3mpuError).exitCode, ExitCode.resumable);
-  const second = await makeJob(ws, store);
-  const result = await runUpload(second);
+  const { result, job: second } = await finishOn(ws, store);
   assertEquals(result.partsUploaded, 2);
   assertLogged(second, "Recorded 1 part(s) the server has");
-  await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
 
@@ -83,11 +80,9 @@ Deno.test("a journal line for a part the server lacks is sent again", async () =
     JSON.stringify({ eTag: "00000000000000000000000000000000", partNumber: 4, uploadId }) + "\n",
     { append: true },
   );
-  const second = await makeJob(ws, store);
-  const result = await runUpload(second);
+  const { result, job: second } = await finishOn(ws, store);
   assertEquals(result.partsUploaded, 3);
   assertLogged(second, "1 part(s) the server does not have");
-  await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
 
@@ -108,13 +103,11 @@ Deno.test("a run killed during Complete leaves state that the next run finishes 
   faulty.crashAfter("completeMultipartUpload", 1);
   await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
   assertOk((await readMeta(ws.metaPath))?.completing, "completing marker written before Complete");
-  const second = await makeJob(ws, store);
-  const result = await runUpload(second);
+  const { result, job: second } = await finishOn(ws, store);
   assertEquals(result.partsUploaded, 0);
   assertLogged(second, "already completed by an earlier run");
   const parts = [...(await readJournalAll(ws, result.uploadId))];
   assertEquals(parts.length, 0, "state files removed");
-  await assertStored(store, ws.bytes);
   await ws.cleanup();
 });
 
@@ -257,9 +250,7 @@ Deno.test("a stop signal lets the part in flight finish, starts no new one, keep
   const { uploadId } = (await readMeta(ws.metaPath))!;
   assertEquals([...(await readJournal(ws.partsPath, uploadId)).parts.keys()], [1, 2]);
   assertEquals(store.stats.calls.uploadPart, 2, "no part started after the stop");
-  const second = await makeJob(ws, store);
-  assertEquals((await runUpload(second)).partsUploaded, 3);
-  await assertStored(store, ws.bytes);
+  assertEquals((await finishOn(ws, store)).result.partsUploaded, 3);
   await ws.cleanup();
 });
 

@@ -2,7 +2,14 @@ import type { Backend } from "../../backends/types.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { assertEquals, assertOk } from "../../backends/testing/assert.ts";
-import type { RunContext, StoreRules, UploadJob, UploadRequest } from "../engine/upload_job.ts";
+import type {
+  RunContext,
+  StoreRules,
+  UploadJob,
+  UploadRequest,
+  UploadResult,
+} from "../engine/upload_job.ts";
+import { runUpload } from "../engine/upload_engine.ts";
 import { memoryLogger } from "../log.ts";
 import { openFileSource } from "../part_source.ts";
 import { exists, MiB, randomFile } from "./files.ts";
@@ -129,6 +136,21 @@ export async function assertStored(store: MemoryBackend, expected: Uint8Array): 
   assertOk(object, "object stored");
   assertEquals(await sha256(object), await sha256(expected));
   assertEquals(store.openUploads("bkt").length, 0, "no upload left open");
+}
+
+/**
+ * The next run of the workspace's upload, on the healthy `store`: it must finish with the
+ * file's exact bytes stored and no upload left open. Its result and job, for more checks.
+ */
+export async function finishOn(
+  ws: { filePath: string; metaPath: string; partsPath: string; bytes: Uint8Array },
+  store: MemoryBackend,
+  overrides: Partial<FlatJob> = {},
+): Promise<{ result: UploadResult; job: TestJob }> {
+  const job = await makeJob(ws, store, overrides);
+  const result = await runUpload(job);
+  await assertStored(store, ws.bytes);
+  return { result, job };
 }
 
 /** Asserts one of the job's log lines contains `fragment` (a string) or matches it (a RegExp). */
