@@ -212,11 +212,7 @@ Deno.test({
         second.summary,
         /\| Parts \| 3 × 5 MiB, 2 sent by this run, 1 already on the server \(resumed\) \|/,
       );
-      assertEquals(
-        await stores.objectSha256(server, bucket, "action/source.bin"),
-        stores.sha256Hex(file.bytes),
-      );
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, "action/source.bin", file.bytes);
     } finally {
       await proxy.close();
       await file.cleanup();

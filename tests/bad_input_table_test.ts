@@ -705,8 +705,7 @@ for (const server of servers) {
       await Deno.writeFile(`${s.dir}/chunks/part_1`, bytes);
       const run = await runS3mpu(chunkUpload(s), stores.serverEnv(server));
       assertEquals(run.code, 0, describeRun(run));
-      assertEquals(await stores.objectSha256(server, bucket, KEY), stores.sha256Hex(bytes));
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, KEY, bytes);
     } finally {
       await Deno.remove(s.dir, { recursive: true });
     }

@@ -77,11 +77,7 @@ for (const server of stores.testServers()) {
             proxy.stats.injected.status ?? 0
           }, exit ${exit}, resumed with 1 of 3 parts done`,
         );
-        assertEquals(
-          await stores.objectSha256(server, bucket, "creds.bin"),
-          stores.sha256Hex(f.bytes),
-        );
-        assertEquals(await stores.listOpenUploads(server, bucket), []);
+        await stores.assertStoredWhole(server, bucket, "creds.bin", f.bytes);
       } finally {
         await proxy.close();
         await f.cleanup();
@@ -138,11 +134,7 @@ for (const server of stores.testServers()) {
       );
       assertMatch(run.stderr, /answered ExpiredToken; fetching fresh credentials/);
       assertOk(invocations >= 2, `credential_process ran ${invocations} time(s)`);
-      assertEquals(
-        await stores.objectSha256(server, bucket, "rotating.bin"),
-        stores.sha256Hex(f.bytes),
-      );
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, "rotating.bin", f.bytes);
     } finally {
       await proxy.close();
       await f.cleanup();

@@ -226,11 +226,7 @@ for (const server of stores.testServers()) {
         }, retries logged ${lines.length}, waited ${(waited / 1000).toFixed(2)} s`,
       );
       assertOk(waited >= 1950, `waited only ${waited} ms`);
-      assertEquals(
-        await stores.objectSha256(server, bucket, "slow.bin"),
-        stores.sha256Hex(f.bytes),
-      );
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, "slow.bin", f.bytes);
     } finally {
       await proxy.close();
       await f.cleanup();
@@ -270,11 +266,7 @@ for (const server of stores.testServers()) {
         }, retries logged ${retries}, exit 3, resumed with 2 of 3 parts done`,
       );
       assertEquals(retries, 1, "one retry (2 tries) before giving up");
-      assertEquals(
-        await stores.objectSha256(server, bucket, "exhausted.bin"),
-        stores.sha256Hex(f.bytes),
-      );
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, "exhausted.bin", f.bytes);
     } finally {
       await proxy.close();
       await f.cleanup();
@@ -309,11 +301,7 @@ for (const server of stores.testServers()) {
       );
       assertEquals(proxy.stats.injected.truncate_response, 1);
       assertOk(retries.some((l) => /Retrying listing parts/.test(l)), resumed.stderr);
-      assertEquals(
-        await stores.objectSha256(server, bucket, "listparts.bin"),
-        stores.sha256Hex(f.bytes),
-      );
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, "listparts.bin", f.bytes);
     } finally {
       await proxy.close();
       await f.cleanup();

@@ -61,11 +61,7 @@ for (const server of stores.testServers()) {
             seconds.toFixed(1)
           } s with ${state.journal.size} of 13 parts journaled (= on the server); resumed`,
         );
-        assertEquals(
-          await stores.objectSha256(server, bucket, "signal.bin"),
-          stores.sha256Hex(f.bytes),
-        );
-        assertEquals(await stores.listOpenUploads(server, bucket), []);
+        await stores.assertStoredWhole(server, bucket, "signal.bin", f.bytes);
       } finally {
         await proxy.close();
         await f.cleanup();
@@ -107,11 +103,7 @@ for (const server of stores.testServers()) {
       report(
         `${server.name} signals: second SIGINT exited in ${seconds.toFixed(2)} s; resumed`,
       );
-      assertEquals(
-        await stores.objectSha256(server, bucket, "twice.bin"),
-        stores.sha256Hex(f.bytes),
-      );
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, "twice.bin", f.bytes);
     } finally {
       await proxy.close();
       await f.cleanup();

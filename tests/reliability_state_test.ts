@@ -90,6 +90,14 @@ for (const server of stores.testServers()) {
    * on (another endpoint exits 4), so every run of a test goes through the same proxy.
    */
   const proxyEnv = (proxy: FaultProxy) => ({ ...env, AWS_ENDPOINT_URL: proxy.url });
+  /** `s3mpu upload` of `f` to `bucket/key` through `proxy`, with `extra` arguments. */
+  const uploadThrough = (
+    proxy: FaultProxy,
+    f: UploadFixture,
+    bucket: string,
+    key: string,
+    extra: string[] = [],
+  ) => runS3mpu(uploadArgs(f, bucket, key, extra), proxyEnv(proxy));
 
   const finishes = async (
     proxy: FaultProxy,
@@ -98,13 +106,9 @@ for (const server of stores.testServers()) {
     key: string,
     extra: string[] = [],
   ) => {
-    const run = await runS3mpu(
-      uploadArgs(f, bucket, key, ["-t", "2", ...extra]),
-      proxyEnv(proxy),
-    );
+    const run = await uploadThrough(proxy, f, bucket, key, ["-t", "2", ...extra]);
     assertEquals(run.code, 0, describeRun(run));
-    assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(f.bytes));
-    assertEquals(await stores.listOpenUploads(server, bucket), [], "no open upload left");
+    await stores.assertStoredWhole(server, bucket, key, f.bytes);
     return run;
   };
 
@@ -205,7 +209,7 @@ for (const server of stores.testServers()) {
           f.bytes = new Uint8Array([...f.bytes, ...extra]);
         }
         const before = await snapshotDir(f.dir);
-        const refused = await runS3mpu(uploadArgs(f, bucket, "changed.bin"), proxyEnv(proxy));
+        const refused = await uploadThrough(proxy, f, bucket, "changed.bin");
         assertEquals(refused.code, 4, describeRun(refused));
         assertMatch(
           errorLines(refused.stderr)[0],
@@ -234,7 +238,7 @@ for (const server of stores.testServers()) {
         );
       }
       const before = await snapshotDir(f.dir);
-      const refused = await runS3mpu(uploadArgs(f, bucket, "gone.bin"), proxyEnv(proxy));
+      const refused = await uploadThrough(proxy, f, bucket, "gone.bin");
       assertEquals(refused.code, 4, describeRun(refused));
       assertMatch(errorLines(refused.stderr)[0], /no longer exists on the server.*--restart/);
       assertEquals(await snapshotDir(f.dir), before, "state kept as it was");
@@ -251,10 +255,7 @@ for (const server of stores.testServers()) {
       await Deno.writeTextFile(f.meta, '{"bucket": "' + bucket + '", "key": garbled');
       const before = await snapshotDir(f.dir);
       for (const extra of [[], ["--restart"]]) {
-        const refused = await runS3mpu(
-          uploadArgs(f, bucket, "garbled.bin", extra),
-          proxyEnv(proxy),
-        );
+        const refused = await uploadThrough(proxy, f, bucket, "garbled.bin", extra);
         assertEquals(refused.code, 2, describeRun(refused));
         assertMatch(errorLines(refused.stderr)[0], /is not an s3mpu meta file \(it is not JSON\)/);
         assertEquals(await snapshotDir(f.dir), before);
@@ -272,10 +273,7 @@ for (const server of stores.testServers()) {
       await interruptedUpload(server, proxy, f, bucket, "mine.bin", 1);
       const before = await snapshotDir(f.dir);
       for (const extra of [[], ["--restart"]]) {
-        const otherKey = await runS3mpu(
-          uploadArgs(f, bucket, "theirs.bin", extra),
-          proxyEnv(proxy),
-        );
+        const otherKey = await uploadThrough(proxy, f, bucket, "theirs.bin", extra);
         assertEquals(otherKey.code, 2, describeRun(otherKey));
         assertMatch(
           errorLines(otherKey.stderr)[0],

@@ -135,11 +135,7 @@ Deno.test({
       assertEquals(done.code, 0, describeRun(done));
       check.run("completed", done);
       check.assertClean();
-      assertEquals(
-        await stores.objectSha256(server, bucket, "secret.bin"),
-        stores.sha256Hex(f.bytes),
-      );
-      assertEquals(await stores.listOpenUploads(server, bucket), []);
+      await stores.assertStoredWhole(server, bucket, "secret.bin", f.bytes);
     } finally {
       await minio.close();
       await f.cleanup();

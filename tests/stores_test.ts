@@ -130,8 +130,7 @@ for (const server of stores.storeServers()) {
     );
     assertEquals(onlyJson(resumed).partsUploaded, status.totalParts - status.partsOnServer);
     if (omits) assertMatch(resumed.stderr, /Read \d+ part\(s\) the server has but does not list/);
-    assertEquals(await stores.objectSha256(server, bucket, key), stores.sha256Hex(file.bytes));
-    assertEquals(await stores.listOpenUploads(server, bucket), []);
+    await stores.assertStoredWhole(server, bucket, key, file.bytes);
     await file.cleanup();
   });
 }

@@ -20,6 +20,7 @@ import {
   MiB,
   sha256,
 } from "../testing/engine_fixture.ts";
+import { appendZeros, overwriteAt } from "../testing/files.ts";
 import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
 import type { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import type { Backend, CompletedUpload, UploadedPart } from "../../backends/types.ts";
@@ -163,15 +164,11 @@ Deno.test("a lost Complete settles on its own object, proved by the combined che
 
 for (
   const [what, change] of [
-    ["bytes overwritten in a part already sent", async (path: string) => {
-      const file = await Deno.open(path, { write: true });
-      await file.seek(10, Deno.SeekMode.Start);
-      await file.write(new Uint8Array([1, 2, 3]));
-      file.close();
-    }],
-    ["bytes appended", async (path: string) => {
-      await Deno.writeFile(path, new Uint8Array(10), { append: true });
-    }],
+    [
+      "bytes overwritten in a part already sent",
+      (path: string) => overwriteAt(path, 10, new Uint8Array([1, 2, 3])),
+    ],
+    ["bytes appended", (path: string) => appendZeros(path, 10)],
   ] as const
 ) {
   Deno.test(`the source changing during the run (${what}) stops before Complete with exit 4`, async () => {

@@ -54,3 +54,15 @@ export async function randomFile(
 export function exists(path: string): Promise<boolean> {
   return Deno.stat(path).then(() => true, () => false);
 }
+
+/** Overwrites the file at `path` with `bytes` from `offset` on, in place: its size stays. */
+export async function overwriteAt(path: string, offset: number, bytes: Uint8Array): Promise<void> {
+  using file = await Deno.open(path, { write: true });
+  await file.seek(offset, Deno.SeekMode.Start);
+  await file.write(bytes);
+}
+
+/** Appends `count` zero bytes to the file at `path`. */
+export function appendZeros(path: string, count: number): Promise<void> {
+  return Deno.writeFile(path, new Uint8Array(count), { append: true });
+}

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { assertEquals } from "../../backends/testing/assert.ts";
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -270,6 +271,20 @@ export async function listOpenUploads(
     uploadIdMarker = page.NextUploadIdMarker;
     if (keyMarker === undefined && uploadIdMarker === undefined) return uploads;
   }
+}
+
+/**
+ * Asserts `bucket/key` on `server` holds exactly `bytes` (downloaded with the reference
+ * client and hashed) and that no multipart upload is left open in `bucket`.
+ */
+export async function assertStoredWhole(
+  server: TestServer,
+  bucket: string,
+  key: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  assertEquals(await objectSha256(server, bucket, key), sha256Hex(bytes), `${bucket}/${key}`);
+  assertEquals(await listOpenUploads(server, bucket), [], `no upload left open in ${bucket}`);
 }
 
 /** Uploads one part of `uploadId` with the reference `client`; returns its ETag without quotes. */
