@@ -86,49 +86,62 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "binary permissions: a profile in the shared config and credentials files",
-  ignore: moto === undefined,
-  fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "s3mpu-home-" });
-    await Deno.mkdir(join(home, ".aws"));
-    await Deno.writeTextFile(
-      join(home, ".aws", "credentials"),
-      `[ci]\naws_access_key_id = ${moto!.accessKeyId}\naws_secret_access_key = ${
-        moto!.secretAccessKey
-      }\n`,
-    );
-    await Deno.writeTextFile(join(home, ".aws", "config"), "[profile ci]\nregion = us-east-1\n");
-    const { dir } = await upload("profile.bin", { HOME: home, AWS_PROFILE: "ci" });
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(home, { recursive: true });
-  },
+/**
+ * A test whose credentials live in a new temporary HOME: `setup` writes its files and returns
+ * the run's environment; the upload of `key` must succeed. HOME is removed afterwards.
+ */
+function homeTest(
+  name: string,
+  key: string,
+  setup: (home: string) => Promise<Record<string, string>>,
+  ignore = moto === undefined,
+): void {
+  Deno.test({
+    name: `binary permissions: ${name}`,
+    ignore,
+    fn: async () => {
+      const home = await Deno.makeTempDir({ prefix: "s3mpu-home-" });
+      try {
+        const { dir } = await upload(key, { HOME: home, ...await setup(home) });
+        await Deno.remove(dir, { recursive: true });
+      } finally {
+        await Deno.remove(home, { recursive: true });
+      }
+    },
+  });
+}
+
+homeTest("a profile in the shared config and credentials files", "profile.bin", async (home) => {
+  await Deno.mkdir(join(home, ".aws"));
+  await Deno.writeTextFile(
+    join(home, ".aws", "credentials"),
+    `[ci]\naws_access_key_id = ${moto!.accessKeyId}\naws_secret_access_key = ${
+      moto!.secretAccessKey
+    }\n`,
+  );
+  await Deno.writeTextFile(join(home, ".aws", "config"), "[profile ci]\nregion = us-east-1\n");
+  return { AWS_PROFILE: "ci" };
 });
 
-Deno.test({
-  name: "binary permissions: web identity (OIDC, as configure-aws-credentials sets it up)",
-  ignore: moto === undefined,
-  fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "s3mpu-home-" });
+homeTest(
+  "web identity (OIDC, as configure-aws-credentials sets it up)",
+  "oidc.bin",
+  async (home) => {
     const token = join(home, "token");
     await Deno.writeTextFile(token, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOngveSJ9.c2ln");
-    const { dir } = await upload("oidc.bin", {
-      HOME: home,
+    return {
       AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/s3mpu-ci",
       AWS_WEB_IDENTITY_TOKEN_FILE: token,
       AWS_ROLE_SESSION_NAME: "s3mpu-test",
       AWS_ENDPOINT_URL_STS: moto!.endpoint,
-    });
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(home, { recursive: true });
+    };
   },
-});
+);
 
-Deno.test({
-  name: "binary permissions: credential_process in a profile",
-  ignore: moto === undefined || Deno.build.os === "windows",
-  fn: async () => {
-    const home = await Deno.makeTempDir({ prefix: "s3mpu-home-" });
+homeTest(
+  "credential_process in a profile",
+  "process.bin",
+  async (home) => {
     await Deno.mkdir(join(home, ".aws"));
     const helper = join(home, "creds.sh");
     const json = JSON.stringify({
@@ -141,8 +154,7 @@ Deno.test({
       join(home, ".aws", "config"),
       `[profile helper]\ncredential_process = ${helper}\n`,
     );
-    const { dir } = await upload("process.bin", { HOME: home, AWS_PROFILE: "helper" });
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(home, { recursive: true });
+    return { AWS_PROFILE: "helper" };
   },
-});
+  moto === undefined || Deno.build.os === "windows",
+);

@@ -4,7 +4,7 @@
  * lines unless -v, and the output ends with a newline even after a second Ctrl-C.
  */
 import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
-import { MiB, randomFile } from "./support/cli.ts";
+import { MiB, type RandomFile, randomFile } from "./support/cli.ts";
 import { hasScript, runShellInPty, shellQuote, visibleLines } from "./support/pty.ts";
 import { createTestBucket, serverEnv, testServers } from "./support/servers.ts";
 
@@ -18,12 +18,31 @@ const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 const frames = (text: string) =>
   text.split("\r").map((f) => f.replace(ANSI_COLOUR, "")).filter((f) => /^\[[#.]+\]/.test(f));
 
-Deno.test({
-  name: "moto: on a slow link the bar counts bytes before the first part is done",
-  ignore: !hasScript,
-  fn: async () => {
-    const bucket = await createTestBucket(moto);
-    const file = await randomFile(12 * MiB);
+/** A test in a pseudo-terminal against moto, given a new bucket and a random file of `size`. */
+function ptyTest(
+  name: string,
+  size: number,
+  fn: (bucket: string, file: RandomFile) => Promise<void>,
+): void {
+  Deno.test({
+    name: `moto: ${name}`,
+    ignore: !hasScript,
+    fn: async () => {
+      const bucket = await createTestBucket(moto);
+      const file = await randomFile(size);
+      try {
+        await fn(bucket, file);
+      } finally {
+        await file.cleanup();
+      }
+    },
+  });
+}
+
+ptyTest(
+  "on a slow link the bar counts bytes before the first part is done",
+  12 * MiB,
+  async (bucket, file) => {
     const args = ["upload", file.path, `s3://${bucket}/slow.bin`, "-s", "6MiB", "-t", "1"];
     // 2 MiB/s: the first 6 MiB part takes about 3 s; the bar redraws every second.
     const run = await runShellInPty(cli([...args, "--limit-rate", "2MiB"]), serverEnv(moto));
@@ -39,16 +58,13 @@ Deno.test({
     const verbose = await runShellInPty(cli([...args, "-v"]), serverEnv(moto));
     assertEquals(verbose.code, 0, verbose.text);
     assertMatch(visibleLines(verbose.text).join("\n"), /Done uploading 2 - /);
-    await file.cleanup();
   },
-});
+);
 
-Deno.test({
-  name: "moto: a second Ctrl-C stops at once and leaves the cursor on a new line",
-  ignore: !hasScript,
-  fn: async () => {
-    const bucket = await createTestBucket(moto);
-    const file = await randomFile(20 * MiB);
+ptyTest(
+  "a second Ctrl-C stops at once and leaves the cursor on a new line",
+  20 * MiB,
+  async (bucket, file) => {
     const upload = cli([
       "upload",
       file.path,
@@ -67,6 +83,5 @@ Deno.test({
     assertEquals(run.code, 130, run.text);
     assertMatch(run.text, /Stopped at once; the state files are consistent/);
     assertOk(run.text.endsWith("\n"), JSON.stringify(run.text.slice(-200)));
-    await file.cleanup();
   },
-});
+);
