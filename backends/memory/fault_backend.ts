@@ -4,20 +4,7 @@
  * the server) or after it succeeded (the server did the work but the response was lost),
  * and a simulated kill can stop everything right after the n-th successful call.
  */
-import type {
-  Backend,
-  BackendLimits,
-  CompletedUpload,
-  CompleteInput,
-  CreateOptions,
-  HeadOptions,
-  MultipartUploadInfo,
-  ObjectInfo,
-  ObjectRef,
-  PartsRef,
-  UploadedPart,
-  UploadPartInput,
-} from "../types.ts";
+import type { Backend, BackendLimits, ObjectRef } from "../types.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
 import {
   type BackendMethod,
@@ -131,94 +118,49 @@ export class FaultBackend implements Backend {
   }
 
   // ---- Backend -----------------------------------------------------------------------
+  // Each call goes to the inner backend under the fault schedule; what differs is only what
+  // the call log records of its first argument.
 
   /** See {@link Backend.createMultipartUpload}. */
-  createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string> {
-    return this.#call(
-      "createMultipartUpload",
-      { bucket: opts.bucket, key: opts.key },
-      signal,
-      () => this.#inner.createMultipartUpload(opts, signal),
-    );
-  }
-
+  readonly createMultipartUpload = this.#faulted("createMultipartUpload", objectInfo);
   /** See {@link Backend.uploadPart}. */
-  uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart> {
-    const { bucket, key, uploadId, partNumber } = input;
-    return this.#call(
-      "uploadPart",
-      { bucket, key, uploadId, partNumber },
-      signal,
-      () => this.#inner.uploadPart(input, signal),
-    );
-  }
-
+  readonly uploadPart = this.#faulted("uploadPart", (input) => ({
+    ...refInfo(input),
+    partNumber: input.partNumber,
+  }));
   /** See {@link Backend.listParts}. */
-  listParts(ref: PartsRef, signal: AbortSignal): Promise<UploadedPart[]> {
-    const info = ref.afterPartNumber === undefined
-      ? refInfo(ref)
-      : { ...refInfo(ref), afterPartNumber: ref.afterPartNumber };
-    return this.#call("listParts", info, signal, () => this.#inner.listParts(ref, signal));
-  }
-
+  readonly listParts = this.#faulted(
+    "listParts",
+    (ref) =>
+      ref.afterPartNumber === undefined
+        ? refInfo(ref)
+        : { ...refInfo(ref), afterPartNumber: ref.afterPartNumber },
+  );
   /** See {@link Backend.completeMultipartUpload}. */
-  completeMultipartUpload(input: CompleteInput, signal: AbortSignal): Promise<CompletedUpload> {
-    return this.#call(
-      "completeMultipartUpload",
-      refInfo(input),
-      signal,
-      () => this.#inner.completeMultipartUpload(input, signal),
-    );
-  }
-
+  readonly completeMultipartUpload = this.#faulted("completeMultipartUpload", refInfo);
   /** See {@link Backend.abortMultipartUpload}. */
-  abortMultipartUpload(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<void> {
-    return this.#call(
-      "abortMultipartUpload",
-      refInfo(ref),
-      signal,
-      () => this.#inner.abortMultipartUpload(ref, signal),
-    );
-  }
-
+  readonly abortMultipartUpload = this.#faulted("abortMultipartUpload", refInfo);
   /** See {@link Backend.listMultipartUploads}. */
-  listMultipartUploads(
-    opts: { bucket: string; prefix?: string },
-    signal: AbortSignal,
-  ): Promise<MultipartUploadInfo[]> {
-    return this.#call(
-      "listMultipartUploads",
-      { bucket: opts.bucket },
-      signal,
-      () => this.#inner.listMultipartUploads(opts, signal),
-    );
-  }
-
+  readonly listMultipartUploads = this.#faulted("listMultipartUploads", (opts) => ({
+    bucket: opts.bucket,
+  }));
   /** See {@link Backend.headObject}. */
-  headObject(ref: ObjectRef, signal: AbortSignal, opts?: HeadOptions): Promise<ObjectInfo> {
-    return this.#call(
-      "headObject",
-      { bucket: ref.bucket, key: ref.key },
-      signal,
-      () => this.#inner.headObject(ref, signal, opts),
-    );
-  }
+  readonly headObject = this.#faulted("headObject", objectInfo);
 
   /** See {@link Backend.objectPartSizes}; faults are injected as on headObject. */
-  objectPartSizes(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined> {
-    return this.#call(
+  readonly objectPartSizes: NonNullable<Backend["objectPartSizes"]> = (ref, signal) =>
+    this.#call(
       "headObject",
       { bucket: ref.bucket, key: ref.key },
       signal,
       () => this.#inner.objectPartSizes?.(ref, signal) ?? Promise.resolve(undefined),
     );
-  }
 
   /** See {@link Backend.readObject}. */
-  readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  readonly readObject: NonNullable<Backend["readObject"]> = (ref, signal) => {
     if (!this.#inner.readObject) throw new Error(`${this.#inner.name} cannot read objects.`);
     return this.#inner.readObject(ref, signal);
-  }
+  };
 
   /** Closes the inner backend. */
   close(): void {
@@ -226,6 +168,23 @@ export class FaultBackend implements Backend {
   }
 
   // ---- internals ---------------------------------------------------------------------
+
+  /**
+   * `inner[method]` under the fault schedule, with the inner method looked up at each call;
+   * `info` picks what the call log records from the call's first argument.
+   */
+  #faulted<M extends WrappedMethod>(
+    method: M,
+    info: (first: Parameters<Backend[M]>[0]) => CallInfo,
+  ): Backend[M] {
+    return ((first: never, signal: AbortSignal, ...rest: never[]) =>
+      this.#call(
+        method,
+        info(first),
+        signal,
+        () => (this.#inner[method] as AnyMethod).call(this.#inner, first, signal, ...rest),
+      )) as unknown as Backend[M];
+  }
 
   #add(method: BackendMethod, schedule: RuleSchedule, action: Rule["action"]): FaultRule {
     const nth = schedule.nth ?? 1;
@@ -267,7 +226,7 @@ export class FaultBackend implements Backend {
 
   async #call<T>(
     method: BackendMethod,
-    info: Pick<FaultCall, "bucket" | "key" | "uploadId" | "partNumber" | "afterPartNumber">,
+    info: CallInfo,
     signal: AbortSignal,
     run: () => Promise<T>,
   ): Promise<T> {
@@ -337,6 +296,19 @@ export class FaultBackend implements Backend {
   }
 }
 
-function refInfo(ref: ObjectRef & { uploadId: string }) {
+/** What the call log records of a call's first argument. */
+type CallInfo = Pick<FaultCall, "bucket" | "key" | "uploadId" | "partNumber" | "afterPartNumber">;
+
+/** The methods every backend has, wrapped alike (the optional capabilities are written out). */
+type WrappedMethod = Exclude<BackendMethod, "objectPartSizes" | "readObject">;
+
+/** Any backend method, as {@link FaultBackend} forwards it: first argument, signal, the rest. */
+type AnyMethod = (first: unknown, signal: AbortSignal, ...rest: unknown[]) => Promise<unknown>;
+
+function objectInfo(ref: ObjectRef): CallInfo {
+  return { bucket: ref.bucket, key: ref.key };
+}
+
+function refInfo(ref: ObjectRef & { uploadId: string }): CallInfo {
   return { bucket: ref.bucket, key: ref.key, uploadId: ref.uploadId };
 }
