@@ -9,95 +9,75 @@ function sdkError(code: string, status: number, message = `the server said ${cod
   return Object.assign(new Error(message), { name: code, $metadata: { httpStatusCode: status } });
 }
 
+/** A case: its name, the error, whether state was kept, the exit code and the JSON code. */
+type Row = [string, unknown, boolean, number, string];
+
+/** An OS error as Deno and Node throw it: a message and an errno `code`. */
+function osError(message: string, code: string, type: ErrorConstructor = Error) {
+  return Object.assign(new type(message), { code });
+}
+
+/** An error of the SDK's credential chain (no provider could give credentials). */
+function credentialsError(message: string) {
+  return Object.assign(new Error(message), { name: "CredentialsProviderError" });
+}
+
+/** A row for an SDK error named by its code (the row's name). */
+function sdkRow(
+  code: string,
+  status: number,
+  stateKept: boolean,
+  exitCode: number,
+  jsonCode: string,
+): Row {
+  return [code, sdkError(code, status), stateKept, exitCode, jsonCode];
+}
+
+/** A refused connection: exit 2 before anything exists, 3 once state is kept. */
+const REFUSED = osError("connect ECONNREFUSED 127.0.0.1:1", "ECONNREFUSED");
+
 /** The exit code of every kind of failure, from the S3 answer (or OS error) to the user. */
-const TABLE: Array<[string, unknown, boolean, number, string]> = [
-  [
-    "SignatureDoesNotMatch",
-    sdkError("SignatureDoesNotMatch", 403),
-    false,
-    2,
-    "credentials_rejected",
-  ],
-  ["InvalidAccessKeyId", sdkError("InvalidAccessKeyId", 403), true, 2, "credentials_rejected"],
-  ["AccessDenied", sdkError("AccessDenied", 403), false, 2, "credentials_rejected"],
+const TABLE: Row[] = [
+  sdkRow("SignatureDoesNotMatch", 403, false, 2, "credentials_rejected"),
+  sdkRow("InvalidAccessKeyId", 403, true, 2, "credentials_rejected"),
+  sdkRow("AccessDenied", 403, false, 2, "credentials_rejected"),
   ["bare 403", sdkError("UnknownError", 403), false, 2, "credentials_rejected"],
-  ["ExpiredToken", sdkError("ExpiredToken", 400), true, 3, "credentials_expired"],
-  ["NoSuchBucket", sdkError("NoSuchBucket", 404), false, 2, "no_such_bucket"],
-  ["InvalidObjectName", sdkError("InvalidObjectName", 400), false, 2, "invalid_request"],
-  [
-    "XMinioInvalidObjectName",
-    sdkError("XMinioInvalidObjectName", 400),
-    false,
-    2,
-    "invalid_request",
-  ],
-  ["EntityTooSmall", sdkError("EntityTooSmall", 400), true, 2, "invalid_request"],
+  sdkRow("ExpiredToken", 400, true, 3, "credentials_expired"),
+  sdkRow("NoSuchBucket", 404, false, 2, "no_such_bucket"),
+  sdkRow("InvalidObjectName", 400, false, 2, "invalid_request"),
+  sdkRow("XMinioInvalidObjectName", 400, false, 2, "invalid_request"),
+  sdkRow("EntityTooSmall", 400, true, 2, "invalid_request"),
   ["another 4xx", sdkError("Teapot", 418), false, 2, "invalid_request"],
-  [
-    "AuthorizationHeaderMalformed",
-    sdkError("AuthorizationHeaderMalformed", 400),
-    false,
-    2,
-    "wrong_region",
-  ],
+  sdkRow("AuthorizationHeaderMalformed", 400, false, 2, "wrong_region"),
   ["503 SlowDown", sdkError("SlowDown", 503), true, 3, "throttled"],
   ["500 InternalError", sdkError("InternalError", 500), true, 3, "network"],
   [
     "no credentials",
-    Object.assign(new Error("Could not load credentials from any providers"), {
-      name: "CredentialsProviderError",
-    }),
+    credentialsError("Could not load credentials from any providers"),
     false,
     2,
     "no_credentials",
   ],
   [
     "expired SSO session",
-    Object.assign(
-      new Error(
-        "The SSO session token associated with profile=x was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
-      ),
-      { name: "CredentialsProviderError" },
+    credentialsError(
+      "The SSO session token associated with profile=x was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
     ),
     false,
     3,
     "credentials_expired",
   ],
-  [
-    "refused before anything exists",
-    Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
-    false,
-    2,
-    "unreachable",
-  ],
-  [
-    "refused with state kept",
-    Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
-    true,
-    3,
-    "unreachable",
-  ],
-  [
-    "connection reset",
-    Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
-    true,
-    3,
-    "network",
-  ],
+  ["refused before anything exists", REFUSED, false, 2, "unreachable"],
+  ["refused with state kept", REFUSED, true, 3, "unreachable"],
+  ["connection reset", osError("socket hang up", "ECONNRESET"), true, 3, "network"],
   [
     "EINVAL from the journal",
-    Object.assign(new TypeError("Invalid argument (os error 22)"), { code: "EINVAL" }),
+    osError("Invalid argument (os error 22)", "EINVAL", TypeError),
     true,
     2,
     "local_file",
   ],
-  [
-    "disk full",
-    Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" }),
-    true,
-    3,
-    "local_file",
-  ],
+  ["disk full", osError("No space left on device (os error 28)", "ENOSPC"), true, 3, "local_file"],
 ];
 
 const LOCAL = new Set(["EINVAL from the journal", "disk full"]);
