@@ -8,10 +8,10 @@
  * Each test prints one `[reliability]` line with the faults injected and the retries logged.
  */
 import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
-import { type FaultAction, type FaultRule, startFaultProxy } from "./support/fault_proxy.ts";
+import type { FaultAction, FaultRule } from "./support/fault_proxy.ts";
 import { MiB, runS3mpu } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
-import { fixture, partsFailFrom, stateOf, uploadArgs } from "./support/reliability.ts";
+import { partsFailFrom, proxyTest, stateOf, uploadArgs } from "./support/reliability.ts";
 import { describeRun, errorLines, report, retryLines } from "./support/run_output.ts";
 
 interface FaultCase {
@@ -136,80 +136,71 @@ for (const server of stores.testServers()) {
   const env = stores.serverEnv(server);
 
   for (const c of CASES) {
-    Deno.test(`${server.name}: ${c.name}: completes byte-identical`, async () => {
-      const bucket = await stores.createTestBucket(server);
-      const f = await fixture(SIZE);
+    proxyTest(server, `${c.name}: completes byte-identical`, SIZE, async ({ bucket, f, proxy }) => {
       const rule: FaultRule = {
         match: { operation: c.operation },
         action: c.action,
         ...(c.nth !== undefined ? { nth: c.nth } : {}),
         ...(c.times !== undefined ? { times: c.times } : {}),
       };
-      const proxy = await startFaultProxy({ target: server.endpoint, rules: [rule] });
-      try {
-        const run = await runS3mpu(
-          uploadArgs(f, bucket, "fault.bin", [
-            "-t",
-            "2",
-            "--endpoint-url",
-            proxy.url,
-            ...(c.extra ?? []),
-          ]),
-          env,
-        );
-        assertEquals(run.code, 0, describeRun(run));
-        const injected = proxy.stats.injected[c.action.kind] ?? 0;
-        const retries = retryLines(run.stderr).length;
-        report(
-          `${server.name} faults: ${c.name}: injected ${injected} ${c.action.kind}, retries logged ${retries}, requests ${
-            proxy.stats.byOperation[c.operation]
-          } ${c.operation}`,
-        );
-        assertEquals(injected, c.injected, "faults injected");
-        assertOk(retries >= c.minRetries, `expected ≥ ${c.minRetries} retries:\n${run.stderr}`);
-        if (c.expectLog) assertMatch(run.stderr, c.expectLog);
-        assertEquals(
-          await stores.objectSha256(server, bucket, "fault.bin"),
-          stores.sha256Hex(f.bytes),
-        );
-        assertEquals(
-          (await stores.listOpenUploads(server, bucket)).length,
-          c.openUploadsLeft ?? 0,
-          "open uploads left",
-        );
-        assertEquals(await stateOf(f), undefined, "state files removed");
-      } finally {
-        await proxy.close();
-        await f.cleanup();
-      }
+      proxy.setRules([rule]);
+      const run = await runS3mpu(
+        uploadArgs(f, bucket, "fault.bin", [
+          "-t",
+          "2",
+          "--endpoint-url",
+          proxy.url,
+          ...(c.extra ?? []),
+        ]),
+        env,
+      );
+      assertEquals(run.code, 0, describeRun(run));
+      const injected = proxy.stats.injected[c.action.kind] ?? 0;
+      const retries = retryLines(run.stderr).length;
+      report(
+        `${server.name} faults: ${c.name}: injected ${injected} ${c.action.kind}, retries logged ${retries}, requests ${
+          proxy.stats.byOperation[c.operation]
+        } ${c.operation}`,
+      );
+      assertEquals(injected, c.injected, "faults injected");
+      assertOk(retries >= c.minRetries, `expected ≥ ${c.minRetries} retries:\n${run.stderr}`);
+      if (c.expectLog) assertMatch(run.stderr, c.expectLog);
+      assertEquals(
+        await stores.objectSha256(server, bucket, "fault.bin"),
+        stores.sha256Hex(f.bytes),
+      );
+      assertEquals(
+        (await stores.listOpenUploads(server, bucket)).length,
+        c.openUploadsLeft ?? 0,
+        "open uploads left",
+      );
+      assertEquals(await stateOf(f), undefined, "state files removed");
     });
   }
 
-  Deno.test(`${server.name}: 503 SlowDown with Retry-After: 2 on UploadPart waits 2 s`, async () => {
-    const bucket = await stores.createTestBucket(server);
-    const f = await fixture(SIZE);
-    // A rule that never fires, only records when each part's requests arrive.
-    const arrivals = new Map<number, number[]>();
-    const recorder: FaultRule = {
-      match: {
-        operation: "UploadPart",
-        test: (url) => {
-          const n = Number(url.searchParams.get("partNumber"));
-          arrivals.set(n, [...(arrivals.get(n) ?? []), performance.now()]);
-          return false;
+  proxyTest(
+    server,
+    "503 SlowDown with Retry-After: 2 on UploadPart waits 2 s",
+    SIZE,
+    async ({ bucket, f, proxy }) => {
+      // A rule that never fires, only records when each part's requests arrive.
+      const arrivals = new Map<number, number[]>();
+      const recorder: FaultRule = {
+        match: {
+          operation: "UploadPart",
+          test: (url) => {
+            const n = Number(url.searchParams.get("partNumber"));
+            arrivals.set(n, [...(arrivals.get(n) ?? []), performance.now()]);
+            return false;
+          },
         },
-      },
-      action: { kind: "pass" },
-    };
-    const proxy = await startFaultProxy({
-      target: server.endpoint,
-      rules: [recorder, {
+        action: { kind: "pass" },
+      };
+      proxy.setRules([recorder, {
         match: { operation: "UploadPart" },
         nth: 2,
         action: { kind: "status", status: 503, code: "SlowDown", retryAfterSeconds: 2 },
-      }],
-    });
-    try {
+      }]);
       const run = await runS3mpu(
         uploadArgs(f, bucket, "slow.bin", ["-t", "1", "--endpoint-url", proxy.url]),
         env,
@@ -227,21 +218,16 @@ for (const server of stores.testServers()) {
       );
       assertOk(waited >= 1950, `waited only ${waited} ms`);
       await stores.assertStoredWhole(server, bucket, "slow.bin", f.bytes);
-    } finally {
-      await proxy.close();
-      await f.cleanup();
-    }
-  });
+    },
+  );
 
-  Deno.test(`${server.name}: retries exhausted exits 3 with state kept; the same command then completes`, async () => {
-    const bucket = await stores.createTestBucket(server);
-    const f = await fixture(SIZE);
-    const proxy = await startFaultProxy({
-      target: server.endpoint,
+  proxyTest(
+    server,
+    "retries exhausted exits 3 with state kept; the same command then completes",
+    SIZE,
+    async ({ bucket, f, proxy }) => {
       // Part uploads from the third on always fail.
-      rules: partsFailFrom(3, { kind: "status", status: 500 }),
-    });
-    try {
+      proxy.setRules(partsFailFrom(3, { kind: "status", status: 500 }));
       const args = uploadArgs(f, bucket, "exhausted.bin", ["-t", "1", "--retries", "2"]);
       const failed = await runS3mpu([...args, "--endpoint-url", proxy.url], env);
       assertEquals(failed.code, 3, describeRun(failed));
@@ -267,20 +253,15 @@ for (const server of stores.testServers()) {
       );
       assertEquals(retries, 1, "one retry (2 tries) before giving up");
       await stores.assertStoredWhole(server, bucket, "exhausted.bin", f.bytes);
-    } finally {
-      await proxy.close();
-      await f.cleanup();
-    }
-  });
+    },
+  );
 
-  Deno.test(`${server.name}: ListParts failing with 500, then a truncated answer, on resume`, async () => {
-    const bucket = await stores.createTestBucket(server);
-    const f = await fixture(SIZE);
-    const proxy = await startFaultProxy({
-      target: server.endpoint,
-      rules: partsFailFrom(2, { kind: "status", status: 500 }),
-    });
-    try {
+  proxyTest(
+    server,
+    "ListParts failing with 500, then a truncated answer, on resume",
+    SIZE,
+    async ({ bucket, f, proxy }) => {
+      proxy.setRules(partsFailFrom(2, { kind: "status", status: 500 }));
       const args = uploadArgs(f, bucket, "listparts.bin", ["-t", "1", "--endpoint-url", proxy.url]);
       const failed = await runS3mpu([...args, "--retries", "1"], env);
       assertEquals(failed.code, 3, describeRun(failed));
@@ -302,9 +283,6 @@ for (const server of stores.testServers()) {
       assertEquals(proxy.stats.injected.truncate_response, 1);
       assertOk(retries.some((l) => /Retrying listing parts/.test(l)), resumed.stderr);
       await stores.assertStoredWhole(server, bucket, "listparts.bin", f.bytes);
-    } finally {
-      await proxy.close();
-      await f.cleanup();
-    }
-  });
+    },
+  );
 }

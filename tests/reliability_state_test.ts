@@ -5,11 +5,13 @@
  * and a resume in which the server's list of parts wins.
  */
 import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
-import { type FaultProxy, startFaultProxy } from "./support/fault_proxy.ts";
+import type { FaultProxy } from "./support/fault_proxy.ts";
 import { collect, killAfterParts, MiB, runS3mpu, spawnS3mpu, waitForLines } from "./support/cli.ts";
 import * as stores from "./support/servers.ts";
 import {
   fixture,
+  proxyTest,
+  type ProxyTestSetup,
   snapshotDir,
   stateOf,
   uploadArgs,
@@ -66,24 +68,9 @@ for (const server of stores.testServers()) {
   /** Runs `body` with a fresh bucket, a 3-part source and a pass-through proxy. */
   const withSetup = (
     name: string,
-    body: (ctx: {
-      bucket: string;
-      f: UploadFixture;
-      proxy: FaultProxy;
-    }) => Promise<void>,
+    body: (setup: ProxyTestSetup) => Promise<void>,
     options: { ignore?: boolean } = {},
-  ) =>
-    Deno.test({ name: `${server.name}: ${name}`, ignore: options.ignore }, async () => {
-      const bucket = await stores.createTestBucket(server);
-      const f = await fixture(SIZE);
-      const proxy = await startFaultProxy({ target: server.endpoint });
-      try {
-        await body({ bucket, f, proxy });
-      } finally {
-        await proxy.close();
-        await f.cleanup();
-      }
-    });
+  ) => proxyTest(server, name, SIZE, body, options);
 
   /**
    * The server through this test's proxy: an upload is resumed on the endpoint it was begun

@@ -30,6 +30,41 @@ export interface UploadFixture {
   cleanup(): Promise<void>;
 }
 
+/** What {@link proxyTest} gives each test. */
+export interface ProxyTestSetup {
+  /** A new bucket on the server. */
+  bucket: string;
+  /** A random source file, its state paths beside it. */
+  f: UploadFixture;
+  /** A fault proxy in front of the server, with no rules yet (set them with `setRules`). */
+  proxy: FaultProxy;
+}
+
+/**
+ * `Deno.test` named `<server>: <name>` that gets a new bucket, a source file of `size` random
+ * bytes and a fault proxy in front of `server`; the proxy is closed and the file removed
+ * afterwards, whatever the outcome.
+ */
+export function proxyTest(
+  server: TestServer,
+  name: string,
+  size: number,
+  body: (setup: ProxyTestSetup) => Promise<void>,
+  options: { ignore?: boolean } = {},
+): void {
+  Deno.test({ name: `${server.name}: ${name}`, ignore: options.ignore }, async () => {
+    const bucket = await createTestBucket(server);
+    const f = await fixture(size);
+    const proxy = await startFaultProxy({ target: server.endpoint });
+    try {
+      await body({ bucket, f, proxy });
+    } finally {
+      await proxy.close();
+      await f.cleanup();
+    }
+  });
+}
+
 /** A random source file of `size` bytes and state file paths beside it. */
 export async function fixture(size: number): Promise<UploadFixture> {
   const file = await randomFile(size);
