@@ -16,6 +16,7 @@ import {
   stateOf,
   uploadArgs,
   type UploadFixture,
+  uploadsWhole,
 } from "./support/reliability.ts";
 import { describeRun, errorLines, report } from "./support/run_output.ts";
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
@@ -77,27 +78,13 @@ for (const server of stores.testServers()) {
    * on (another endpoint exits 4), so every run of a test goes through the same proxy.
    */
   const proxyEnv = (proxy: FaultProxy) => ({ ...env, AWS_ENDPOINT_URL: proxy.url });
-  /** `s3mpu upload` of `f` to `bucket/key` through `proxy`, with `extra` arguments. */
-  const uploadThrough = (
-    proxy: FaultProxy,
-    f: UploadFixture,
-    bucket: string,
-    key: string,
-    extra: string[] = [],
-  ) => runS3mpu(uploadArgs(f, bucket, key, extra), proxyEnv(proxy));
+  /** `s3mpu upload` of the test's file to `key` through its proxy, with `extra` arguments. */
+  const uploadThrough = ({ proxy, f, bucket }: ProxyTestSetup, key: string, extra: string[] = []) =>
+    runS3mpu(uploadArgs(f, bucket, key, extra), proxyEnv(proxy));
 
-  const finishes = async (
-    proxy: FaultProxy,
-    f: UploadFixture,
-    bucket: string,
-    key: string,
-    extra: string[] = [],
-  ) => {
-    const run = await uploadThrough(proxy, f, bucket, key, ["-t", "2", ...extra]);
-    assertEquals(run.code, 0, describeRun(run));
-    await stores.assertStoredWhole(server, bucket, key, f.bytes);
-    return run;
-  };
+  /** The upload through the test's proxy completes, with the file's bytes stored whole. */
+  const finishes = ({ proxy, f, bucket }: ProxyTestSetup, key: string, extra: string[] = []) =>
+    uploadsWhole(server, { f, bucket, key }, ["-t", "2", ...extra], proxyEnv(proxy));
 
   // --- 5. Two runs at once; stale locks ---------------------------------------------------
 
@@ -146,7 +133,7 @@ for (const server of stores.testServers()) {
     assertEquals(killed.run.code, 137);
     const lock = await Deno.readTextFile(`${f.meta}.lock`);
     assertEquals(lock.trim(), String(killed.pid), "the killed run's lock file is left behind");
-    const run = await finishes(proxy, f, bucket, "stale.bin");
+    const run = await finishes({ proxy, f, bucket }, "stale.bin");
     assertMatch(run.stderr, /Continuing multipart upload/);
     await assertGone(`${f.meta}.lock`);
   });
@@ -196,7 +183,7 @@ for (const server of stores.testServers()) {
           f.bytes = new Uint8Array([...f.bytes, ...extra]);
         }
         const before = await snapshotDir(f.dir);
-        const refused = await uploadThrough(proxy, f, bucket, "changed.bin");
+        const refused = await uploadThrough({ proxy, f, bucket }, "changed.bin");
         assertEquals(refused.code, 4, describeRun(refused));
         assertMatch(
           errorLines(refused.stderr)[0],
@@ -208,7 +195,7 @@ for (const server of stores.testServers()) {
         );
         assertEquals(await snapshotDir(f.dir), before, "nothing changed");
         assertEquals(await openUploadIds(server, bucket), [oldId], "old upload untouched");
-        const run = await finishes(proxy, f, bucket, "changed.bin", ["--restart"]);
+        const run = await finishes({ proxy, f, bucket }, "changed.bin", ["--restart"]);
         assertMatch(run.stderr, new RegExp(`aborted the earlier upload ${escape(oldId)}`));
       },
     );
@@ -225,11 +212,11 @@ for (const server of stores.testServers()) {
         );
       }
       const before = await snapshotDir(f.dir);
-      const refused = await uploadThrough(proxy, f, bucket, "gone.bin");
+      const refused = await uploadThrough({ proxy, f, bucket }, "gone.bin");
       assertEquals(refused.code, 4, describeRun(refused));
       assertMatch(errorLines(refused.stderr)[0], /no longer exists on the server.*--restart/);
       assertEquals(await snapshotDir(f.dir), before, "state kept as it was");
-      await finishes(proxy, f, bucket, "gone.bin", ["--restart"]);
+      await finishes({ proxy, f, bucket }, "gone.bin", ["--restart"]);
     },
   );
 
@@ -242,7 +229,7 @@ for (const server of stores.testServers()) {
       await Deno.writeTextFile(f.meta, '{"bucket": "' + bucket + '", "key": garbled');
       const before = await snapshotDir(f.dir);
       for (const extra of [[], ["--restart"]]) {
-        const refused = await uploadThrough(proxy, f, bucket, "garbled.bin", extra);
+        const refused = await uploadThrough({ proxy, f, bucket }, "garbled.bin", extra);
         assertEquals(refused.code, 2, describeRun(refused));
         assertMatch(errorLines(refused.stderr)[0], /is not an s3mpu meta file \(it is not JSON\)/);
         assertEquals(await snapshotDir(f.dir), before);
@@ -250,7 +237,7 @@ for (const server of stores.testServers()) {
       // Once the user moved it away, --restart aborts the upload the journal names too:
       // nothing is left open.
       await Deno.remove(f.meta);
-      await finishes(proxy, f, bucket, "garbled.bin", ["--restart"]);
+      await finishes({ proxy, f, bucket }, "garbled.bin", ["--restart"]);
     },
   );
 
@@ -260,7 +247,7 @@ for (const server of stores.testServers()) {
       await interruptedUpload(server, proxy, f, bucket, "mine.bin", 1);
       const before = await snapshotDir(f.dir);
       for (const extra of [[], ["--restart"]]) {
-        const otherKey = await uploadThrough(proxy, f, bucket, "theirs.bin", extra);
+        const otherKey = await uploadThrough({ proxy, f, bucket }, "theirs.bin", extra);
         assertEquals(otherKey.code, 2, describeRun(otherKey));
         assertMatch(
           errorLines(otherKey.stderr)[0],
@@ -284,7 +271,7 @@ for (const server of stores.testServers()) {
         await other.cleanup();
       }
       assertEquals(await snapshotDir(f.dir), before);
-      await finishes(proxy, f, bucket, "mine.bin");
+      await finishes({ proxy, f, bucket }, "mine.bin");
     },
   );
 
@@ -297,7 +284,7 @@ for (const server of stores.testServers()) {
         `{"eTag":"0123456789abcdef0123456789abcdef","partNumber":2,"uploadId":"someone-else"}\n`,
         { append: true },
       );
-      const run = await finishes(proxy, f, bucket, "foreign.bin");
+      const run = await finishes({ proxy, f, bucket }, "foreign.bin");
       assertMatch(
         run.stderr,
         /WARN\] Ignored 1 line\(s\) of the parts file that belong to another upload id/,
@@ -336,7 +323,7 @@ for (const server of stores.testServers()) {
       for (const line of lines) JSON.parse(line); // every line whole
       assertEquals(lines.length, 2);
       proxy.setRules([]);
-      await finishes(proxy, f, bucket, "torn.bin");
+      await finishes({ proxy, f, bucket }, "torn.bin");
     },
   );
 
@@ -346,7 +333,7 @@ for (const server of stores.testServers()) {
       const uploadId = await interruptedUpload(server, proxy, f, bucket, "sizes.bin", 1);
       const text = await Deno.readTextFile(f.parts);
       await Deno.writeTextFile(f.parts, text.replace(/"size":\d+/, '"size":123'));
-      const run = await finishes(proxy, f, bucket, "sizes.bin");
+      const run = await finishes({ proxy, f, bucket }, "sizes.bin");
       // The server holds part 1 at the planned size: it counts, nothing is sent again.
       assertMatch(run.stderr, /1 parts have already been uploaded\./);
       assertMatch(run.stderr, /Will upload 2 chunks\./);
@@ -377,7 +364,7 @@ for (const server of stores.testServers()) {
         }) + "\n",
         { append: true },
       );
-      const run = await finishes(proxy, f, bucket, "wrong.bin");
+      const run = await finishes({ proxy, f, bucket }, "wrong.bin");
       assertMatch(run.stderr, /1 part\(s\) on the server have the wrong size; sending them again/);
       assertMatch(run.stderr, /Will upload 2 chunks\./);
     },
@@ -400,7 +387,7 @@ for (const server of stores.testServers()) {
         assertMatch(errorLines(full.stderr)[0], /No space left on device.*State kept/);
         assertEquals(await Deno.readTextFile(`${disk.dir}/parts.jsonl`), "", "nothing journaled");
         await Deno.remove(`${disk.dir}/filler`);
-        const run = await finishes(proxy, f, bucket, "full.bin", state);
+        const run = await finishes({ proxy, f, bucket }, "full.bin", state);
         // The part sent before the journal write failed is on the server: adopted, not re-sent.
         assertMatch(run.stderr, /Recorded 1 part\(s\) the server has but the parts file lacked/);
         report(

@@ -10,7 +10,15 @@ import { ListPartsCommand } from "@aws-sdk/client-s3";
 import { readJournal } from "../../src/state/parts_journal.ts";
 import { readMeta, type UploadMeta } from "../../src/state/meta_file.ts";
 import { type CliRun, MiB, randomFile, runS3mpu, seedUploadArgs } from "./cli.ts";
-import { createTestBucket, referenceClient, serverEnv, type TestServer } from "./servers.ts";
+import { assertEquals } from "../../backends/testing/assert.ts";
+import {
+  assertStoredWhole,
+  createTestBucket,
+  referenceClient,
+  serverEnv,
+  type TestServer,
+} from "./servers.ts";
+import { describeRun } from "./run_output.ts";
 
 import {
   type FaultAction,
@@ -28,6 +36,23 @@ export interface UploadFixture {
   meta: string;
   parts: string;
   cleanup(): Promise<void>;
+}
+
+/**
+ * Runs the upload of `f` to `bucket/key` (with `extra` arguments, in `env`): it must exit 0
+ * and leave exactly the file's bytes at the key on `server`, no upload open. The run.
+ */
+export async function uploadsWhole(
+  server: TestServer,
+  target: { f: UploadFixture; bucket: string; key: string },
+  extra: string[],
+  env: Record<string, string>,
+): Promise<CliRun> {
+  const { f, bucket, key } = target;
+  const run = await runS3mpu(uploadArgs(f, bucket, key, extra), env);
+  assertEquals(run.code, 0, describeRun(run));
+  await assertStoredWhole(server, bucket, key, f.bytes);
+  return run;
 }
 
 /** What {@link proxyTest} gives each test. */
