@@ -5,7 +5,7 @@ import { checkOwnedJournal, checkStatePaths, readOwnedMeta } from "../state/stat
 import { StateLock } from "../state/state_lock.ts";
 import { resolveStore } from "./backend_config.ts";
 import { type Command, defineCommand } from "./command.ts";
-import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
+import { bucketOption, CONNECTION_OPTIONS, keyOption, OUTPUT_OPTIONS } from "./common_options.ts";
 import { type Flags, optionsHelp, type OptionSpec, str } from "./parse.ts";
 import { STATE_FILE_OPTIONS, statePaths, storeError, storeForMeta } from "./status_command.ts";
 import { checkBucketName, checkKey } from "./values.ts";
@@ -13,20 +13,8 @@ import { withStore } from "./with_store.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
-  {
-    long: "bucket",
-    short: "b",
-    type: "string",
-    value: "BUCKET",
-    help: "With -k and --upload-id: the bucket of an upload that has no state files here.",
-  },
-  {
-    long: "key",
-    short: "k",
-    type: "string",
-    value: "KEY",
-    help: "With -b and --upload-id: the upload's object key.",
-  },
+  bucketOption("With -k and --upload-id: the bucket of an upload that has no state files here."),
+  keyOption("With -b and --upload-id: the upload's object key."),
   {
     long: "upload-id",
     type: "string",

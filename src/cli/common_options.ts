@@ -2,6 +2,21 @@ import { presetNames } from "../../backends/presets.ts";
 import type { LogLevel } from "../log.ts";
 import type { Flags, OptionSpec } from "./parse.ts";
 
+/** `-b/--bucket BUCKET`, with the command's own help line. */
+export function bucketOption(help: string): OptionSpec {
+  return { long: "bucket", short: "b", type: "string", value: "BUCKET", help };
+}
+
+/** `-k/--key KEY`, with the command's own help line. */
+export function keyOption(help: string): OptionSpec {
+  return { long: "key", short: "k", type: "string", value: "KEY", help };
+}
+
+/** `-f/--file-path FILE`, with the command's own help line. */
+export function fileOption(help: string): OptionSpec {
+  return { long: "file-path", short: "f", type: "string", value: "FILE", help };
+}
+
 /** Options every command that talks to a store accepts. */
 export const CONNECTION_OPTIONS: OptionSpec[] = [
   {

@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from "../errors.ts";
 import { abortOne } from "./abort_command.ts";
 import { resolveStore } from "./backend_config.ts";
 import { type Command, defineCommand } from "./command.ts";
-import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
+import { bucketOption, CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
 import { optionsHelp, type OptionSpec, required, str } from "./parse.ts";
 import { formatAge } from "./progress.ts";
 import { storeError } from "./status_command.ts";
@@ -11,7 +11,7 @@ import { checkBucketName, parseDuration } from "./values.ts";
 import { withStore } from "./with_store.ts";
 
 const LIST_OPTIONS: OptionSpec[] = [
-  { long: "bucket", short: "b", type: "string", value: "BUCKET", help: "The bucket to look in." },
+  bucketOption("The bucket to look in."),
   {
     long: "prefix",
     short: "p",

@@ -8,7 +8,7 @@ import { checkStatePaths } from "../state/state_paths.ts";
 import type { ProviderPreset } from "../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "./backend_config.ts";
 import { type Command, defineCommand } from "./command.ts";
-import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
+import { CONNECTION_OPTIONS, fileOption, OUTPUT_OPTIONS } from "./common_options.ts";
 import { checkUrlMatches } from "./s3_url.ts";
 import { findStateBase } from "./upload_extras.ts";
 import { withStore } from "./with_store.ts";
@@ -36,14 +36,9 @@ export const STATE_FILE_OPTIONS: OptionSpec[] = [
     help:
       "The upload's parts journal (as given to upload -a). Default: beside META_FILE when it is named FILE.s3mpu-meta.json.",
   },
-  {
-    long: "file-path",
-    short: "f",
-    type: "string",
-    value: "FILE",
-    help:
-      "Instead of -m: the uploaded file, whose default state files are FILE.s3mpu-meta.json and FILE.s3mpu-parts.jsonl.",
-  },
+  fileOption(
+    "Instead of -m: the uploaded file, whose default state files are FILE.s3mpu-meta.json and FILE.s3mpu-parts.jsonl.",
+  ),
   {
     long: "state-dir",
     type: "string",

@@ -11,7 +11,14 @@ import type { ProviderPreset } from "../../backends/presets.ts";
 import { isCombinable } from "../../backends/checksum.ts";
 import { resolveRecordedStore, resolveStore } from "./backend_config.ts";
 import { checkStatePaths } from "../state/state_paths.ts";
-import { CONNECTION_OPTIONS, logLevel, OUTPUT_OPTIONS } from "./common_options.ts";
+import {
+  bucketOption,
+  CONNECTION_OPTIONS,
+  fileOption,
+  keyOption,
+  logLevel,
+  OUTPUT_OPTIONS,
+} from "./common_options.ts";
 import { OBJECT_OPTION_SPECS } from "./object_flags.ts";
 import {
   defaultStateBaseFor,
@@ -28,15 +35,9 @@ const DEFAULT_THREADS = 4;
 const MAX_THREADS = 64;
 
 const UPLOAD_OPTIONS: OptionSpec[] = [
-  { long: "bucket", short: "b", type: "string", value: "BUCKET", help: "S3 bucket." },
-  {
-    long: "key",
-    short: "k",
-    type: "string",
-    value: "KEY",
-    help: "Object key, including the file name.",
-  },
-  { long: "file-path", short: "f", type: "string", value: "FILE", help: "The file to upload." },
+  bucketOption("S3 bucket."),
+  keyOption("Object key, including the file name."),
+  fileOption("The file to upload."),
   {
     long: "dir-path",
     short: "d",

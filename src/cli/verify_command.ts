@@ -4,7 +4,13 @@ import { resolveStore } from "./backend_config.ts";
 import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "./object_flags.ts";
 import { type Command, defineCommand } from "./command.ts";
-import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
+import {
+  bucketOption,
+  CONNECTION_OPTIONS,
+  fileOption,
+  keyOption,
+  OUTPUT_OPTIONS,
+} from "./common_options.ts";
 import { optionsHelp, type OptionSpec, required, str } from "./parse.ts";
 import { formatBytes } from "../../backends/units.ts";
 import { storeError } from "./status_command.ts";
@@ -17,9 +23,9 @@ export const EXIT_MISMATCH = 1;
 export const EXIT_UNDECIDED = 5;
 
 const VERIFY_OPTIONS: OptionSpec[] = [
-  { long: "bucket", short: "b", type: "string", value: "BUCKET", help: "The object's bucket." },
-  { long: "key", short: "k", type: "string", value: "KEY", help: "The object's key." },
-  { long: "file-path", short: "f", type: "string", value: "FILE", help: "The local file." },
+  bucketOption("The object's bucket."),
+  keyOption("The object's key."),
+  fileOption("The local file."),
   {
     long: "split-size",
     short: "s",

@@ -14,6 +14,7 @@ import {
   makeStore,
   makeWorkspace,
   MiB,
+  runFails,
 } from "../testing/engine_fixture.ts";
 import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
 import { runUpload } from "./upload_engine.ts";
@@ -48,8 +49,7 @@ Deno.test("a fresh upload stores the exact bytes and removes the state files", a
 Deno.test("a crash after some parts resumes and sends only the missing ones", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
-  const first = await makeJob(ws, faulty, { threads: 1 });
-  await assertRejects(() => runUpload(first), S3mpuError);
+  await runFails(ws, faulty, S3mpuError, { threads: 1 });
   const journal = await readJournal(ws.partsPath, (await readMeta(ws.metaPath))!.uploadId);
   assertEquals(journal.parts.size, 1, "the crashed part's response was lost before journaling");
   const { result, job: second } = await finishOn(ws, store, { threads: 2 });
@@ -61,8 +61,7 @@ Deno.test("a crash after some parts resumes and sends only the missing ones", as
 Deno.test("a part the server stored but the journal lacks is adopted, not re-sent", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.failOn("uploadPart", { nth: 3, beforeCall: false, error: faultErrors.fatal });
-  const first = await makeJob(ws, faulty, { threads: 1 });
-  const error = await assertRejects(() => runUpload(first), ResumableError);
+  const error = await runFails(ws, faulty, ResumableError, { threads: 1 });
   assertEquals((error as S3mpuError).exitCode, ExitCode.resumable);
   const { result, job: second } = await finishOn(ws, store);
   assertEquals(result.partsUploaded, 2);
@@ -73,7 +72,7 @@ Deno.test("a part the server stored but the journal lacks is adopted, not re-sen
 Deno.test("a journal line for a part the server lacks is sent again", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
-  await assertRejects(() => makeJob(ws, faulty, { threads: 1 }).then(runUpload), S3mpuError);
+  await runFails(ws, faulty, S3mpuError, { threads: 1 });
   const { uploadId } = (await readMeta(ws.metaPath))!;
   await Deno.writeTextFile(
     ws.partsPath,
@@ -101,7 +100,7 @@ Deno.test("a Complete whose response is lost still succeeds (HeadObject confirms
 Deno.test("a run killed during Complete leaves state that the next run finishes without sending", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("completeMultipartUpload", 1);
-  await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
+  await runFails(ws, faulty, S3mpuError);
   assertOk((await readMeta(ws.metaPath))?.completing, "completing marker written before Complete");
   const { result, job: second } = await finishOn(ws, store);
   assertEquals(result.partsUploaded, 0);
@@ -118,7 +117,7 @@ async function readJournalAll(ws: { partsPath: string }, uploadId: string) {
 Deno.test("a changed source needs a decision; --restart aborts the old upload and starts over", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
-  await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
+  await runFails(ws, faulty, S3mpuError, { threads: 1 });
   const oldUpload = (await readMeta(ws.metaPath))!.uploadId;
   const changed = ws.bytes.slice();
   changed[0] ^= 0xff;
@@ -141,7 +140,7 @@ Deno.test("a changed source needs a decision; --restart aborts the old upload an
 Deno.test("an upload purged on the server needs a decision; --restart starts over", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("uploadPart", 2);
-  await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
+  await runFails(ws, faulty, S3mpuError, { threads: 1 });
   store.expireUpload("bkt", (await readMeta(ws.metaPath))!.uploadId);
   await assertRejects(
     async () => runUpload(await makeJob(ws, store)),
@@ -160,7 +159,7 @@ Deno.test("state for another bucket or key is refused (exit 2, never overwritten
   store.createBucket("other");
   const faulty = new FaultBackend(store);
   faulty.crashAfter("uploadPart", 1);
-  await assertRejects(async () => runUpload(await makeJob(ws, faulty, { threads: 1 })), S3mpuError);
+  await runFails(ws, faulty, S3mpuError, { threads: 1 });
   await assertRejects(
     async () => runUpload(await makeJob(ws, store, { bucket: "other" })),
     UsageError,
@@ -290,7 +289,7 @@ Deno.test("a parts file without its meta file needs a decision", async () => {
 Deno.test("the multipart ETag of the result matches the one computed from the journal", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);
   faulty.crashAfter("completeMultipartUpload", 1);
-  await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
+  await runFails(ws, faulty, S3mpuError);
   const { uploadId } = (await readMeta(ws.metaPath))!;
   const journal = await readJournal(ws.partsPath, uploadId);
   const eTags = [...journal.parts.values()].sort((a, b) => a.partNumber - b.partNumber).map((p) =>

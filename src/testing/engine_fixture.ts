@@ -1,7 +1,7 @@
 import type { Backend } from "../../backends/types.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
-import { assertEquals, assertOk } from "../../backends/testing/assert.ts";
+import { assertEquals, assertOk, assertRejects } from "../../backends/testing/assert.ts";
 import type {
   RunContext,
   StoreRules,
@@ -136,6 +136,20 @@ export async function assertStored(store: MemoryBackend, expected: Uint8Array): 
   assertOk(object, "object stored");
   assertEquals(await sha256(object), await sha256(expected));
   assertEquals(store.openUploads("bkt").length, 0, "no upload left open");
+}
+
+/**
+ * A run of the workspace's upload on `backend` (usually a FaultBackend) that must fail with an
+ * error of `type`; the error, for more checks.
+ */
+export async function runFails(
+  ws: { filePath: string; metaPath: string; partsPath: string },
+  backend: Backend,
+  type: abstract new (...args: never[]) => Error,
+  overrides: Partial<FlatJob> = {},
+): Promise<Error> {
+  const job = await makeJob(ws, backend, overrides);
+  return await assertRejects(() => runUpload(job), type);
 }
 
 /**
