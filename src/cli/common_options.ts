@@ -1,6 +1,7 @@
 import { presetNames } from "../../backends/presets.ts";
 import type { LogLevel } from "../log.ts";
-import type { Flags, OptionSpec } from "./parse.ts";
+import { type Flags, type OptionSpec, required } from "./parse.ts";
+import { checkBucketName, checkKey } from "./values.ts";
 
 /** `-b/--bucket BUCKET`, with the command's own help line. */
 export function bucketOption(help: string): OptionSpec {
@@ -10,6 +11,20 @@ export function bucketOption(help: string): OptionSpec {
 /** `-k/--key KEY`, with the command's own help line. */
 export function keyOption(help: string): OptionSpec {
   return { long: "key", short: "k", type: "string", value: "KEY", help };
+}
+
+/** The -b/--bucket value: required (`what` says what it names) and a valid bucket name. */
+export function requiredBucket(flags: Flags, what: string): string {
+  const bucket = required(flags, "bucket", "b", what);
+  checkBucketName(bucket);
+  return bucket;
+}
+
+/** The -k/--key value: required (`what` says what it names) and a valid object key. */
+export function requiredKey(flags: Flags, what: string): string {
+  const key = required(flags, "key", "k", what);
+  checkKey(key);
+  return key;
 }
 
 /** `-f/--file-path FILE`, with the command's own help line. */

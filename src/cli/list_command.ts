@@ -3,11 +3,16 @@ import { ExitCode, UsageError } from "../errors.ts";
 import { abortOne } from "./abort_command.ts";
 import { resolveStore } from "./backend_config.ts";
 import { type Command, defineCommand } from "./command.ts";
-import { bucketOption, CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "./common_options.ts";
-import { optionsHelp, type OptionSpec, required, str } from "./parse.ts";
+import {
+  bucketOption,
+  CONNECTION_OPTIONS,
+  OUTPUT_OPTIONS,
+  requiredBucket,
+} from "./common_options.ts";
+import { optionsHelp, type OptionSpec, str } from "./parse.ts";
 import { formatAge } from "./progress.ts";
 import { storeError } from "./status_command.ts";
-import { checkBucketName, parseDuration } from "./values.ts";
+import { parseDuration } from "./values.ts";
 import { withStore } from "./with_store.ts";
 
 const LIST_OPTIONS: OptionSpec[] = [
@@ -86,8 +91,7 @@ export const listCommand: Command = defineCommand({
   help: LIST_HELP,
   options: LIST_OPTIONS,
   run: async (flags, logger) => {
-    const bucket = required(flags, "bucket", "b", "the bucket whose unfinished uploads to list");
-    checkBucketName(bucket);
+    const bucket = requiredBucket(flags, "the bucket whose unfinished uploads to list");
     const prefix = str(flags, "prefix");
     const olderText = str(flags, "older-than");
     const olderThanMs = olderText === undefined

@@ -18,6 +18,8 @@ import {
   keyOption,
   logLevel,
   OUTPUT_OPTIONS,
+  requiredBucket,
+  requiredKey,
 } from "./common_options.ts";
 import { OBJECT_OPTION_SPECS } from "./object_flags.ts";
 import {
@@ -26,10 +28,10 @@ import {
   quietPartLines,
   UPLOAD_EXTRA_OPTIONS,
 } from "./upload_extras.ts";
-import { type Flags, optionsHelp, type OptionSpec, parseFlags, required, str } from "./parse.ts";
+import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
 import { createProgress, type Progress, type ProgressMode, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
-import { checkBucketName, checkKey, parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
+import { parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
 
 const DEFAULT_THREADS = 4;
 const MAX_THREADS = 64;
@@ -205,10 +207,8 @@ async function uploadWith(
   progress: Progress,
   mode: ProgressMode,
 ): Promise<UploadResult> {
-  const bucket = required(flags, "bucket", "b", "the bucket to upload to");
-  checkBucketName(bucket);
-  const key = required(flags, "key", "k", "the object key to write");
-  checkKey(key);
+  const bucket = requiredBucket(flags, "the bucket to upload to");
+  const key = requiredKey(flags, "the object key to write");
   const threads = parseIntIn(
     "-t/--thread-count",
     str(flags, "thread-count") ?? `${DEFAULT_THREADS}`,

@@ -10,11 +10,13 @@ import {
   fileOption,
   keyOption,
   OUTPUT_OPTIONS,
+  requiredBucket,
+  requiredKey,
 } from "./common_options.ts";
 import { optionsHelp, type OptionSpec, required, str } from "./parse.ts";
 import { formatBytes } from "../../backends/units.ts";
 import { storeError } from "./status_command.ts";
-import { checkBucketName, checkKey, parseByteSize } from "./values.ts";
+import { parseByteSize } from "./values.ts";
 import { withStore } from "./with_store.ts";
 
 /** Exit code for "proved different" (including: the object does not exist). */
@@ -84,10 +86,8 @@ export const verifyCommand: Command = defineCommand({
   help: VERIFY_HELP,
   options: VERIFY_OPTIONS,
   run: async (flags, logger) => {
-    const bucket = required(flags, "bucket", "b", "the object's bucket");
-    checkBucketName(bucket);
-    const key = required(flags, "key", "k", "the object's key");
-    checkKey(key);
+    const bucket = requiredBucket(flags, "the object's bucket");
+    const key = requiredKey(flags, "the object's key");
     const file = required(flags, "file-path", "f", "the local file to compare with");
     const splitText = str(flags, "split-size");
     const requestedPartSize = splitText === undefined
