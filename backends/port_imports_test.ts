@@ -45,8 +45,13 @@ Deno.test("an import of src/ from backends/ is caught", () => {
   assertEquals(
     importsOutsideBackends(
       path,
-      `import { x } from "./y.ts";\nimport { a } from "../../src/b.ts";`,
+      [
+        'import { x } from "./y.ts";',
+        'import { a } from "../../src/b.ts";',
+        '} from "../../src/c.ts";',
+        'export type { D } from "../types.ts";',
+      ].join("\n"),
     ),
-    ["backends/s3/example.ts:2  ../../src/b.ts"],
+    ["backends/s3/example.ts:2  ../../src/b.ts", "backends/s3/example.ts:3  ../../src/c.ts"],
   );
 });
