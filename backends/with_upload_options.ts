@@ -21,6 +21,7 @@ import type {
   UploadedPart,
   UploadPartInput,
 } from "./types.ts";
+import { bodySize } from "./part_body.ts";
 
 /** Receives part bytes as they leave, for a progress display. */
 export interface WireProgress {
@@ -100,7 +101,7 @@ class OptionsBackend implements Backend {
     });
     try {
       const part = await this.inner.uploadPart({ ...this.#ref(input), paceBody }, signal);
-      wire?.requestEnded(sent, input.body.length);
+      wire?.requestEnded(sent, bodySize(input.body));
       return part;
     } catch (error) {
       wire?.requestEnded(sent, 0);

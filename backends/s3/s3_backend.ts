@@ -10,7 +10,6 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
   type S3Client,
-  UploadPartCommand,
   type UploadPartCommandInput,
 } from "@aws-sdk/client-s3";
 import type {
@@ -33,7 +32,8 @@ import { CHECKSUM_FIELD, SDK_ALGORITHM, storedChecksum } from "./checksum_fields
 import { createS3Client } from "./s3_client.ts";
 import { CredentialRefresher, isRefreshable } from "./credential_refresh.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
-import { pacedPartCommand } from "./paced_body.ts";
+import { prepareSends } from "./upload_part_body.ts";
+import { bodySize } from "../part_body.ts";
 import type { S3Config } from "./s3_config.ts";
 
 /** How to reach and treat one S3-compatible store. */
@@ -89,35 +89,43 @@ export class S3Backend implements Backend {
   }
 
   async uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart> {
+    const size = bodySize(input.body);
     const params: UploadPartCommandInput = {
       Bucket: input.bucket,
       Key: input.key,
       UploadId: input.uploadId,
       PartNumber: input.partNumber,
-      Body: input.body,
-      ContentLength: input.body.length,
+      ContentLength: size,
       ...requestParams(input.requestOptions),
     };
-    // A paced body is a stream: make a fresh one for each send (a credential refresh resends).
-    const withBody = (): UploadPartCommand =>
-      input.paceBody && this.#streamsBodies
-        ? pacedPartCommand(params, input.body, input.paceBody, signal, !this.#unsignedPayload)
-        : new UploadPartCommand(params);
     const { algorithm, value } = input.checksum;
     if (algorithm === "md5") params.ContentMD5 = value;
     if (algorithm === "crc32") params.ChecksumCRC32 = value;
     if (algorithm === "crc32c") params.ChecksumCRC32C = value;
     if (algorithm === "sha256") params.ChecksumSHA256 = value;
-    const out = await this.#send(
-      (o) => this.client.send(withBody(), o),
-      signal,
-      "no_such_upload",
-    );
+    const sends = await prepareSends(input, params, signal, {
+      streams: this.#streamsBodies,
+      signPayload: !this.#unsignedPayload,
+    });
+    let out;
+    try {
+      out = await this.#send(
+        (o) => this.client.send(sends.command(), o),
+        sends.signal,
+        "no_such_upload",
+      );
+    } catch (error) {
+      const failure = sends.failure();
+      if (failure && !signal.aborted) throw failure.error;
+      throw error;
+    } finally {
+      sends.close();
+    }
     if (!out.ETag) throw toBackendError(new Error("the server returned no ETag for the part"));
     return {
       partNumber: input.partNumber,
       eTag: stripQuotes(out.ETag),
-      size: input.body.length,
+      size,
       ...(value && algorithm !== "md5" ? { checksum: value } : {}),
     };
   }

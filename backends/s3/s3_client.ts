@@ -2,6 +2,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { checkErrorBodies } from "./error_body_check.ts";
 import { createHttpHandler } from "./http_handler.ts";
 import type { S3Config } from "./s3_config.ts";
+import type { AdapterLog } from "../types.ts";
 
 /**
  * The SDK client for one store. The SDK's own retries and default checksums are off: retries
@@ -18,6 +19,9 @@ export function createS3Client(config: S3Config): S3Client {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     requestHandler: createHttpHandler(config.http),
+    // The SDK warns on the console when a streamed body's request fails; the engine retries
+    // and says so itself, so the SDK's own notes go to --debug only.
+    logger: sdkLogger(config.logger),
   });
   if (config.unsignedPayload) signPartsUnsigned(client);
   checkErrorBodies(client);
@@ -41,4 +45,11 @@ function signPartsUnsigned(client: S3Client): void {
     },
     { step: "build", name: "s3mpuUnsignedPartPayload" },
   );
+}
+
+/** The SDK's logger: its warnings and errors to `log.debug`, the rest dropped. */
+function sdkLogger(log?: AdapterLog) {
+  const debug = (...args: unknown[]) => log?.debug?.(`aws-sdk: ${args.map(String).join(" ")}`);
+  const quiet = () => {};
+  return { trace: quiet, debug: quiet, info: quiet, warn: debug, error: debug };
 }

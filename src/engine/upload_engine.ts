@@ -137,8 +137,7 @@ async function drive(
       doneBytes: session.doneBytes(planned),
       doneParts: session.done.size,
     });
-    const send = (parts: SourcePart[]) =>
-      uploadParts({ job, session, partSize: plan.partSize, pending: parts });
+    const send = (parts: SourcePart[]) => uploadParts({ job, session, pending: parts });
     const resent = await sendWhileChecking(job, send(pending), checkHead, send);
     job.context.progress?.finish();
     // Bytes changed after their part was read would make an object that is not the file.
