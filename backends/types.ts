@@ -45,8 +45,14 @@ export interface ObjectChecksum {
 /** A part's checksum, base64 of the digest, as S3 sends it in headers. */
 export interface PartChecksum {
   algorithm: ChecksumAlgorithm;
-  /** Base64 digest; empty when algorithm is "none". */
+  /** Base64 digest; empty when algorithm is "none", or when `trailing`. */
   value: string;
+  /**
+   * The store computes nothing ahead: the adapter sums the bytes as it sends them, sends the
+   * sum after the body (a trailer the server verifies), and returns it as
+   * `UploadedPart.checksum`. Only to a store whose `trailingChecksums` is true.
+   */
+  trailing?: boolean;
 }
 
 /** A part the server holds. */
@@ -172,6 +178,11 @@ export interface MultipartStore {
   readonly name: string;
   /** The part-size rules the planner keeps to. */
   readonly limits: BackendLimits;
+  /**
+   * Whether uploadPart takes a flexible checksum as `trailing` (computed while the body is
+   * sent), so a part streamed from the file is read once instead of twice.
+   */
+  readonly trailingChecksums?: boolean;
   /**
    * Starts an upload and returns its id. A flexible `checksumAlgorithm` (crc32, crc32c,
    * sha256) is declared, so the server expects and verifies it on every part; so is

@@ -73,6 +73,10 @@ class OptionsBackend implements Backend {
     return this.inner.limits;
   }
 
+  get trailingChecksums(): boolean | undefined {
+    return this.inner.trailingChecksums;
+  }
+
   #ref<T extends ObjectRef>(ref: T): T {
     const requestOptions = this.options.requestOptions;
     return requestOptions ? { ...ref, requestOptions } : ref;

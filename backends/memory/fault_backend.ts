@@ -45,6 +45,7 @@ export {
 export class FaultBackend implements Backend {
   readonly name: string;
   readonly limits: BackendLimits;
+  readonly trailingChecksums?: boolean;
 
   readonly #inner: Backend;
   readonly #rules: Rule[] = [];
@@ -56,6 +57,7 @@ export class FaultBackend implements Backend {
     this.#inner = inner;
     this.name = `fault(${inner.name})`;
     this.limits = inner.limits;
+    this.trailingChecksums = inner.trailingChecksums;
   }
 
   // ---- schedule ----------------------------------------------------------------------

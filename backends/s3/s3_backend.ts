@@ -33,6 +33,7 @@ import { createS3Client } from "./s3_client.ts";
 import { CredentialRefresher, isRefreshable } from "./credential_refresh.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
 import { prepareSends } from "./upload_part_body.ts";
+import { slotBytesFor } from "./paced_body.ts";
 import { bodySize } from "../part_body.ts";
 import type { S3Config } from "./s3_config.ts";
 
@@ -49,6 +50,9 @@ export type S3BackendOptions = S3Config;
 export class S3Backend implements Backend {
   readonly name: string;
   readonly limits: BackendLimits;
+  readonly trailingChecksums: boolean;
+  /** A part body's buffer size, from the parts in flight (the socket pool's size). */
+  readonly #slotBytes: number;
   readonly client: S3Client;
   readonly #serverFiltersByPrefix: boolean;
   readonly #unsignedPayload: boolean;
@@ -60,6 +64,9 @@ export class S3Backend implements Backend {
     this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
     this.#unsignedPayload = opts.unsignedPayload ?? false;
     this.#streamsBodies = opts.http.kind === "node";
+    this.#slotBytes = slotBytesFor(opts.partsInFlight ?? opts.http.maxSockets);
+    this.trailingChecksums = (opts.trailingChecksums ?? false) && this.#unsignedPayload &&
+      this.#streamsBodies;
     this.name = opts.name;
     this.limits = opts.limits;
     this.client = createS3Client(opts);
@@ -98,14 +105,21 @@ export class S3Backend implements Backend {
       ContentLength: size,
       ...requestParams(input.requestOptions),
     };
-    const { algorithm, value } = input.checksum;
-    if (algorithm === "md5") params.ContentMD5 = value;
-    if (algorithm === "crc32") params.ChecksumCRC32 = value;
-    if (algorithm === "crc32c") params.ChecksumCRC32C = value;
-    if (algorithm === "sha256") params.ChecksumSHA256 = value;
+    const { algorithm, value, trailing } = input.checksum;
+    if (trailing && !this.trailingChecksums) {
+      throw new Error(`${this.name} was given a trailing checksum it does not take`);
+    }
+    // A trailing checksum goes after the body (upload_part_body.ts), not in a header.
+    const field = trailing
+      ? undefined
+      : algorithm === "md5"
+      ? "ContentMD5"
+      : CHECKSUM_FIELD[algorithm];
+    if (field) params[field] = value;
     const sends = await prepareSends(input, params, signal, {
       streams: this.#streamsBodies,
       signPayload: !this.#unsignedPayload,
+      slotBytes: this.#slotBytes,
     });
     let out;
     try {
@@ -122,11 +136,12 @@ export class S3Backend implements Backend {
       sends.close();
     }
     if (!out.ETag) throw toBackendError(new Error("the server returned no ETag for the part"));
+    const sent = trailing ? sends.sentChecksum() : value;
     return {
       partNumber: input.partNumber,
       eTag: stripQuotes(out.ETag),
       size,
-      ...(value && algorithm !== "md5" ? { checksum: value } : {}),
+      ...(sent && algorithm !== "md5" ? { checksum: sent } : {}),
     };
   }
 

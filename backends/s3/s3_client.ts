@@ -39,7 +39,10 @@ function signPartsUnsigned(client: S3Client): void {
     (next, context) => (args) => {
       const request = args.request as { headers?: Record<string, string> };
       if (context.commandName === "UploadPartCommand" && request.headers) {
-        request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+        // An aws-chunked body (a trailing checksum) has set its own streaming kind.
+        if (!request.headers["x-amz-content-sha256"]?.startsWith("STREAMING-")) {
+          request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+        }
       }
       return next(args);
     },

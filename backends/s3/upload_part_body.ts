@@ -7,8 +7,10 @@
  */
 import { UploadPartCommand, type UploadPartCommandInput } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
-import { bodySha256, bodySlices, collectSlices } from "../part_body.ts";
-import type { UploadPartInput } from "../types.ts";
+import { bodySha256, bodySize, bodySlices, collectSlices } from "../part_body.ts";
+import type { ChecksumAlgorithm, UploadPartInput } from "../types.ts";
+import { checksumHasher } from "../../src/checksum.ts";
+import { AwsChunkedFrame, awsChunkedHeaders } from "./aws_chunked.ts";
 import { pacedBody, pacedPartCommand } from "./paced_body.ts";
 
 /** One send of a part: a fresh command per try of the request (a stream is single-use). */
@@ -21,23 +23,40 @@ export interface PartSends {
   failure(): { error: unknown } | undefined;
   /** Ends every body made, so a body the request stopped reading closes its file handle. */
   close(): void;
+  /** With a trailing checksum: the one the last send carried (of the bytes it sent). */
+  sentChecksum(): string | undefined;
 }
+
+/** The trailer header of each flexible checksum, and its base64 length. */
+const TRAILER: Partial<Record<ChecksumAlgorithm, [string, number]>> = {
+  crc32: ["x-amz-checksum-crc32", 8],
+  crc32c: ["x-amz-checksum-crc32c", 8],
+  sha256: ["x-amz-checksum-sha256", 44],
+};
 
 /**
  * Prepares the sends of `input` with `params` (everything but the body). `streams`: the
  * transport pipes a stream with its Content-Length (the node handler). `signPayload`: the
  * transport does not protect the body (plain HTTP beyond loopback), so the payload's SHA-256
- * is signed, which costs a read of the part.
+ * is signed, which costs a read of the part. A `trailing` checksum is summed as the bytes
+ * leave and sent after them (aws-chunked): the caller made sure the payload is unsigned.
  */
 export async function prepareSends(
   input: UploadPartInput,
   params: UploadPartCommandInput,
   signal: AbortSignal,
-  opts: { streams: boolean; signPayload: boolean },
+  opts: { streams: boolean; signPayload: boolean; slotBytes: number },
 ): Promise<PartSends> {
   // Bytes in memory are piped only when paced; a stream is sent as it is read.
   const streamed = opts.streams &&
-    (!(input.body instanceof Uint8Array) || input.paceBody !== undefined);
+    (!(input.body instanceof Uint8Array) || input.paceBody !== undefined ||
+      input.checksum.trailing === true);
+  const trailer = input.checksum.trailing ? TRAILER[input.checksum.algorithm] : undefined;
+  if (input.checksum.trailing && (!trailer || !streamed || opts.signPayload)) {
+    throw new Error(
+      `a trailing ${input.checksum.algorithm} checksum needs a streamed, unsigned body`,
+    );
+  }
   if (!streamed) {
     const whole = input.body instanceof Uint8Array
       ? input.body
@@ -47,6 +66,7 @@ export async function prepareSends(
       signal,
       failure: () => undefined,
       close: () => {},
+      sentChecksum: () => undefined,
     };
   }
   const payloadSha256 = opts.signPayload ? await bodySha256(input.body, signal) : undefined;
@@ -56,6 +76,12 @@ export async function prepareSends(
   const both = AbortSignal.any([signal, own.signal]);
   let failure: { error: unknown } | undefined;
   const bodies: Readable[] = [];
+  let frame: AwsChunkedFrame | undefined;
+  const headers: Record<string, string> = trailer
+    ? awsChunkedHeaders(bodySize(input.body), trailer[0], trailer[1])
+    : payloadSha256
+    ? { "x-amz-content-sha256": payloadSha256 }
+    : {};
   return {
     command: () => {
       // Paced slices are cut from the source's: the buffers are lent to the source either way.
@@ -63,15 +89,23 @@ export async function prepareSends(
         const source = bodySlices(input.body, s, take);
         return input.paceBody ? input.paceBody(source, s) : source;
       };
+      frame = trailer
+        ? new AwsChunkedFrame(
+          bodySize(input.body),
+          trailer[0],
+          checksumHasher(input.checksum.algorithm),
+        )
+        : undefined;
       const body = pacedBody(slices, both, (error) => {
         failure ??= { error };
         own.abort(error);
-      });
+      }, { frame, slotBytes: opts.slotBytes });
       bodies.push(body);
-      return pacedPartCommand(params, body, payloadSha256);
+      return pacedPartCommand(params, body, headers);
     },
     signal: both,
     failure: () => failure,
     close: () => bodies.forEach((body) => body.destroy()),
+    sentChecksum: () => frame?.sum.value(),
   };
 }

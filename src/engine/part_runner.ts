@@ -1,9 +1,9 @@
-import { InterruptedError } from "../errors.ts";
+import { BackendError, InterruptedError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
-import { checkedPartStream, FIRST_PASS_BYTES, sumPart } from "./part_stream.ts";
+import { checkedPartStream, FIRST_PASS_BYTES, partStream, sumPart } from "./part_stream.ts";
 
 /**
  * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each part is
@@ -73,16 +73,29 @@ async function sendPart(opts: {
   const { job, session, part, signal } = opts;
   const started = performance.now();
   const algorithm = session.checksumAlgorithm;
-  const sums = await sumPart(opts.reader, part, algorithm, opts.scratch);
-  const { checksum } = sums;
-  const uploaded = await job.context.backend.uploadPart({
+  const backend = job.context.backend;
+  // A store that takes the checksum after the body gets the part read once, summed as it
+  // leaves; otherwise a first pass sums it for the header, and the send is checked against it.
+  const trailing = backend.trailingChecksums === true && algorithm !== "none" &&
+    algorithm !== "md5";
+  const sums = trailing ? undefined : await sumPart(opts.reader, part, algorithm, opts.scratch);
+  const uploaded = await backend.uploadPart({
     bucket: job.request.bucket,
     key: job.request.key,
     uploadId: session.uploadId,
     partNumber: part.partNumber,
-    body: checkedPartStream(opts.reader, part, algorithm, sums),
-    checksum,
+    body: sums
+      ? checkedPartStream(opts.reader, part, algorithm, sums)
+      : partStream(opts.reader, part),
+    checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
   }, signal);
+  const checksum = sums?.checksum ?? { algorithm, value: uploaded.checksum ?? "" };
+  if (!checksum.value && algorithm !== "none") {
+    throw new BackendError(
+      "invalid_request",
+      `${backend.name} accepted part ${part.partNumber} but returned no ${algorithm} checksum for it.`,
+    );
+  }
   const entry: JournalEntry = {
     eTag: uploaded.eTag,
     partNumber: part.partNumber,

@@ -95,3 +95,18 @@ async function* checkedSlices(
   }
   if (held) yield held;
 }
+
+/**
+ * The part as a stream read from the source on every `open`, unchecked: for a checksum the
+ * store's adapter sums as the bytes leave (a trailing checksum), which is of the bytes sent.
+ */
+export function partStream(reader: PartReader, part: SourcePart): PartStream {
+  return {
+    size: part.size,
+    open: (_signal, take) =>
+      reader.slices(
+        part,
+        take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)],
+      ),
+  };
+}
