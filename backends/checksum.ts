@@ -124,3 +124,31 @@ export function compositeChecksum(algorithm: ChecksumAlgorithm, partChecksums: s
 export function isCombinable(algorithm: ChecksumAlgorithm): algorithm is CombinableCrc {
   return algorithm === "crc32" || algorithm === "crc32c";
 }
+
+/** A checksum fed slice by slice: `value()` equals {@link computeChecksum} of all the slices. */
+export interface ChecksumHasher {
+  update(bytes: Uint8Array): void;
+  value(): string;
+}
+
+/** An incremental {@link partChecksum}, so a part can be summed as it is read. */
+export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
+  switch (algorithm) {
+    case "none":
+      return { update() {}, value: () => "" };
+    case "md5":
+    case "sha256": {
+      const hash = createHash(algorithm);
+      return { update: (bytes) => void hash.update(bytes), value: () => hash.digest("base64") };
+    }
+    case "crc32":
+    case "crc32c": {
+      const fn = algorithm === "crc32" ? crc32 : crc32c;
+      let crc = 0;
+      return {
+        update: (bytes) => void (crc = fn(bytes, crc)),
+        value: () => uint32Base64(crc),
+      };
+    }
+  }
+}

@@ -69,21 +69,23 @@ export class TokenBucket {
 }
 
 /**
- * The body slicer for UploadPartInput.paceBody: yields `body` in slices of
+ * The body slicer for UploadPartInput.paceBody: yields the body's slices cut to at most
  * {@link sliceBytesFor} the limit, each after `bucket` grants it (when there is a limit), and
  * reports each slice to `sent`.
  */
 export function slicer(opts: {
   bucket?: TokenBucket;
   sent?: (bytes: number) => void;
-}): (body: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array> {
+}): (slices: AsyncIterable<Uint8Array>, signal: AbortSignal) => AsyncIterable<Uint8Array> {
   const size = sliceBytesFor(opts.bucket?.rate);
-  return async function* (body, signal) {
-    for (let offset = 0; offset < body.length; offset += size) {
-      const slice = body.subarray(offset, Math.min(body.length, offset + size));
-      if (opts.bucket) await opts.bucket.take(slice.length, signal);
-      opts.sent?.(slice.length);
-      yield slice;
+  return async function* (slices, signal) {
+    for await (const body of slices) {
+      for (let offset = 0; offset < body.length; offset += size) {
+        const slice = body.subarray(offset, Math.min(body.length, offset + size));
+        if (opts.bucket) await opts.bucket.take(slice.length, signal);
+        opts.sent?.(slice.length);
+        yield slice;
+      }
     }
   };
 }

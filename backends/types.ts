@@ -8,6 +8,7 @@
 
 import type { ObjectOptions, RequestOptions } from "./object_options.ts";
 import { GiB, MiB, TiB } from "./units.ts";
+import type { PartBody } from "./part_body.ts";
 
 /** Part-size rules of a store. */
 export interface BackendLimits {
@@ -44,8 +45,14 @@ export interface ObjectChecksum {
 /** A part's checksum, base64 of the digest, as S3 sends it in headers. */
 export interface PartChecksum {
   algorithm: ChecksumAlgorithm;
-  /** Base64 digest; empty when algorithm is "none". */
+  /** Base64 digest; empty when algorithm is "none", or when `trailing`. */
   value: string;
+  /**
+   * The store computes nothing ahead: the adapter sums the bytes as it sends them, sends the
+   * sum after the body (a trailer the server verifies), and returns it as
+   * `UploadedPart.checksum`. Only to a store whose `trailingChecksums` is true.
+   */
+  trailing?: boolean;
 }
 
 /** A part the server holds. */
@@ -128,13 +135,18 @@ export interface CompleteInput extends ObjectRef {
 export interface UploadPartInput extends ObjectRef {
   uploadId: string;
   partNumber: number;
-  body: Uint8Array;
+  /**
+   * Bytes in memory, or a stream read again from the source on every send (a retry
+   * re-reads the file): see PartStream.
+   */
+  body: PartBody;
   checksum: PartChecksum;
   /**
-   * When set, the body is sent as the slices this yields (same bytes, same order), so a
-   * rate limit and byte progress can act as the bytes leave. Called once per attempt.
+   * When set, the body is sent as the slices this yields from the body's own slices (same
+   * bytes, same order), so a rate limit and byte progress can act as the bytes leave.
+   * Called once per attempt.
    */
-  paceBody?: (body: Uint8Array, signal: AbortSignal) => AsyncIterable<Uint8Array>;
+  paceBody?: (slices: AsyncIterable<Uint8Array>, signal: AbortSignal) => AsyncIterable<Uint8Array>;
 }
 
 /** An upload's parts to list: all of them, or those numbered above `afterPartNumber`. */
@@ -167,6 +179,11 @@ export interface MultipartStore {
   /** The part-size rules the planner keeps to. */
   readonly limits: BackendLimits;
   /**
+   * Whether uploadPart takes a flexible checksum as `trailing` (computed while the body is
+   * sent), so a part streamed from the file is read once instead of twice.
+   */
+  readonly trailingChecksums?: boolean;
+  /**
    * Starts an upload and returns its id. A flexible `checksumAlgorithm` (crc32, crc32c,
    * sha256) is declared, so the server expects and verifies it on every part; so is
    * `checksumType` FULL_OBJECT.
@@ -182,8 +199,9 @@ export interface MultipartStore {
   createMultipartUpload(opts: CreateOptions, signal: AbortSignal): Promise<string>;
   /**
    * Sends one part with its checksum (md5 as Content-MD5, flexible ones as their header,
-   * none as nothing) and returns the ETag without quotes. The engine reuses `input.body`
-   * once the promise settles: keep no reference to it.
+   * none as nothing) and returns the ETag without quotes. A stream body is opened once per
+   * send (`body.open`), and a retry opens it again; keep no reference to it, or to a slice,
+   * once the promise settles.
    *
    * @example
    * ```ts
@@ -294,4 +312,6 @@ export const S3_LIMITS: BackendLimits = {
 export interface AdapterLog {
   info(message: string): void;
   warn(message: string): void;
+  /** Notes for --debug only. */
+  debug?(message: string): void;
 }

@@ -9,6 +9,7 @@
 import type { ObjectOptions, RequestOptions } from "./object_options.ts";
 import { slicer, type TokenBucket } from "./rate_limit.ts";
 import type { Backend, ObjectRef } from "./types.ts";
+import { bodySize } from "./part_body.ts";
 
 /** Receives part bytes as they leave, for a progress display. */
 export interface WireProgress {
@@ -52,6 +53,9 @@ function optionsBackend(inner: Backend, options: UploadOptions): Backend {
     get limits() {
       return inner.limits;
     },
+    get trailingChecksums() {
+      return inner.trailingChecksums;
+    },
     createMultipartUpload: (opts, signal) =>
       inner.createMultipartUpload(
         { ...withRequest(opts), objectOptions: { ...opts.objectOptions, ...objectOptions } },
@@ -69,7 +73,7 @@ function optionsBackend(inner: Backend, options: UploadOptions): Backend {
       });
       try {
         const part = await inner.uploadPart({ ...withRequest(input), paceBody }, signal);
-        wire?.requestEnded(sent, input.body.length);
+        wire?.requestEnded(sent, bodySize(input.body));
         return part;
       } catch (error) {
         wire?.requestEnded(sent, 0);

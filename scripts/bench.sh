@@ -15,6 +15,7 @@
 #   BENCH_TOOLS        space-separated subset of the tools below (default: all)
 #   BENCH_KEEP=1       keep the MinIO data directory afterwards
 #   BENCH_NAME         results file name (default latest: bench-results/latest.md/.json)
+#   BENCH_TLS=1        MinIO over HTTPS (a self-signed certificate each client is told to trust)
 #   BENCH_BASE_DIR     a checkout of an earlier revision (git worktree add DIR REV): the tool
 #                      s3mpu-base runs its main.ts exactly as s3mpu runs ours, so a change's
 #                      cost shows as a ratio within one run
@@ -145,11 +146,26 @@ trap 'exit 130' INT TERM
 
 port=$(free_port)
 mkdir -p "$work/minio-data"
+# BENCH_TLS=1: MinIO serves HTTPS with a self-signed certificate for 127.0.0.1, which every
+# client trusts through its own setting (s3mpu and aws-cli AWS_CA_BUNDLE, the Go tools
+# SSL_CERT_FILE, curl --cacert), as AWS is always TLS.
+tls_args=()
+scheme=http
+if [[ "${BENCH_TLS:-0}" == 1 ]]; then
+  mkdir -p "$work/certs"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/certs/private.key" \
+    -out "$work/certs/public.crt" >/dev/null 2>&1 || die "openssl could not make a certificate"
+  tls_args=(--certs-dir "$work/certs")
+  scheme=https
+  export AWS_CA_BUNDLE="$work/certs/public.crt" SSL_CERT_FILE="$work/certs/public.crt"
+  export CURL_CA_BUNDLE="$work/certs/public.crt"
+fi
 MINIO_ROOT_USER=$access MINIO_ROOT_PASSWORD=$secret MINIO_BROWSER=off MINIO_UPDATE=off \
-  MINIO_CI_CD=1 "$minio_exe" server --quiet --address "127.0.0.1:$port" \
+  MINIO_CI_CD=1 "$minio_exe" server --quiet --address "127.0.0.1:$port" "${tls_args[@]}" \
   --console-address "127.0.0.1:$(free_port)" "$work/minio-data" >"$work/minio.log" 2>&1 &
 minio_pid=$!
-url="http://127.0.0.1:$port"
+url="$scheme://127.0.0.1:$port"
 for _ in $(seq 1 150); do
   curl -fsS -o /dev/null --max-time 2 "$url/minio/health/ready" 2>/dev/null && break
   kill -0 "$minio_pid" 2>/dev/null || die "MinIO exited; see $work/minio.log"
@@ -226,7 +242,7 @@ build_cmd() {
       --concurrency "$conc" --part-size "$part_mib" "$src" "s3://$bucket/$key")
     ;;
   mc)
-    cmd_env=(MC_HOST_bench="http://$access:$secret@127.0.0.1:$port" MC_CONFIG_DIR="$work/mc")
+    cmd_env=(MC_HOST_bench="$scheme://$access:$secret@127.0.0.1:$port" MC_CONFIG_DIR="$work/mc")
     cmd=("${tool_path[mc]}" --quiet --disable-pager put -P "$conc" -s "${part_mib}MiB" "$src" "bench/$bucket/$key")
     ;;
   lib-storage)
@@ -313,7 +329,7 @@ meta="$work/meta.json"
 {
   printf '{"stamp":"%s","sizeBytes":%s,"partMiB":%s,"concurrency":%s,"runs":%s,' \
     "$stamp" "$size" "$part_mib" "$conc" "$runs"
-  printf '"server":%s,"loadBefore":"%s",' "$(printf '%s' "MinIO $minio_version (single drive, $work/minio-data)" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" "$load_before"
+  printf '"server":%s,"loadBefore":"%s",' "$(printf '%s' "MinIO $minio_version (single drive, $work/minio-data, over ${scheme^^})" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" "$load_before"
   printf '"machine":%s,' "$(bash scripts/bench/machine.sh)"
   printf '"tools":{'
   sep=""

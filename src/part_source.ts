@@ -16,6 +16,18 @@ export interface SourcePart {
 export interface PartReader {
   /** Fills `into` (at least `part.size` long) with the part's bytes; returns that view. */
   read(part: SourcePart, into: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Yields the part's bytes in order through a file handle of its own (opened here, closed
+   * when the iteration ends or is abandoned), so a part is never whole in memory and every
+   * call reads the file again. Each slice is a view of the next buffer of `into` in turn (as
+   * long as the buffer, or the bytes left), so a slice stays valid until `into.length` more
+   * are asked for: reused buffers leave no garbage behind, whatever the part size. When
+   * `into` is a function, each slice is read into a buffer it lends, never touched again.
+   */
+  slices(
+    part: SourcePart,
+    into: readonly Uint8Array[] | (() => Promise<Uint8Array>),
+  ): AsyncIterable<Uint8Array>;
   close(): void;
 }
 
@@ -54,7 +66,15 @@ export async function openFileSource(path: string): Promise<PartSource> {
     fingerprint,
     files: [resolve(path)],
     parts: (partSize) => splitRange(info.size, partSize),
-    openReader: async () => fileReader(await Deno.open(path, { read: true }), 0),
+    openReader: async () =>
+      fileReader(await Deno.open(path, { read: true }), 0, async (part) => {
+        const file = await Deno.open(path, { read: true });
+        await file.seek(part.offset, Deno.SeekMode.Start).catch((error) => {
+          file.close();
+          throw error;
+        });
+        return file;
+      }),
     checkUnchanged: async () => {
       const now = await Deno.stat(path).then((i) => fileFingerprint(path, i), () => undefined);
       changedOrNot(fingerprint, now, path);
@@ -235,8 +255,13 @@ function splitRange(size: number, partSize: number): SourcePart[] {
   }));
 }
 
-function fileReader(file: Deno.FsFile, base: number): PartReader {
+function fileReader(
+  file: Deno.FsFile,
+  base: number,
+  openAt: (part: SourcePart) => Promise<Deno.FsFile>,
+): PartReader {
   return {
+    slices: (part, into) => readSlices(openAt, part, into),
     async read(part, into) {
       const view = into.subarray(0, part.size);
       await file.seek(part.offset - base, Deno.SeekMode.Start);
@@ -248,7 +273,9 @@ function fileReader(file: Deno.FsFile, base: number): PartReader {
 }
 
 function chunkReader(chunks: Array<SourcePart & { path: string }>): PartReader {
+  const openAt = (part: SourcePart) => Deno.open(chunks[part.partNumber - 1].path, { read: true });
   return {
+    slices: (part, into) => readSlices(openAt, part, into),
     async read(part, into) {
       const chunk = chunks[part.partNumber - 1];
       using file = await Deno.open(chunk.path, { read: true });
@@ -258,6 +285,26 @@ function chunkReader(chunks: Array<SourcePart & { path: string }>): PartReader {
     },
     close: () => {},
   };
+}
+
+async function* readSlices(
+  openAt: (part: SourcePart) => Promise<Deno.FsFile>,
+  part: SourcePart,
+  into: readonly Uint8Array[] | (() => Promise<Uint8Array>),
+): AsyncGenerator<Uint8Array> {
+  const file = await openAt(part);
+  try {
+    for (let left = part.size, turn = 0; left > 0; turn++) {
+      const buffer = typeof into === "function" ? await into() : into[turn % into.length];
+      const slice = buffer.subarray(0, Math.min(left, buffer.length));
+      const length = slice.length;
+      await readFull(file, slice, part);
+      left -= length;
+      yield slice;
+    }
+  } finally {
+    file.close();
+  }
 }
 
 // Deno has no pread: seek then read in a loop, because read may return short.

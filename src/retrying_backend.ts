@@ -4,7 +4,7 @@ import type { Logger } from "./log.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
 
 /** The backend methods that talk to the store (all but its name, limits and close). */
-type RetriedMethod = Exclude<keyof Backend, "name" | "limits" | "close">;
+type RetriedMethod = Exclude<keyof Backend, "name" | "limits" | "trailingChecksums" | "close">;
 
 /** Any backend method, as `retried` forwards it: the first argument, the signal, the rest. */
 type AnyMethod = (first: unknown, signal: AbortSignal, ...rest: unknown[]) => Promise<unknown>;
@@ -62,6 +62,7 @@ export function retrying(
     [RETRYING]: true,
     name: backend.name,
     limits: backend.limits,
+    trailingChecksums: backend.trailingChecksums,
     createMultipartUpload: retried("createMultipartUpload", () => "creating the upload"),
     uploadPart: retried("uploadPart", (input) => `part ${input.partNumber}`),
     listParts: retried("listParts", () => "listing parts"),

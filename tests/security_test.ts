@@ -185,7 +185,13 @@ Deno.test({
           AWS_CA_BUNDLE: certs.caFile,
         });
         assertEquals(fromEnv.code, 0, `${handler}: ${describeRun(fromEnv)}`);
-        for (const how of ["flag", "env"]) {
+        // MinIO's own preset over HTTPS: parts streamed with a trailing CRC32 (node handler).
+        const preset = await runS3mpu(
+          uploadArgs(f, "tls", key("preset"), ["--ca-bundle", certs.caFile, "--provider", "minio"]),
+          handlerEnv,
+        );
+        assertEquals(preset.code, 0, `${handler}: ${describeRun(preset)}`);
+        for (const how of ["flag", "env", "preset"]) {
           const got = await client.send(new GetObjectCommand({ Bucket: "tls", Key: key(how) }));
           const bytes = await got.Body!.transformToByteArray();
           assertEquals(
@@ -195,7 +201,7 @@ Deno.test({
           );
         }
         outcomes.push(
-          `${handler}: refused (exit 2) without CA, ok with --ca-bundle and AWS_CA_BUNDLE`,
+          `${handler}: refused (exit 2) without CA, ok with --ca-bundle, AWS_CA_BUNDLE and --provider minio`,
         );
       }
       report(`security: TLS private CA: ${outcomes.join("; ")}`);

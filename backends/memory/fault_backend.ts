@@ -32,6 +32,7 @@ export {
 export class FaultBackend implements Backend {
   readonly name: string;
   readonly limits: BackendLimits;
+  readonly trailingChecksums?: boolean;
 
   readonly #inner: Backend;
   readonly #rules: Rule[] = [];
@@ -43,6 +44,7 @@ export class FaultBackend implements Backend {
     this.#inner = inner;
     this.name = `fault(${inner.name})`;
     this.limits = inner.limits;
+    this.trailingChecksums = inner.trailingChecksums;
   }
 
   // ---- schedule ----------------------------------------------------------------------

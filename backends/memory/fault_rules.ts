@@ -6,7 +6,10 @@ import { BackendError } from "../errors.ts";
 import type { Backend } from "../types.ts";
 
 /** The Backend methods that talk to the store. */
-export type BackendMethod = Exclude<keyof Backend, "name" | "limits" | "close">;
+export type BackendMethod = Exclude<
+  keyof Backend,
+  "name" | "limits" | "trailingChecksums" | "close"
+>;
 
 /** One call through a {@link FaultBackend}, as logged and as passed to `match` and hooks. */
 export interface FaultCall {

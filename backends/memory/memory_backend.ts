@@ -21,6 +21,7 @@ import {
   type UploadPartInput,
 } from "../types.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
+import { bodySlices } from "../part_body.ts";
 import { partsPage, sortedUploads, uploadsPage } from "./paging.ts";
 import {
   type BackendMethod,
@@ -171,9 +172,8 @@ export class MemoryBackend implements Backend {
     }
     checkSseCustomer(upload, input);
     // Copy now: the caller may reuse its buffer as soon as the promise settles.
-    const body = input.paceBody
-      ? await collect(input.paceBody(input.body, signal))
-      : input.body.slice();
+    const slices = bodySlices(input.body, signal);
+    const body = await collect(input.paceBody ? input.paceBody(slices, signal) : slices);
     this.stats.bytesReceived += body.length;
     if (body.length > this.limits.maxPartSize) {
       throw invalid(

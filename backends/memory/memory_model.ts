@@ -16,7 +16,7 @@ import type {
 /** The Backend methods that talk to the store. */
 export type BackendMethod = Exclude<
   keyof Backend,
-  "name" | "limits" | "close" | "objectPartSizes" | "readObject"
+  "name" | "limits" | "trailingChecksums" | "close" | "objectPartSizes" | "readObject"
 >;
 
 /** S3's page size for ListParts and ListMultipartUploads. */

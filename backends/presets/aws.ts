@@ -27,7 +27,9 @@ export const AWS: ProviderPreset = definePreset({
   // S3 verifies CRC32 at UploadPart (feature-dataintegrity.html), keeps FULL_OBJECT CRCs
   // (checking-object-integrity.html) and refuses a bad Content-MD5 (API_UploadPart.html):
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
-  checksum: verifiedCrc32FullObject,
+  // Trailing checksums (aws-chunked, x-amz-trailer) are what AWS's own SDKs send by default:
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
+  checksum: { ...verifiedCrc32FullObject, trailingChecksum: true },
   // S3's part rules and 48.8 TiB (10,000 x 5 GiB) per object, the defaults (qfacts.html; older
   // pages and S3_LIMITS in types.ts still say 5 TiB).
   // Objects stored as plaintext or with SSE-S3 have MD5 ETags; SSE-C/SSE-KMS ones do not, and

@@ -24,7 +24,7 @@ export const MINIO: ProviderPreset = definePreset({
   // against the pinned MinIO by tests/conformance_s3_test.ts and tests/integrity_test.ts),
   // Content-MD5 BadDigest (cmd/api-errors.go). For a MinIO too old for flexible checksums, use
   // --provider generic (Content-MD5).
-  checksum: verifiedCrc32FullObject,
+  checksum: { ...verifiedCrc32FullObject, trailingChecksum: true },
   // S3's part rules, the defaults (thresholds.html; its 50 TiB per object is capped at 48.8 TiB
   // by 10,000 x 5 GiB).
   // MD5 ETags and md5-of-md5s-N for multipart unless SSE or compression is on:

@@ -68,6 +68,13 @@ export interface ProviderPreset {
      * match (BadDigest). When false, a `Content-MD5` s3mpu sends may be ignored.
      */
     contentMd5Verified: boolean;
+    /**
+     * Whether the store takes `partChecksum` after the part's body (aws-chunked with
+     * `x-amz-trailer`, STREAMING-UNSIGNED-PAYLOAD-TRAILER) and verifies it, so a streamed
+     * part is read from the file once, not twice (a first pass for a header checksum).
+     * Used on HTTPS and loopback only (unsigned payloads). Absent: false.
+     */
+    trailingChecksum?: boolean;
   };
   /** Part-size rules, in bytes, that the part planner must respect. */
   limits: BackendLimits;

@@ -4,7 +4,8 @@
  * asked, and the slices reported as they are handed over.
  */
 import { createHash } from "node:crypto";
-import { assertEquals } from "../testing/assert.ts";
+import { assertEquals, assertRejects } from "../testing/assert.ts";
+import type { PartStream } from "../part_body.ts";
 import { SLICE_BYTES, slicer } from "../rate_limit.ts";
 import { S3_LIMITS } from "../types.ts";
 import { S3Backend } from "./s3_backend.ts";
@@ -115,3 +116,113 @@ Deno.test("with the fetch transport a paced part is sent whole, keeping Content-
     })
   );
 });
+
+/**
+ * A PartStream over `body` in `slice`-byte reads; `fail` throws after that many bytes. It
+ * reads into the buffers the consumer lends when offered (the zero-copy path), and into one
+ * reused buffer of its own otherwise (the consumer must copy).
+ */
+function streamOf(body: Uint8Array, slice: number, fail?: number): PartStream {
+  const own = new Uint8Array(slice);
+  return {
+    size: body.length,
+    open: async function* (_signal, take) {
+      for (let at = 0; at < body.length; at += slice) {
+        if (fail !== undefined && at >= fail) throw new Error("the source changed");
+        const bytes = body.subarray(at, at + slice);
+        const into = take ? await take() : own;
+        into.set(bytes);
+        yield into.subarray(0, bytes.length);
+      }
+    },
+  };
+}
+
+Deno.test("a streamed part read into lent buffers arrives whole, paced or not", async () => {
+  await withTestCredentials(() =>
+    withServer(async (url, seen) => {
+      const body = new Uint8Array(1_000_003).map((_, i) => (i * 17) % 253);
+      const s3 = backend(url, true);
+      const slices: number[] = [];
+      try {
+        for (const paceBody of [undefined, slicer({ sent: (n) => slices.push(n) })]) {
+          await s3.uploadPart({
+            bucket: "b",
+            key: "k",
+            uploadId: "u",
+            partNumber: 1,
+            body: streamOf(body, 60_000), // within a lent 64 KiB buffer
+            checksum: { algorithm: "none", value: "" },
+            ...(paceBody ? { paceBody } : {}),
+          }, new AbortController().signal);
+        }
+      } finally {
+        s3.close();
+      }
+      assertEquals(seen.length, 2);
+      for (const request of seen) assertEquals(request.body, body);
+      assertEquals(slices.reduce((a, b) => a + b, 0), body.length);
+    })
+  );
+});
+
+for (const kind of ["node", "fetch"] as const) {
+  for (const unsigned of [false, true]) {
+    Deno.test(`a streamed part arrives whole over ${kind}, ${unsigned ? "unsigned" : "signed"}`, async () => {
+      await withTestCredentials(() =>
+        withServer(async (url, seen) => {
+          const body = new Uint8Array(300_001).map((_, i) => (i * 13) % 256);
+          const s3 = backend(url, unsigned, kind);
+          try {
+            const part = await s3.uploadPart({
+              bucket: "b",
+              key: "k",
+              uploadId: "u",
+              partNumber: 1,
+              body: streamOf(body, 65_000),
+              checksum: { algorithm: "none", value: "" },
+            }, new AbortController().signal);
+            assertEquals(part.size, body.length);
+          } finally {
+            s3.close();
+          }
+          assertEquals(seen.length, 1);
+          assertEquals(seen[0].body, body);
+          assertEquals(seen[0].headers.get("content-length"), String(body.length));
+          assertEquals(
+            seen[0].headers.get("x-amz-content-sha256"),
+            unsigned ? "UNSIGNED-PAYLOAD" : createHash("sha256").update(body).digest("hex"),
+          );
+        })
+      );
+    });
+  }
+
+  Deno.test(`a streamed part whose source fails mid-body over ${kind} rejects with that failure`, async () => {
+    await withTestCredentials(() =>
+      withServer(async (url, seen) => {
+        const body = new Uint8Array(300_000).fill(7);
+        const s3 = backend(url, true, kind);
+        try {
+          await assertRejects(
+            () =>
+              s3.uploadPart({
+                bucket: "b",
+                key: "k",
+                uploadId: "u",
+                partNumber: 1,
+                body: streamOf(body, 65_000, 130_000),
+                checksum: { algorithm: "none", value: "" },
+              }, new AbortController().signal),
+            Error,
+            /the source changed/,
+          );
+        } finally {
+          s3.close();
+        }
+        // Nothing complete reached the server (the request was cut, or never made).
+        for (const request of seen) assertEquals(request.body.length < body.length, true);
+      })
+    );
+  });
+}

@@ -10,7 +10,6 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
   type S3Client,
-  UploadPartCommand,
   type UploadPartCommandInput,
 } from "@aws-sdk/client-s3";
 import type {
@@ -33,7 +32,10 @@ import { CHECKSUM_FIELD, SDK_ALGORITHM, storedChecksum } from "./checksum_fields
 import { createS3Client } from "./s3_client.ts";
 import { CredentialRefresher, isRefreshable } from "./credential_refresh.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
-import { pacedPartCommand } from "./paced_body.ts";
+import { prepareSends } from "./upload_part_body.ts";
+import { slotBytesFor } from "./paced_body.ts";
+import { PartETagCheck } from "./part_etag_check.ts";
+import { bodySize } from "../part_body.ts";
 import type { S3Config } from "./s3_config.ts";
 
 /** How to reach and treat one S3-compatible store. */
@@ -49,6 +51,10 @@ export type S3BackendOptions = S3Config;
 export class S3Backend implements Backend {
   readonly name: string;
   readonly limits: BackendLimits;
+  readonly trailingChecksums: boolean;
+  readonly #partETags = new PartETagCheck();
+  /** A part body's buffer size, from the parts in flight (the socket pool's size). */
+  readonly #slotBytes: number;
   readonly client: S3Client;
   readonly #serverFiltersByPrefix: boolean;
   readonly #unsignedPayload: boolean;
@@ -60,6 +66,9 @@ export class S3Backend implements Backend {
     this.#serverFiltersByPrefix = opts.uploadListingByPrefix ?? true;
     this.#unsignedPayload = opts.unsignedPayload ?? false;
     this.#streamsBodies = opts.http.kind === "node";
+    this.#slotBytes = slotBytesFor(opts.partsInFlight ?? opts.http.maxSockets);
+    this.trailingChecksums = (opts.trailingChecksums ?? false) && this.#unsignedPayload &&
+      this.#streamsBodies;
     this.name = opts.name;
     this.limits = opts.limits;
     this.client = createS3Client(opts);
@@ -89,36 +98,53 @@ export class S3Backend implements Backend {
   }
 
   async uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart> {
+    const size = bodySize(input.body);
     const params: UploadPartCommandInput = {
       Bucket: input.bucket,
       Key: input.key,
       UploadId: input.uploadId,
       PartNumber: input.partNumber,
-      Body: input.body,
-      ContentLength: input.body.length,
+      ContentLength: size,
       ...requestParams(input.requestOptions),
     };
-    // A paced body is a stream: make a fresh one for each send (a credential refresh resends).
-    const withBody = (): UploadPartCommand =>
-      input.paceBody && this.#streamsBodies
-        ? pacedPartCommand(params, input.body, input.paceBody, signal, !this.#unsignedPayload)
-        : new UploadPartCommand(params);
-    const { algorithm, value } = input.checksum;
-    if (algorithm === "md5") params.ContentMD5 = value;
-    if (algorithm === "crc32") params.ChecksumCRC32 = value;
-    if (algorithm === "crc32c") params.ChecksumCRC32C = value;
-    if (algorithm === "sha256") params.ChecksumSHA256 = value;
-    const out = await this.#send(
-      (o) => this.client.send(withBody(), o),
-      signal,
-      "no_such_upload",
-    );
+    const { algorithm, value, trailing } = input.checksum;
+    if (trailing && !this.trailingChecksums) {
+      throw new Error(`${this.name} was given a trailing checksum it does not take`);
+    }
+    // A trailing checksum goes after the body (upload_part_body.ts), not in a header.
+    const field = trailing
+      ? undefined
+      : algorithm === "md5"
+      ? "ContentMD5"
+      : CHECKSUM_FIELD[algorithm];
+    if (field) params[field] = value;
+    const sends = await prepareSends(input, params, signal, {
+      streams: this.#streamsBodies,
+      signPayload: !this.#unsignedPayload,
+      slotBytes: this.#slotBytes,
+    });
+    let out;
+    try {
+      out = await this.#send(
+        (o) => this.client.send(sends.command(), o),
+        sends.signal,
+        "no_such_upload",
+      );
+    } catch (error) {
+      const failure = sends.failure();
+      if (failure && !signal.aborted) throw failure.error;
+      throw error;
+    } finally {
+      sends.close();
+    }
     if (!out.ETag) throw toBackendError(new Error("the server returned no ETag for the part"));
+    if (algorithm === "md5") this.#partETags.check(input.partNumber, value, stripQuotes(out.ETag));
+    const sent = trailing ? sends.sentChecksum() : value;
     return {
       partNumber: input.partNumber,
       eTag: stripQuotes(out.ETag),
-      size: input.body.length,
-      ...(value && algorithm !== "md5" ? { checksum: value } : {}),
+      size,
+      ...(sent && algorithm !== "md5" ? { checksum: sent } : {}),
     };
   }
 

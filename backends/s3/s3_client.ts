@@ -2,6 +2,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { checkErrorBodies } from "./error_body_check.ts";
 import { createHttpHandler } from "./http_handler.ts";
 import type { S3Config } from "./s3_config.ts";
+import type { AdapterLog } from "../types.ts";
 
 /**
  * The SDK client for one store. The SDK's own retries and default checksums are off: retries
@@ -18,6 +19,9 @@ export function createS3Client(config: S3Config): S3Client {
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     requestHandler: createHttpHandler(config.http),
+    // The SDK warns on the console when a streamed body's request fails; the engine retries
+    // and says so itself, so the SDK's own notes go to --debug only.
+    logger: sdkLogger(config.logger),
   });
   if (config.unsignedPayload) signPartsUnsigned(client);
   checkErrorBodies(client);
@@ -35,10 +39,20 @@ function signPartsUnsigned(client: S3Client): void {
     (next, context) => (args) => {
       const request = args.request as { headers?: Record<string, string> };
       if (context.commandName === "UploadPartCommand" && request.headers) {
-        request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+        // An aws-chunked body (a trailing checksum) has set its own streaming kind.
+        if (!request.headers["x-amz-content-sha256"]?.startsWith("STREAMING-")) {
+          request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+        }
       }
       return next(args);
     },
     { step: "build", name: "s3mpuUnsignedPartPayload" },
   );
+}
+
+/** The SDK's logger: its warnings and errors to `log.debug`, the rest dropped. */
+function sdkLogger(log?: AdapterLog) {
+  const debug = (...args: unknown[]) => log?.debug?.(`aws-sdk: ${args.map(String).join(" ")}`);
+  const quiet = () => {};
+  return { trace: quiet, debug: quiet, info: quiet, warn: debug, error: debug };
 }

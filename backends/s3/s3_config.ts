@@ -14,6 +14,13 @@ export interface S3Config {
   http: HttpHandlerOptions;
   /** Sign part bodies as UNSIGNED-PAYLOAD (only where HTTPS or loopback protects them). */
   unsignedPayload?: boolean;
+  /**
+   * The store takes a part's flexible checksum after its body (aws-chunked,
+   * STREAMING-UNSIGNED-PAYLOAD-TRAILER); used only with unsigned payloads and node:http.
+   */
+  trailingChecksums?: boolean;
+  /** Parts sent at once (-t), which sizes each part body's buffers. */
+  partsInFlight?: number;
   /** Whether ListMultipartUploads filters by Prefix on the server (MinIO: exact key only). */
   uploadListingByPrefix?: boolean;
   /** Notes what the adapter does on its own, such as refreshing expired credentials. */

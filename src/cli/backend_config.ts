@@ -87,6 +87,8 @@ export async function resolveStore(
     ...(profile.profile ? { profile: profile.profile } : {}),
     limits: testLimits(preset.limits, env),
     unsignedPayload: transportProtectsBody(endpoint),
+    trailingChecksums: preset.checksum.trailingChecksum ?? false,
+    partsInFlight: opts.parallelism,
     uploadListingByPrefix: preset.uploadListingByPrefix,
     logger: opts.logger,
     http: {

@@ -76,7 +76,7 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "N",
     help:
-      `Parts sent in parallel, 1 to ${MAX_THREADS} (default ${DEFAULT_THREADS}). Memory use is about N × split size.`,
+      `Parts sent in parallel, 1 to ${MAX_THREADS} (default ${DEFAULT_THREADS}). Parts are streamed from the file, so memory does not grow with the split size.`,
   },
   {
     long: "split-size",

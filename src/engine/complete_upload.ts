@@ -84,8 +84,10 @@ async function confirmStored(req: CompleteRequest, completed: CompletedUpload): 
     job.context.logger.verbose(`The stored object is proved by its ${proof.by}.`);
     return;
   }
-  // Presets that promise a proof: a whole-object checksum, or MD5 ETags.
-  const promised = expected.checksum !== undefined || job.rules.etagIsMd5;
+  // Presets that promise a proof (a whole-object checksum, or MD5 ETags), or a store whose
+  // part ETags showed in this upload to be the MD5s of the bytes sent.
+  const promised = expected.checksum !== undefined || job.rules.etagIsMd5 ||
+    expected.eTagsShownMd5 === true;
   if (promised) throw notTheBytes(req, proof);
   job.context.logger.warn(
     proof.mismatch

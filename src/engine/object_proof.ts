@@ -7,6 +7,7 @@ import {
   multipartETag,
 } from "../../backends/checksum.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
+import { md5Base64ToHex } from "../../backends/etag.ts";
 
 /**
  * What the object this upload builds must show, computed from the journal alone (the part
@@ -17,8 +18,16 @@ export interface ExpectedObject {
   size: number;
   /** The whole-object checksum the store should keep (FULL_OBJECT or COMPOSITE). */
   checksum?: ObjectChecksum;
-  /** S3's multipart ETag computed from the part ETags, when they are hex MD5-like. */
+  /**
+   * S3's multipart ETag: from the MD5s of the bytes sent (Content-MD5 parts), else from the
+   * part ETags the server answered, when they are hex MD5-like.
+   */
   eTag?: string;
+  /**
+   * The store showed its ETags are MD5s in this upload (a part's ETag is the MD5 of the bytes
+   * sent), so an object ETag other than `eTag` means other bytes, not another ETag scheme.
+   */
+  eTagsShownMd5?: boolean;
 }
 
 /** The proof an object gave, or why it gave none. */
@@ -55,9 +64,18 @@ export function expectedObject(
       };
     }
   }
-  const eTags = parts.map((p) => p.eTag);
+  // Content-MD5 parts: the ETags the object must be made of are the MD5s of the bytes sent,
+  // not whatever the store answered (a store that ignores Content-MD5 answers with the MD5 of
+  // what it received).
+  const sentMd5s = parts.map((p) =>
+    algorithm === "md5" && p.checksum ? md5Base64ToHex(p.checksum) : ""
+  );
+  const eTags = parts.map((p, i) => sentMd5s[i] || p.eTag);
   if (eTags.every(isMd5Hex)) {
     expected.eTag = multipartETag(eTags);
+  }
+  if (parts.some((p, i) => sentMd5s[i] !== "" && p.eTag.toLowerCase() === sentMd5s[i])) {
+    expected.eTagsShownMd5 = true;
   }
   return expected;
 }
@@ -116,4 +134,22 @@ export function proveObject(
     mismatch: false,
     reason: "the store reported no checksum or ETag to compare",
   };
+}
+
+function sentMd5Hex(algorithm: ChecksumAlgorithm, part: JournalEntry): string {
+  return algorithm === "md5" && part.checksum ? md5Base64ToHex(part.checksum) : "";
+}
+
+/**
+ * Content-MD5 parts the store holds other bytes of: their ETag is an MD5 but not the MD5
+ * of the bytes sent, while another part's ETag is its MD5 (so this upload's ETags are MD5s,
+ * and the store did not check Content-MD5). Empty when nothing shows that.
+ */
+export function damagedParts(algorithm: ChecksumAlgorithm, parts: JournalEntry[]): number[] {
+  const sent = parts.map((p) => sentMd5Hex(algorithm, p));
+  const matches = (p: JournalEntry, i: number) => p.eTag.toLowerCase() === sent[i];
+  if (!parts.some((p, i) => sent[i] !== "" && matches(p, i))) return [];
+  return parts
+    .filter((p, i) => sent[i] !== "" && isMd5Hex(p.eTag) && !matches(p, i))
+    .map((p) => p.partNumber);
 }

@@ -1,21 +1,21 @@
-import { partChecksum } from "../../backends/checksum.ts";
-import { InterruptedError } from "../errors.ts";
+import { BackendError, InterruptedError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
+import { checkedPartStream, FIRST_PASS_BYTES, partStream, sumPart } from "./part_stream.ts";
 
 /**
- * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each worker owns
- * a file handle and one part-sized buffer, reused for every part it sends (a retry re-sends
- * the same bytes read from the file). A part counts as done only once its journal line is
+ * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each part is
+ * streamed from the file (see part_stream.ts), never whole in memory, so memory does not grow
+ * with the part size; a retry (the backend's retrying decorator sends the part again) reads
+ * it from the file again. A part counts as done only once its journal line is
  * fsync'd. The first unrecoverable error cancels the other workers; a stop signal lets
  * in-flight parts finish for `stopGraceMs`, then cancels them.
  */
 export async function uploadParts(opts: {
   job: UploadJob;
   session: UploadSession;
-  partSize: number;
   pending: SourcePart[];
 }): Promise<void> {
   const { job, pending } = opts;
@@ -36,12 +36,12 @@ export async function uploadParts(opts: {
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
     const reader = await job.request.source.openReader();
-    const buffer = new Uint8Array(opts.partSize);
+    const scratch = new Uint8Array(FIRST_PASS_BYTES);
     try {
       while (!job.context.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
         if (next.done) return;
-        await sendPart({ ...opts, part: next.value, reader, buffer, signal: cancel.signal });
+        await sendPart({ ...opts, part: next.value, reader, scratch, signal: cancel.signal });
       }
     } catch (error) {
       fail(error);
@@ -66,21 +66,36 @@ async function sendPart(opts: {
   session: UploadSession;
   part: SourcePart;
   reader: Awaited<ReturnType<UploadJob["request"]["source"]["openReader"]>>;
-  buffer: Uint8Array;
+  /** The worker's buffer for the checksum pass. */
+  scratch: Uint8Array;
   signal: AbortSignal;
 }): Promise<void> {
   const { job, session, part, signal } = opts;
   const started = performance.now();
-  const body = await opts.reader.read(part, opts.buffer);
-  const checksum = partChecksum(session.checksumAlgorithm, body);
-  const uploaded = await job.context.backend.uploadPart({
+  const algorithm = session.checksumAlgorithm;
+  const backend = job.context.backend;
+  // A store that takes the checksum after the body gets the part read once, summed as it
+  // leaves; otherwise a first pass sums it for the header, and the send is checked against it.
+  const trailing = backend.trailingChecksums === true && algorithm !== "none" &&
+    algorithm !== "md5";
+  const sums = trailing ? undefined : await sumPart(opts.reader, part, algorithm, opts.scratch);
+  const uploaded = await backend.uploadPart({
     bucket: job.request.bucket,
     key: job.request.key,
     uploadId: session.uploadId,
     partNumber: part.partNumber,
-    body,
-    checksum,
+    body: sums
+      ? checkedPartStream(opts.reader, part, algorithm, sums)
+      : partStream(opts.reader, part),
+    checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
   }, signal);
+  const checksum = sums?.checksum ?? { algorithm, value: uploaded.checksum ?? "" };
+  if (!checksum.value && algorithm !== "none") {
+    throw new BackendError(
+      "invalid_request",
+      `${backend.name} accepted part ${part.partNumber} but returned no ${algorithm} checksum for it.`,
+    );
+  }
   const entry: JournalEntry = {
     eTag: uploaded.eTag,
     partNumber: part.partNumber,

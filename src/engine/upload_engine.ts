@@ -8,6 +8,7 @@ import { UploadSession } from "./upload_session.ts";
 import { StateLock } from "../state/state_lock.ts";
 import { completeUpload, findOwnObject } from "./complete_upload.ts";
 import { expectedObject } from "./object_proof.ts";
+import { resendDamaged } from "./resend_damaged.ts";
 import { toUserError } from "./failure.ts";
 import { reportPossibleOrphans } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
@@ -137,9 +138,9 @@ async function drive(
       doneBytes: session.doneBytes(planned),
       doneParts: session.done.size,
     });
-    const send = (parts: SourcePart[]) =>
-      uploadParts({ job, session, partSize: plan.partSize, pending: parts });
-    const resent = await sendWhileChecking(job, send(pending), checkHead, send);
+    const send = (parts: SourcePart[]) => uploadParts({ job, session, pending: parts });
+    const resent = await sendWhileChecking(job, send(pending), checkHead, send) +
+      await resendDamaged(job, session, planned, send);
     job.context.progress?.finish();
     // Bytes changed after their part was read would make an object that is not the file.
     await job.request.source.checkUnchanged();

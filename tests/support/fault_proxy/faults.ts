@@ -46,6 +46,12 @@ export type FaultAction =
    * client hears something else.
    */
   | { kind: "reply"; status: number; body: string; forward?: boolean }
+  /**
+   * Forward, with one byte of the request body flipped on the way (at `atByte` of the body
+   * as sent, default 1000): bytes damaged in transit, which a server checking the part's
+   * checksum must refuse.
+   */
+  | { kind: "corrupt_body"; atByte?: number }
   /** Forward normally. */
   | { kind: "pass" };
 

@@ -293,6 +293,8 @@ class FaultProxyServer implements FaultProxy {
         return await this.#forward(client, req, record, counter);
       case "truncate_response":
         return await this.#forward(client, req, record, counter, action.afterBytes ?? -1);
+      case "corrupt_body":
+        return await this.#forward(client, req, record, counter, undefined, action.atByte ?? 1000);
       case "status":
         return await this.#answerError(client, req, url, action, record, counter);
       case "reply":
@@ -343,6 +345,7 @@ class FaultProxyServer implements FaultProxy {
     record: CapturedRequest,
     counter: Counter,
     truncateAt?: number,
+    corruptAt?: number,
   ): Promise<boolean> {
     let upstream: Socket;
     try {
@@ -362,7 +365,14 @@ class FaultProxyServer implements FaultProxy {
     try {
       await upstream.write(req.raw);
       if (!bodyDone) {
+        let sent = 0;
         bodyTask = copyBody(client.reader, req.framing, async (chunk) => {
+          const at = sent;
+          sent += chunk.length;
+          if (corruptAt !== undefined && corruptAt >= at && corruptAt < sent) {
+            chunk = chunk.slice();
+            chunk[corruptAt - at] ^= 0xff;
+          }
           if (!upstreamWritable || upstream.closed) return; // draining: upstream answered or gone
           try {
             await upstream.write(chunk);
