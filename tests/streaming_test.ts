@@ -151,63 +151,46 @@ for (const server of testServers()) {
     },
   );
 
-  proxyTest(
-    server,
-    "a part whose bytes changed before its retry stops the run (exit 4), nothing stored",
-    12 * MiB + 333,
-    async ({ bucket, f, proxy }) => {
-      // Part 2's first request: change the start of part 2 on disk, then cut the body. The
-      // retry reads the new bytes, which do not sum to the checksum the part was sent under.
-      proxy.setRules([
-        onPart(
-          2,
-          { kind: "reset_mid_body" },
-          () => overwriteKeepingMtime(f, 5 * MiB, new Uint8Array(4096).fill(0xa5)),
-        ),
-      ]);
+  // A file changed under a part, its mtime kept: the send's bytes no longer sum to the
+  // checksum the part went out under, so the run stops (exit 4) with nothing completed, and
+  // --restart uploads the file as it is now.
+  const changes = [{
+    name: "a part whose bytes changed before its retry (after a reset)",
+    size: 12 * MiB + 333,
+    part: 2,
+    action: { kind: "reset_mid_body" },
+    at: 5 * MiB,
+    split: ["-t", "2", "-s", "5MiB"],
+  }, {
+    // One 24 MiB part: more than loopback's socket buffers hold, so when the request's head
+    // (carrying the first pass's checksum) reaches the proxy, the part's end is still unread.
+    name: "a part changed between its checksum pass and its send",
+    size: 25 * MiB,
+    part: 1,
+    action: { kind: "latency", ms: 500 },
+    at: 24 * MiB - 1000,
+    split: ["-t", "1", "-s", "24MiB"],
+  }] as const;
+  for (const change of changes) {
+    proxyTest(server, `${change.name} stops the run (exit 4)`, change.size, async (setup) => {
+      const { bucket, f, proxy } = setup;
+      const changeBytes = () => overwriteKeepingMtime(f, change.at, new Uint8Array(100).fill(0x5a));
+      proxy.setRules([onPart(change.part, change.action, changeBytes)]);
       const run = await runS3mpu(
-        args(f, bucket, "reset.bin", ["-t", "2", "-s", "5MiB", "--endpoint-url", proxy.url]),
+        args(f, bucket, "changed.bin", [...change.split, "--endpoint-url", proxy.url]),
         env,
       );
       assertEquals(run.code, 4, describeRun(run));
-      assertMatch(run.stderr, /part 2's bytes changed between its checksum pass and its send/);
-      await assertNoObject(server, bucket, "reset.bin");
-      assertOk(await Deno.stat(f.meta).then(() => true, () => false), "meta file kept");
-    },
-  );
-
-  // One 24 MiB part: more than loopback's socket buffers hold, so when the request's head
-  // (carrying the first pass's checksum) reaches the proxy, the part's end is still unread.
-  proxyTest(
-    server,
-    "a part changed between its checksum pass and its send stops the run (exit 4)",
-    25 * MiB,
-    async ({ bucket, f, proxy }) => {
-      proxy.setRules([
-        onPart(
-          1,
-          { kind: "latency", ms: 500 },
-          () => overwriteKeepingMtime(f, 24 * MiB - 1000, new Uint8Array(100).fill(0x5a)),
-        ),
-      ]);
-      const run = await runS3mpu(
-        args(f, bucket, "changed.bin", ["-t", "1", "-s", "24MiB", "--endpoint-url", proxy.url]),
-        env,
+      assertMatch(
+        run.stderr,
+        new RegExp(`part ${change.part}'s bytes changed between its checksum pass and its send`),
       );
-      assertEquals(run.code, 4, describeRun(run));
-      assertMatch(run.stderr, /part 1's bytes changed between its checksum pass and its send/);
       await assertNoObject(server, bucket, "changed.bin");
       assertEquals((await listOpenUploads(server, bucket)).length, 1, "upload kept");
       assertOk(await Deno.stat(f.meta).then(() => true, () => false), "meta file kept");
-      // --restart uploads the file as it is now.
-      const again = await runS3mpu(
-        args(f, bucket, "changed.bin", ["-t", "1", "-s", "24MiB", "--restart"]),
-        env,
-      );
-      assertEquals(again.code, 0, describeRun(again));
-      await assertStoredWhole(server, bucket, "changed.bin", f.bytes);
-    },
-  );
+      await throughProxyWhole(server, setup, "changed.bin", [...change.split, "--restart"]);
+    });
+  }
 
   for (const [part, threads] of [[2, 2], [1, 1]] as const) {
     proxyTest(

@@ -5,9 +5,10 @@
  */
 import { createHash } from "node:crypto";
 import { assertEquals, assertRejects } from "../testing/assert.ts";
-import type { PartStream } from "../part_body.ts";
+import type { PartBody, PartStream } from "../part_body.ts";
 import { SLICE_BYTES, slicer } from "../rate_limit.ts";
-import { S3_LIMITS } from "../types.ts";
+import { type PartChecksum, S3_LIMITS, type UploadedPart } from "../types.ts";
+import { computeChecksum } from "../checksum.ts";
 import { S3Backend } from "./s3_backend.ts";
 
 async function withServer(
@@ -25,7 +26,12 @@ async function withServer(
   }
 }
 
-function backend(endpoint: string, unsignedPayload: boolean, kind: "node" | "fetch" = "node") {
+function backend(
+  endpoint: string,
+  unsignedPayload: boolean,
+  kind: "node" | "fetch" = "node",
+  trailingChecksums = false,
+) {
   return new S3Backend({
     name: "test",
     endpoint,
@@ -33,22 +39,25 @@ function backend(endpoint: string, unsignedPayload: boolean, kind: "node" | "fet
     forcePathStyle: true,
     limits: S3_LIMITS,
     unsignedPayload,
+    trailingChecksums,
     http: { kind, maxSockets: 2, connectTimeoutMs: 5000, requestTimeoutMs: 5000 },
   });
 }
 
 /**
- * Sends `body` as part 1 of an upload through a fresh adapter, its body paced by a slicer:
- * the ETag the server answered and the slice sizes the slicer was told of.
+ * Sends `body` as part 1 of an upload through a fresh adapter (paced by a slicer unless
+ * `paced` is false; with `checksum` as given): the part the adapter returned and the slice
+ * sizes the slicer was told of.
  */
-async function sendPacedPart(
+async function sendPart(
   url: string,
-  body: Uint8Array,
+  body: PartBody,
   unsignedPayload: boolean,
   kind: "node" | "fetch" = "node",
-): Promise<{ eTag: string; slices: number[] }> {
+  opts: { paced?: boolean; checksum?: PartChecksum } = {},
+): Promise<UploadedPart & { slices: number[] }> {
   const slices: number[] = [];
-  const s3 = backend(url, unsignedPayload, kind);
+  const s3 = backend(url, unsignedPayload, kind, opts.checksum?.trailing);
   try {
     const part = await s3.uploadPart({
       bucket: "b",
@@ -56,10 +65,10 @@ async function sendPacedPart(
       uploadId: "u",
       partNumber: 1,
       body,
-      checksum: { algorithm: "none", value: "" },
-      paceBody: slicer({ sent: (n) => slices.push(n) }),
+      checksum: opts.checksum ?? { algorithm: "none", value: "" },
+      ...(opts.paced === false ? {} : { paceBody: slicer({ sent: (n) => slices.push(n) }) }),
     }, new AbortController().signal);
-    return { eTag: part.eTag, slices };
+    return { ...part, slices };
   } finally {
     s3.close();
   }
@@ -88,7 +97,7 @@ for (const unsigned of [false, true]) {
     await withTestCredentials(() =>
       withServer(async (url, seen) => {
         const body = new Uint8Array(SLICE_BYTES * 5 + 123).map((_, i) => (i * 7) % 256);
-        const { eTag, slices } = await sendPacedPart(url, body, unsigned);
+        const { eTag, slices } = await sendPart(url, body, unsigned);
         assertEquals(eTag, "abc");
         assertEquals(seen.length, 1);
         assertEquals(seen[0].body, body);
@@ -109,7 +118,7 @@ Deno.test("with the fetch transport a paced part is sent whole, keeping Content-
   await withTestCredentials(() =>
     withServer(async (url, seen) => {
       const body = new Uint8Array(SLICE_BYTES * 2 + 5).fill(9);
-      const { slices } = await sendPacedPart(url, body, true, "fetch");
+      const { slices } = await sendPart(url, body, true, "fetch");
       assertEquals(seen[0].body, body);
       assertEquals(seen[0].headers.get("content-length"), String(body.length));
       assertEquals(slices, [], "not sliced");
@@ -172,20 +181,10 @@ for (const kind of ["node", "fetch"] as const) {
       await withTestCredentials(() =>
         withServer(async (url, seen) => {
           const body = new Uint8Array(300_001).map((_, i) => (i * 13) % 256);
-          const s3 = backend(url, unsigned, kind);
-          try {
-            const part = await s3.uploadPart({
-              bucket: "b",
-              key: "k",
-              uploadId: "u",
-              partNumber: 1,
-              body: streamOf(body, 65_000),
-              checksum: { algorithm: "none", value: "" },
-            }, new AbortController().signal);
-            assertEquals(part.size, body.length);
-          } finally {
-            s3.close();
-          }
+          const part = await sendPart(url, streamOf(body, 65_000), unsigned, kind, {
+            paced: false,
+          });
+          assertEquals(part.size, body.length);
           assertEquals(seen.length, 1);
           assertEquals(seen[0].body, body);
           assertEquals(seen[0].headers.get("content-length"), String(body.length));
@@ -202,27 +201,36 @@ for (const kind of ["node", "fetch"] as const) {
     await withTestCredentials(() =>
       withServer(async (url, seen) => {
         const body = new Uint8Array(300_000).fill(7);
-        const s3 = backend(url, true, kind);
-        try {
-          await assertRejects(
-            () =>
-              s3.uploadPart({
-                bucket: "b",
-                key: "k",
-                uploadId: "u",
-                partNumber: 1,
-                body: streamOf(body, 65_000, 130_000),
-                checksum: { algorithm: "none", value: "" },
-              }, new AbortController().signal),
-            Error,
-            /the source changed/,
-          );
-        } finally {
-          s3.close();
-        }
+        await assertRejects(
+          () => sendPart(url, streamOf(body, 65_000, 130_000), true, kind, { paced: false }),
+          Error,
+          /the source changed/,
+        );
         // Nothing complete reached the server (the request was cut, or never made).
         for (const request of seen) assertEquals(request.body.length < body.length, true);
       })
     );
   });
 }
+
+Deno.test("a trailing CRC32 goes after a streamed part, aws-chunked, and is the checksum returned", async () => {
+  await withTestCredentials(() =>
+    withServer(async (url, seen) => {
+      const body = new Uint8Array(1_500_001).map((_, i) => (i * 7) % 256);
+      const part = await sendPart(url, streamOf(body, 65_000), true, "node", {
+        paced: false,
+        checksum: { algorithm: "crc32", value: "", trailing: true },
+      });
+      const want = computeChecksum("crc32", body);
+      assertEquals(part.checksum, want);
+      const [request] = seen;
+      assertEquals(request.headers.get("x-amz-trailer"), "x-amz-checksum-crc32");
+      assertEquals(request.headers.get("x-amz-decoded-content-length"), String(body.length));
+      assertEquals(request.headers.get("content-length"), String(request.body.length));
+      // 1 MiB chunk, the rest, the closing chunk and the trailer.
+      const text = new TextDecoder("latin1").decode(request.body);
+      assertEquals(text.slice(0, 8), "100000\r\n");
+      assertEquals(text.endsWith(`0\r\nx-amz-checksum-crc32:${want}\r\n\r\n`), true);
+    })
+  );
+});
