@@ -169,6 +169,12 @@ class Slots {
   }
 }
 
+/**
+ * Writes the source's slices to the request, one write at a time: each waits for the
+ * previous one's callback, so the socket's own buffering bounds what is queued, and Node's
+ * writev path (which joins queued writes into a new buffer: a copy of every byte, and over
+ * TLS ~18 MiB more memory at -t 16) never runs.
+ */
 async function writeSlices(
   source: AsyncIterable<Uint8Array>,
   dest: Writable,
@@ -176,9 +182,20 @@ async function writeSlices(
   signal: AbortSignal,
   frame?: AwsChunkedFrame,
 ): Promise<void> {
-  const writeData = (data: Uint8Array) => dest.write(data, slots.writing(data));
+  let last: Promise<void> = Promise.resolve();
+  const put = (bytes: Uint8Array, done?: (error?: Error | null) => void) => {
+    last = last.then(() =>
+      new Promise<void>((resolve) =>
+        dest.write(bytes, (error) => {
+          done?.(error);
+          resolve();
+        })
+      )
+    );
+  };
+  const writeData = (data: Uint8Array) => put(data, slots.writing(data));
   const send = frame
-    ? (data: Uint8Array) => frame.data(data, writeData, (bytes) => dest.write(bytes))
+    ? (data: Uint8Array) => frame.data(data, writeData, (bytes) => put(bytes))
     : writeData;
   for await (const slice of source) {
     if (slots.isMine(slice)) {
@@ -195,7 +212,8 @@ async function writeSlices(
   }
   slots.end();
   signal.throwIfAborted();
-  if (frame) dest.write(frame.finish());
+  if (frame) put(frame.finish());
+  await last;
   dest.end();
 }
 
