@@ -17,7 +17,7 @@
 #   BENCH_NAME         results file name (default latest: bench-results/latest.md/.json)
 #   BENCH_TLS=1        MinIO over HTTPS (a self-signed certificate each client is told to trust)
 #   BENCH_BASE_DIR     a checkout of an earlier revision (git worktree add DIR REV): the tool
-#                      s3mpu-base runs its main.ts exactly as s3mpu runs ours, so a change's
+#                      s3mpu-base (and s3mpu-base-md5, as s3mpu-md5) runs its main.ts exactly as s3mpu runs ours, so a change's
 #                      cost shows as a ratio within one run
 #   BENCH_RESUME=1     afterwards, also run the 10,000-part resume benchmark
 #                      (scripts/bench/resume_bench.py, ~15 min; bench-results/resume.md)
@@ -206,11 +206,11 @@ build_cmd() {
   local t=$1 key=$2 state="$work/state-$1"
   cmd_env=()
   case "$t" in
-  s3mpu | s3mpu-nofsync | s3mpu-fetch | s3mpu-md5 | s3mpu-base)
+  s3mpu | s3mpu-nofsync | s3mpu-fetch | s3mpu-md5 | s3mpu-base | s3mpu-base-md5)
     rm -rf "$state" && mkdir -p "$state"
     local provider=minio main="$root/main.ts"
-    [[ "$t" == s3mpu-md5 ]] && provider=generic
-    if [[ "$t" == s3mpu-base ]]; then
+    [[ "$t" == *-md5 ]] && provider=generic
+    if [[ "$t" == s3mpu-base* ]]; then
       [[ -n "${BENCH_BASE_DIR:-}" ]] || die "s3mpu-base needs BENCH_BASE_DIR (a checkout of the base revision)"
       main="$BENCH_BASE_DIR/main.ts"
     fi

@@ -15,7 +15,7 @@ READ_KIB (default: the upload's first-pass buffer) is the size of each read.
  */
 import process from "node:process";
 import { openFileSource } from "../../src/part_source.ts";
-import { FIRST_PASS_BYTES, sumPart } from "../../src/engine/part_stream.ts";
+import { firstPassBytes, sumPart } from "../../src/engine/part_stream.ts";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
 
 const [path, partMib = "64", readKib] = Deno.args;
@@ -26,7 +26,7 @@ if (!path) {
 const source = await openFileSource(path);
 const parts = source.parts(Number(partMib) * 1024 * 1024);
 const reader = await source.openReader();
-const scratch = new Uint8Array(readKib ? Number(readKib) * 1024 : FIRST_PASS_BYTES);
+const scratch = new Uint8Array(readKib ? Number(readKib) * 1024 : firstPassBytes(4));
 const gib = source.fingerprint.size / 2 ** 30;
 try {
   await pass("none"); // warms the page cache

@@ -3,7 +3,7 @@ import type { SourcePart } from "../part_source.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
-import { checkedPartStream, FIRST_PASS_BYTES, partStream, sumPart } from "./part_stream.ts";
+import { checkedPartStream, firstPassBytes, partStream, sumPart } from "./part_stream.ts";
 
 /**
  * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each part is
@@ -36,7 +36,7 @@ export async function uploadParts(opts: {
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
     const reader = await job.request.source.openReader();
-    const scratch = new Uint8Array(FIRST_PASS_BYTES);
+    const scratch = new Uint8Array(firstPassBytes(job.request.threads));
     try {
       while (!job.context.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
@@ -84,9 +84,7 @@ async function sendPart(opts: {
     key: job.request.key,
     uploadId: session.uploadId,
     partNumber: part.partNumber,
-    body: sums
-      ? checkedPartStream(opts.reader, part, algorithm, sums)
-      : partStream(opts.reader, part),
+    body: sums ? checkedPartStream(opts.reader, part, sums) : partStream(opts.reader, part),
     checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
   }, signal);
   const checksum = sums?.checksum ?? { algorithm, value: uploaded.checksum ?? "" };

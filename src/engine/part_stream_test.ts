@@ -51,7 +51,7 @@ for (const algorithm of ["crc32", "crc32c", "md5", "sha256", "none"] as Checksum
           const expected = bytes.subarray(part.offset, part.offset + part.size);
           const sums = await sumPart(reader, part, algorithm, new Uint8Array(READ_SLICE_BYTES));
           assertEquals(sums.checksum, partChecksum(algorithm, expected));
-          const stream = checkedPartStream(reader, part, algorithm, sums);
+          const stream = checkedPartStream(reader, part, sums);
           assertEquals(stream.size, part.size);
           const slices = await drain(stream.open(new AbortController().signal));
           assertEquals(joined(slices), expected);
@@ -73,7 +73,7 @@ async function changedBetweenPasses(source: PartSource, change: () => Promise<vo
     const sums = await sumPart(reader, part, "crc32", new Uint8Array(READ_SLICE_BYTES));
     await change();
     const seen: Uint8Array[] = [];
-    const stream = checkedPartStream(reader, part, "crc32", sums);
+    const stream = checkedPartStream(reader, part, sums);
     await assertRejects(
       () => drain(stream.open(new AbortController().signal), seen),
       NeedsDecisionError,
@@ -85,7 +85,7 @@ async function changedBetweenPasses(source: PartSource, change: () => Promise<vo
     const again = await sumPart(reader, part, "crc32", new Uint8Array(READ_SLICE_BYTES));
     const sent = joined(
       await drain(
-        checkedPartStream(reader, part, "crc32", again).open(
+        checkedPartStream(reader, part, again).open(
           new AbortController().signal,
         ),
       ),
@@ -135,8 +135,7 @@ Deno.test("a file cut short under a streamed part is a source change (exit 4), n
       const sums = await sumPart(reader, part, "crc32", new Uint8Array(READ_SLICE_BYTES));
       await Deno.truncate(path, READ_SLICE_BYTES);
       await assertRejects(
-        () =>
-          drain(checkedPartStream(reader, part, "crc32", sums).open(new AbortController().signal)),
+        () => drain(checkedPartStream(reader, part, sums).open(new AbortController().signal)),
         NeedsDecisionError,
         /ended early/,
       );
