@@ -10,7 +10,6 @@ import {
   ListMultipartUploadsCommand,
   ListPartsCommand,
   type S3Client,
-  type UploadPartCommandInput,
 } from "@aws-sdk/client-s3";
 import type {
   Backend,
@@ -32,7 +31,7 @@ import { CHECKSUM_FIELD, SDK_ALGORITHM, storedChecksum } from "./checksum_fields
 import { createS3Client } from "./s3_client.ts";
 import { CredentialRefresher, isRefreshable } from "./credential_refresh.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
-import { prepareSends } from "./upload_part_body.ts";
+import { partParams, prepareSends } from "./upload_part_body.ts";
 import { slotBytesFor } from "./paced_body.ts";
 import { PartETagCheck } from "./part_etag_check.ts";
 import { bodySize } from "../part_body.ts";
@@ -98,27 +97,11 @@ export class S3Backend implements Backend {
   }
 
   async uploadPart(input: UploadPartInput, signal: AbortSignal): Promise<UploadedPart> {
-    const size = bodySize(input.body);
-    const params: UploadPartCommandInput = {
-      Bucket: input.bucket,
-      Key: input.key,
-      UploadId: input.uploadId,
-      PartNumber: input.partNumber,
-      ContentLength: size,
-      ...requestParams(input.requestOptions),
-    };
     const { algorithm, value, trailing } = input.checksum;
     if (trailing && !this.trailingChecksums) {
       throw new Error(`${this.name} was given a trailing checksum it does not take`);
     }
-    // A trailing checksum goes after the body (upload_part_body.ts), not in a header.
-    const field = trailing
-      ? undefined
-      : algorithm === "md5"
-      ? "ContentMD5"
-      : CHECKSUM_FIELD[algorithm];
-    if (field) params[field] = value;
-    const sends = await prepareSends(input, params, signal, {
+    const sends = await prepareSends(input, partParams(input), signal, {
       streams: this.#streamsBodies,
       signPayload: !this.#unsignedPayload,
       slotBytes: this.#slotBytes,
@@ -143,7 +126,7 @@ export class S3Backend implements Backend {
     return {
       partNumber: input.partNumber,
       eTag: stripQuotes(out.ETag),
-      size,
+      size: bodySize(input.body),
       ...(sent && algorithm !== "md5" ? { checksum: sent } : {}),
     };
   }

@@ -11,6 +11,8 @@ import { bodySha256, bodySize, bodySlices, collectSlices } from "../part_body.ts
 import type { ChecksumAlgorithm, UploadPartInput } from "../types.ts";
 import { checksumHasher } from "../checksum.ts";
 import { AwsChunkedFrame, awsChunkedHeaders } from "./aws_chunked.ts";
+import { CHECKSUM_FIELD } from "./checksum_fields.ts";
+import { requestParams } from "./object_params.ts";
 import { pacedBody, pacedPartCommand } from "./paced_body.ts";
 
 /** One send of a part: a fresh command per try of the request (a stream is single-use). */
@@ -33,6 +35,29 @@ const TRAILER: Partial<Record<ChecksumAlgorithm, [string, number]>> = {
   crc32c: ["x-amz-checksum-crc32c", 8],
   sha256: ["x-amz-checksum-sha256", 44],
 };
+
+/**
+ * UploadPart's parameters but the body: the part, its length and its checksum header (none
+ * for a trailing checksum, which goes after the body).
+ */
+export function partParams(input: UploadPartInput): UploadPartCommandInput {
+  const params: UploadPartCommandInput = {
+    Bucket: input.bucket,
+    Key: input.key,
+    UploadId: input.uploadId,
+    PartNumber: input.partNumber,
+    ContentLength: bodySize(input.body),
+    ...requestParams(input.requestOptions),
+  };
+  const { algorithm, value, trailing } = input.checksum;
+  const field = trailing
+    ? undefined
+    : algorithm === "md5"
+    ? "ContentMD5"
+    : CHECKSUM_FIELD[algorithm];
+  if (field) params[field] = value;
+  return params;
+}
 
 /**
  * Prepares the sends of `input` with `params` (everything but the body). `streams`: the
