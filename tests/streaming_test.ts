@@ -72,11 +72,12 @@ async function throughProxyWhole(
   setup: { bucket: string; f: UploadFixture; proxy: { url: string } },
   key: string,
   extra: string[],
+  env: Record<string, string> = {},
 ): Promise<string> {
   const { bucket, f, proxy } = setup;
   const run = await runS3mpu(
     args(f, bucket, key, [...extra, "--endpoint-url", proxy.url]),
-    serverEnv(server),
+    { ...serverEnv(server), ...env },
   );
   assertEquals(run.code, 0, describeRun(run));
   await assertStoredWhole(server, bucket, key, f.bytes);
@@ -191,6 +192,53 @@ for (const server of testServers()) {
       await throughProxyWhole(server, setup, "changed.bin", [...change.split, "--restart"]);
     });
   }
+
+  // As on plain HTTP to another host: each chunk of a part signed (STREAMING-AWS4-HMAC-SHA256-
+  // PAYLOAD), chained from the request's signature; the server checks every chunk.
+  const signed = { S3MPU_TEST_SIGN_PAYLOAD: "1" };
+  proxyTest(
+    server,
+    "a signed payload goes chunk-signed, byte-identical",
+    11 * MiB + 5,
+    async (setup) => {
+      const seen: (string | null)[] = [];
+      setup.proxy.setRules([{
+        match: {
+          operation: "UploadPart",
+          test: (_url, headers) => !seen.push(headers.get("x-amz-content-sha256")),
+        },
+        action: { kind: "pass" },
+      }]);
+      await throughProxyWhole(server, setup, "signed.bin", ["-t", "2", "-s", "5MiB"], signed);
+      assertEquals(seen, Array(3).fill("STREAMING-AWS4-HMAC-SHA256-PAYLOAD"));
+    },
+  );
+
+  proxyTest(
+    server,
+    "a byte flipped in a chunk-signed part is caught and the part sent again",
+    11 * MiB + 5,
+    async (setup) => {
+      setup.proxy.setRules([onPart(2, { kind: "corrupt_body", atByte: 4000 })]);
+      const stderr = await throughProxyWhole(
+        server,
+        setup,
+        "sflip.bin",
+        ["-t", "2", "-s", "5MiB"],
+        signed,
+      );
+      assertEquals(setup.proxy.stats.injected.corrupt_body, 1, "bytes flipped");
+      const caught = stderr.match(
+        /Retrying part 2 [^\n]*|The store's ETag of part 2 is not the MD5[^:]*/,
+      );
+      assertOk(caught, stderr);
+      report(
+        `${server.name} streaming: a byte flipped in a chunk-signed part 2 was caught: ${
+          caught[0]
+        }`,
+      );
+    },
+  );
 
   for (const [part, threads] of [[2, 2], [1, 1]] as const) {
     proxyTest(

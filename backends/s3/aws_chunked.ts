@@ -49,7 +49,7 @@ export function awsChunkedLength(size: number, trailerName: string, valueLength:
  * the chunk headers between them; `finish` gives the last chunk and the trailer, with the
  * checksum of every byte that went through `data`.
  */
-export class AwsChunkedFrame {
+export class AwsChunkedFrame implements BodyFrame {
   #left = 0;
   #remaining: number;
 
@@ -90,4 +90,19 @@ export class AwsChunkedFrame {
     }
     return encoder.encode(`0\r\n${this.trailerName}:${this.sum.value()}\r\n\r\n`);
   }
+}
+
+/** What the request body's writer asks of a framing (see writeSlices in paced_body.ts). */
+export interface BodyFrame {
+  /**
+   * Whether the frame copies the payload (its slices' buffers are free at once) rather than
+   * writing them through `writeData`.
+   */
+  readonly copies?: boolean;
+  data(
+    bytes: Uint8Array,
+    writeData: (piece: Uint8Array) => void,
+    writeFrame: (frame: Uint8Array) => void,
+  ): void;
+  finish(): Uint8Array;
 }

@@ -9,7 +9,7 @@
  */
 import { Readable, type Writable } from "node:stream";
 import { UploadPartCommand, type UploadPartCommandInput } from "@aws-sdk/client-s3";
-import type { AwsChunkedFrame } from "./aws_chunked.ts";
+import type { BodyFrame } from "./aws_chunked.ts";
 
 /** Buffers per body: all the memory a body holds. A checked source holds 3 at once. */
 const SLOTS = 4;
@@ -44,7 +44,7 @@ export function pacedBody(
   slices: (signal: AbortSignal, take: () => Promise<Uint8Array>) => AsyncIterable<Uint8Array>,
   signal: AbortSignal,
   failed: (error: unknown) => void,
-  opts: { frame?: AwsChunkedFrame; slotBytes?: number } = {},
+  opts: { frame?: BodyFrame; slotBytes?: number } = {},
 ): Readable {
   const closed = new AbortController();
   const both = AbortSignal.any([signal, closed.signal]);
@@ -180,7 +180,7 @@ async function writeSlices(
   dest: Writable,
   slots: Slots,
   signal: AbortSignal,
-  frame?: AwsChunkedFrame,
+  frame?: BodyFrame,
 ): Promise<void> {
   let last: Promise<void> = Promise.resolve();
   const put = (bytes: Uint8Array, done?: (error?: Error | null) => void) => {
@@ -195,7 +195,10 @@ async function writeSlices(
   };
   const writeData = (data: Uint8Array) => put(data, slots.writing(data));
   const send = frame
-    ? (data: Uint8Array) => frame.data(data, writeData, (bytes) => put(bytes))
+    ? (data: Uint8Array) => {
+      frame.data(data, writeData, (bytes) => put(bytes));
+      if (frame.copies) slots.writing(data)(); // copied: its buffer is free
+    }
     : writeData;
   for await (const slice of source) {
     if (slots.isMine(slice)) {

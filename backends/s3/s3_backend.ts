@@ -105,6 +105,7 @@ export class S3Backend implements Backend {
       streams: this.#streamsBodies,
       signPayload: !this.#unsignedPayload,
       slotBytes: this.#slotBytes,
+      secret: async () => (await this.client.config.credentials()).secretAccessKey,
     });
     let out;
     try {
@@ -114,9 +115,7 @@ export class S3Backend implements Backend {
         "no_such_upload",
       );
     } catch (error) {
-      const failure = sends.failure();
-      if (failure && !signal.aborted) throw failure.error;
-      throw error;
+      throw sends.failure() && !signal.aborted ? sends.failure()!.error : sends.explain(error);
     } finally {
       sends.close();
     }

@@ -11,8 +11,16 @@ import { bodySha256, bodySize, bodySlices, collectSlices } from "../part_body.ts
 import type { ChecksumAlgorithm, UploadPartInput } from "../types.ts";
 import { checksumHasher } from "../checksum.ts";
 import { AwsChunkedFrame, awsChunkedHeaders } from "./aws_chunked.ts";
+import {
+  type ChunkSigning,
+  requestSigning,
+  SignedChunkFrame,
+  signedChunkHeaders,
+  signingKey,
+} from "./signed_chunks.ts";
 import { CHECKSUM_FIELD } from "./checksum_fields.ts";
 import { requestParams } from "./object_params.ts";
+import { BackendError } from "../errors.ts";
 import { pacedBody, pacedPartCommand } from "./paced_body.ts";
 
 /** One send of a part: a fresh command per try of the request (a stream is single-use). */
@@ -27,6 +35,23 @@ export interface PartSends {
   close(): void;
   /** With a trailing checksum: the one the last send carried (of the bytes it sent). */
   sentChecksum(): string | undefined;
+  /** The request's error as the engine should see it (a chunk-signed part: see chunkDamaged). */
+  explain(error: unknown): unknown;
+}
+
+/**
+ * A chunk-signed part refused with SignatureDoesNotMatch: the credentials signed this upload's
+ * earlier requests, so a chunk's bytes changed on the way. Retryable, not a credentials error.
+ */
+function chunkDamaged(error: unknown): unknown {
+  if (!(error instanceof BackendError) || error.details.code !== "SignatureDoesNotMatch") {
+    return error;
+  }
+  return new BackendError(
+    "retryable",
+    `a chunk's signature did not match: its bytes changed on the way (${error.message})`,
+    { ...error.details },
+  );
 }
 
 /** The trailer header of each flexible checksum, and its base64 length. */
@@ -62,15 +87,22 @@ export function partParams(input: UploadPartInput): UploadPartCommandInput {
 /**
  * Prepares the sends of `input` with `params` (everything but the body). `streams`: the
  * transport pipes a stream with its Content-Length (the node handler). `signPayload`: the
- * transport does not protect the body (plain HTTP beyond loopback), so the payload's SHA-256
- * is signed, which costs a read of the part. A `trailing` checksum is summed as the bytes
- * leave and sent after them (aws-chunked): the caller made sure the payload is unsigned.
+ * transport does not protect the body (plain HTTP beyond loopback), so a streamed body is
+ * signed chunk by chunk (signed_chunks.ts; `secret` gives the signing key), and a whole one
+ * by its SHA-256. A `trailing` checksum is summed as the bytes leave and sent after them
+ * (aws-chunked): the caller made sure the payload is unsigned.
  */
 export async function prepareSends(
   input: UploadPartInput,
   params: UploadPartCommandInput,
   signal: AbortSignal,
-  opts: { streams: boolean; signPayload: boolean; slotBytes: number },
+  opts: {
+    streams: boolean;
+    signPayload: boolean;
+    slotBytes: number;
+    /** The secret access key the SDK signs with (for chunk signatures). */
+    secret?: () => Promise<string>;
+  },
 ): Promise<PartSends> {
   // Bytes in memory are piped only when paced; a stream is sent as it is read.
   const streamed = opts.streams &&
@@ -92,9 +124,15 @@ export async function prepareSends(
       failure: () => undefined,
       close: () => {},
       sentChecksum: () => undefined,
+      explain: (error) => error,
     };
   }
-  const payloadSha256 = opts.signPayload ? await bodySha256(input.body, signal) : undefined;
+  const size = bodySize(input.body);
+  // Chunk signatures need the secret; without it (never, with the SDK's chain) hash first.
+  const chunkSigned = opts.signPayload && opts.secret !== undefined;
+  const payloadSha256 = opts.signPayload && !chunkSigned
+    ? await bodySha256(input.body, signal)
+    : undefined;
   // A body that fails (the source changed under it) cancels its request, and that failure,
   // not the cancellation, is what the caller must see.
   const own = new AbortController();
@@ -103,7 +141,9 @@ export async function prepareSends(
   const bodies: Readable[] = [];
   let frame: AwsChunkedFrame | undefined;
   const headers: Record<string, string> = trailer
-    ? awsChunkedHeaders(bodySize(input.body), trailer[0], trailer[1])
+    ? awsChunkedHeaders(size, trailer[0], trailer[1])
+    : chunkSigned
+    ? signedChunkHeaders(size)
     : payloadSha256
     ? { "x-amz-content-sha256": payloadSha256 }
     : {};
@@ -115,22 +155,42 @@ export async function prepareSends(
         return input.paceBody ? input.paceBody(source, s) : source;
       };
       frame = trailer
-        ? new AwsChunkedFrame(
-          bodySize(input.body),
-          trailer[0],
-          checksumHasher(input.checksum.algorithm),
-        )
+        ? new AwsChunkedFrame(size, trailer[0], checksumHasher(input.checksum.algorithm))
+        : undefined;
+      // The request's signature, read once the SDK has signed it: the chunks chain from it.
+      let signing: ChunkSigning | undefined;
+      const signed = chunkSigned
+        ? new SignedChunkFrame(size, () => {
+          if (!signing) throw new Error("the request was sent before it was signed");
+          return signing;
+        })
         : undefined;
       const body = pacedBody(slices, both, (error) => {
         failure ??= { error };
         own.abort(error);
-      }, { frame, slotBytes: opts.slotBytes });
+      }, { frame: frame ?? signed, slotBytes: opts.slotBytes });
       bodies.push(body);
-      return pacedPartCommand(params, body, headers);
+      const command = pacedPartCommand(params, body, headers);
+      if (signed) {
+        type Args = { request: unknown };
+        const capture = (next: (args: Args) => Promise<unknown>) => async (args: Args) => {
+          const request = args.request as { headers?: Record<string, string> };
+          const seen = requestSigning(request.headers ?? {});
+          if (!seen) throw new Error("the signed request carries no SigV4 signature");
+          signing = { ...seen, signingKey: signingKey(await opts.secret!(), seen.scope) };
+          return next(args);
+        };
+        command.middlewareStack.addRelativeTo(
+          capture as unknown as Parameters<typeof command.middlewareStack.addRelativeTo>[0],
+          { relation: "after", toMiddleware: "httpSigningMiddleware", name: "s3mpuChunkSigning" },
+        );
+      }
+      return command;
     },
     signal: both,
     failure: () => failure,
     close: () => bodies.forEach((body) => body.destroy()),
     sentChecksum: () => frame?.sum.value(),
+    explain: chunkSigned ? chunkDamaged : (error) => error,
   };
 }

@@ -86,7 +86,8 @@ export async function resolveStore(
       (preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint))),
     ...(profile.profile ? { profile: profile.profile } : {}),
     limits: testLimits(preset.limits, env),
-    unsignedPayload: transportProtectsBody(endpoint),
+    // Test only: S3MPU_TEST_SIGN_PAYLOAD=1 signs part bodies on loopback as on a remote host.
+    unsignedPayload: transportProtectsBody(endpoint) && env("S3MPU_TEST_SIGN_PAYLOAD") !== "1",
     trailingChecksums: preset.checksum.trailingChecksum ?? false,
     partsInFlight: opts.parallelism,
     uploadListingByPrefix: preset.uploadListingByPrefix,

@@ -1,0 +1,140 @@
+/**
+ * A part body signed chunk by chunk (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`), for plain HTTP to a
+ * host other than loopback, where the payload must be signed: each 64 KiB chunk carries the
+ * SigV4 signature of its bytes chained from the request's own signature, so the part is read
+ * once as it is sent instead of a whole read first for its SHA-256.
+ *
+ * @module
+ */
+import { createHash, createHmac } from "node:crypto";
+import type { BodyFrame } from "./aws_chunked.ts";
+
+/** Payload bytes per signed chunk (S3 wants at least 8 KiB but for the last). */
+export const SIGNED_CHUNK_BYTES = 64 * 1024;
+
+const SIGNATURE_HEX = 64;
+const EMPTY_SHA256 = createHash("sha256").digest("hex");
+const encoder = new TextEncoder();
+
+/** The headers that announce a chunk-signed body of `size` payload bytes. */
+export function signedChunkHeaders(size: number): Record<string, string> {
+  return {
+    "content-encoding": "aws-chunked",
+    "content-length": String(signedChunksLength(size)),
+    "x-amz-decoded-content-length": String(size),
+    "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+  };
+}
+
+/** The encoded length of `size` payload bytes in signed chunks. */
+export function signedChunksLength(size: number): number {
+  const meta = (n: number) =>
+    n.toString(16).length + ";chunk-signature=".length + SIGNATURE_HEX + 2;
+  let length = 0;
+  for (let left = size; left > 0; left -= SIGNED_CHUNK_BYTES) {
+    const n = Math.min(SIGNED_CHUNK_BYTES, left);
+    length += meta(n) + n + 2;
+  }
+  return length + meta(0) + 2;
+}
+
+/** What a request's SigV4 signature gives the chunks: key, date, scope and seed signature. */
+export interface ChunkSigning {
+  signingKey: Uint8Array;
+  /** The request's `x-amz-date`, e.g. 20261127T181500Z. */
+  amzDate: string;
+  /** e.g. 20261127/us-east-1/s3/aws4_request */
+  scope: string;
+  /** The request's own signature (from its Authorization header). */
+  seedSignature: string;
+}
+
+/** SigV4's signing key for `secret` on `scope` (date/region/service/aws4_request). */
+export function signingKey(secret: string, scope: string): Uint8Array {
+  const [date, region, service] = scope.split("/");
+  let key: Uint8Array = encoder.encode(`AWS4${secret}`);
+  for (const part of [date, region, service, "aws4_request"]) {
+    key = createHmac("sha256", key).update(part).digest();
+  }
+  return key;
+}
+
+/** Reads the date, scope and signature SigV4 put on a request's headers. */
+export function requestSigning(
+  headers: Record<string, string>,
+): { amzDate: string; scope: string; seedSignature: string } | undefined {
+  const auth = Object.entries(headers).find(([name]) => name.toLowerCase() === "authorization")
+    ?.[1];
+  const date = Object.entries(headers).find(([name]) => name.toLowerCase() === "x-amz-date")?.[1];
+  const scope = auth?.match(/Credential=[^/]+\/([^,]+),/)?.[1];
+  const seedSignature = auth?.match(/Signature=([0-9a-f]{64})/)?.[1];
+  if (!date || !scope || !seedSignature) return undefined;
+  return { amzDate: date, scope, seedSignature };
+}
+
+/**
+ * Frames one send: the payload cut into {@link SIGNED_CHUNK_BYTES} chunks, each copied with its
+ * header and signature into one buffer. `signing` is asked for at the first chunk, by which
+ * time the request has been signed.
+ */
+export class SignedChunkFrame implements BodyFrame {
+  readonly copies = true;
+  #chunk: Uint8Array;
+  #filled = 0;
+  #remaining: number;
+  #previous?: string;
+
+  constructor(size: number, readonly signing: () => ChunkSigning) {
+    this.#remaining = size;
+    this.#chunk = new Uint8Array(Math.min(SIGNED_CHUNK_BYTES, size));
+  }
+
+  data(
+    bytes: Uint8Array,
+    _writeData: (piece: Uint8Array) => void,
+    writeFrame: (frame: Uint8Array) => void,
+  ): void {
+    for (let at = 0; at < bytes.length;) {
+      if (this.#chunk.length === 0) throw new Error("the part yielded more bytes than its size");
+      const n = Math.min(this.#chunk.length - this.#filled, bytes.length - at);
+      this.#chunk.set(bytes.subarray(at, at + n), this.#filled);
+      this.#filled += n;
+      at += n;
+      if (this.#filled === this.#chunk.length) {
+        writeFrame(this.#signed(this.#chunk));
+        this.#remaining -= this.#chunk.length;
+        this.#chunk = new Uint8Array(Math.min(SIGNED_CHUNK_BYTES, this.#remaining));
+        this.#filled = 0;
+      }
+    }
+  }
+
+  finish(): Uint8Array {
+    if (this.#remaining !== 0) throw new Error("the part ended before its size");
+    return this.#signed(new Uint8Array(0));
+  }
+
+  /** `<hex size>;chunk-signature=<sig>\r\n<data>\r\n` in one new buffer. */
+  #signed(data: Uint8Array): Uint8Array {
+    const s = this.signing();
+    const hash = createHash("sha256").update(data).digest("hex");
+    const toSign = [
+      "AWS4-HMAC-SHA256-PAYLOAD",
+      s.amzDate,
+      s.scope,
+      this.#previous ?? s.seedSignature,
+      EMPTY_SHA256,
+      hash,
+    ].join("\n");
+    this.#previous = createHmac("sha256", s.signingKey).update(toSign).digest("hex");
+    const head = encoder.encode(
+      `${data.length.toString(16)};chunk-signature=${this.#previous}\r\n`,
+    );
+    const tail = encoder.encode("\r\n");
+    const out = new Uint8Array(head.length + data.length + tail.length);
+    out.set(head);
+    out.set(data, head.length);
+    out.set(tail, head.length + data.length);
+    return out;
+  }
+}
