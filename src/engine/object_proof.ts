@@ -136,8 +136,15 @@ export function proveObject(
   };
 }
 
+/** The hex MD5 a Content-MD5 part was sent with ("" when the journal holds no 16-byte MD5). */
 function sentMd5Hex(algorithm: ChecksumAlgorithm, part: JournalEntry): string {
-  return algorithm === "md5" && part.checksum ? md5Base64ToHex(part.checksum) : "";
+  if (algorithm !== "md5" || !part.checksum) return "";
+  try {
+    const hex = md5Base64ToHex(part.checksum);
+    return hex.length === 32 ? hex : "";
+  } catch {
+    return ""; // not base64: no MD5 of ours to compare
+  }
 }
 
 /**

@@ -62,9 +62,19 @@ export function partFates(opts: {
   return fates;
 }
 
-/** The checksum known for a server part: the journal's when it names the same ETag. */
-function checksumFor(local: JournalEntry | undefined, remote: UploadedPart): string | undefined {
-  return local?.eTag === remote.eTag ? local.checksum ?? remote.checksum : remote.checksum;
+/**
+ * The checksum known for a server part: the journal's when it names the same ETag, else the
+ * server's listed one, but only for an upload of a flexible checksum (`listed`): what a
+ * server lists is a flexible checksum (another client's CRC32, say), never the Content-MD5 an
+ * md5 upload's journal means by `checksum`.
+ */
+function checksumFor(
+  local: JournalEntry | undefined,
+  remote: UploadedPart,
+  listed = true,
+): string | undefined {
+  const own = local?.eTag === remote.eTag ? local.checksum : undefined;
+  return own ?? (listed ? remote.checksum : undefined);
 }
 
 /** A server part that counts only once its bytes are read and checksummed locally. */
@@ -108,7 +118,7 @@ export function reconcile(opts: {
     const remote = byNumber.get(part.partNumber)!;
     if (fate === "adopt_after_read") unconfirmed.push({ part, remote });
     if (fate !== "kept" && fate !== "adopt") continue;
-    const checksum = checksumFor(journal.get(part.partNumber), remote);
+    const checksum = checksumFor(journal.get(part.partNumber), remote, needsChecksum);
     const entry: JournalEntry = {
       eTag: remote.eTag,
       partNumber: part.partNumber,

@@ -1,7 +1,8 @@
 import { assertEquals } from "../../backends/testing/assert.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadedPart } from "../../backends/types.ts";
-import { needsPartChecksums, type PartFate, partFates } from "./reconcile.ts";
+import { needsPartChecksums, type PartFate, partFates, reconcile } from "./reconcile.ts";
+import { memoryLogger } from "../log.ts";
 
 const journaled = (partNumber: number, eTag: string, checksum?: string): JournalEntry => ({
   eTag,
@@ -89,4 +90,17 @@ Deno.test("needsPartChecksums: flexible checksums must be listed at Complete, MD
     ),
     [true, true, true, false, false, false],
   );
+});
+
+Deno.test("reconcile keeps a listed checksum only for an upload of a flexible checksum", () => {
+  // boto3 and the SDKs send CRC32 by default: the server lists it even for an md5 upload,
+  // whose journal `checksum` means the Content-MD5 sent.
+  const server = [{ partNumber: 1, eTag: "a", size: 10, checksum: "crc=" }];
+  const planned = [{ partNumber: 1, offset: 0, size: 10 }];
+  const journal = new Map([[1, journaled(1, "a")]]);
+  const entry = (needsChecksum: boolean) =>
+    reconcile({ uploadId: "u", planned, journal, server, needsChecksum, logger: memoryLogger() })
+      .done.get(1);
+  assertEquals(entry(false)?.checksum, undefined);
+  assertEquals(entry(true)?.checksum, "crc=");
 });
