@@ -89,11 +89,8 @@ export class SignedChunkFrame implements BodyFrame {
     this.#chunk = new Uint8Array(Math.min(SIGNED_CHUNK_BYTES, size));
   }
 
-  data(
-    bytes: Uint8Array,
-    _writeData: (piece: Uint8Array) => void,
-    writeFrame: (frame: Uint8Array) => void,
-  ): void {
+  /** Copies `bytes` into chunks; each full one goes out signed through `writeFrame`. */
+  data: BodyFrame["data"] = (bytes, _writeData, writeFrame) => {
     for (let at = 0; at < bytes.length;) {
       if (this.#chunk.length === 0) throw new Error("the part yielded more bytes than its size");
       const n = Math.min(this.#chunk.length - this.#filled, bytes.length - at);
@@ -107,7 +104,7 @@ export class SignedChunkFrame implements BodyFrame {
         this.#filled = 0;
       }
     }
-  }
+  };
 
   finish(): Uint8Array {
     if (this.#remaining !== 0) throw new Error("the part ended before its size");
