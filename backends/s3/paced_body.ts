@@ -203,15 +203,18 @@ async function writeSlices(
   for await (const slice of source) {
     if (slots.isMine(slice)) {
       send(slice);
-      continue;
+    } else {
+      for (let at = 0; at < slice.length; at += slots.bytes) {
+        const slot = await slots.take();
+        const length = Math.min(slots.bytes, slice.length - at);
+        slot.set(slice.subarray(at, at + length));
+        send(slot.subarray(0, length));
+        slots.end(); // a copy is never touched again
+      }
     }
-    for (let at = 0; at < slice.length; at += slots.bytes) {
-      const slot = await slots.take();
-      const length = Math.min(slots.bytes, slice.length - at);
-      slot.set(slice.subarray(at, at + length));
-      send(slot.subarray(0, length));
-      slots.end(); // a copy is never touched again
-    }
+    // A copying frame frees the slice's buffer at once: wait for its writes instead, or the
+    // source would run ahead and queue the whole part in memory.
+    if (frame?.copies) await last;
   }
   slots.end();
   signal.throwIfAborted();

@@ -1,6 +1,6 @@
 /**
  * A part body signed chunk by chunk (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`), for plain HTTP to a
- * host other than loopback, where the payload must be signed: each 64 KiB chunk carries the
+ * host other than loopback, where the payload must be signed: each 1 MiB chunk carries the
  * SigV4 signature of its bytes chained from the request's own signature, so the part is read
  * once as it is sent instead of a whole read first for its SHA-256.
  *
@@ -9,12 +9,16 @@
 import { createHash, createHmac } from "node:crypto";
 import type { BodyFrame } from "./aws_chunked.ts";
 
-/** Payload bytes per signed chunk (S3 wants at least 8 KiB but for the last). */
-export const SIGNED_CHUNK_BYTES = 64 * 1024;
+/**
+ * Payload bytes per signed chunk (S3 wants at least 8 KiB but for the last): 1 MiB, as the
+ * body's largest buffers, so hashing and signing cost little per chunk.
+ */
+export const SIGNED_CHUNK_BYTES = 1024 * 1024;
 
 const SIGNATURE_HEX = 64;
 const EMPTY_SHA256 = createHash("sha256").digest("hex");
 const encoder = new TextEncoder();
+const CRLF = encoder.encode("\r\n");
 
 /** The headers that announce a chunk-signed body of `size` payload bytes. */
 export function signedChunkHeaders(size: number): Record<string, string> {
@@ -79,28 +83,51 @@ export function requestSigning(
  */
 export class SignedChunkFrame implements BodyFrame {
   readonly copies = true;
-  #chunk: Uint8Array;
+  /** The chunk being filled, laid out as sent: room for its header, the data, CRLF. */
+  #out: Uint8Array;
+  #head: number;
+  #size: number;
   #filled = 0;
   #remaining: number;
   #previous?: string;
 
+  /**
+   * The chunk sent last, reused for the next one once it has left: the body's writer waits
+   * for every write before it hands over more bytes (`copies`), so a chunk sent in an earlier
+   * `data` call has left; one sent in the same call has not.
+   */
+  #spare?: Uint8Array;
+
   constructor(size: number, readonly signing: () => ChunkSigning) {
     this.#remaining = size;
-    this.#chunk = new Uint8Array(Math.min(SIGNED_CHUNK_BYTES, size));
+    [this.#out, this.#head, this.#size] = this.#next(size);
+  }
+
+  /** A buffer for the next chunk of `remaining` bytes: its header's length and its size. */
+  #next(remaining: number): [Uint8Array, number, number] {
+    const n = Math.min(SIGNED_CHUNK_BYTES, remaining);
+    const head = n.toString(16).length + ";chunk-signature=".length + SIGNATURE_HEX + 2;
+    const length = head + n + 2;
+    const reused = this.#spare?.length === length ? this.#spare : undefined;
+    return [reused ?? new Uint8Array(length), head, n];
   }
 
   /** Copies `bytes` into chunks; each full one goes out signed through `writeFrame`. */
   data: BodyFrame["data"] = (bytes, _writeData, writeFrame) => {
+    let sentNow = 0;
     for (let at = 0; at < bytes.length;) {
-      if (this.#chunk.length === 0) throw new Error("the part yielded more bytes than its size");
-      const n = Math.min(this.#chunk.length - this.#filled, bytes.length - at);
-      this.#chunk.set(bytes.subarray(at, at + n), this.#filled);
+      if (this.#size === 0) throw new Error("the part yielded more bytes than its size");
+      const n = Math.min(this.#size - this.#filled, bytes.length - at);
+      this.#out.set(bytes.subarray(at, at + n), this.#head + this.#filled);
       this.#filled += n;
       at += n;
-      if (this.#filled === this.#chunk.length) {
-        writeFrame(this.#signed(this.#chunk));
-        this.#remaining -= this.#chunk.length;
-        this.#chunk = new Uint8Array(Math.min(SIGNED_CHUNK_BYTES, this.#remaining));
+      if (this.#filled === this.#size) {
+        const sent = this.#signed();
+        writeFrame(sent);
+        this.#remaining -= this.#size;
+        if (sentNow++ > 0) this.#spare = undefined; // sent in this call: still being written
+        [this.#out, this.#head, this.#size] = this.#next(this.#remaining);
+        this.#spare = sent;
         this.#filled = 0;
       }
     }
@@ -108,12 +135,13 @@ export class SignedChunkFrame implements BodyFrame {
 
   finish(): Uint8Array {
     if (this.#remaining !== 0) throw new Error("the part ended before its size");
-    return this.#signed(new Uint8Array(0));
+    return this.#signed();
   }
 
-  /** `<hex size>;chunk-signature=<sig>\r\n<data>\r\n` in one new buffer. */
-  #signed(data: Uint8Array): Uint8Array {
+  /** Fills in the chunk's `<hex size>;chunk-signature=<sig>\r\n` and closing CRLF. */
+  #signed(): Uint8Array {
     const s = this.signing();
+    const data = this.#out.subarray(this.#head, this.#head + this.#size);
     const hash = createHash("sha256").update(data).digest("hex");
     const toSign = [
       "AWS4-HMAC-SHA256-PAYLOAD",
@@ -124,14 +152,10 @@ export class SignedChunkFrame implements BodyFrame {
       hash,
     ].join("\n");
     this.#previous = createHmac("sha256", s.signingKey).update(toSign).digest("hex");
-    const head = encoder.encode(
-      `${data.length.toString(16)};chunk-signature=${this.#previous}\r\n`,
+    this.#out.set(
+      encoder.encode(`${this.#size.toString(16)};chunk-signature=${this.#previous}\r\n`),
     );
-    const tail = encoder.encode("\r\n");
-    const out = new Uint8Array(head.length + data.length + tail.length);
-    out.set(head);
-    out.set(data, head.length);
-    out.set(tail, head.length + data.length);
-    return out;
+    this.#out.set(CRLF, this.#head + this.#size);
+    return this.#out;
   }
 }
