@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 
 /**
  * A part's bytes read on demand. Each `open` yields them again from the source (a retry
@@ -55,11 +54,4 @@ export async function collectSlices(slices: AsyncIterable<Uint8Array>): Promise<
     offset += part.length;
   }
   return out;
-}
-
-/** Hex SHA-256 of the body (one extra read of a stream), for a signed payload. */
-export async function bodySha256(body: PartBody, signal: AbortSignal): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const slice of bodySlices(body, signal)) hash.update(slice);
-  return hash.digest("hex");
 }

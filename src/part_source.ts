@@ -14,8 +14,6 @@ export interface SourcePart {
 
 /** A per-worker reader: each in-flight part reads through its own handle. */
 export interface PartReader {
-  /** Fills `into` (at least `part.size` long) with the part's bytes; returns that view. */
-  read(part: SourcePart, into: Uint8Array): Promise<Uint8Array>;
   /**
    * Yields the part's bytes in order through a file handle of its own (opened here, closed
    * when the iteration ends or is abandoned), so a part is never whole in memory and every
@@ -66,15 +64,15 @@ export async function openFileSource(path: string): Promise<PartSource> {
     fingerprint,
     files: [resolve(path)],
     parts: (partSize) => splitRange(info.size, partSize),
-    openReader: async () =>
-      fileReader(await Deno.open(path, { read: true }), 0, async (part) => {
+    openReader: () =>
+      Promise.resolve(partReader(async (part) => {
         const file = await Deno.open(path, { read: true });
         await file.seek(part.offset, Deno.SeekMode.Start).catch((error) => {
           file.close();
           throw error;
         });
         return file;
-      }),
+      })),
     checkUnchanged: async () => {
       const now = await Deno.stat(path).then((i) => fileFingerprint(path, i), () => undefined);
       changedOrNot(fingerprint, now, path);
@@ -187,7 +185,10 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
     chunkSizes: chunks.map((c) => c.size),
     files: chunks.map((c) => resolve(c.path)),
     parts: () => chunks.map(({ partNumber, offset, size }) => ({ partNumber, offset, size })),
-    openReader: () => Promise.resolve(chunkReader(chunks)),
+    openReader: () =>
+      Promise.resolve(
+        partReader((part) => Deno.open(chunks[part.partNumber - 1].path, { read: true })),
+      ),
     checkUnchanged: async () => {
       const now = await openChunkDirSource(dir, prefix).then(
         (again) => again.fingerprint,
@@ -255,36 +256,9 @@ function splitRange(size: number, partSize: number): SourcePart[] {
   }));
 }
 
-function fileReader(
-  file: Deno.FsFile,
-  base: number,
-  openAt: (part: SourcePart) => Promise<Deno.FsFile>,
-): PartReader {
-  return {
-    slices: (part, into) => readSlices(openAt, part, into),
-    async read(part, into) {
-      const view = into.subarray(0, part.size);
-      await file.seek(part.offset - base, Deno.SeekMode.Start);
-      await readFull(file, view, part);
-      return view;
-    },
-    close: () => file.close(),
-  };
-}
-
-function chunkReader(chunks: Array<SourcePart & { path: string }>): PartReader {
-  const openAt = (part: SourcePart) => Deno.open(chunks[part.partNumber - 1].path, { read: true });
-  return {
-    slices: (part, into) => readSlices(openAt, part, into),
-    async read(part, into) {
-      const chunk = chunks[part.partNumber - 1];
-      using file = await Deno.open(chunk.path, { read: true });
-      const view = into.subarray(0, part.size);
-      await readFull(file, view, part);
-      return view;
-    },
-    close: () => {},
-  };
+/** A reader whose every `slices` call opens the part's file at the part's offset. */
+function partReader(openAt: (part: SourcePart) => Promise<Deno.FsFile>): PartReader {
+  return { slices: (part, into) => readSlices(openAt, part, into), close: () => {} };
 }
 
 async function* readSlices(

@@ -7,7 +7,7 @@
  */
 import { UploadPartCommand, type UploadPartCommandInput } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
-import { bodySha256, bodySize, bodySlices, collectSlices } from "../part_body.ts";
+import { bodySize, bodySlices, collectSlices } from "../part_body.ts";
 import type { ChecksumAlgorithm, UploadPartInput } from "../types.ts";
 import { checksumHasher } from "../checksum.ts";
 import { AwsChunkedFrame, awsChunkedHeaders } from "./aws_chunked.ts";
@@ -101,7 +101,7 @@ export async function prepareSends(
     signPayload: boolean;
     slotBytes: number;
     /** The secret access key the SDK signs with (for chunk signatures). */
-    secret?: () => Promise<string>;
+    secret: () => Promise<string>;
   },
 ): Promise<PartSends> {
   // Bytes in memory are piped only when paced; a stream is sent as it is read.
@@ -128,11 +128,7 @@ export async function prepareSends(
     };
   }
   const size = bodySize(input.body);
-  // Chunk signatures need the secret; without it (never, with the SDK's chain) hash first.
-  const chunkSigned = opts.signPayload && opts.secret !== undefined;
-  const payloadSha256 = opts.signPayload && !chunkSigned
-    ? await bodySha256(input.body, signal)
-    : undefined;
+  const chunkSigned = opts.signPayload;
   // A body that fails (the source changed under it) cancels its request, and that failure,
   // not the cancellation, is what the caller must see.
   const own = new AbortController();
@@ -144,8 +140,6 @@ export async function prepareSends(
     ? awsChunkedHeaders(size, trailer[0], trailer[1])
     : chunkSigned
     ? signedChunkHeaders(size)
-    : payloadSha256
-    ? { "x-amz-content-sha256": payloadSha256 }
     : {};
   return {
     command: () => {
@@ -177,7 +171,7 @@ export async function prepareSends(
           const request = args.request as { headers?: Record<string, string> };
           const seen = requestSigning(request.headers ?? {});
           if (!seen) throw new Error("the signed request carries no SigV4 signature");
-          signing = { ...seen, signingKey: signingKey(await opts.secret!(), seen.scope) };
+          signing = { ...seen, signingKey: signingKey(await opts.secret(), seen.scope) };
           return next(args);
         };
         command.middlewareStack.addRelativeTo(

@@ -1,5 +1,7 @@
 import type { UploadedPart } from "../../backends/types.ts";
-import { computeChecksum, isMd5Hex, md5Hex } from "../../backends/checksum.ts";
+import { checksumHasher, isMd5Hex } from "../../backends/checksum.ts";
+import { createHash } from "node:crypto";
+import { firstPassBytes } from "./part_stream.ts";
 import { BackendError } from "../errors.ts";
 import type { SourcePart } from "../part_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
@@ -118,13 +120,18 @@ async function adoptAfterReading(
   let differing = 0;
   const reader = await job.request.source.openReader();
   try {
-    const buffer = new Uint8Array(Math.max(...unconfirmed.map((u) => u.part.size)));
+    // Streamed through one buffer: a part is never held whole.
+    const buffer = new Uint8Array(firstPassBytes(1));
     for (const { part, remote } of unconfirmed) {
       signal.throwIfAborted();
-      const bytes = await reader.read(part, buffer);
-      if (
-        job.rules.etagIsMd5 && isMd5Hex(remote.eTag) && md5Hex(bytes) !== remote.eTag.toLowerCase()
-      ) {
+      const compareMd5 = job.rules.etagIsMd5 && isMd5Hex(remote.eTag);
+      const sum = checksumHasher(algorithm);
+      const md5 = createHash("md5");
+      for await (const slice of reader.slices(part, [buffer])) {
+        sum.update(slice);
+        if (compareMd5) md5.update(slice);
+      }
+      if (compareMd5 && md5.digest("hex") !== remote.eTag.toLowerCase()) {
         differing++;
         continue;
       }
@@ -134,7 +141,7 @@ async function adoptAfterReading(
         uploadId: meta.uploadId,
         size: part.size,
         offset: part.offset,
-        checksum: computeChecksum(algorithm, bytes),
+        checksum: sum.value(),
       });
     }
   } finally {
