@@ -252,7 +252,7 @@ for (const server of testServers()) {
         ]);
         assertEquals(setup.proxy.stats.injected.corrupt_body, 1, "bytes flipped");
         // Refused by the server (retried), or, where the store ignores Content-MD5 (moto), seen
-        // by its ETag: at once if another part's ETag already showed MD5s, else before Complete.
+        // by its ETag before Complete (the other parts' ETags showed they are MD5s).
         const caught = stderr.match(
           new RegExp(
             `Retrying part ${part} [^\\n]*|The store's ETag of part ${part} is not the MD5[^:]*`,

@@ -33,7 +33,6 @@ import { CredentialRefresher, isRefreshable } from "./credential_refresh.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
 import { partParams, prepareSends } from "./upload_part_body.ts";
 import { slotBytesFor } from "./paced_body.ts";
-import { PartETagCheck } from "./part_etag_check.ts";
 import { bodySize } from "../part_body.ts";
 import type { S3Config } from "./s3_config.ts";
 
@@ -51,7 +50,6 @@ export class S3Backend implements Backend {
   readonly name: string;
   readonly limits: BackendLimits;
   readonly trailingChecksums: boolean;
-  readonly #partETags = new PartETagCheck();
   /** A part body's buffer size, from the parts in flight (the socket pool's size). */
   readonly #slotBytes: number;
   readonly client: S3Client;
@@ -120,7 +118,6 @@ export class S3Backend implements Backend {
       sends.close();
     }
     if (!out.ETag) throw toBackendError(new Error("the server returned no ETag for the part"));
-    if (algorithm === "md5") this.#partETags.check(input.partNumber, value, stripQuotes(out.ETag));
     const sent = trailing ? sends.sentChecksum() : value;
     return {
       partNumber: input.partNumber,
