@@ -265,6 +265,31 @@ for (const server of testServers()) {
   }
 }
 
+// moto ignores Content-MD5: a part damaged on every send is re-sent once, then the object's
+// ETag proves other bytes: exit 4, state kept, never exit 0.
+const moto = testServers().find((server) => server.name === "moto");
+if (moto) {
+  proxyTest(
+    moto,
+    "a part damaged on every send ends in exit 4, not exit 0",
+    11 * MiB + 5,
+    async ({ bucket, f, proxy }) => {
+      proxy.setRules([{
+        match: { operation: "UploadPart", test: (url) => partOf(url) === 2 },
+        action: { kind: "corrupt_body", atByte: 4000 },
+      }]);
+      const run = await runS3mpu(
+        args(f, bucket, "bad.bin", ["-t", "1", "-s", "5MiB", "--endpoint-url", proxy.url]),
+        serverEnv(moto),
+      );
+      assertEquals(run.code, 4, describeRun(run));
+      assertEquals(proxy.stats.injected.corrupt_body, 2, "part 2 sent, then sent again once");
+      assertMatch(run.stderr, /not proved to hold the bytes sent/);
+      assertOk(await Deno.stat(f.meta).then(() => true, () => false), "meta file kept");
+    },
+  );
+}
+
 /**
  * MinIO under its preset takes each part's CRC32 after the body (aws-chunked with a trailer),
  * so a streamed part is read from the file once: the requests must say so, the server must
