@@ -295,7 +295,7 @@ export interface ObjectInspector {
 /**
  * A store as the engine drives it: the core plus both capabilities, composed (tusd's
  * StoreComposer). An adapter implements all three, as s3/ and memory/ do; a wrapper such as
- * src/retrying_backend.ts or with_upload_options.ts keeps the same shape.
+ * src/transport/retrying_backend.ts or with_upload_options.ts keeps the same shape.
  */
 export type Backend = MultipartStore & UploadLister & ObjectInspector;
 

@@ -1,6 +1,6 @@
 /**
  * What the checksum pre-pass of streamed parts costs: sums every part of a file the way an
- * upload does (src/engine/part_stream.ts, page-cache reads into one reused buffer), once per
+ * upload does (src/transfer/part_stream.ts, page-cache reads into one reused buffer), once per
  * algorithm, and prints wall and CPU seconds per GiB. That is the most an aws-chunked
  * trailer (x-amz-trailer: the checksum after the body, no first pass) could save.
  *
@@ -14,8 +14,8 @@ READ_KIB (default: the upload's first-pass buffer) is the size of each read.
  * @module
  */
 import process from "node:process";
-import { openFileSource } from "../../src/part_source.ts";
-import { firstPassBytes, sumPart } from "../../src/engine/part_stream.ts";
+import { openFileSource } from "../../src/plan/part_source.ts";
+import { firstPassBytes, sumPart } from "../../src/transfer/part_stream.ts";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
 
 const [path, partMib = "64", readKib] = Deno.args;

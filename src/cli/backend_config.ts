@@ -2,11 +2,11 @@ import { S3Backend } from "../../backends/s3/s3_backend.ts";
 import type { Backend, BackendLimits } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../transport/retry.ts";
 import type { Logger } from "../log.ts";
 import { type Flags, str } from "./parse.ts";
 import { type DurationBounds, parseDuration, parseIntIn } from "./values.ts";
-import type { RecordedStore } from "../engine/upload_job.ts";
+import type { RecordedStore } from "../transfer/upload_job.ts";
 import { type ProfileSettings, readProfileSettings } from "./aws_config.ts";
 import { existsSync } from "./exists_sync.ts";
 

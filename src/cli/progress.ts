@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ProgressSink } from "../engine/upload_job.ts";
+import type { ProgressSink } from "../transfer/upload_job.ts";
 import type { WireProgress } from "../../backends/with_upload_options.ts";
 import { formatBytes } from "../../backends/units.ts";
 

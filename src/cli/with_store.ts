@@ -1,4 +1,4 @@
-import { retrying } from "../retrying_backend.ts";
+import { retrying } from "../transport/retrying_backend.ts";
 import type { Logger } from "../log.ts";
 import type { StoreConfig } from "./backend_config.ts";
 import { onStopSignals } from "./stop_signals.ts";

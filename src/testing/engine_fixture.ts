@@ -8,10 +8,10 @@ import type {
   UploadJob,
   UploadRequest,
   UploadResult,
-} from "../engine/upload_job.ts";
-import { runUpload } from "../engine/upload_engine.ts";
+} from "../transfer/upload_job.ts";
+import { runUpload } from "../transfer/object_upload.ts";
 import { memoryLogger } from "../log.ts";
-import { openFileSource } from "../part_source.ts";
+import { openFileSource } from "../plan/part_source.ts";
 import { exists, MiB, randomFile } from "./files.ts";
 
 export { exists, MiB };

@@ -1,0 +1,158 @@
+import { ExitCode, UsageError } from "../../errors.ts";
+import { type Verdict, verifyByDownload, verifyObject } from "../../inspect/verify_object.ts";
+import { resolveStore } from "../backend_config.ts";
+import { withUploadOptions } from "../../../backends/with_upload_options.ts";
+import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "../object_flags.ts";
+import { type Command, defineCommand } from "../command.ts";
+import {
+  bucketOption,
+  CONNECTION_OPTIONS,
+  fileOption,
+  keyOption,
+  OUTPUT_OPTIONS,
+  requiredBucket,
+  requiredKey,
+} from "../common_options.ts";
+import { optionsHelp, type OptionSpec, required, str } from "../parse.ts";
+import { formatBytes } from "../../../backends/units.ts";
+import { storeError } from "./status_command.ts";
+import { parseByteSize } from "../values.ts";
+import { withStore } from "../with_store.ts";
+
+/** Exit code for "proved different" (including: the object does not exist). */
+export const EXIT_MISMATCH = 1;
+/** Exit code for "no stored value can decide; run with --download". */
+export const EXIT_UNDECIDED = 5;
+
+const VERIFY_OPTIONS: OptionSpec[] = [
+  bucketOption("The object's bucket."),
+  keyOption("The object's key."),
+  fileOption("The local file."),
+  {
+    long: "split-size",
+    short: "s",
+    type: "string",
+    value: "BYTES",
+    help:
+      "The part size the object was uploaded with (16MiB, 8388608, ...), for stores that do not report part sizes. Default: the store's answer, else the sizes that give the object's part count.",
+  },
+  {
+    long: "download",
+    type: "boolean",
+    help:
+      "Read the whole object and compare its SHA-256 with the file's (constant memory). Exact on every store; costs a download.",
+  },
+  ...SSE_C_OPTION_SPECS, // an SSE-C object is read with its key
+  ...CONNECTION_OPTIONS,
+  ...OUTPUT_OPTIONS,
+];
+
+const VERIFY_HELP = `Usage:
+  s3mpu verify -b BUCKET -k KEY -f FILE [-s BYTES] [--download] [options]
+  s3mpu verify FILE s3://BUCKET/KEY [-s BYTES] [--download] [options]   # KEY ending in / adds FILE's name
+
+Checks that an object holds exactly the bytes of a local file, and says "Match" only when a
+content value proves it:
+  1. the object's stored checksum (HeadObject with checksum mode): a FULL_OBJECT CRC is
+     compared with the file's CRC; a COMPOSITE one is computed over the file's parts (part
+     sizes from GetObjectAttributes, or -s, or the sizes that give its part count);
+  2. else its MD5 ETag: a single-part object's MD5, or a multipart "<md5>-N" ETag computed
+     from the MD5 of each part.
+A differing size proves a mismatch at once. A differing MD5 ETag proves one only where the
+provider preset says ETags are MD5s, the part sizes are known, and no SSE-KMS/SSE-C changed
+the ETag. When nothing stored can decide, verify says so and exits ${EXIT_UNDECIDED}: run it again
+with --download, which streams the object and compares SHA-256.
+
+Options:
+${optionsHelp(VERIFY_OPTIONS)}
+
+Output: one line on stdout ("Match: ...", "Mismatch: ..." or "Undecided: ..."); with --json,
+one object (result "same" | "different" | "undecided", match true | false | null, method,
+stored, computed, partSize, size, objectSize, message).
+
+Exit codes: 0 the same bytes (proved) · 1 different (proved), or the object does not exist ·
+2 bad usage · 3 the store could not be asked · ${EXIT_UNDECIDED} undecided: no stored checksum or MD5
+ETag proves it either way; run with --download · 130 interrupted.
+
+Examples:
+  s3mpu verify -b my-bucket -k backups/db.tar -f db.tar
+  s3mpu verify -b my-bucket -k data/input.txt -f input.txt --download --json
+`;
+
+/** `s3mpu verify`. */
+export const verifyCommand: Command = defineCommand({
+  name: "verify",
+  summary: "prove an object holds the same bytes as a local file (stored checksum, or --download)",
+  help: VERIFY_HELP,
+  options: VERIFY_OPTIONS,
+  run: async (flags, logger) => {
+    const bucket = requiredBucket(flags, "the object's bucket");
+    const key = requiredKey(flags, "the object's key");
+    const file = required(flags, "file-path", "f", "the local file to compare with");
+    const splitText = str(flags, "split-size");
+    const requestedPartSize = splitText === undefined
+      ? undefined
+      : parseByteSize("-s/--split-size", splitText);
+    const fileSize = await localSize(file);
+    const requestOptions = await sseCustomerFromFlags(flags);
+    const store = await resolveStore(flags, { parallelism: 1, logger });
+    const download = flags.download === true;
+    let read = 0;
+    let nextReport = performance.now() + 10_000;
+    const onBytes = (n: number) => {
+      read += n;
+      if (performance.now() < nextReport) return;
+      nextReport = performance.now() + 10_000;
+      logger.info(
+        `Read ${formatBytes(read)} of ${formatBytes(download ? fileSize * 2 : fileSize)}.`,
+      );
+    };
+    const verdict: Verdict = await withStore(store, logger, async ({ backend }, signal) => {
+      const request = {
+        backend: withUploadOptions(backend, { requestOptions }),
+        ref: { bucket, key },
+        file,
+        fileSize,
+        ...(requestedPartSize !== undefined ? { requestedPartSize } : {}),
+        limits: store.preset.limits,
+        etagIsMd5: store.preset.etagIsMd5,
+        signal,
+        log: (m: string) => logger.info(m),
+        onBytes,
+      };
+      try {
+        return download ? await verifyByDownload(request) : await verifyObject(request);
+      } catch (error) {
+        throw storeError(error, `read s3://${bucket}/${key}`);
+      }
+    }, { json: flags.json === true });
+    if (flags.json !== true) console.log(verdict.message);
+    return {
+      exitCode: verdict.result === "same"
+        ? ExitCode.ok
+        : verdict.result === "different"
+        ? EXIT_MISMATCH
+        : EXIT_UNDECIDED,
+      json: {
+        bucket,
+        key,
+        file,
+        ...verdict,
+        match: verdict.result === "undecided" ? null : verdict.result === "same",
+        size: fileSize,
+        provider: store.preset.name,
+      },
+    };
+  },
+});
+
+async function localSize(path: string): Promise<number> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new UsageError(`Cannot read ${path}: ${(error as Error).message}; check -f.`);
+  }
+  if (!info.isFile) throw new UsageError(`${path} is not a regular file; check -f.`);
+  return info.size;
+}

@@ -1,0 +1,138 @@
+/**
+ * verify says "same" only when a content value proves it, and "different" only on a proof:
+ * one flipped byte anywhere is caught by every kind of stored value, and where nothing can
+ * decide the answer is "undecided" (the CLI exits 5 and offers --download).
+ */
+import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
+import { makeJob, makeWorkspace, MiB } from "../testing/engine_fixture.ts";
+import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
+import { type Backend, S3_LIMITS } from "../../backends/types.ts";
+import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
+import { runUpload } from "../transfer/object_upload.ts";
+import { candidatePartSizes, verifyByDownload, verifyObject } from "./verify_object.ts";
+
+const SIZE = 11 * MiB + 4321;
+const signal = new AbortController().signal;
+
+async function uploaded(
+  opts: { algorithm: ChecksumAlgorithm; type?: ChecksumType; etagIsMd5?: boolean },
+) {
+  const ws = await makeWorkspace(SIZE);
+  const store = new MemoryBackend({ etagIsMd5: opts.etagIsMd5 ?? true });
+  store.createBucket("bkt");
+  await runUpload(
+    await makeJob(ws, store, {
+      checksumAlgorithm: opts.algorithm,
+      ...(opts.type ? { checksumType: opts.type } : {}),
+      etagIsMd5: opts.etagIsMd5 ?? true,
+    }),
+  );
+  const flipped = `${ws.dir}/flipped.bin`;
+  for (const at of [0, 5 * MiB - 1, SIZE - 1]) {
+    const bytes = ws.bytes.slice();
+    bytes[at] ^= 0x10;
+    await Deno.writeFile(`${flipped}.${at}`, bytes);
+  }
+  return { ws, store, flippedAt: (at: number) => `${flipped}.${at}` };
+}
+
+function request(backend: Backend, file: string, etagIsMd5: boolean) {
+  return {
+    backend,
+    ref: { bucket: "bkt", key: "obj" },
+    file,
+    fileSize: SIZE,
+    limits: S3_LIMITS,
+    etagIsMd5,
+    signal,
+  };
+}
+
+const CASES: Array<{
+  name: string;
+  algorithm: ChecksumAlgorithm;
+  type?: ChecksumType;
+  etagIsMd5: boolean;
+  method: string;
+}> = [
+  {
+    name: "FULL_OBJECT CRC32",
+    algorithm: "crc32",
+    type: "FULL_OBJECT",
+    etagIsMd5: true,
+    method: "full-object-checksum",
+  },
+  {
+    name: "FULL_OBJECT CRC32C",
+    algorithm: "crc32c",
+    type: "FULL_OBJECT",
+    etagIsMd5: false,
+    method: "full-object-checksum",
+  },
+  { name: "COMPOSITE CRC32", algorithm: "crc32", etagIsMd5: false, method: "composite-checksum" },
+  {
+    name: "COMPOSITE SHA-256",
+    algorithm: "sha256",
+    etagIsMd5: false,
+    method: "composite-checksum",
+  },
+  { name: "MD5 ETags", algorithm: "md5", etagIsMd5: true, method: "multipart-etag" },
+];
+
+for (const c of CASES) {
+  Deno.test(`verify (${c.name}): same file proved, a flipped byte anywhere proved different`, async () => {
+    const { ws, store, flippedAt } = await uploaded(c);
+    const same = await verifyObject(request(store, ws.filePath, c.etagIsMd5));
+    assertEquals([same.result, same.method], ["same", c.method], same.message);
+    for (const at of [0, 5 * MiB - 1, SIZE - 1]) {
+      const other = await verifyObject(request(store, flippedAt(at), c.etagIsMd5));
+      assertEquals(other.result, "different", `byte ${at}: ${other.message}`);
+    }
+    await ws.cleanup();
+  });
+}
+
+Deno.test("verify on a store whose ETags are not MD5s and keep no checksum: undecided, never same", async () => {
+  const { ws, store, flippedAt } = await uploaded({ algorithm: "md5", etagIsMd5: false });
+  const flipped = await verifyObject(request(store, flippedAt(5 * MiB - 1), false));
+  assertEquals(flipped.result, "undecided", flipped.message);
+  assertMatch(flipped.message, /--download/);
+  const same = await verifyObject(request(store, ws.filePath, false));
+  assertEquals(same.result, "undecided", "no stored value can prove it either");
+  const downloaded = await verifyByDownload(request(store, flippedAt(0), false));
+  assertEquals([downloaded.result, downloaded.method], ["different", "sha256-download"]);
+  const exact = await verifyByDownload(request(store, ws.filePath, false));
+  assertEquals(exact.result, "same", exact.message);
+  await ws.cleanup();
+});
+
+Deno.test("verify on the generic preset (ETags not promised as MD5) still proves a match by MD5", async () => {
+  // MinIO, versitygw, SeaweedFS and Garage return MD5 ETags under the generic preset: a
+  // computed ETag that equals the stored one is a proof even where it is not promised.
+  const { ws, store, flippedAt } = await uploaded({ algorithm: "md5", etagIsMd5: true });
+  const same = await verifyObject(request(store, ws.filePath, false));
+  assertEquals(same.result, "same", same.message);
+  const other = await verifyObject(request(store, flippedAt(0), false));
+  assertEquals(other.result, "undecided", "a differing ETag proves nothing there");
+  await ws.cleanup();
+});
+
+Deno.test("verify: a missing object and a different size are proved different", async () => {
+  const { ws, store } = await uploaded({ algorithm: "crc32", type: "FULL_OBJECT" });
+  const missing = await verifyObject({
+    ...request(store, ws.filePath, true),
+    ref: { bucket: "bkt", key: "nope" },
+  });
+  assertEquals([missing.result, missing.method], ["different", "exists"]);
+  const shorter = await verifyObject({ ...request(store, ws.filePath, true), fileSize: SIZE - 1 });
+  assertEquals([shorter.result, shorter.method], ["different", "size"]);
+  await ws.cleanup();
+});
+
+Deno.test("candidatePartSizes: the requested size, the planner's, size/N rounded and exact", () => {
+  assertEquals(candidatePartSizes(100 * MiB, 7, S3_LIMITS, 16 * MiB), [16 * MiB]);
+  const guesses = candidatePartSizes(100 * MiB, 7, S3_LIMITS);
+  assertEquals(guesses.every((ps) => Math.ceil(100 * MiB / ps) === 7), true);
+  assertEquals(guesses.includes(15 * MiB), true);
+  assertEquals(candidatePartSizes(10, 1, S3_LIMITS), [10]);
+});

@@ -1,0 +1,321 @@
+import { join, resolve } from "node:path";
+import type { BackendLimits } from "../../backends/types.ts";
+import { NeedsDecisionError, UsageError } from "../errors.ts";
+import type { PartPlan } from "./part_plan.ts";
+import type { SourceFingerprint } from "../state/meta_file.ts";
+import { sourceChanges } from "./source_changes.ts";
+
+/** A part's place in the source. */
+export interface SourcePart {
+  partNumber: number;
+  offset: number;
+  size: number;
+}
+
+/** A per-worker reader: each in-flight part reads through its own handle. */
+export interface PartReader {
+  /**
+   * Yields the part's bytes in order through a file handle of its own (opened here, closed
+   * when the iteration ends or is abandoned), so a part is never whole in memory and every
+   * call reads the file again. Each slice is a view of the next buffer of `into` in turn (as
+   * long as the buffer, or the bytes left), so a slice stays valid until `into.length` more
+   * are asked for: reused buffers leave no garbage behind, whatever the part size. When
+   * `into` is a function, each slice is read into a buffer it lends, never touched again.
+   */
+  slices(
+    part: SourcePart,
+    into: readonly Uint8Array[] | (() => Promise<Uint8Array>),
+  ): AsyncIterable<Uint8Array>;
+  close(): void;
+}
+
+/** Where the bytes come from: one file, or a directory of pre-split chunk files. */
+export interface PartSource {
+  readonly fingerprint: SourceFingerprint;
+  /** Parts for a given part size; a chunk directory ignores it (one chunk, one part). */
+  parts(partSize: number): SourcePart[];
+  /** Fixed part size of a chunk directory (its first chunk), undefined for a file. */
+  readonly fixedPartSize?: number;
+  /** For a chunk directory: each chunk's size, in part order. */
+  readonly chunkSizes?: readonly number[];
+  /** The files read (absolute paths): the state files must be none of them. */
+  readonly files: readonly string[];
+  openReader(): Promise<PartReader>;
+  /**
+   * Looks at the source again (stat, and for chunks the directory) and throws a
+   * NeedsDecisionError naming what changed since it was opened. Called before Complete, so
+   * bytes changed during the run never end up in an object that counts as done.
+   */
+  checkUnchanged(): Promise<void>;
+}
+
+/** Opens and checks a file: present, a regular file, readable, not empty. */
+export async function openFileSource(path: string): Promise<PartSource> {
+  const info = await statSource(path, "-f");
+  if (!info.isFile) {
+    throw new UsageError(
+      `${path} is not a regular file; pass a file with -f, or a directory with -d and -p.`,
+    );
+  }
+  if (info.size === 0) throw new UsageError(`${path} is empty; there is nothing to upload.`);
+  await checkReadable(path);
+  const fingerprint = fileFingerprint(path, info);
+  return {
+    fingerprint,
+    files: [resolve(path)],
+    parts: (partSize) => splitRange(info.size, partSize),
+    openReader: () =>
+      Promise.resolve(partReader(async (part) => {
+        const file = await Deno.open(path, { read: true });
+        await file.seek(part.offset, Deno.SeekMode.Start).catch((error) => {
+          file.close();
+          throw error;
+        });
+        return file;
+      })),
+    checkUnchanged: async () => {
+      const now = await Deno.stat(path).then((i) => fileFingerprint(path, i), () => undefined);
+      changedOrNot(fingerprint, now, path);
+    },
+  };
+}
+
+function fileFingerprint(path: string, info: Deno.FileInfo): SourceFingerprint {
+  return {
+    kind: "file",
+    path: resolve(path),
+    size: info.size,
+    mtimeMs: info.mtime?.getTime() ?? 0,
+    ...(info.ino !== null ? { ino: info.ino } : {}),
+    ...(info.dev !== null ? { dev: info.dev } : {}),
+  };
+}
+
+/** Throws NeedsDecisionError when `now` (undefined: gone) differs from `before`. */
+function changedOrNot(
+  before: SourceFingerprint,
+  now: SourceFingerprint | undefined | string,
+  where: string,
+): void {
+  const changes = typeof now === "string"
+    ? [now]
+    : now === undefined
+    ? [`${where} is gone`]
+    : sourceChanges(before, now, { sameRun: true });
+  if (changes.length === 0) return;
+  throw new NeedsDecisionError(
+    `The source changed during the upload (${
+      changes.join("; ")
+    }), so the parts sent may not be the file's bytes; nothing was completed. Run again with --restart to upload it as it is now.`,
+  );
+}
+
+/**
+ * Opens a directory of pre-split chunks: the files named PREFIX followed by digits only
+ * (`input_data_7`), each one part, ordered by that number. Any other file whose name starts
+ * with PREFIX is an error listing them, so a stray `input_data_7.bak` never becomes a part.
+ * Every chunk but the last must have the first chunk's size; the store's minimum part size is
+ * checked by {@link planChunks}, before any upload is created.
+ */
+export async function openChunkDirSource(dir: string, prefix: string): Promise<PartSource> {
+  const info = await statSource(dir, "-d");
+  if (!info.isDirectory) throw new UsageError(`${dir} is not a directory; -d takes a directory.`);
+  const names: string[] = [];
+  const strays: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.startsWith(prefix)) continue;
+    const isChunkName = /^\d+$/.test(entry.name.slice(prefix.length));
+    const isFile = entry.isFile ||
+      (entry.isSymlink && (await Deno.stat(join(dir, entry.name)).catch(() => null))?.isFile);
+    if (isChunkName && isFile) names.push(entry.name);
+    else strays.push(entry.name);
+  }
+  if (strays.length > 0) {
+    strays.sort();
+    const shown = strays.slice(0, 10).join(", ") + (strays.length > 10 ? ", ..." : "");
+    throw new UsageError(
+      `${strays.length} file(s) in ${dir} start with "${prefix}" but are not chunks (the prefix followed by digits only, e.g. ${prefix}1): ${shown}. Move them away, or choose a -p that matches only the chunks.`,
+    );
+  }
+  if (names.length === 0) {
+    throw new UsageError(
+      `No files in ${dir} are named "${prefix}" followed by a number; check -d and -p.`,
+    );
+  }
+  const number = (name: string) => Number(name.slice(prefix.length));
+  names.sort((a, b) => number(a) - number(b) || (a < b ? -1 : 1));
+  const clash = names.find((name, i) => i > 0 && number(names[i - 1]) === number(name));
+  if (clash) {
+    const twin = names[names.indexOf(clash) - 1];
+    throw new UsageError(
+      `${twin} and ${clash} in ${dir} carry the same chunk number; keep one of them.`,
+    );
+  }
+  const chunks: Array<SourcePart & { path: string; name: string; mtimeMs: number }> = [];
+  let offset = 0;
+  let latest = 0;
+  for (const [index, name] of names.entries()) {
+    const path = join(dir, name);
+    const stat = await Deno.stat(path);
+    await checkReadable(path);
+    if (stat.size === 0) throw new UsageError(`Chunk ${path} is empty; remove it or re-split.`);
+    const mtimeMs = stat.mtime?.getTime() ?? 0;
+    chunks.push({ partNumber: index + 1, offset, size: stat.size, path, name, mtimeMs });
+    offset += stat.size;
+    latest = Math.max(latest, stat.mtime?.getTime() ?? 0);
+  }
+  const first = chunks[0].size;
+  const odd = chunks.slice(0, -1).find((c) => c.size !== first);
+  if (odd) {
+    throw new UsageError(
+      `Chunk ${odd.path} is ${odd.size} bytes but the first chunk is ${first}; every chunk but the last must be the same size.`,
+    );
+  }
+  const fingerprint: SourceFingerprint = {
+    kind: "chunks",
+    path: resolve(dir, prefix),
+    size: offset,
+    mtimeMs: latest,
+    chunkCount: chunks.length,
+    chunks: chunks.map((c) => ({ name: c.name, size: c.size, mtimeMs: c.mtimeMs })),
+  };
+  return {
+    fingerprint,
+    fixedPartSize: first,
+    chunkSizes: chunks.map((c) => c.size),
+    files: chunks.map((c) => resolve(c.path)),
+    parts: () => chunks.map(({ partNumber, offset, size }) => ({ partNumber, offset, size })),
+    openReader: () =>
+      Promise.resolve(
+        partReader((part) => Deno.open(chunks[part.partNumber - 1].path, { read: true })),
+      ),
+    checkUnchanged: async () => {
+      const now = await openChunkDirSource(dir, prefix).then(
+        (again) => again.fingerprint,
+        (error) => `the chunk directory no longer reads: ${(error as Error).message}`,
+      );
+      changedOrNot(fingerprint, now, dir);
+    },
+  };
+}
+
+/**
+ * The plan of a chunk directory: one part per chunk. Every chunk but the last must meet the
+ * store's minimum part size (a single chunk of any size is a valid one-part upload), none may
+ * exceed the maximum, and there may be at most the store's part count. `-s` does not choose
+ * anything here: when given it must equal the chunks' size (for one chunk: at least its size).
+ */
+export function planChunks(
+  source: PartSource,
+  limits: BackendLimits,
+  requestedPartSize?: number,
+): PartPlan {
+  const sizes = source.chunkSizes ?? [];
+  const partSize = sizes[0];
+  const total = source.fingerprint.size;
+  if (
+    requestedPartSize !== undefined &&
+    (sizes.length > 1 ? requestedPartSize !== partSize : requestedPartSize < partSize)
+  ) {
+    throw new UsageError(
+      `-s ${requestedPartSize} does not match the chunks: with -d each chunk is one part, and these are ${partSize} bytes. Omit -s (or pass -s ${partSize}); to change the part size, split the file again.`,
+    );
+  }
+  if (sizes.length > 1 && partSize < limits.minPartSize) {
+    throw new UsageError(
+      `The chunks are ${partSize} bytes, below the store's minimum part size of ${limits.minPartSize} bytes; every chunk but the last must be at least that. Split the file again into larger chunks (or upload it whole with -f).`,
+    );
+  }
+  const big = sizes.findIndex((size) => size > limits.maxPartSize);
+  if (big >= 0) {
+    throw new UsageError(
+      `Chunk ${big + 1} is ${
+        sizes[big]
+      } bytes, above the store's maximum part size of ${limits.maxPartSize} bytes; split the file again into smaller chunks.`,
+    );
+  }
+  if (sizes.length > limits.maxParts) {
+    throw new UsageError(
+      `There are ${sizes.length} chunks; the store allows at most ${limits.maxParts} parts. Split the file again into fewer, larger chunks.`,
+    );
+  }
+  if (total > limits.maxObjectSize) {
+    throw new UsageError(
+      `The chunks hold ${total} bytes, more than the store's object limit of ${limits.maxObjectSize} bytes.`,
+    );
+  }
+  return { fileSize: total, partSize, partCount: sizes.length };
+}
+
+function splitRange(size: number, partSize: number): SourcePart[] {
+  const count = Math.ceil(size / partSize);
+  return Array.from({ length: count }, (_, i) => ({
+    partNumber: i + 1,
+    offset: i * partSize,
+    size: Math.min(partSize, size - i * partSize),
+  }));
+}
+
+/** A reader whose every `slices` call opens the part's file at the part's offset. */
+function partReader(openAt: (part: SourcePart) => Promise<Deno.FsFile>): PartReader {
+  return { slices: (part, into) => readSlices(openAt, part, into), close: () => {} };
+}
+
+async function* readSlices(
+  openAt: (part: SourcePart) => Promise<Deno.FsFile>,
+  part: SourcePart,
+  into: readonly Uint8Array[] | (() => Promise<Uint8Array>),
+): AsyncGenerator<Uint8Array> {
+  const file = await openAt(part);
+  try {
+    for (let left = part.size, turn = 0; left > 0; turn++) {
+      const buffer = typeof into === "function" ? await into() : into[turn % into.length];
+      const slice = buffer.subarray(0, Math.min(left, buffer.length));
+      const length = slice.length;
+      await readFull(file, slice, part);
+      left -= length;
+      yield slice;
+    }
+  } finally {
+    file.close();
+  }
+}
+
+// Deno has no pread: seek then read in a loop, because read may return short.
+async function readFull(file: Deno.FsFile, view: Uint8Array, part: SourcePart): Promise<void> {
+  let filled = 0;
+  while (filled < view.length) {
+    const n = await file.read(view.subarray(filled));
+    if (n === null) {
+      throw new NeedsDecisionError(
+        `The source ended early while reading part ${part.partNumber}; it changed during the upload. Run again with --restart.`,
+      );
+    }
+    filled += n;
+  }
+}
+
+async function statSource(path: string, flag: string): Promise<Deno.FileInfo> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new UsageError(`${path} does not exist; check the path given with ${flag}.`);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(`Cannot access ${path}: permission denied.`);
+    }
+    throw new UsageError(`Cannot access ${path}: ${(error as Error).message}.`);
+  }
+}
+
+async function checkReadable(path: string): Promise<void> {
+  try {
+    (await Deno.open(path, { read: true })).close();
+  } catch (error) {
+    const reason = error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : (error as Error).message;
+    throw new UsageError(`Cannot read ${path}: ${reason}. Check its permissions.`);
+  }
+}

@@ -1,0 +1,59 @@
+import type { SourceFingerprint } from "../state/meta_file.ts";
+
+/**
+ * What differs between two fingerprints of the same source, in words ("size 10 → 12 bytes",
+ * "chunk input_3 renamed or removed"); empty when nothing does. `sameRun` also compares the
+ * device, which is stable within one run but may change across reboots.
+ */
+export function sourceChanges(
+  before: SourceFingerprint,
+  now: SourceFingerprint,
+  opts: { sameRun: boolean },
+): string[] {
+  const changes: string[] = [];
+  if (before.kind !== now.kind) return [`source kind ${before.kind} → ${now.kind}`];
+  if (before.size !== now.size) changes.push(`size ${before.size} → ${now.size} bytes`);
+  if (before.mtimeMs !== now.mtimeMs) {
+    changes.push(`modified ${iso(before.mtimeMs)} → ${iso(now.mtimeMs)}`);
+  }
+  if (before.chunkCount !== now.chunkCount) {
+    changes.push(`chunks ${before.chunkCount} → ${now.chunkCount}`);
+  }
+  const samePath = before.path === now.path;
+  if (before.ino !== undefined && now.ino !== undefined && before.ino !== now.ino && samePath) {
+    changes.push(`replaced by another file (inode ${before.ino} → ${now.ino})`);
+  }
+  if (opts.sameRun && before.dev !== undefined && before.dev !== now.dev) {
+    changes.push(`moved to another device`);
+  }
+  changes.push(...chunkChanges(before, now));
+  return changes;
+}
+
+function chunkChanges(before: SourceFingerprint, now: SourceFingerprint): string[] {
+  if (!before.chunks || !now.chunks) return [];
+  const changes: string[] = [];
+  const names = new Set(now.chunks.map((c) => c.name));
+  before.chunks.forEach((chunk, i) => {
+    const current = now.chunks![i];
+    if (!current || current.name !== chunk.name) {
+      changes.push(
+        names.has(chunk.name)
+          ? `chunk ${chunk.name} is now part ${
+            now.chunks!.findIndex((c) => c.name === chunk.name) + 1
+          }, was ${i + 1}`
+          : `chunk ${chunk.name} renamed or removed`,
+      );
+    } else if (current.size !== chunk.size || current.mtimeMs !== chunk.mtimeMs) {
+      changes.push(`chunk ${chunk.name} changed`);
+    }
+  });
+  for (const chunk of now.chunks.slice(before.chunks.length)) {
+    changes.push(`chunk ${chunk.name} added`);
+  }
+  return changes.slice(0, 5);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

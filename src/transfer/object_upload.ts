@@ -1,0 +1,392 @@
+import { NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
+import type { SourcePart } from "../plan/part_source.ts";
+import { retrying } from "../transport/retrying_backend.ts";
+import type { Backend } from "../../backends/types.ts";
+import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
+import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import { UploadSession } from "./upload_session.ts";
+import { StateLock } from "../state/state_lock.ts";
+import { completeUpload, findOwnObject } from "./complete_upload.ts";
+import { expectedObject } from "./object_proof.ts";
+import { resendDamaged } from "./resend_damaged.ts";
+import { toUserError } from "./failure.ts";
+import { reportPossibleOrphans } from "./lost_creates.ts";
+import { openState } from "./open_state.ts";
+import { uploadParts } from "./part_runner.ts";
+import { resumeParts } from "./resume_parts.ts";
+import type { UploadJob, UploadResult } from "./upload_job.ts";
+
+/**
+ * Runs one upload from wherever its state files say it stands:
+ * new → initiated → uploading → completing → completed.
+ *
+ * The meta file records the upload id before any part is sent; each part is journaled
+ * (fsync'd) before it counts; completion is marked before Complete is sent so a killed
+ * run is recognised. On success the state files are removed. Every failure is a
+ * {@link S3mpuError} whose exit code says whether re-running resumes.
+ */
+export async function runUpload(asked: UploadJob): Promise<UploadResult> {
+  const startedAt = performance.now();
+  // Every call of the run goes through one retry path; `retried` tells which calls needed it.
+  const retried = new Set<keyof Backend>();
+  const { context } = asked;
+  const job: RunJob = {
+    ...asked,
+    context: {
+      ...context,
+      backend: retrying(context.backend, {
+        policy: context.retry,
+        logger: context.logger,
+        onRetry: (method) => retried.add(method),
+      }),
+    },
+    retried,
+  };
+  const lock = await StateLock.acquire(job.request.metaPath);
+  // Network calls outside the part workers stop at once on SIGINT: the state is consistent
+  // between calls, and an interrupted Create or Complete is recognised by the next run.
+  const signal = job.context.stopSignal;
+  try {
+    return await drive(job, signal, startedAt, lock);
+  } catch (error) {
+    const stateKept = await exists(job.request.metaPath);
+    throw toUserError(error, {
+      metaPath: job.request.metaPath,
+      stateKept,
+      bucket: job.request.bucket,
+      endpoint: job.rules.endpoint,
+    });
+  } finally {
+    await lock.release();
+  }
+}
+
+async function drive(
+  job: RunJob,
+  signal: AbortSignal,
+  startedAt: number,
+  lock: StateLock,
+): Promise<UploadResult> {
+  const { logger } = job.context;
+  const start = await openState(job, signal);
+  const plan = start.plan;
+  const planned = job.request.source.parts(plan.partSize);
+  // Open the journal before any upload is created, so an unwritable directory fails first.
+  const journalExisted = await exists(job.request.partsPath);
+  let journal: JournalWriter;
+  try {
+    journal = await JournalWriter.open(
+      job.request.partsPath,
+      start.kind === "resume" ? start.journal.validLength : 0,
+      { fsync: job.context.fsyncJournal },
+    );
+  } catch (error) {
+    throw new UsageError(
+      `Cannot write the parts file ${job.request.partsPath}: ${
+        (error as Error).message
+      }. Check that its directory exists and is writable.`,
+    );
+  }
+  try {
+    let meta: UploadMeta;
+    let session: UploadSession;
+    let checkHead: (() => Promise<SourcePart[]>) | undefined;
+    if (start.kind === "new") {
+      try {
+        meta = await initiate(job, plan.partSize, plan.partCount, signal, lock);
+      } catch (error) {
+        // Nothing was recorded: leave no empty parts file behind.
+        if (!journalExisted && !(await exists(job.request.metaPath))) {
+          await journal.close().catch(() => {});
+          await Deno.remove(job.request.partsPath).catch(() => {});
+        }
+        throw error;
+      }
+      session = new UploadSession(meta, journal);
+    } else {
+      meta = upgradeMeta(job, start.meta, plan.partCount);
+      if (job.request.checksumChosen && meta.checksumAlgorithm !== job.request.checksumAlgorithm) {
+        throw new NeedsDecisionError(
+          `The upload in ${job.request.metaPath} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.request.checksumAlgorithm}.`,
+        );
+      }
+      logger.info(`Continuing multipart upload from ${job.request.metaPath}.`);
+      session = new UploadSession(meta, journal);
+      const resumed = await resumeParts({
+        job,
+        meta,
+        session,
+        planned,
+        journaled: start.journal.parts,
+        signal,
+      });
+      if (resumed === "gone") {
+        return await finishGone(job, meta, start.journal.parts, planned, signal, startedAt);
+      }
+      checkHead = resumed.checkHead;
+      await writeMeta(job.request.metaPath, meta);
+      logger.info(`${session.done.size} parts have already been uploaded.`);
+    }
+    logger.verbose(
+      `Part size ${plan.partSize} bytes, ${plan.partCount} parts, checksum ${session.checksumAlgorithm}, ${job.request.threads} threads.`,
+    );
+    const pending = session.pending(planned);
+    logger.info(`Will upload ${pending.length} chunks.`);
+    job.context.progress?.start({
+      totalBytes: plan.fileSize,
+      totalParts: plan.partCount,
+      doneBytes: session.doneBytes(planned),
+      doneParts: session.done.size,
+    });
+    const send = (parts: SourcePart[]) => uploadParts({ job, session, pending: parts });
+    const resent = await sendWhileChecking(job, send(pending), checkHead, send) +
+      await resendDamaged(job, session, planned, send);
+    job.context.progress?.finish();
+    // Bytes changed after their part was read would make an object that is not the file.
+    await job.request.source.checkUnchanged();
+    const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
+    meta = { ...meta, completing: { startedAt: completingSince.toISOString() } };
+    await writeMeta(job.request.metaPath, meta);
+    const parts = session.completedParts(planned);
+    const completed = await completeUpload({
+      job,
+      session,
+      parts,
+      expected: expectedObject(
+        session.checksumAlgorithm,
+        session.checksumType,
+        parts,
+        plan.fileSize,
+      ),
+      createdAt: createdAtOf(meta),
+      signal,
+    });
+    await session.close();
+    return await finished(job, startedAt, {
+      uploadId: session.uploadId,
+      eTag: completed.eTag,
+      versionId: completed.versionId,
+      location: completed.location,
+      size: plan.fileSize,
+      partSize: plan.partSize,
+      parts: plan.partCount,
+      partsUploaded: pending.length + resent,
+      checksumAlgorithm: session.checksumAlgorithm,
+    });
+  } finally {
+    await journal.close().catch(() => {});
+  }
+}
+
+/** The job as one run sees it: its backend retries, and says which calls were retried. */
+type RunJob = UploadJob & { retried: ReadonlySet<keyof Backend> };
+
+async function initiate(
+  job: RunJob,
+  partSize: number,
+  partCount: number,
+  signal: AbortSignal,
+  lock: StateLock,
+): Promise<UploadMeta> {
+  job.context.logger.info(`Initiating multipart upload in ${job.request.metaPath}.`);
+  // A run killed between Create and the meta file's write left an upload nobody records;
+  // its lock file says when it began creating (see reportPossibleOrphans).
+  const killedWhileCreating = lock.creatingSince();
+  const createStartedAt = Date.now();
+  await lock.markCreating(new Date(createStartedAt));
+  const createStarted = performance.now();
+  const uploadId = await job.context.backend.createMultipartUpload({
+    bucket: job.request.bucket,
+    key: job.request.key,
+    checksumAlgorithm: job.request.checksumAlgorithm,
+    ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
+  }, signal);
+  const createMs = performance.now() - createStarted;
+  const now = new Date().toISOString();
+  const meta: UploadMeta = {
+    bucket: job.request.bucket,
+    key: job.request.key,
+    uploadId,
+    splitSize: partSize,
+    source: job.request.source.fingerprint,
+    partCount,
+    checksumAlgorithm: job.request.checksumAlgorithm,
+    ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
+    provider: job.rules.provider,
+    ...(job.rules.endpoint ? { endpoint: job.rules.endpoint } : {}),
+    ...(job.rules.region ? { region: job.rules.region } : {}),
+    ...(job.request.objectOptions ? { objectOptions: job.request.objectOptions } : {}),
+    createdAt: now,
+  };
+  try {
+    await writeMeta(job.request.metaPath, meta);
+  } catch (error) {
+    // Without a meta file no run could ever resume or abort this upload: abort it now.
+    await job.context.backend.abortMultipartUpload({
+      bucket: job.request.bucket,
+      key: job.request.key,
+      uploadId,
+    }, signal)
+      .catch(() => {});
+    throw new ResumableError(
+      `Cannot write the meta file ${job.request.metaPath}: ${
+        (error as Error).message
+      }. The new upload was aborted; fix the cause (disk full?) and run the same command again.`,
+      { cause: error },
+    );
+  }
+  await lock.markCreated();
+  if (job.retried.has("createMultipartUpload") || killedWhileCreating) {
+    await reportPossibleOrphans({
+      job,
+      uploadId,
+      createMs,
+      createStartedAt,
+      ...(killedWhileCreating ? { killedRunCreatingAt: killedWhileCreating.getTime() } : {}),
+      signal,
+    });
+  }
+  return meta;
+}
+
+/** Fills in what a seed-written meta file lacks. Seed uploads sent Content-MD5 per part. */
+function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): UploadMeta {
+  return {
+    ...meta,
+    source: meta.source ?? job.request.source.fingerprint,
+    partCount,
+    checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
+    // Uploads recorded before FULL_OBJECT support used per-part (composite) checksums.
+    ...(meta.checksumType || !isFlexible(meta.checksumAlgorithm ?? "md5")
+      ? {}
+      : { checksumType: "COMPOSITE" as const }),
+    provider: meta.provider ?? job.rules.provider,
+    // A seed file records no store: record this run's, which later resumes are checked against.
+    ...(meta.provider === undefined && job.rules.endpoint ? { endpoint: job.rules.endpoint } : {}),
+    ...(meta.provider === undefined && job.rules.region ? { region: job.rules.region } : {}),
+  };
+}
+
+function isFlexible(algorithm: string): boolean {
+  return algorithm !== "md5" && algorithm !== "none";
+}
+
+/** When the upload was created, for the age check of a settled object. */
+function createdAtOf(meta: UploadMeta): Date {
+  const at = Date.parse(meta.createdAt ?? "");
+  // Seed files carry no time: any object may be the upload's, so only content decides.
+  return new Date(Number.isNaN(at) ? 0 : at);
+}
+
+/**
+ * Waits for the parts being sent and for the check of the journaled head (see
+ * resumeParts), then sends what the check found missing. Returns how many that was.
+ */
+async function sendWhileChecking(
+  job: UploadJob,
+  sending: Promise<void>,
+  checkHead: (() => Promise<SourcePart[]>) | undefined,
+  send: (parts: SourcePart[]) => Promise<void>,
+): Promise<number> {
+  if (!checkHead) {
+    await sending;
+    return 0;
+  }
+  const [sent, checked] = await Promise.allSettled([sending, checkHead()]);
+  if (sent.status === "rejected") throw sent.reason;
+  if (checked.status === "rejected") throw checked.reason;
+  const missing = checked.value;
+  if (missing.length > 0) {
+    for (const part of missing) job.context.progress?.partLost(part.size);
+    job.context.logger.info(`Will upload ${missing.length} more chunks.`);
+    await send(missing);
+  }
+  return missing.length;
+}
+
+/**
+ * The recorded upload is unknown to the server. If the object it was building exists, an
+ * earlier run's Complete went through and this run has nothing left to do; otherwise the
+ * upload was aborted or purged and only the user can decide to start over.
+ */
+async function finishGone(
+  job: UploadJob,
+  meta: UploadMeta,
+  journaled: Map<number, JournalEntry>,
+  planned: SourcePart[],
+  signal: AbortSignal,
+  startedAt: number,
+): Promise<UploadResult> {
+  const allJournaled = planned.every((p) => journaled.has(p.partNumber));
+  const parts = planned.map((p) => ({ ...journaled.get(p.partNumber)!, size: p.size }));
+  const totalSize = planned.reduce((n, p) => n + p.size, 0);
+  const existing = allJournaled
+    ? await findOwnObject({
+      job,
+      expected: expectedObject(
+        meta.checksumAlgorithm ?? "md5",
+        meta.checksumType,
+        parts,
+        totalSize,
+      ),
+      createdAt: createdAtOf(meta),
+      signal,
+    })
+    : undefined;
+  if (!existing) {
+    throw new NeedsDecisionError(
+      `The multipart upload recorded in ${job.request.metaPath} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
+    );
+  }
+  job.context.logger.info(
+    `The upload was already completed by an earlier run (ETag ${existing.eTag}, proved by its ${existing.by}); nothing left to send.`,
+  );
+  return await finished(job, startedAt, {
+    uploadId: meta.uploadId,
+    eTag: existing.eTag,
+    versionId: existing.versionId,
+    size: totalSize,
+    partSize: meta.splitSize,
+    parts: parts.length,
+    partsUploaded: 0,
+    checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
+  });
+}
+
+/**
+ * The result of a run whose object is stored: the state files go, and the job's bucket and
+ * key and the time since `startedAt` join what the run found (fields in UploadResult order,
+ * which `--json` prints).
+ */
+async function finished(
+  job: UploadJob,
+  startedAt: number,
+  found: Omit<UploadResult, "bucket" | "key" | "seconds">,
+): Promise<UploadResult> {
+  await removeState(job);
+  const { checksumAlgorithm, ...rest } = found;
+  return {
+    bucket: job.request.bucket,
+    key: job.request.key,
+    ...rest,
+    seconds: (performance.now() - startedAt) / 1000,
+    checksumAlgorithm,
+  };
+}
+
+async function removeState(job: UploadJob): Promise<void> {
+  for (const path of [job.request.partsPath, job.request.metaPath]) {
+    await Deno.remove(path).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        job.context.logger.warn(`Could not remove ${path}: ${error.message}.`);
+      }
+    });
+  }
+  job.context.logger.info(
+    `Removed the state files ${job.request.metaPath} and ${job.request.partsPath}.`,
+  );
+}
+
+function exists(path: string): Promise<boolean> {
+  return Deno.stat(path).then(() => true, () => false);
+}

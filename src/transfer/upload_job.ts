@@ -1,0 +1,114 @@
+import type { Backend, ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
+import type { Logger } from "../log.ts";
+import type { PartSource } from "../plan/part_source.ts";
+import type { RetryPolicy } from "../transport/retry.ts";
+import type { RecordedObjectOptions } from "../object_options.ts";
+
+/**
+ * Everything one upload run needs, in three parts: what the user asked
+ * ({@link UploadRequest}), the store's rules from its preset ({@link StoreRules}) and what the
+ * run works with ({@link RunContext}). Built by the CLI, or by tests directly. The upload
+ * itself, once initiated or opened, is an {@link UploadSession} (upload_session.ts).
+ */
+export interface UploadJob {
+  request: UploadRequest;
+  rules: StoreRules;
+  context: RunContext;
+}
+
+/** What the user asked for: the object, the bytes, the state files and how to send them. */
+export interface UploadRequest {
+  bucket: string;
+  key: string;
+  source: PartSource;
+  /** The user's -s, if given; otherwise the planner chooses. */
+  requestedPartSize?: number;
+  /** Parts in flight at once (-t). */
+  threads: number;
+  metaPath: string;
+  partsPath: string;
+  /** --restart: abort any recorded upload and start over. */
+  restart: boolean;
+  /**
+   * The per-part checksum for a new upload (the user's --checksum-algorithm or the store's
+   * default). A resumed upload keeps the one it began with (see UploadSession).
+   */
+  checksumAlgorithm: ChecksumAlgorithm;
+  /** Whether the user chose the algorithm (--checksum-algorithm): a resume must then match. */
+  checksumChosen?: boolean;
+  /** Object options as recorded in the meta file (the backend sends them; see object_options.ts). */
+  objectOptions?: RecordedObjectOptions;
+}
+
+/** The store's rules, from its preset, and where it is (recorded in the meta file). */
+export interface StoreRules {
+  /** The provider's recommended part size, used by the planner when -s is not given. */
+  preferredPartSize?: number;
+  /**
+   * FULL_OBJECT when the store keeps a whole-object CRC (declared at create, sent and
+   * validated at Complete); undefined for per-part (composite) checksums and MD5.
+   */
+  checksumType?: ChecksumType;
+  /** Whether the store's part ETags are MD5, so the multipart ETag can be predicted. */
+  etagIsMd5: boolean;
+  /** Recorded in the meta file for status and diagnostics; never credentials. */
+  provider: string;
+  endpoint?: string;
+  region?: string;
+}
+
+/** What the run works with: the store's backend, logging, progress, stopping, test knobs. */
+export interface RunContext {
+  /** The store; the engine wraps it once in the retry path (retrying_backend.ts). */
+  backend: Backend;
+  retry: RetryPolicy;
+  /**
+   * Builds a backend for the store an earlier run recorded (endpoint, region, provider), so
+   * --restart aborts the old upload where it lives when this run targets another store.
+   * Without it such a --restart is refused.
+   */
+  backendForRecorded?: (recorded: RecordedStore) => Promise<Backend>;
+  /** fsync the journal after each part. Off only in the benchmark's measurement of its cost. */
+  fsyncJournal: boolean;
+  logger: Logger;
+  /** Fires on SIGINT/SIGTERM: stop starting parts, let in-flight ones finish. */
+  stopSignal: AbortSignal;
+  /** How long in-flight parts may run after a stop before they are cancelled. */
+  stopGraceMs: number;
+  progress?: ProgressSink;
+}
+
+/** The store a meta file records; undefined fields were not recorded (seed files). */
+export interface RecordedStore {
+  endpoint?: string;
+  region?: string;
+  provider?: string;
+}
+
+/** Receives progress for a bar or periodic log lines. */
+export interface ProgressSink {
+  start(
+    totals: { totalBytes: number; totalParts: number; doneBytes: number; doneParts: number },
+  ): void;
+  partDone(bytes: number): void;
+  /** A part counted as done turned out missing on the server and will be sent again. */
+  partLost(bytes: number): void;
+  finish(): void;
+}
+
+/** What a finished upload reports (the --json output). */
+export interface UploadResult {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  eTag: string;
+  versionId?: string;
+  location?: string;
+  size: number;
+  partSize: number;
+  parts: number;
+  /** Parts sent by this run (the rest were already on the server). */
+  partsUploaded: number;
+  seconds: number;
+  checksumAlgorithm: ChecksumAlgorithm;
+}
