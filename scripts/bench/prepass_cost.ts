@@ -15,6 +15,7 @@ READ_KIB (default: the upload's first-pass buffer) is the size of each read.
  */
 import process from "node:process";
 import { openFileSource } from "../../src/plan/part_source.ts";
+import { plannedParts } from "../../src/plan/part_plan.ts";
 import { firstPassBytes, sumPart } from "../../src/transfer/part_stream.ts";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
 
@@ -24,7 +25,7 @@ if (!path) {
   Deno.exit(2);
 }
 const source = await openFileSource(path);
-const parts = source.parts(Number(partMib) * 1024 * 1024);
+const parts = partsOf(source, Number(partMib) * 1024 * 1024);
 const reader = await source.openReader();
 const scratch = new Uint8Array(readKib ? Number(readKib) * 1024 : firstPassBytes(4));
 const gib = source.fingerprint.size / 2 ** 30;
@@ -49,4 +50,16 @@ async function pass(algorithm: ChecksumAlgorithm): Promise<{ wall: number; cpu: 
   for (const part of parts) await sumPart(reader, part, algorithm, scratch);
   const used = process.cpuUsage(cpu0);
   return { wall: (performance.now() - t0) / 1000, cpu: (used.user + used.system) / 1e6 };
+}
+
+/** The source cut into parts of `partSize` (a chunk directory: its chunks). */
+function partsOf(source: Awaited<ReturnType<typeof openFileSource>>, partSize: number) {
+  const fileSize = source.fingerprint.size;
+  const chunkSizes = source.chunkSizes;
+  return plannedParts({
+    fileSize,
+    partSize,
+    partCount: Math.ceil(fileSize / partSize),
+    chunkSizes,
+  });
 }

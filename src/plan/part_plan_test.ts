@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../backends/testing/assert.ts";
-import { DEFAULT_PART_SIZE, planParts } from "./part_plan.ts";
+import { DEFAULT_PART_SIZE, plannedParts, planParts, replanParts } from "./part_plan.ts";
 import { S3_LIMITS } from "../../backends/types.ts";
 import { UsageError } from "../errors.ts";
 import { MiB } from "../testing/files.ts";
@@ -61,4 +61,46 @@ Deno.test("planParts refuses bad sizes with a message naming the fix", () => {
       name,
     );
   }
+});
+
+Deno.test("planParts plans a chunk directory as one part per chunk, whatever -s asks", () => {
+  const chunkSizes = [6 * MiB, 6 * MiB, MiB];
+  const plan = planParts({ fileSize: 13 * MiB, chunkSizes, limits: S3_LIMITS });
+  assertEquals([plan.partSize, plan.partCount, plan.fileSize], [6 * MiB, 3, 13 * MiB]);
+  assertEquals(plannedParts(plan).map((p) => [p.offset, p.size]), [
+    [0, 6 * MiB],
+    [6 * MiB, 6 * MiB],
+    [12 * MiB, MiB],
+  ]);
+  assertThrows(
+    () =>
+      planParts({ fileSize: 13 * MiB, chunkSizes, requestedPartSize: 5 * MiB, limits: S3_LIMITS }),
+    UsageError,
+    /does not match the chunks/,
+  );
+  assertThrows(
+    () => planParts({ fileSize: 4, chunkSizes: [2, 2], limits: S3_LIMITS }),
+    UsageError,
+    /below the store.s minimum part size/,
+  );
+});
+
+Deno.test("replanParts keeps a recorded upload's part size, or says why it cannot", () => {
+  const limits = S3_LIMITS;
+  const fileSize = 12 * MiB;
+  assertEquals(
+    replanParts({ fileSize, limits, recordedPartSize: 5 * MiB }),
+    { plan: { fileSize, partSize: 5 * MiB, partCount: 3 } },
+  );
+  assertEquals(
+    replanParts({ fileSize, limits, recordedPartSize: 5 * MiB, requestedPartSize: 6 * MiB }),
+    { conflict: "split_size", requested: 6 * MiB },
+  );
+  const tooSmall = replanParts({ fileSize, limits, recordedPartSize: MiB });
+  assertEquals("conflict" in tooSmall && tooSmall.conflict, "invalid");
+  const chunks = [6 * MiB, 6 * MiB];
+  assertEquals(
+    replanParts({ fileSize, chunkSizes: chunks, limits, recordedPartSize: 5 * MiB }),
+    { conflict: "chunk_size", partSize: 6 * MiB },
+  );
 });

@@ -1,9 +1,6 @@
 import { join, resolve } from "node:path";
-import type { BackendLimits } from "../../backends/types.ts";
 import { NeedsDecisionError, UsageError } from "../errors.ts";
-import type { PartPlan } from "./part_plan.ts";
-import type { SourceFingerprint } from "../state/meta_file.ts";
-import { sourceChanges } from "./source_changes.ts";
+import { sourceChanges, type SourceFingerprint } from "./source_fingerprint.ts";
 
 /** A part's place in the source. */
 export interface SourcePart {
@@ -31,12 +28,9 @@ export interface PartReader {
 
 /** Where the bytes come from: one file, or a directory of pre-split chunk files. */
 export interface PartSource {
+  /** What the source is and was: its size, and what tells a change (meta file's `source`). */
   readonly fingerprint: SourceFingerprint;
-  /** Parts for a given part size; a chunk directory ignores it (one chunk, one part). */
-  parts(partSize: number): SourcePart[];
-  /** Fixed part size of a chunk directory (its first chunk), undefined for a file. */
-  readonly fixedPartSize?: number;
-  /** For a chunk directory: each chunk's size, in part order. */
+  /** For a chunk directory: each chunk's size, in part order (each chunk is one part). */
   readonly chunkSizes?: readonly number[];
   /** The files read (absolute paths): the state files must be none of them. */
   readonly files: readonly string[];
@@ -63,7 +57,6 @@ export async function openFileSource(path: string): Promise<PartSource> {
   return {
     fingerprint,
     files: [resolve(path)],
-    parts: (partSize) => splitRange(info.size, partSize),
     openReader: () =>
       Promise.resolve(partReader(async (part) => {
         const file = await Deno.open(path, { read: true });
@@ -115,7 +108,7 @@ function changedOrNot(
  * (`input_data_7`), each one part, ordered by that number. Any other file whose name starts
  * with PREFIX is an error listing them, so a stray `input_data_7.bak` never becomes a part.
  * Every chunk but the last must have the first chunk's size; the store's minimum part size is
- * checked by {@link planChunks}, before any upload is created.
+ * checked by the planner (part_plan.ts), before any upload is created.
  */
 export async function openChunkDirSource(dir: string, prefix: string): Promise<PartSource> {
   const info = await statSource(dir, "-d");
@@ -181,10 +174,8 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
   };
   return {
     fingerprint,
-    fixedPartSize: first,
     chunkSizes: chunks.map((c) => c.size),
     files: chunks.map((c) => resolve(c.path)),
-    parts: () => chunks.map(({ partNumber, offset, size }) => ({ partNumber, offset, size })),
     openReader: () =>
       Promise.resolve(
         partReader((part) => Deno.open(chunks[part.partNumber - 1].path, { read: true })),
@@ -197,63 +188,6 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
       changedOrNot(fingerprint, now, dir);
     },
   };
-}
-
-/**
- * The plan of a chunk directory: one part per chunk. Every chunk but the last must meet the
- * store's minimum part size (a single chunk of any size is a valid one-part upload), none may
- * exceed the maximum, and there may be at most the store's part count. `-s` does not choose
- * anything here: when given it must equal the chunks' size (for one chunk: at least its size).
- */
-export function planChunks(
-  source: PartSource,
-  limits: BackendLimits,
-  requestedPartSize?: number,
-): PartPlan {
-  const sizes = source.chunkSizes ?? [];
-  const partSize = sizes[0];
-  const total = source.fingerprint.size;
-  if (
-    requestedPartSize !== undefined &&
-    (sizes.length > 1 ? requestedPartSize !== partSize : requestedPartSize < partSize)
-  ) {
-    throw new UsageError(
-      `-s ${requestedPartSize} does not match the chunks: with -d each chunk is one part, and these are ${partSize} bytes. Omit -s (or pass -s ${partSize}); to change the part size, split the file again.`,
-    );
-  }
-  if (sizes.length > 1 && partSize < limits.minPartSize) {
-    throw new UsageError(
-      `The chunks are ${partSize} bytes, below the store's minimum part size of ${limits.minPartSize} bytes; every chunk but the last must be at least that. Split the file again into larger chunks (or upload it whole with -f).`,
-    );
-  }
-  const big = sizes.findIndex((size) => size > limits.maxPartSize);
-  if (big >= 0) {
-    throw new UsageError(
-      `Chunk ${big + 1} is ${
-        sizes[big]
-      } bytes, above the store's maximum part size of ${limits.maxPartSize} bytes; split the file again into smaller chunks.`,
-    );
-  }
-  if (sizes.length > limits.maxParts) {
-    throw new UsageError(
-      `There are ${sizes.length} chunks; the store allows at most ${limits.maxParts} parts. Split the file again into fewer, larger chunks.`,
-    );
-  }
-  if (total > limits.maxObjectSize) {
-    throw new UsageError(
-      `The chunks hold ${total} bytes, more than the store's object limit of ${limits.maxObjectSize} bytes.`,
-    );
-  }
-  return { fileSize: total, partSize, partCount: sizes.length };
-}
-
-function splitRange(size: number, partSize: number): SourcePart[] {
-  const count = Math.ceil(size / partSize);
-  return Array.from({ length: count }, (_, i) => ({
-    partNumber: i + 1,
-    offset: i * partSize,
-    size: Math.min(partSize, size - i * partSize),
-  }));
 }
 
 /** A reader whose every `slices` call opens the part's file at the part's offset. */

@@ -1,6 +1,7 @@
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
+import type { SourceFingerprint } from "../plan/source_fingerprint.ts";
 import { NeedsDecisionError, UsageError } from "../errors.ts";
 
 /** Version of the meta format this build writes. Seed files have none and read as 0. */
@@ -37,30 +38,6 @@ export interface UploadMeta {
   objectOptions?: RecordedObjectOptions;
   /** Set after a successful Complete. */
   completed?: { at: string; eTag: string; versionId?: string; location?: string };
-}
-
-/** Identifies the bytes being uploaded: a file, or a directory of pre-split chunks. */
-export interface SourceFingerprint {
-  /** "file" or "chunks" (the seed's -d/-p mode). */
-  kind: "file" | "chunks";
-  path: string;
-  size: number;
-  mtimeMs: number;
-  /** For chunks: how many chunk files. */
-  chunkCount?: number;
-  /** For a file: its inode, so a file replaced under the same name is noticed. */
-  ino?: number;
-  /** For a file: its device; compared within one run only (it may change across boots). */
-  dev?: number;
-  /** For chunks: every chunk file's name, size and modification time, in part order. */
-  chunks?: ChunkFingerprint[];
-}
-
-/** One chunk file of a chunk directory, as recorded. */
-export interface ChunkFingerprint {
-  name: string;
-  size: number;
-  mtimeMs: number;
 }
 
 /** Reads the meta file; undefined when it does not exist. Invalid content is a UsageError. */

@@ -12,6 +12,7 @@ import { resendDamaged } from "./resend_damaged.ts";
 import { toUserError } from "./failure.ts";
 import { reportPossibleOrphans } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
+import { plannedParts } from "../plan/part_plan.ts";
 import { uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
 import type { UploadJob, UploadResult } from "./upload_job.ts";
@@ -70,7 +71,7 @@ async function drive(
   const { logger } = job.context;
   const start = await openState(job, signal);
   const plan = start.plan;
-  const planned = job.request.source.parts(plan.partSize);
+  const planned = plannedParts(plan);
   // Open the journal before any upload is created, so an unwritable directory fails first.
   const journalExisted = await exists(job.request.partsPath);
   let journal: JournalWriter;

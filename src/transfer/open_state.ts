@@ -2,11 +2,10 @@ import type { Backend } from "../../backends/types.ts";
 import { BackendError, NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
 import { classifyFailure } from "./failure.ts";
 import { retrying } from "../transport/retrying_backend.ts";
-import { type PartPlan, planParts } from "../plan/part_plan.ts";
-import { planChunks } from "../plan/part_source.ts";
+import { type PartPlan, planParts, replanParts } from "../plan/part_plan.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import { type JournalContents, readJournal } from "../state/parts_journal.ts";
-import { sourceChanges } from "../plan/source_changes.ts";
+import { sourceChanges } from "../plan/source_fingerprint.ts";
 import { checkOwnedJournal, readOwnedMeta } from "../state/state_paths.ts";
 import type { RecordedStore, UploadJob } from "./upload_job.ts";
 import { checkObjectOptions } from "./object_options_check.ts";
@@ -50,19 +49,18 @@ export async function openState(job: UploadJob, signal: AbortSignal): Promise<St
 }
 
 function newPlan(job: UploadJob): PartPlan {
-  if (job.request.source.fingerprint.kind === "chunks") {
-    return planChunks(
-      job.request.source,
-      job.context.backend.limits,
-      job.request.requestedPartSize,
-    );
-  }
-  return planParts({
-    fileSize: job.request.source.fingerprint.size,
-    requestedPartSize: job.request.requestedPartSize ?? job.request.source.fixedPartSize,
+  return planParts({ ...planInput(job), preferredPartSize: job.rules.preferredPartSize });
+}
+
+/** The source as the planner sees it, with the user's -s and the store's limits. */
+function planInput(job: UploadJob) {
+  const { source, requestedPartSize } = job.request;
+  return {
+    fileSize: source.fingerprint.size,
+    ...(source.chunkSizes ? { chunkSizes: source.chunkSizes } : {}),
+    requestedPartSize,
     limits: job.context.backend.limits,
-    preferredPartSize: job.rules.preferredPartSize,
-  });
+  };
 }
 
 /** The store a meta file records, or undefined for a seed file that records none. */
@@ -147,36 +145,22 @@ function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
 
 function planForRecorded(job: UploadJob, meta: UploadMeta): PartPlan {
   const recorded = meta.splitSize;
-  if (job.request.source.fingerprint.kind === "chunks") {
-    const plan = planChunks(
-      job.request.source,
-      job.context.backend.limits,
-      job.request.requestedPartSize,
-    );
-    if (plan.partSize !== recorded) {
+  const { metaPath } = job.request;
+  const replanned = replanParts({ ...planInput(job), recordedPartSize: recorded });
+  if (!("conflict" in replanned)) return replanned.plan;
+  switch (replanned.conflict) {
+    case "chunk_size":
       throw new NeedsDecisionError(
-        `The chunks are now ${plan.partSize} bytes each, but the upload in ${job.request.metaPath} was begun with ${recorded}-byte chunks; restore the original chunks to resume, or run with --restart to upload these.`,
+        `The chunks are now ${replanned.partSize} bytes each, but the upload in ${metaPath} was begun with ${recorded}-byte chunks; restore the original chunks to resume, or run with --restart to upload these.`,
       );
-    }
-    return plan;
-  }
-  const wanted = job.request.requestedPartSize ?? job.request.source.fixedPartSize;
-  if (wanted !== undefined && wanted !== recorded) {
-    throw new NeedsDecisionError(
-      `The upload in ${job.request.metaPath} uses a split size of ${recorded} bytes, not ${wanted}; omit -s (or pass -s ${recorded}) to resume, or --restart to start over with the new size.`,
-    );
-  }
-  try {
-    return planParts({
-      fileSize: job.request.source.fingerprint.size,
-      requestedPartSize: recorded,
-      limits: job.context.backend.limits,
-    });
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    throw new NeedsDecisionError(
-      `The upload in ${job.request.metaPath} cannot be completed: ${error.message} Run again with --restart to upload with a valid split size.`,
-    );
+    case "split_size":
+      throw new NeedsDecisionError(
+        `The upload in ${metaPath} uses a split size of ${recorded} bytes, not ${replanned.requested}; omit -s (or pass -s ${recorded}) to resume, or --restart to start over with the new size.`,
+      );
+    case "invalid":
+      throw new NeedsDecisionError(
+        `The upload in ${metaPath} cannot be completed: ${replanned.reason} Run again with --restart to upload with a valid split size.`,
+      );
   }
 }
 

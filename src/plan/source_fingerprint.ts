@@ -1,4 +1,33 @@
-import type { SourceFingerprint } from "../state/meta_file.ts";
+/**
+ * What identifies a source's bytes (recorded in the meta file as `source`), and what differs
+ * between two looks at it. The source owns this record; the state store keeps it.
+ *
+ * @module
+ */
+
+/** Identifies the bytes being uploaded: a file, or a directory of pre-split chunks. */
+export interface SourceFingerprint {
+  /** "file" or "chunks" (the seed's -d/-p mode). */
+  kind: "file" | "chunks";
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** For chunks: how many chunk files. */
+  chunkCount?: number;
+  /** For a file: its inode, so a file replaced under the same name is noticed. */
+  ino?: number;
+  /** For a file: its device; compared within one run only (it may change across boots). */
+  dev?: number;
+  /** For chunks: every chunk file's name, size and modification time, in part order. */
+  chunks?: ChunkFingerprint[];
+}
+
+/** One chunk file of a chunk directory, as recorded. */
+export interface ChunkFingerprint {
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
 
 /**
  * What differs between two fingerprints of the same source, in words ("size 10 → 12 bytes",
