@@ -1,49 +1,6 @@
-import { createHash } from "node:crypto";
-import zlib from "node:zlib";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
-import { crc32c } from "../../backends/checksum.ts";
+import { type ChecksumHasher, checksumHasher } from "../../backends/checksum.ts";
 import { MiB } from "../../backends/units.ts";
-
-const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
-
-/** An incremental digest of one algorithm. */
-export interface Digest {
-  update(bytes: Uint8Array): void;
-  /** Base64 of the digest, as S3 writes checksums (hex for md5: see {@link hexDigest}). */
-  base64(): string;
-  hex(): string;
-}
-
-/** A fresh incremental digest: md5, sha256, crc32 or crc32c. */
-export function newDigest(algorithm: ChecksumAlgorithm): Digest {
-  if (algorithm === "crc32" || algorithm === "crc32c") {
-    let value = 0;
-    const step = algorithm === "crc32" ? crc32 : crc32c;
-    const bytes = () => {
-      const out = new Uint8Array(4);
-      new DataView(out.buffer).setUint32(0, value >>> 0);
-      return out;
-    };
-    return {
-      update: (chunk) => {
-        value = step(chunk, value);
-      },
-      base64: () => btoa(String.fromCharCode(...bytes())),
-      hex: () => [...bytes()].map((b) => b.toString(16).padStart(2, "0")).join(""),
-    };
-  }
-  if (algorithm !== "md5" && algorithm !== "sha256") {
-    throw new Error(`No digest for checksum algorithm "${algorithm}".`);
-  }
-  const hash = createHash(algorithm);
-  let done: Uint8Array | undefined;
-  const finish = () => done ??= new Uint8Array(hash.digest());
-  return {
-    update: (chunk) => void hash.update(chunk),
-    base64: () => btoa(String.fromCharCode(...finish())),
-    hex: () => [...finish()].map((b) => b.toString(16).padStart(2, "0")).join(""),
-  };
-}
 
 /** How a file is cut into parts for {@link partDigests}: equal parts, or explicit sizes. */
 export type PartLayout = { partSize: number } | { sizes: number[] };
@@ -59,12 +16,12 @@ export async function partDigests(
   layouts: PartLayout[],
   opts: { blockSize?: number; onBytes?: (n: number) => void } = {},
 ): Promise<string[][]> {
-  const encode = (d: Digest) => algorithm === "md5" ? d.hex() : d.base64();
+  const encode = (d: ChecksumHasher) => algorithm === "md5" ? d.hex() : d.value();
   const states = layouts.map((layout) => ({
     sizeOf: (i: number) =>
       "partSize" in layout ? layout.partSize : layout.sizes[i] ?? Number.POSITIVE_INFINITY,
     index: 0,
-    digest: undefined as Digest | undefined,
+    digest: undefined as ChecksumHasher | undefined,
     filled: 0,
     out: [] as string[],
   }));
@@ -79,7 +36,7 @@ export async function partDigests(
       for (const s of states) {
         let at = 0;
         while (at < block.length) {
-          s.digest ??= newDigest(algorithm);
+          s.digest ??= checksumHasher(algorithm);
           const take = Math.min(block.length - at, s.sizeOf(s.index) - s.filled);
           s.digest.update(block.subarray(at, at + take));
           s.filled += take;
@@ -109,5 +66,6 @@ export async function fileDigest(
   const [[value]] = await partDigests(path, algorithm, [{ partSize: Number.MAX_SAFE_INTEGER }], {
     onBytes,
   });
-  return value ?? (algorithm === "md5" ? newDigest("md5").hex() : newDigest(algorithm).base64());
+  return value ??
+    (algorithm === "md5" ? checksumHasher("md5").hex() : checksumHasher(algorithm).value());
 }

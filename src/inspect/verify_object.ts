@@ -1,7 +1,7 @@
 import type { Backend, BackendLimits, ObjectInfo, ObjectRef } from "../../backends/types.ts";
-import { compositeChecksum, multipartETag } from "../../backends/checksum.ts";
+import { checksumHasher, compositeChecksum, multipartETag } from "../../backends/checksum.ts";
 import { BackendError } from "../errors.ts";
-import { fileDigest, newDigest, partDigests, type PartLayout } from "./file_digests.ts";
+import { fileDigest, partDigests, type PartLayout } from "./file_digests.ts";
 import { planParts } from "../plan/part_plan.ts";
 import { MiB } from "../../backends/units.ts";
 
@@ -85,7 +85,7 @@ export async function verifyByDownload(req: VerifyRequest): Promise<Verdict> {
   if (!object) return verdict("different", "exists", `${where} does not exist.`);
   if (!req.backend.readObject) throw new Error(`${req.backend.name} cannot read objects.`);
   const stream = await req.backend.readObject(req.ref, req.signal);
-  const remote = newDigest("sha256");
+  const remote = checksumHasher("sha256");
   let remoteSize = 0;
   for await (const chunk of stream) {
     remote.update(chunk);
