@@ -4,8 +4,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { basename, dirname, join, resolve } from "node:path";
 import type { Backend } from "../../backends/types.ts";
 import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { UsageError } from "../errors.ts";
@@ -16,7 +14,6 @@ import { objectOptionsFromFlags } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import type { Progress, ProgressMode } from "./progress.ts";
 import { parseRate } from "./values.ts";
-import { existsSync } from "./exists_sync.ts";
 
 /** --limit-rate and --state-dir. */
 export const UPLOAD_EXTRA_OPTIONS: OptionSpec[] = [
@@ -77,89 +74,6 @@ export async function parseUploadExtras(flags: Flags, localName: string): Promis
       });
     },
   };
-}
-
-/**
- * Where the state files go when -m/-a are not given: beside the source (the seed's way),
- * in --state-dir or $S3MPU_STATE_DIR, or, when the source's directory is not writable, in
- * $XDG_STATE_HOME/s3mpu. Outside the source's directory the name carries a hash of the
- * source's absolute path, so two files of the same name never share state.
- */
-export async function defaultStateBaseFor(
-  flags: Flags,
-  besideSource: string,
-  logger: Logger,
-  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
-): Promise<string> {
-  if (str(flags, "meta-file-path") !== undefined && str(flags, "parts-file-path") !== undefined) {
-    return besideSource;
-  }
-  const chosen = str(flags, "state-dir") ?? nonEmpty(env("S3MPU_STATE_DIR"));
-  let dir: string | undefined;
-  if (chosen !== undefined) {
-    dir = chosen;
-  } else if (!(await writable(dirname(besideSource)))) {
-    const xdg = nonEmpty(env("XDG_STATE_HOME")) ?? join(env("HOME") ?? "/", ".local", "state");
-    dir = join(xdg, "s3mpu");
-    logger.info(
-      `${
-        dirname(besideSource)
-      } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
-    );
-  }
-  if (dir === undefined) return besideSource;
-  try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw new UsageError(
-      `Cannot create the state directory ${dir}: ${
-        (error as Error).message
-      }. Pass --state-dir DIR.`,
-    );
-  }
-  return stateBaseIn(dir, besideSource);
-}
-
-/** The state files' base name for `source` in a state directory: its name plus a path hash. */
-export function stateBaseIn(dir: string, source: string): string {
-  const absolute = resolve(source);
-  const tag = createHash("sha256").update(absolute).digest("hex").slice(0, 12);
-  return join(dir, `${basename(absolute)}-${tag}`);
-}
-
-/**
- * For status and abort given -f FILE: where `upload` put FILE's state files. Beside the file
- * when they are there; else in --state-dir / $S3MPU_STATE_DIR, else in the XDG fallback,
- * whichever holds a meta file. Defaults to beside the file (its error names that path).
- */
-export function findStateBase(
-  flags: Flags,
-  file: string,
-  metaSuffix: string,
-  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
-): string {
-  const chosen = str(flags, "state-dir") ?? nonEmpty(env("S3MPU_STATE_DIR"));
-  const xdg = nonEmpty(env("XDG_STATE_HOME")) ?? join(env("HOME") ?? "/", ".local", "state");
-  const candidates = [
-    file,
-    ...(chosen !== undefined ? [stateBaseIn(chosen, file)] : []),
-    stateBaseIn(join(xdg, "s3mpu"), file),
-  ];
-  return candidates.find((base) => existsSync(base + metaSuffix)) ?? file;
-}
-
-async function writable(dir: string): Promise<boolean> {
-  try {
-    const probe = await Deno.makeTempFile({ dir, prefix: ".s3mpu-probe-" });
-    await Deno.remove(probe);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function nonEmpty(text: string | undefined): string | undefined {
-  return text === undefined || text === "" ? undefined : text;
 }
 
 /**

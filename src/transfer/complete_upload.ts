@@ -2,7 +2,7 @@ import type { CompletedUpload, UploadedPart } from "../../backends/types.ts";
 import { BackendError, NeedsDecisionError } from "../errors.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import { type ExpectedObject, type Proof, proveObject } from "./object_proof.ts";
-import type { UploadJob } from "./upload_job.ts";
+import type { RunJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
 
 /** How far the store's clock may run behind ours when comparing an object's age. */
@@ -10,7 +10,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** What completing needs besides the job. */
 export interface CompleteRequest {
-  job: UploadJob;
+  job: RunJob;
   /** The upload being completed: its id and the checksum its parts carry. */
   session: UploadSession;
   parts: JournalEntry[];
@@ -108,7 +108,7 @@ function notTheBytes(
   proof: Extract<Proof, { proved: false }>,
 ): NeedsDecisionError {
   return new NeedsDecisionError(
-    `The object s3://${req.job.request.bucket}/${req.job.request.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.request.metaPath}; run again with --restart to upload the file again.`,
+    `The object s3://${req.job.request.bucket}/${req.job.request.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.state.name}; run again with --restart to upload the file again.`,
   );
 }
 

@@ -14,8 +14,8 @@ const PERMANENT_OS_CODES = new Set(["EINVAL", "EACCES", "EPERM", "EROFS", "EISDI
 export interface FailureContext {
   /** Whether a state file records the upload, so the same command resumes it. */
   stateKept: boolean;
-  /** The meta file the next run resumes from. */
-  metaPath?: string;
+  /** How messages name the kept state the next run resumes from (the meta file's path). */
+  stateName?: string;
   bucket?: string;
   /** The endpoint the command talked to (undefined: AWS). */
   endpoint?: string;
@@ -36,7 +36,7 @@ export interface FailureContext {
  */
 export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError {
   if (error instanceof S3mpuError) return error;
-  const { stateKept, metaPath } = ctx;
+  const { stateKept, stateName: metaPath } = ctx;
   const doing = ctx.what ? `Could not ${ctx.what}: ` : "";
   const resume = stateKept && metaPath
     ? `run the same command to resume from ${metaPath}`
@@ -140,12 +140,12 @@ export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError
 }
 
 /**
- * Turns whatever stopped an upload into the user-facing error. `metaPath` names the state
+ * Turns whatever stopped an upload into the user-facing error. `stateName` names the state
  * the next run resumes from. See {@link classifyFailure}.
  */
 export function toUserError(
   error: unknown,
-  opts: { metaPath: string; stateKept: boolean; bucket?: string; endpoint?: string },
+  opts: { stateName: string; stateKept: boolean; bucket?: string; endpoint?: string },
 ): S3mpuError {
   return classifyFailure(error, opts);
 }

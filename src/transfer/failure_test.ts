@@ -88,7 +88,7 @@ Deno.test("one classifier: each failure's exit code and JSON code", () => {
     const error = LOCAL.has(name) ? raw : toBackendError(raw);
     const user = classifyFailure(error, {
       stateKept,
-      metaPath: "/s/meta.json",
+      stateName: "/s/meta.json",
       endpoint: "http://127.0.0.1:1",
     });
     assertEquals([user.exitCode, user.code], [exitCode, code], name);
@@ -101,7 +101,7 @@ Deno.test("one classifier: each failure's exit code and JSON code", () => {
 Deno.test("messages give the server's words and the fix", () => {
   const rejected = classifyFailure(toBackendError(sdkError("SignatureDoesNotMatch", 403)), {
     stateKept: true,
-    metaPath: "/s/meta.json",
+    stateName: "/s/meta.json",
   });
   assertMatch(
     rejected.message,

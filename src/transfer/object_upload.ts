@@ -1,11 +1,10 @@
-import { NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
+import { NeedsDecisionError, ResumableError } from "../errors.ts";
 import type { SourcePart } from "../plan/part_source.ts";
 import { retrying } from "../transport/retrying_backend.ts";
 import type { Backend } from "../../backends/types.ts";
-import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
-import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import type { UploadMeta } from "../state/meta_file.ts";
+import type { JournalEntry } from "../state/parts_journal.ts";
 import { UploadSession } from "./upload_session.ts";
-import { StateLock } from "../state/state_lock.ts";
 import { completeUpload, findOwnObject } from "./complete_upload.ts";
 import { expectedObject } from "./object_proof.ts";
 import { resendDamaged } from "./resend_damaged.ts";
@@ -15,7 +14,7 @@ import { openState } from "./open_state.ts";
 import { plannedParts } from "../plan/part_plan.ts";
 import { uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
-import type { UploadJob, UploadResult } from "./upload_job.ts";
+import type { RunJob, UploadJob, UploadResult } from "./upload_job.ts";
 
 /**
  * Runs one upload from wherever its state files say it stands:
@@ -31,6 +30,7 @@ export async function runUpload(asked: UploadJob): Promise<UploadResult> {
   // Every call of the run goes through one retry path; `retried` tells which calls needed it.
   const retried = new Set<keyof Backend>();
   const { context } = asked;
+  const state = await asked.request.state.open();
   const job: RunJob = {
     ...asked,
     context: {
@@ -41,66 +41,43 @@ export async function runUpload(asked: UploadJob): Promise<UploadResult> {
         onRetry: (method) => retried.add(method),
       }),
     },
+    state,
     retried,
   };
-  const lock = await StateLock.acquire(job.request.metaPath);
   // Network calls outside the part workers stop at once on SIGINT: the state is consistent
   // between calls, and an interrupted Create or Complete is recognised by the next run.
   const signal = job.context.stopSignal;
   try {
-    return await drive(job, signal, startedAt, lock);
+    return await drive(job, signal, startedAt);
   } catch (error) {
-    const stateKept = await exists(job.request.metaPath);
     throw toUserError(error, {
-      metaPath: job.request.metaPath,
-      stateKept,
+      stateName: state.name,
+      stateKept: await state.isKept(),
       bucket: job.request.bucket,
       endpoint: job.rules.endpoint,
     });
   } finally {
-    await lock.release();
+    await state.close();
   }
 }
 
-async function drive(
-  job: RunJob,
-  signal: AbortSignal,
-  startedAt: number,
-  lock: StateLock,
-): Promise<UploadResult> {
+async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promise<UploadResult> {
   const { logger } = job.context;
+  const { state } = job;
   const start = await openState(job, signal);
   const plan = start.plan;
   const planned = plannedParts(plan);
   // Open the journal before any upload is created, so an unwritable directory fails first.
-  const journalExisted = await exists(job.request.partsPath);
-  let journal: JournalWriter;
-  try {
-    journal = await JournalWriter.open(
-      job.request.partsPath,
-      start.kind === "resume" ? start.journal.validLength : 0,
-      { fsync: job.context.fsyncJournal },
-    );
-  } catch (error) {
-    throw new UsageError(
-      `Cannot write the parts file ${job.request.partsPath}: ${
-        (error as Error).message
-      }. Check that its directory exists and is writable.`,
-    );
-  }
+  const journal = await state.openJournal(start.kind === "resume" ? start.journal.validLength : 0);
   try {
     let meta: UploadMeta;
     let session: UploadSession;
     let checkHead: (() => Promise<SourcePart[]>) | undefined;
     if (start.kind === "new") {
       try {
-        meta = await initiate(job, plan.partSize, plan.partCount, signal, lock);
+        meta = await initiate(job, plan.partSize, plan.partCount, signal);
       } catch (error) {
-        // Nothing was recorded: leave no empty parts file behind.
-        if (!journalExisted && !(await exists(job.request.metaPath))) {
-          await journal.close().catch(() => {});
-          await Deno.remove(job.request.partsPath).catch(() => {});
-        }
+        await state.dropUnrecorded(); // nothing was recorded: leave no empty journal behind
         throw error;
       }
       session = new UploadSession(meta, journal);
@@ -108,10 +85,10 @@ async function drive(
       meta = upgradeMeta(job, start.meta, plan.partCount);
       if (job.request.checksumChosen && meta.checksumAlgorithm !== job.request.checksumAlgorithm) {
         throw new NeedsDecisionError(
-          `The upload in ${job.request.metaPath} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.request.checksumAlgorithm}.`,
+          `The upload in ${state.name} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.request.checksumAlgorithm}.`,
         );
       }
-      logger.info(`Continuing multipart upload from ${job.request.metaPath}.`);
+      logger.info(`Continuing multipart upload from ${state.name}.`);
       session = new UploadSession(meta, journal);
       const resumed = await resumeParts({
         job,
@@ -125,7 +102,7 @@ async function drive(
         return await finishGone(job, meta, start.journal.parts, planned, signal, startedAt);
       }
       checkHead = resumed.checkHead;
-      await writeMeta(job.request.metaPath, meta);
+      await state.writeMeta(meta);
       logger.info(`${session.done.size} parts have already been uploaded.`);
     }
     logger.verbose(
@@ -147,7 +124,7 @@ async function drive(
     await job.request.source.checkUnchanged();
     const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
     meta = { ...meta, completing: { startedAt: completingSince.toISOString() } };
-    await writeMeta(job.request.metaPath, meta);
+    await state.writeMeta(meta);
     const parts = session.completedParts(planned);
     const completed = await completeUpload({
       job,
@@ -179,22 +156,19 @@ async function drive(
   }
 }
 
-/** The job as one run sees it: its backend retries, and says which calls were retried. */
-type RunJob = UploadJob & { retried: ReadonlySet<keyof Backend> };
-
 async function initiate(
   job: RunJob,
   partSize: number,
   partCount: number,
   signal: AbortSignal,
-  lock: StateLock,
 ): Promise<UploadMeta> {
-  job.context.logger.info(`Initiating multipart upload in ${job.request.metaPath}.`);
+  const { state } = job;
+  job.context.logger.info(`Initiating multipart upload in ${state.name}.`);
   // A run killed between Create and the meta file's write left an upload nobody records;
-  // its lock file says when it began creating (see reportPossibleOrphans).
-  const killedWhileCreating = lock.creatingSince();
+  // its state says when it began creating (see reportPossibleOrphans).
+  const killedWhileCreating = state.creatingSince();
   const createStartedAt = Date.now();
-  await lock.markCreating(new Date(createStartedAt));
+  await state.markCreating(new Date(createStartedAt));
   const createStarted = performance.now();
   const uploadId = await job.context.backend.createMultipartUpload({
     bucket: job.request.bucket,
@@ -220,7 +194,7 @@ async function initiate(
     createdAt: now,
   };
   try {
-    await writeMeta(job.request.metaPath, meta);
+    await state.writeMeta(meta);
   } catch (error) {
     // Without a meta file no run could ever resume or abort this upload: abort it now.
     await job.context.backend.abortMultipartUpload({
@@ -230,13 +204,13 @@ async function initiate(
     }, signal)
       .catch(() => {});
     throw new ResumableError(
-      `Cannot write the meta file ${job.request.metaPath}: ${
+      `Cannot write the meta file ${state.name}: ${
         (error as Error).message
       }. The new upload was aborted; fix the cause (disk full?) and run the same command again.`,
       { cause: error },
     );
   }
-  await lock.markCreated();
+  await state.markCreated();
   if (job.retried.has("createMultipartUpload") || killedWhileCreating) {
     await reportPossibleOrphans({
       job,
@@ -311,7 +285,7 @@ async function sendWhileChecking(
  * upload was aborted or purged and only the user can decide to start over.
  */
 async function finishGone(
-  job: UploadJob,
+  job: RunJob,
   meta: UploadMeta,
   journaled: Map<number, JournalEntry>,
   planned: SourcePart[],
@@ -336,7 +310,7 @@ async function finishGone(
     : undefined;
   if (!existing) {
     throw new NeedsDecisionError(
-      `The multipart upload recorded in ${job.request.metaPath} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
+      `The multipart upload recorded in ${job.state.name} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
     );
   }
   job.context.logger.info(
@@ -360,11 +334,11 @@ async function finishGone(
  * which `--json` prints).
  */
 async function finished(
-  job: UploadJob,
+  job: RunJob,
   startedAt: number,
   found: Omit<UploadResult, "bucket" | "key" | "seconds">,
 ): Promise<UploadResult> {
-  await removeState(job);
+  await job.state.finish(job.context.logger);
   const { checksumAlgorithm, ...rest } = found;
   return {
     bucket: job.request.bucket,
@@ -373,21 +347,4 @@ async function finished(
     seconds: (performance.now() - startedAt) / 1000,
     checksumAlgorithm,
   };
-}
-
-async function removeState(job: UploadJob): Promise<void> {
-  for (const path of [job.request.partsPath, job.request.metaPath]) {
-    await Deno.remove(path).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) {
-        job.context.logger.warn(`Could not remove ${path}: ${error.message}.`);
-      }
-    });
-  }
-  job.context.logger.info(
-    `Removed the state files ${job.request.metaPath} and ${job.request.partsPath}.`,
-  );
-}
-
-function exists(path: string): Promise<boolean> {
-  return Deno.stat(path).then(() => true, () => false);
 }

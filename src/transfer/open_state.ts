@@ -4,10 +4,9 @@ import { classifyFailure } from "./failure.ts";
 import { retrying } from "../transport/retrying_backend.ts";
 import { type PartPlan, planParts, replanParts } from "../plan/part_plan.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
-import { type JournalContents, readJournal } from "../state/parts_journal.ts";
+import type { JournalContents } from "../state/parts_journal.ts";
 import { sourceChanges } from "../plan/source_fingerprint.ts";
-import { checkOwnedJournal, readOwnedMeta } from "../state/state_paths.ts";
-import type { RecordedStore, UploadJob } from "./upload_job.ts";
+import type { RecordedStore, RunJob, UploadJob } from "./upload_job.ts";
 import { checkObjectOptions } from "./object_options_check.ts";
 
 /** What the run starts from: a recorded upload to resume, or a plan for a new one. */
@@ -20,11 +19,11 @@ export type StartingPoint =
  * the abort of --restart. State files that are not this upload's are refused (exit 2, see
  * state_paths.ts); a recorded upload that can't go on as asked is a NeedsDecisionError.
  */
-export async function openState(job: UploadJob, signal: AbortSignal): Promise<StartingPoint> {
+export async function openState(job: RunJob, signal: AbortSignal): Promise<StartingPoint> {
   const { logger } = job.context;
-  const { metaPath, partsPath } = job.request;
-  const meta = await readOwnedMeta(metaPath, { bucket: job.request.bucket, key: job.request.key });
-  const journalIds = (await checkOwnedJournal(partsPath, meta?.uploadId, metaPath)).uploadIds;
+  const { state } = job;
+  const recorded = await state.recorded({ bucket: job.request.bucket, key: job.request.key });
+  const { meta, journalUploadIds: journalIds } = recorded;
   if (job.request.restart) {
     // Plan first: a command that can't start a new upload must not abort the old one.
     const plan = newPlan(job);
@@ -34,16 +33,16 @@ export async function openState(job: UploadJob, signal: AbortSignal): Promise<St
   if (!meta) {
     if (journalIds.size > 0) {
       throw new NeedsDecisionError(
-        `${partsPath} records parts of an earlier upload, but its meta file ${metaPath} is missing. Restore the meta file to resume, or run with --restart to start over.`,
+        `${state.journalName} records parts of an earlier upload, but its meta file ${state.name} is missing. Restore the meta file to resume, or run with --restart to start over.`,
       );
     }
     return { kind: "new", plan: newPlan(job) };
   }
   checkSameStore(job, meta);
   checkSameUpload(job, meta);
-  checkObjectOptions(job.request.metaPath, meta.objectOptions, job.request.objectOptions);
+  checkObjectOptions(state.name, meta.objectOptions, job.request.objectOptions);
   const plan = planForRecorded(job, meta);
-  const journal = await readJournal(partsPath, meta.uploadId);
+  const journal = await state.readJournal(meta.uploadId);
   for (const warning of journal.warnings) logger.warn(warning);
   return { kind: "resume", meta, plan, journal };
 }
@@ -88,7 +87,7 @@ function storeDifferences(job: UploadJob, recorded: RecordedStore): string[] {
 }
 
 /** A resume must talk to the store the upload lives on; anything else needs a decision. */
-function checkSameStore(job: UploadJob, meta: UploadMeta): void {
+function checkSameStore(job: RunJob, meta: UploadMeta): void {
   const recorded = recordedStore(meta);
   if (!recorded) return;
   const differences = storeDifferences(job, recorded);
@@ -99,15 +98,15 @@ function checkSameStore(job: UploadJob, meta: UploadMeta): void {
     recorded.provider ? `--provider ${recorded.provider}` : undefined,
   ].filter(Boolean).join(" ");
   throw new NeedsDecisionError(
-    `${job.request.metaPath} records upload ${meta.uploadId} on ${
+    `${job.state.name} records upload ${meta.uploadId} on ${
       differences.join(", ")
     }. Pass ${flags} to resume it there, or --restart to abort it there and start over on this run's store.`,
     { code: "store_changed" },
   );
 }
 
-function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
-  const { metaPath } = job.request;
+function checkSameUpload(job: RunJob, meta: UploadMeta): void {
+  const metaPath = job.state.name;
   if (meta.bucket !== job.request.bucket || meta.key !== job.request.key) {
     throw new NeedsDecisionError(
       `${metaPath} records an upload to s3://${meta.bucket}/${meta.key}, not s3://${job.request.bucket}/${job.request.key}. Pass other -m/-a files, or --restart to abandon that upload.`,
@@ -143,9 +142,9 @@ function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
   }
 }
 
-function planForRecorded(job: UploadJob, meta: UploadMeta): PartPlan {
+function planForRecorded(job: RunJob, meta: UploadMeta): PartPlan {
   const recorded = meta.splitSize;
-  const { metaPath } = job.request;
+  const metaPath = job.state.name;
   const replanned = replanParts({ ...planInput(job), recordedPartSize: recorded });
   if (!("conflict" in replanned)) return replanned.plan;
   switch (replanned.conflict) {
@@ -169,7 +168,7 @@ function planForRecorded(job: UploadJob, meta: UploadMeta): PartPlan {
  * names), then remove the state files, which the caller proved are this upload's.
  */
 async function abandonRecorded(
-  job: UploadJob,
+  job: RunJob,
   meta: UploadMeta | undefined,
   journalIds: Set<string>,
   signal: AbortSignal,
@@ -182,9 +181,9 @@ async function abandonRecorded(
   if (elsewhere) {
     if (!job.context.backendForRecorded) {
       throw new UsageError(
-        `${job.request.metaPath} records an upload on another store (${
+        `${job.state.name} records an upload on another store (${
           recorded.endpoint ?? "AWS"
-        }); abort it there first with s3mpu abort -m ${job.request.metaPath}.`,
+        }); abort it there first with s3mpu abort -m ${job.state.name}.`,
       );
     }
     backend = retrying(await job.context.backendForRecorded(recorded), {
@@ -214,7 +213,7 @@ async function abandonRecorded(
           endpoint: where,
         });
         throw new S3mpuError(
-          `${user.message} Nothing was changed; if that store is gone for good, move ${job.request.metaPath} and ${job.request.partsPath} away yourself.`,
+          `${user.message} Nothing was changed; if that store is gone for good, move ${job.state.name} and ${job.state.journalName} away yourself.`,
           user.exitCode,
           { code: user.code, cause: error },
         );
@@ -223,8 +222,7 @@ async function abandonRecorded(
   } finally {
     if (backend !== job.context.backend) backend.close();
   }
-  await Deno.remove(job.request.partsPath).catch(() => {});
-  await Deno.remove(job.request.metaPath).catch(() => {});
+  await job.state.discard();
 }
 
 async function abortQuietly(

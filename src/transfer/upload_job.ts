@@ -3,6 +3,7 @@ import type { Logger } from "../log.ts";
 import type { PartSource } from "../plan/part_source.ts";
 import type { RetryPolicy } from "../transport/retry.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
+import type { ObjectState, StateStore } from "../state/state_store.ts";
 
 /**
  * Everything one upload run needs, in three parts: what the user asked
@@ -16,7 +17,7 @@ export interface UploadJob {
   context: RunContext;
 }
 
-/** What the user asked for: the object, the bytes, the state files and how to send them. */
+/** What the user asked for: the object, the bytes, where its state is kept and how to send it. */
 export interface UploadRequest {
   bucket: string;
   key: string;
@@ -25,8 +26,8 @@ export interface UploadRequest {
   requestedPartSize?: number;
   /** Parts in flight at once (-t). */
   threads: number;
-  metaPath: string;
-  partsPath: string;
+  /** Where the upload's state is kept (the meta file and parts journal, for the CLI). */
+  state: StateStore;
   /** --restart: abort any recorded upload and start over. */
   restart: boolean;
   /**
@@ -68,8 +69,6 @@ export interface RunContext {
    * Without it such a --restart is refused.
    */
   backendForRecorded?: (recorded: RecordedStore) => Promise<Backend>;
-  /** fsync the journal after each part. Off only in the benchmark's measurement of its cost. */
-  fsyncJournal: boolean;
   logger: Logger;
   /** Fires on SIGINT/SIGTERM: stop starting parts, let in-flight ones finish. */
   stopSignal: AbortSignal;
@@ -77,6 +76,12 @@ export interface RunContext {
   stopGraceMs: number;
   progress?: ProgressSink;
 }
+
+/**
+ * The job as one run drives it: its state opened (and locked), its backend wrapped in the
+ * retry path, and which calls needed a retry.
+ */
+export type RunJob = UploadJob & { state: ObjectState; retried: ReadonlySet<keyof Backend> };
 
 /** The store a meta file records; undefined fields were not recorded (seed files). */
 export interface RecordedStore {

@@ -1,7 +1,8 @@
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import type { SourcePart } from "../plan/part_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
-import type { JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import type { JournalEntry } from "../state/parts_journal.ts";
+import type { PartsJournal } from "../state/state_store.ts";
 
 /**
  * One multipart upload as this run drives it (rclone's per-upload ChunkWriter): its id,
@@ -14,10 +15,10 @@ export class UploadSession {
   /** The checksum of the recorded upload (a resumed one keeps the one it began with). */
   readonly checksumAlgorithm: ChecksumAlgorithm;
   readonly checksumType?: ChecksumType;
-  readonly #journal: JournalWriter;
+  readonly #journal: PartsJournal;
   readonly #done = new Map<number, JournalEntry>();
 
-  constructor(meta: UploadMeta, journal: JournalWriter) {
+  constructor(meta: UploadMeta, journal: PartsJournal) {
     this.uploadId = meta.uploadId;
     this.checksumAlgorithm = meta.checksumAlgorithm ?? "md5";
     if (meta.checksumType) this.checksumType = meta.checksumType;

@@ -7,7 +7,8 @@ import { resolveStore } from "../backend_config.ts";
 import { type Command, defineCommand } from "../command.ts";
 import { bucketOption, CONNECTION_OPTIONS, keyOption, OUTPUT_OPTIONS } from "../common_options.ts";
 import { type Flags, optionsHelp, type OptionSpec, str } from "../parse.ts";
-import { STATE_FILE_OPTIONS, statePaths, storeError, storeForMeta } from "./status_command.ts";
+import { storeError, storeForMeta } from "./status_command.ts";
+import { STATE_FILE_OPTIONS, stateFilesFromFlags } from "../state_options.ts";
 import { checkBucketName, checkKey } from "../values.ts";
 import { withStore } from "../with_store.ts";
 
@@ -138,7 +139,7 @@ async function abortById(flags: Flags, uploadId: string, logger: Logger) {
 }
 
 async function abortRecorded(flags: Flags, logger: Logger) {
-  const named = statePaths(flags, "abort");
+  const named = stateFilesFromFlags(flags, "abort");
   const file = str(flags, "file-path");
   const { metaPath, partsPath } = await checkStatePaths({
     ...named,

@@ -8,72 +8,13 @@ import { checkStatePaths } from "../../state/state_paths.ts";
 import type { ProviderPreset } from "../../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "../backend_config.ts";
 import { type Command, defineCommand } from "../command.ts";
-import { CONNECTION_OPTIONS, fileOption, OUTPUT_OPTIONS } from "../common_options.ts";
+import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "../common_options.ts";
 import { checkUrlMatches } from "../s3_url.ts";
-import { findStateBase } from "../upload_extras.ts";
+import { STATE_FILE_OPTIONS, stateFilesFromFlags } from "../state_options.ts";
 import { withStore } from "../with_store.ts";
 import { type Flags, optionsHelp, type OptionSpec, str } from "../parse.ts";
 import { formatAge, formatRate } from "../progress.ts";
 import { formatBytes } from "../../../backends/units.ts";
-
-const META_SUFFIX = ".s3mpu-meta.json";
-const PARTS_SUFFIX = ".s3mpu-parts.jsonl";
-
-/** -m / -a / -f as `upload` takes them, for the commands that read an upload's state files. */
-export const STATE_FILE_OPTIONS: OptionSpec[] = [
-  {
-    long: "meta-file-path",
-    short: "m",
-    type: "string",
-    value: "META_FILE",
-    help: "The upload's meta file (as given to upload -m).",
-  },
-  {
-    long: "parts-file-path",
-    short: "a",
-    type: "string",
-    value: "PARTS_FILE",
-    help:
-      "The upload's parts journal (as given to upload -a). Default: beside META_FILE when it is named FILE.s3mpu-meta.json.",
-  },
-  fileOption(
-    "Instead of -m: the uploaded file, whose default state files are FILE.s3mpu-meta.json and FILE.s3mpu-parts.jsonl.",
-  ),
-  {
-    long: "state-dir",
-    type: "string",
-    value: "DIR",
-    help:
-      "With -f: where upload kept the state files (its --state-dir). Looked for beside FILE, then in DIR (default $S3MPU_STATE_DIR), then in $XDG_STATE_HOME/s3mpu.",
-  },
-];
-
-/** Where an upload's state files are, from -m/-a/-f the way `upload` defaults them. */
-export function statePaths(flags: Flags, command: string): { metaPath: string; partsPath: string } {
-  const meta = str(flags, "meta-file-path");
-  const parts = str(flags, "parts-file-path");
-  const file = str(flags, "file-path");
-  if (meta !== undefined) {
-    const derived = meta.endsWith(META_SUFFIX)
-      ? meta.slice(0, -META_SUFFIX.length) + PARTS_SUFFIX
-      : file !== undefined
-      ? file + PARTS_SUFFIX
-      : undefined;
-    if (parts === undefined && derived === undefined) {
-      throw new UsageError(
-        `Pass -a PARTS_FILE with -m ${meta}: the parts journal's name follows from -m only when it ends in ${META_SUFFIX}; see s3mpu ${command} --help.`,
-      );
-    }
-    return { metaPath: meta, partsPath: parts ?? derived! };
-  }
-  if (file !== undefined) {
-    const base = findStateBase(flags, file, META_SUFFIX); // beside FILE, or in a state dir
-    return { metaPath: base + META_SUFFIX, partsPath: parts ?? base + PARTS_SUFFIX };
-  }
-  throw new UsageError(
-    `Missing -m META_FILE (or -f FILE for its default state files); see s3mpu ${command} --help.`,
-  );
-}
 
 /** Reads the meta file, which must exist. */
 export async function requireMeta(metaPath: string): Promise<UploadMeta> {
@@ -151,7 +92,7 @@ export const statusCommand: Command = defineCommand({
   options: STATUS_OPTIONS,
   run: async (flags, logger) => {
     // A FIFO or device as -m/-a would hang or mislead the read: the state path rules apply.
-    const { metaPath, partsPath } = await checkStatePaths(statePaths(flags, "status"));
+    const { metaPath, partsPath } = await checkStatePaths(stateFilesFromFlags(flags, "status"));
     const meta = await requireMeta(metaPath);
     checkUrlMatches(flags, meta, metaPath); // `s3mpu status s3://b/k -f FILE`
     const journal = await readJournal(partsPath, meta.uploadId);

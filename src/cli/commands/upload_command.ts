@@ -22,12 +22,9 @@ import {
   requiredKey,
 } from "../common_options.ts";
 import { OBJECT_OPTION_SPECS } from "../object_flags.ts";
-import {
-  defaultStateBaseFor,
-  parseUploadExtras,
-  quietPartLines,
-  UPLOAD_EXTRA_OPTIONS,
-} from "../upload_extras.ts";
+import { fileStateStore } from "../../state/file_state_store.ts";
+import { uploadStatePaths } from "../../state/state_location.ts";
+import { parseUploadExtras, quietPartLines, UPLOAD_EXTRA_OPTIONS } from "../upload_extras.ts";
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "../parse.ts";
 import { createProgress, type Progress, type ProgressMode, progressMode } from "../progress.ts";
 import { onStopSignals } from "../stop_signals.ts";
@@ -222,17 +219,19 @@ async function uploadWith(
   const extras = await parseUploadExtras(flags, str(flags, "file-path") ?? key);
   const opened = await openSource(flags);
   const { source } = opened;
-  // Beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback.
-  const defaultStateBase = await defaultStateBaseFor(flags, opened.defaultStateBase, logger);
+  // -m/-a, else beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback.
+  const located = await uploadStatePaths(
+    {
+      metaPath: str(flags, "meta-file-path"),
+      partsPath: str(flags, "parts-file-path"),
+      stateDir: str(flags, "state-dir"),
+    },
+    opened.defaultStateBase,
+    (message) => logger.info(message),
+  );
   // The state path rules (docs/state-paths.md), before anything is created or removed.
-  const { metaPath, partsPath } = await checkStatePaths({
-    metaPath: str(flags, "meta-file-path") ?? `${defaultStateBase}.s3mpu-meta.json`,
-    partsPath: str(flags, "parts-file-path") ?? `${defaultStateBase}.s3mpu-parts.jsonl`,
-    sources: source.files,
-  });
-  if (!flags["meta-file-path"] || !flags["parts-file-path"]) {
-    logger.info(`State files: ${metaPath} and ${partsPath}.`);
-  }
+  const { metaPath, partsPath } = await checkStatePaths({ ...located, sources: source.files });
+  if (located.defaulted) logger.info(`State files: ${metaPath} and ${partsPath}.`);
   const store = await resolveStore(flags, { parallelism: threads, logger });
   const backend = extras.wrap(store.backend, progress, mode);
   const stop = onStopSignals(logger, { json: flags.json === true });
@@ -245,8 +244,11 @@ async function uploadWith(
         source,
         requestedPartSize,
         threads,
-        metaPath,
-        partsPath,
+        state: fileStateStore({
+          metaPath,
+          partsPath,
+          fsync: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
+        }),
         restart: flags.restart === true,
         checksumAlgorithm: checksum.checksumAlgorithm,
         checksumChosen: checksum.checksumChosen,
@@ -265,7 +267,6 @@ async function uploadWith(
         retry: store.retry,
         backendForRecorded: async (recorded) =>
           (await resolveRecordedStore(flags, recorded, { parallelism: 1, logger })).backend,
-        fsyncJournal: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
         logger,
         progress,
         stopSignal: stop.signal,

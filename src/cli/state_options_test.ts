@@ -1,8 +1,8 @@
-import { UsageError } from "../../errors.ts";
-import { assertEquals, assertThrows } from "../../../backends/testing/assert.ts";
-import { statePaths } from "./status_command.ts";
+import { UsageError } from "../errors.ts";
+import { assertEquals, assertThrows } from "../../backends/testing/assert.ts";
+import { stateFilesFromFlags as statePaths } from "./state_options.ts";
 
-Deno.test("statePaths follows upload's defaults", () => {
+Deno.test("stateFilesFromFlags follows upload's defaults", () => {
   assertEquals(statePaths({ "file-path": "/d/db.tar" }, "status"), {
     metaPath: "/d/db.tar.s3mpu-meta.json",
     partsPath: "/d/db.tar.s3mpu-parts.jsonl",
@@ -21,7 +21,7 @@ Deno.test("statePaths follows upload's defaults", () => {
   });
 });
 
-Deno.test("statePaths asks for what it cannot derive", () => {
+Deno.test("stateFilesFromFlags asks for what it cannot derive", () => {
   assertThrows(() => statePaths({}, "status"), UsageError, /Missing -m META_FILE/);
   assertThrows(
     () => statePaths({ "meta-file-path": "input_meta.json" }, "status"),
