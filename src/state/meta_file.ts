@@ -52,31 +52,39 @@ export async function readMeta(path: string): Promise<UploadMeta | undefined> {
   return parseMeta(text, path);
 }
 
-/** Parses and checks the meta file's required keys. */
-export function parseMeta(text: string, path: string): UploadMeta {
+/** Why a text is not a meta file: not JSON, or JSON that lacks required keys. */
+export type MetaProblem = { kind: "not_json" } | { kind: "lacks"; keys: string[] };
+
+/** The meta file's text, checked: the upload it records, or what is wrong with it. */
+export function checkMeta(text: string): { meta: UploadMeta } | { problem: MetaProblem } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new NeedsDecisionError(
-      `The meta file ${path} is not valid JSON; fix it, or run with --restart to start a new upload.`,
-    );
+    return { problem: { kind: "not_json" } };
   }
   const meta = value as Partial<UploadMeta>;
-  const missing = (["bucket", "key", "uploadId"] as const).filter((k) =>
+  const missing: string[] = (["bucket", "key", "uploadId"] as const).filter((k) =>
     typeof meta?.[k] !== "string" || meta[k] === ""
   );
-  if (typeof meta?.splitSize !== "number" || !(meta.splitSize > 0)) {
-    missing.push("splitSize" as never);
-  }
-  if (missing.length > 0) {
-    throw new NeedsDecisionError(
-      `The meta file ${path} lacks ${
-        missing.join(", ")
+  if (typeof meta?.splitSize !== "number" || !(meta.splitSize > 0)) missing.push("splitSize");
+  return missing.length > 0
+    ? { problem: { kind: "lacks", keys: missing } }
+    : { meta: meta as UploadMeta };
+}
+
+/** Parses and checks the meta file's required keys; a problem is a NeedsDecisionError. */
+export function parseMeta(text: string, path: string): UploadMeta {
+  const checked = checkMeta(text);
+  if ("meta" in checked) return checked.meta;
+  const { problem } = checked;
+  throw new NeedsDecisionError(
+    problem.kind === "not_json"
+      ? `The meta file ${path} is not valid JSON; fix it, or run with --restart to start a new upload.`
+      : `The meta file ${path} lacks ${
+        problem.keys.join(", ")
       }; fix it, or run with --restart to start a new upload.`,
-    );
-  }
-  return meta as UploadMeta;
+  );
 }
 
 /** Writes the meta file atomically with mode 0600. */
