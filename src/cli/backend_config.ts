@@ -7,6 +7,7 @@ import type { Logger } from "../log.ts";
 import { type Flags, str } from "./parse.ts";
 import { type DurationBounds, parseDuration, parseIntIn } from "./values.ts";
 import type { RecordedStore } from "../transfer/upload_job.ts";
+import type { UploadMeta } from "../state/meta_file.ts";
 import { type ProfileSettings, readProfileSettings } from "./aws_config.ts";
 import { existsSync } from "./exists_sync.ts";
 
@@ -194,6 +195,19 @@ export function checkProfile(
       `The AWS profile "${profile}" is not defined in ${config} or ${credentials}; check AWS_PROFILE (or --profile), or unset it to use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
     );
   }
+}
+
+/**
+ * Resolves the store for an upload recorded in `meta`: the command's flags first, then what
+ * the meta file recorded (endpoint, provider, region), then the environment. The meta file
+ * wins over the environment because it says where this upload actually lives.
+ */
+export function storeForMeta(flags: Flags, meta: UploadMeta, logger: Logger): Promise<StoreConfig> {
+  const merged: Flags = { ...flags };
+  if (merged["endpoint-url"] === undefined && meta.endpoint) merged["endpoint-url"] = meta.endpoint;
+  if (merged.region === undefined && meta.region) merged.region = meta.region;
+  if (merged.provider === undefined && meta.provider) merged.provider = meta.provider;
+  return resolveStore(merged, { parallelism: 4, logger });
 }
 
 /**

@@ -90,9 +90,17 @@ class FileState implements ObjectState {
     await Deno.remove(this.files.partsPath).catch(() => {});
   }
 
-  async discard(): Promise<void> {
-    await Deno.remove(this.files.partsPath).catch(() => {});
-    await Deno.remove(this.files.metaPath).catch(() => {});
+  async discard(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const path of [this.files.partsPath, this.files.metaPath]) {
+      try {
+        await Deno.remove(path);
+        removed.push(path);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return removed;
   }
 
   async finish(log: StateLog): Promise<void> {

@@ -75,8 +75,11 @@ export interface ObjectState {
    * recorded, so nothing empty is left behind.
    */
   dropUnrecorded(): Promise<void>;
-  /** Forgets the recorded upload (--restart, after it was aborted): removes its state. */
-  discard(): Promise<void>;
+  /**
+   * Forgets the recorded upload (after it was aborted): removes its state, and names what
+   * was there to remove.
+   */
+  discard(): Promise<string[]>;
   /** The upload is stored: removes its state, reporting what it did through `log`. */
   finish(log: StateLog): Promise<void>;
   /** Releases the lock. */

@@ -1,6 +1,7 @@
 import type { Backend } from "../../backends/types.ts";
-import { BackendError, NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
+import { NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
 import { classifyFailure } from "./failure.ts";
+import { abortUpload } from "./abort_upload.ts";
 import { retrying } from "../transport/retrying_backend.ts";
 import { type PartPlan, planParts, replanParts } from "../plan/part_plan.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
@@ -231,14 +232,10 @@ async function abortQuietly(
   signal: AbortSignal,
   job: UploadJob,
 ): Promise<void> {
-  try {
-    await backend.abortMultipartUpload(ref, signal);
-    job.context.logger.info(`Restarting: aborted the earlier upload ${ref.uploadId}.`);
-  } catch (error) {
-    if (error instanceof BackendError && error.kind === "no_such_upload") {
-      job.context.logger.info(`Restarting: the earlier upload ${ref.uploadId} is already gone.`);
-      return;
-    }
-    throw error;
-  }
+  const outcome = await abortUpload(backend, ref, signal);
+  job.context.logger.info(
+    outcome === "aborted"
+      ? `Restarting: aborted the earlier upload ${ref.uploadId}.`
+      : `Restarting: the earlier upload ${ref.uploadId} is already gone.`,
+  );
 }

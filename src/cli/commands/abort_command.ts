@@ -1,16 +1,14 @@
-import type { Backend } from "../../../backends/types.ts";
-import { BackendError, ExitCode, UsageError } from "../../errors.ts";
+import { ExitCode, UsageError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
-import { checkOwnedJournal, checkStatePaths, readOwnedMeta } from "../../state/state_paths.ts";
-import { StateLock } from "../../state/state_lock.ts";
-import { resolveStore } from "../backend_config.ts";
+import { fileStateStore } from "../../state/file_state_store.ts";
+import { checkStatePaths } from "../../state/state_paths.ts";
+import { resolveStore, storeForMeta } from "../backend_config.ts";
 import { type Command, defineCommand } from "../command.ts";
 import { bucketOption, CONNECTION_OPTIONS, keyOption, OUTPUT_OPTIONS } from "../common_options.ts";
 import { type Flags, optionsHelp, type OptionSpec, str } from "../parse.ts";
-import { storeError, storeForMeta } from "./status_command.ts";
 import { STATE_FILE_OPTIONS, stateFilesFromFlags } from "../state_options.ts";
 import { checkBucketName, checkKey } from "../values.ts";
-import { withStore } from "../with_store.ts";
+import { type Aborted, abortOne, withStore } from "../with_store.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
@@ -74,12 +72,6 @@ Examples:
   s3mpu abort -m input_meta.json -a input_parts.jsonl
   s3mpu abort -b my-bucket -k backups/db.tar --upload-id 2~abcdef --endpoint-url http://127.0.0.1:9000
 `;
-
-/** What an abort did to one upload id. */
-interface Aborted {
-  uploadId: string;
-  result: "aborted" | "already gone" | "bucket gone";
-}
 
 /** `s3mpu abort`. */
 export const abortCommand: Command = defineCommand({
@@ -145,12 +137,11 @@ async function abortRecorded(flags: Flags, logger: Logger) {
     ...named,
     sources: file !== undefined ? [file] : [],
   });
-  // Held until the state files are gone, so no upload run can start driving it meanwhile.
-  const lock = await StateLock.acquire(metaPath);
+  // Locked until the state files are gone, so no upload run can start driving it meanwhile.
+  const state = await fileStateStore({ metaPath, partsPath }).open();
   try {
-    const meta = await readOwnedMeta(metaPath);
     // Refuses a journal of another upload than the meta file's: nothing is aborted then.
-    const ids = (await checkOwnedJournal(partsPath, meta?.uploadId, metaPath)).uploadIds;
+    const { meta, journalUploadIds: ids } = await state.recorded();
     if (meta) ids.add(meta.uploadId);
     const bucket = meta?.bucket ?? str(flags, "bucket");
     const key = meta?.key ?? str(flags, "key");
@@ -176,15 +167,7 @@ async function abortRecorded(flags: Flags, logger: Logger) {
         );
       }
     }, { json: flags.json === true });
-    const removedFiles: string[] = [];
-    for (const path of [partsPath, metaPath]) {
-      try {
-        await Deno.remove(path);
-        removedFiles.push(path);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-    }
+    const removedFiles = await state.discard();
     return {
       bucket: bucket!,
       key: key!,
@@ -193,40 +176,6 @@ async function abortRecorded(flags: Flags, logger: Logger) {
       removedFiles,
     };
   } finally {
-    await lock.release();
-  }
-}
-
-/**
- * Aborts one upload; NoSuchUpload means it is already gone, which is what was wanted. With
- * `checkFirst`, ListParts asks first whether the upload exists, because some stores (MinIO)
- * answer an abort of an unknown upload with success, which would hide that it was gone.
- */
-export async function abortOne(
-  backend: Backend,
-  ref: { bucket: string; key: string; uploadId: string },
-  signal: AbortSignal,
-  opts: { checkFirst?: boolean; forget?: boolean; metaPath?: string } = {},
-): Promise<Aborted> {
-  try {
-    if (opts.checkFirst) await backend.listParts(ref, signal);
-    await backend.abortMultipartUpload(ref, signal);
-    return { uploadId: ref.uploadId, result: "aborted" };
-  } catch (error) {
-    if (error instanceof BackendError && error.kind === "no_such_upload") {
-      return { uploadId: ref.uploadId, result: "already gone" };
-    }
-    if (error instanceof BackendError && error.kind === "no_such_bucket") {
-      if (opts.forget) return { uploadId: ref.uploadId, result: "bucket gone" };
-      throw new UsageError(
-        `The bucket ${ref.bucket} does not exist (NoSuchBucket), so upload ${ref.uploadId} is gone with it; ${
-          opts.metaPath
-            ? `run the same abort command with --forget to remove its state files (${opts.metaPath})`
-            : "there is nothing to abort"
-        }.`,
-        { code: "no_such_bucket", cause: error },
-      );
-    }
-    throw storeError(error, `abort upload ${ref.uploadId} of s3://${ref.bucket}/${ref.key}`);
+    await state.close();
   }
 }

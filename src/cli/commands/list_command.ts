@@ -1,6 +1,5 @@
 import type { MultipartUploadInfo } from "../../../backends/types.ts";
 import { ExitCode, UsageError } from "../../errors.ts";
-import { abortOne } from "./abort_command.ts";
 import { resolveStore } from "../backend_config.ts";
 import { type Command, defineCommand } from "../command.ts";
 import {
@@ -10,10 +9,9 @@ import {
   requiredBucket,
 } from "../common_options.ts";
 import { optionsHelp, type OptionSpec, str } from "../parse.ts";
-import { formatAge } from "../progress.ts";
-import { storeError } from "./status_command.ts";
+import { formatAge } from "../format.ts";
 import { parseDuration } from "../values.ts";
-import { withStore } from "../with_store.ts";
+import { abortOne, storeError, withStore } from "../with_store.ts";
 
 const LIST_OPTIONS: OptionSpec[] = [
   bucketOption("The bucket to look in."),

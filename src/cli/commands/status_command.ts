@@ -1,23 +1,21 @@
-import { BackendError, ExitCode, type S3mpuError, UsageError } from "../../errors.ts";
-import { classifyFailure } from "../../transfer/failure.ts";
-import type { Logger } from "../../log.ts";
+import { BackendError, ExitCode, UsageError } from "../../errors.ts";
 import { type UploadStatus, uploadStatus } from "../../inspect/upload_status.ts";
 import { readMeta, type UploadMeta } from "../../state/meta_file.ts";
 import { readJournal } from "../../state/parts_journal.ts";
 import { checkStatePaths } from "../../state/state_paths.ts";
 import type { ProviderPreset } from "../../../backends/presets.ts";
-import { resolveStore, type StoreConfig } from "../backend_config.ts";
+import { type StoreConfig, storeForMeta } from "../backend_config.ts";
 import { type Command, defineCommand } from "../command.ts";
 import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "../common_options.ts";
 import { checkUrlMatches } from "../s3_url.ts";
 import { STATE_FILE_OPTIONS, stateFilesFromFlags } from "../state_options.ts";
-import { withStore } from "../with_store.ts";
-import { type Flags, optionsHelp, type OptionSpec, str } from "../parse.ts";
-import { formatAge, formatRate } from "../progress.ts";
+import { storeError, withStore } from "../with_store.ts";
+import { optionsHelp, type OptionSpec, str } from "../parse.ts";
+import { formatAge, formatRate } from "../format.ts";
 import { formatBytes } from "../../../backends/units.ts";
 
 /** Reads the meta file, which must exist. */
-export async function requireMeta(metaPath: string): Promise<UploadMeta> {
+async function requireMeta(metaPath: string): Promise<UploadMeta> {
   const meta = await readMeta(metaPath);
   if (!meta) {
     throw new UsageError(
@@ -25,27 +23,6 @@ export async function requireMeta(metaPath: string): Promise<UploadMeta> {
     );
   }
   return meta;
-}
-
-/**
- * Resolves the store for an upload recorded in `meta`: the command's flags first, then what
- * the meta file recorded (endpoint, provider, region), then the environment. The meta file
- * wins over the environment because it says where this upload actually lives.
- */
-export function storeForMeta(flags: Flags, meta: UploadMeta, logger: Logger): Promise<StoreConfig> {
-  const merged: Flags = { ...flags };
-  if (merged["endpoint-url"] === undefined && meta.endpoint) merged["endpoint-url"] = meta.endpoint;
-  if (merged.region === undefined && meta.region) merged.region = meta.region;
-  if (merged.provider === undefined && meta.provider) merged.provider = meta.provider;
-  return resolveStore(merged, { parallelism: 4, logger });
-}
-
-/**
- * Turns a backend failure of a read-only or cleanup command into a one-line user error:
- * `what` says what was being asked ("list the upload's parts").
- */
-export function storeError(error: unknown, what: string): S3mpuError {
-  return classifyFailure(error, { stateKept: false, what });
 }
 
 const STATUS_OPTIONS: OptionSpec[] = [

@@ -15,9 +15,8 @@ import {
 } from "../common_options.ts";
 import { optionsHelp, type OptionSpec, required, str } from "../parse.ts";
 import { formatBytes } from "../../../backends/units.ts";
-import { storeError } from "./status_command.ts";
 import { parseByteSize } from "../values.ts";
-import { withStore } from "../with_store.ts";
+import { storeError, withStore } from "../with_store.ts";
 
 /** Exit code for "proved different" (including: the object does not exist). */
 export const EXIT_MISMATCH = 1;
