@@ -8,7 +8,8 @@
  */
 import type { ObjectOptions, RequestOptions } from "./object_options.ts";
 import { slicer, type TokenBucket } from "./rate_limit.ts";
-import type { Backend, ObjectRef } from "./types.ts";
+import type { Backend, ObjectRef, UploadPartInput } from "./types.ts";
+import { decorate } from "./decorate.ts";
 import { bodySize } from "./part_body.ts";
 
 /** Receives part bytes as they leave, for a progress display. */
@@ -39,63 +40,42 @@ export function withUploadOptions(backend: Backend, options: UploadOptions): Bac
 }
 
 /**
- * The wrapped backend: each method forwards to `inner` with the request options added to its
- * object reference; create adds the object options, uploadPart paces the body.
+ * The wrapped backend: every call gets the request options on its object reference (all but
+ * the bucket-wide listing of uploads); create and put add the object options, and uploadPart
+ * paces the body.
  */
 function optionsBackend(inner: Backend, options: UploadOptions): Backend {
   const { objectOptions, requestOptions, rateLimit, wire } = options;
-  const withRequest = <T extends ObjectRef>(ref: T): T =>
-    requestOptions ? { ...ref, requestOptions } : ref;
-  const wrapped: Backend = {
-    get name() {
-      return inner.name;
-    },
-    get limits() {
-      return inner.limits;
-    },
-    get trailingChecksums() {
-      return inner.trailingChecksums;
-    },
-    createMultipartUpload: (opts, signal) =>
-      inner.createMultipartUpload(
-        { ...withRequest(opts), objectOptions: { ...opts.objectOptions, ...objectOptions } },
-        signal,
-      ),
-    uploadPart: async (input, signal) => {
-      if (!rateLimit && !wire) return inner.uploadPart(withRequest(input), signal);
-      let sent = 0;
-      const paceBody = slicer({
-        bucket: rateLimit,
-        sent: (bytes) => {
-          sent += bytes;
-          wire?.bytesSent(bytes);
-        },
-      });
-      try {
-        const part = await inner.uploadPart({ ...withRequest(input), paceBody }, signal);
-        wire?.requestEnded(sent, bodySize(input.body));
-        return part;
-      } catch (error) {
-        wire?.requestEnded(sent, 0);
-        throw error;
-      }
-    },
-    listParts: (ref, signal) => inner.listParts(withRequest(ref), signal),
-    completeMultipartUpload: (ref, signal) =>
-      inner.completeMultipartUpload(withRequest(ref), signal),
-    abortMultipartUpload: (ref, signal) => inner.abortMultipartUpload(withRequest(ref), signal),
-    listMultipartUploads: (opts, signal) => inner.listMultipartUploads(opts, signal),
-    headObject: (ref, signal, opts) => inner.headObject(withRequest(ref), signal, opts),
-    close: () => inner.close(),
-  };
-  // Optional capabilities stay optional: offered only where the inner backend has them.
-  const { objectPartSizes, readObject } = inner;
-  if (objectPartSizes) {
-    wrapped.objectPartSizes = (ref, signal) =>
-      objectPartSizes.call(inner, withRequest(ref), signal);
+  return decorate(inner, (method, [first, signal, ...rest], call) => {
+    if (method === "listMultipartUploads") return call([first, signal, ...rest]);
+    let ref = requestOptions ? { ...(first as ObjectRef), requestOptions } : first as ObjectRef;
+    if (method === "createMultipartUpload" || method === "putObject") {
+      const given = (first as { objectOptions?: ObjectOptions }).objectOptions;
+      ref = { ...ref, objectOptions: { ...given, ...objectOptions } } as ObjectRef;
+    }
+    if (method !== "uploadPart" || (!rateLimit && !wire)) return call([ref, signal, ...rest]);
+    return pacedUpload(ref as UploadPartInput, (input) => call([input, signal, ...rest]));
+  });
+
+  async function pacedUpload(
+    input: UploadPartInput,
+    send: (input: UploadPartInput) => Promise<unknown>,
+  ): Promise<unknown> {
+    let sent = 0;
+    const paceBody = slicer({
+      bucket: rateLimit,
+      sent: (bytes) => {
+        sent += bytes;
+        wire?.bytesSent(bytes);
+      },
+    });
+    try {
+      const part = await send({ ...input, paceBody });
+      wire?.requestEnded(sent, bodySize(input.body));
+      return part;
+    } catch (error) {
+      wire?.requestEnded(sent, 0);
+      throw error;
+    }
   }
-  if (readObject) {
-    wrapped.readObject = (ref, signal) => readObject.call(inner, withRequest(ref), signal);
-  }
-  return wrapped;
 }

@@ -16,12 +16,13 @@ import {
   type ObjectInfo,
   type ObjectRef,
   type PartsRef,
+  type PutObjectInput,
   S3_LIMITS,
   type UploadedPart,
   type UploadPartInput,
 } from "../types.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
-import { bodySlices } from "../part_body.ts";
+import { bodySlices, collectSlices } from "../part_body.ts";
 import { partsPage, sortedUploads, uploadsPage } from "./paging.ts";
 import {
   type BackendMethod,
@@ -35,6 +36,7 @@ import {
   type PartsPage,
   type StoredObject,
   type StoredPart,
+  streamOf,
   type UploadsPage,
 } from "./memory_model.ts";
 import {
@@ -45,6 +47,7 @@ import {
   objectChecksum,
   objectETag,
   partETag,
+  verifyObjectChecksum,
   verifyPartChecksum,
 } from "./s3_rules.ts";
 
@@ -98,8 +101,8 @@ export class MemoryBackend implements Backend {
     return this.#bucket(bucket).objects.get(key)?.objectOptions;
   }
 
-  /** Stores an object directly, as a single-part PUT would (ETag = MD5 of the bytes). */
-  putObject(bucket: string, key: string, body: Uint8Array): void {
+  /** Stores an object directly, without a request (ETag = MD5 of the bytes). */
+  storeObject(bucket: string, key: string, body: Uint8Array): void {
     this.#bucket(bucket).objects.set(key, {
       body: body.slice(),
       eTag: partETag(body, this.#etagIsMd5),
@@ -173,7 +176,7 @@ export class MemoryBackend implements Backend {
     checkSseCustomer(upload, input);
     // Copy now: the caller may reuse its buffer as soon as the promise settles.
     const slices = bodySlices(input.body, signal);
-    const body = await collect(input.paceBody ? input.paceBody(slices, signal) : slices);
+    const body = await collectSlices(input.paceBody ? input.paceBody(slices, signal) : slices);
     this.stats.bytesReceived += body.length;
     if (body.length > this.limits.maxPartSize) {
       throw invalid(
@@ -220,13 +223,7 @@ export class MemoryBackend implements Backend {
     const upload = this.#upload(input);
     checkSseCustomer(upload, input);
     const stored = checkCompletion(upload, input.parts, this.limits);
-    const total = stored.reduce((sum, p) => sum + p.body.length, 0);
-    const body = new Uint8Array(total);
-    let offset = 0;
-    for (const part of stored) {
-      body.set(part.body, offset);
-      offset += part.body.length;
-    }
+    const body = await collectSlices(stored.map((p) => p.body));
     const checksum = objectChecksum(upload, stored, body, input.fullObjectChecksum);
     const eTag = objectETag(stored.map((p) => p.eTag), this.#etagIsMd5);
     bucket.objects.set(input.key, {
@@ -253,6 +250,23 @@ export class MemoryBackend implements Backend {
     await this.#enter("abortMultipartUpload", signal);
     const upload = this.#upload(ref);
     this.#bucket(ref.bucket).uploads.delete(upload.uploadId);
+  }
+
+  /** Stores a whole object in one request, verifying its checksum as S3's PutObject does. */
+  async putObject(input: PutObjectInput, signal: AbortSignal): Promise<CompletedUpload> {
+    await this.#enter("putObject", signal);
+    const bucket = this.#bucket(input.bucket);
+    if (input.key === "") throw invalid("InvalidArgument", "The object key must not be empty.");
+    const body = await collectSlices(bodySlices(input.body, signal));
+    this.stats.bytesReceived += body.length;
+    if (body.length > this.limits.maxPartSize) {
+      throw invalid("EntityTooLarge", `The object is ${body.length} bytes, above a PUT's maximum.`);
+    }
+    const checksum = verifyObjectChecksum(this.#rejectChecksumHeaders, input.checksum, body);
+    const stored = { eTag: partETag(body, this.#etagIsMd5), ...(checksum ? { checksum } : {}) };
+    const { objectOptions } = input;
+    bucket.objects.set(input.key, { ...stored, body, lastModified: new Date(), objectOptions });
+    return { ...stored, location: `memory://${input.bucket}/${input.key}` };
   }
 
   /** Unfinished uploads under a prefix, fetched page by page like S3. */
@@ -308,15 +322,7 @@ export class MemoryBackend implements Backend {
   /** The object's bytes as a stream, in 64 KiB pieces. */
   async readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     await this.#enter("headObject", signal);
-    const body = this.#object(ref).body;
-    let at = 0;
-    return new ReadableStream({
-      pull(controller) {
-        if (at >= body.length) return controller.close();
-        controller.enqueue(body.slice(at, at + 65536));
-        at += 65536;
-      },
-    });
+    return streamOf(this.#object(ref).body);
   }
 
   #object(ref: ObjectRef): StoredObject {
@@ -384,16 +390,4 @@ export class MemoryBackend implements Backend {
     this.stats.listUploadsPages++;
     return uploadsPage(sortedUploads(bucket), prefix, keyMarker, uploadIdMarker);
   }
-}
-
-async function collect(slices: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const slice of slices) chunks.push(slice.slice());
-  const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
 }

@@ -129,9 +129,22 @@ export function emptyStats(): MemoryBackendStats {
       abortMultipartUpload: 0,
       listMultipartUploads: 0,
       headObject: 0,
+      putObject: 0,
     },
     bytesReceived: 0,
     listPartsPages: 0,
     listUploadsPages: 0,
   };
+}
+
+/** An object's bytes as a stream, in 64 KiB pieces (GetObject). */
+export function streamOf(body: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= body.length) return controller.close();
+      controller.enqueue(body.slice(at, at + 65536));
+      at += 65536;
+    },
+  });
 }

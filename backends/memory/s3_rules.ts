@@ -11,6 +11,7 @@ import type {
   ChecksumAlgorithm,
   ObjectChecksum,
   ObjectRef,
+  PartChecksum,
   UploadedPart,
   UploadPartInput,
 } from "../types.ts";
@@ -68,6 +69,27 @@ export function verifyPartChecksum(
     );
   }
   return isFlexible(algorithm) ? value : undefined;
+}
+
+/**
+ * A PutObject's checksum, checked as S3 checks it: a flexible one becomes the object's
+ * FULL_OBJECT checksum; a wrong one is BadDigest (retryable: damaged on the way).
+ */
+export function verifyObjectChecksum(
+  rejectChecksumHeaders: boolean,
+  { algorithm, value }: PartChecksum,
+  body: Uint8Array,
+): ObjectChecksum | undefined {
+  if (rejectChecksumHeaders && isFlexible(algorithm)) {
+    throw invalid("InvalidArgument", `This store does not support x-amz-checksum-${algorithm}.`);
+  }
+  if (algorithm !== "none" && computeChecksum(algorithm, body) !== value) {
+    throw new BackendError("retryable", `The ${algorithm} checksum does not match the bytes.`, {
+      code: "BadDigest",
+      status: 400,
+    });
+  }
+  return isFlexible(algorithm) ? { algorithm, value, type: "FULL_OBJECT" } : undefined;
 }
 
 /** The stored parts a Complete names, checked as S3 checks them (order, ETags, sizes). */

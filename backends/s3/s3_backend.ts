@@ -22,6 +22,7 @@ import type {
   ObjectInfo,
   ObjectRef,
   PartsRef,
+  PutObjectInput,
   UploadedPart,
   UploadPartInput,
 } from "../types.ts";
@@ -33,7 +34,8 @@ import { CredentialRefresher, isRefreshable } from "./credential_refresh.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
 import { partParams, prepareSends } from "./upload_part_body.ts";
 import { slotBytesFor } from "./paced_body.ts";
-import { bodySize } from "../part_body.ts";
+import { bodySize, bodySlices, collectSlices } from "../part_body.ts";
+import { putObjectCommand, putObjectResult } from "./put_object.ts";
 import type { S3Config } from "./s3_config.ts";
 
 /** How to reach and treat one S3-compatible store. */
@@ -212,6 +214,13 @@ export class S3Backend implements Backend {
       ...(out.VersionId ? { versionId: out.VersionId } : {}),
       ...(checksum ? { checksum } : {}),
     };
+  }
+
+  async putObject(input: PutObjectInput, signal: AbortSignal): Promise<CompletedUpload> {
+    const body = await collectSlices(bodySlices(input.body, signal));
+    const out = await this.#send((o) => this.client.send(putObjectCommand(input, body), o), signal);
+    if (!out.ETag) throw toBackendError(new Error("the server returned no ETag for the object"));
+    return putObjectResult(out);
   }
 
   async abortMultipartUpload(

@@ -3,6 +3,7 @@ import type { Backend, BackendLimits } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
 import { UsageError } from "../errors.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "../transport/retry.ts";
+import { Pacer } from "../transport/pacer.ts";
 import type { Logger } from "../log.ts";
 import { type Flags, str } from "./parse.ts";
 import { type DurationBounds, parseDuration, parseIntIn } from "./values.ts";
@@ -32,6 +33,8 @@ export interface StoreConfig {
   endpoint?: string;
   region?: string;
   retry: RetryPolicy;
+  /** The store's one pacer: a throttle of any call holds back every call's next attempt. */
+  pacer: Pacer;
   backend: Backend;
 }
 
@@ -103,7 +106,7 @@ export async function resolveStore(
       caCerts,
     },
   });
-  return { preset, endpoint, region, retry, backend };
+  return { preset, endpoint, region, retry, pacer: new Pacer(), backend };
 }
 
 function choosePreset(name: string | undefined, endpoint: string | undefined): ProviderPreset {

@@ -21,7 +21,11 @@ export async function withStore<T>(
   const resolved = await store;
   const stop = onStopSignals(logger, opts);
   try {
-    const backend = retrying(resolved.backend, { policy: resolved.retry, logger });
+    const backend = retrying(resolved.backend, {
+      policy: resolved.retry,
+      pacer: resolved.pacer,
+      logger,
+    });
     return await use({ ...resolved, backend }, stop.signal);
   } finally {
     stop.dispose();

@@ -1,6 +1,6 @@
 import type { Backend, BackendLimits, ObjectInfo, ObjectRef } from "../../backends/types.ts";
 import { checksumHasher, compositeChecksum, multipartETag } from "../../backends/checksum.ts";
-import { BackendError } from "../errors.ts";
+import { BackendError, UsageError } from "../errors.ts";
 import { fileDigest, partDigests, type PartLayout } from "./file_digests.ts";
 import { planParts } from "../plan/part_plan.ts";
 import { MiB } from "../../backends/units.ts";
@@ -211,6 +211,9 @@ async function compareETag(
 }
 
 async function head(req: VerifyRequest): Promise<ObjectInfo | undefined> {
+  if (!req.backend.headObject) {
+    throw new UsageError(`The ${req.backend.name} store cannot describe objects; verify needs it.`);
+  }
   try {
     return await req.backend.headObject(req.ref, req.signal);
   } catch (error) {

@@ -142,10 +142,13 @@ export async function findOwnObject(
   };
 }
 
+/** The object at the key, or undefined: none there, or a store that cannot describe objects. */
 async function headOrUndefined(req: Omit<CompleteRequest, "session" | "parts">) {
   const { job, signal } = req;
+  const { backend } = job.context;
+  if (!backend.headObject) return undefined;
   try {
-    return await job.context.backend.headObject({
+    return await backend.headObject({
       bucket: job.request.bucket,
       key: job.request.key,
     }, signal);

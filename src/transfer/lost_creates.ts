@@ -26,8 +26,10 @@ export async function reportPossibleOrphans(opts: {
   signal: AbortSignal;
 }): Promise<void> {
   const { job, uploadId, signal } = opts;
+  const { backend } = job.context;
+  if (!backend.listMultipartUploads) return; // a store that cannot list uploads: nothing to say
   try {
-    const uploads = (await job.context.backend.listMultipartUploads(
+    const uploads = (await backend.listMultipartUploads(
       { bucket: job.request.bucket, prefix: job.request.key },
       signal,
     )).filter((u) => u.key === job.request.key);

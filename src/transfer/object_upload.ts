@@ -37,6 +37,7 @@ export async function runUpload(asked: UploadJob): Promise<UploadResult> {
       ...context,
       backend: retrying(context.backend, {
         policy: context.retry,
+        pacer: context.pacer,
         logger: context.logger,
         onRetry: (method) => retried.add(method),
       }),

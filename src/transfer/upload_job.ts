@@ -2,6 +2,7 @@ import type { Backend, ChecksumAlgorithm, ChecksumType } from "../../backends/ty
 import type { Logger } from "../log.ts";
 import type { PartSource } from "../plan/part_source.ts";
 import type { RetryPolicy } from "../transport/retry.ts";
+import type { Pacer } from "../transport/pacer.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
 import type { ObjectState, StateStore } from "../state/state_store.ts";
 
@@ -63,6 +64,8 @@ export interface RunContext {
   /** The store; the engine wraps it once in the retry path (retrying_backend.ts). */
   backend: Backend;
   retry: RetryPolicy;
+  /** The store's pacer, shared by every call to it (a batch's objects share one). */
+  pacer?: Pacer;
   /**
    * Builds a backend for the store an earlier run recorded (endpoint, region, provider), so
    * --restart aborts the old upload where it lives when this run targets another store.

@@ -1,4 +1,5 @@
 import { BackendError } from "../errors.ts";
+import type { Pacer } from "./pacer.ts";
 
 /** How hard to try before giving up. One policy for every call the engine makes. */
 export interface RetryPolicy {
@@ -17,12 +18,16 @@ export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 500, ma
  * Runs `fn` until it succeeds, retrying BackendErrors that are retryable with exponential
  * backoff and full jitter; a throttled error's Retry-After is honoured as the minimum wait.
  * Anything else, and the last failure, is rethrown as is.
+ *
+ * With a `pacer` (one per store), every attempt first waits at its gate, and a throttled
+ * error closes the gate for the backoff: the store's other requests wait too, not only this one.
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,
   opts: {
     policy: RetryPolicy;
     signal: AbortSignal;
+    pacer?: Pacer;
     onRetry?: (error: BackendError, attempt: number, delayMs: number) => void;
     random?: () => number;
   },
@@ -30,6 +35,7 @@ export async function withRetry<T>(
   const random = opts.random ?? Math.random;
   for (let attempt = 1;; attempt++) {
     try {
+      await opts.pacer?.wait(opts.signal);
       return await fn(attempt);
     } catch (error) {
       if (
@@ -38,7 +44,8 @@ export async function withRetry<T>(
       ) throw error;
       const delay = backoffDelay(opts.policy, attempt, error.details.retryAfterMs, random);
       opts.onRetry?.(error, attempt, delay);
-      await sleep(delay, opts.signal);
+      if (opts.pacer && error.kind === "throttled") opts.pacer.throttle(delay);
+      else await sleep(delay, opts.signal);
     }
   }
 }

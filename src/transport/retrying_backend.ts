@@ -1,20 +1,31 @@
-import type { Backend } from "../../backends/types.ts";
+import type { Backend, PortMethod } from "../../backends/types.ts";
+import { decorate } from "../../backends/decorate.ts";
 import type { BackendError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Pacer } from "./pacer.ts";
 import { type RetryPolicy, withRetry } from "./retry.ts";
-
-/** The backend methods that talk to the store (all but its name, limits and close). */
-type RetriedMethod = Exclude<keyof Backend, "name" | "limits" | "trailingChecksums" | "close">;
-
-/** Any backend method, as `retried` forwards it: the first argument, the signal, the rest. */
-type AnyMethod = (first: unknown, signal: AbortSignal, ...rest: unknown[]) => Promise<unknown>;
 
 /** Marks a backend that already retries, so wrapping twice never multiplies the tries. */
 const RETRYING = Symbol("retrying");
 
+/** What each call is doing, as a retry line names it. */
+const WHAT: Record<PortMethod, (first: never) => string> = {
+  createMultipartUpload: () => "creating the upload",
+  uploadPart: (input: { partNumber: number }) => `part ${input.partNumber}`,
+  listParts: () => "listing parts",
+  completeMultipartUpload: () => "completion",
+  abortMultipartUpload: (ref: { uploadId: string }) => `aborting upload ${ref.uploadId}`,
+  listMultipartUploads: () => "listing uploads",
+  headObject: () => "checking the object",
+  objectPartSizes: () => "asking the part sizes",
+  readObject: () => "reading the object",
+  putObject: () => "storing the object",
+};
+
 /**
  * The one retry path (rclone's pacer): `backend` with every call retried under `policy`,
  * so callers write `backend.uploadPart(...)` and never wrap a call themselves. With a
+ * `pacer` (one per store), a throttled call holds back every call's next attempt. With a
  * `logger`, each retry prints one line naming what was being done (for example
  * "Retrying part 2 in 2.0 s after try 1 of 8 failed (SlowDown): ...").
  */
@@ -22,66 +33,25 @@ export function retrying(
   backend: Backend,
   opts: {
     policy: RetryPolicy;
+    pacer?: Pacer;
     logger?: Logger;
     /** Told of every retry by the name of the backend method being retried. */
-    onRetry?: (method: keyof Backend) => void;
+    onRetry?: (method: PortMethod) => void;
   },
 ): Backend {
   if ((backend as { [RETRYING]?: true })[RETRYING]) return backend;
-  const { policy, logger } = opts;
-  const call = <T>(
-    method: keyof Backend,
-    what: string,
-    signal: AbortSignal,
-    fn: () => Promise<T>,
-  ): Promise<T> =>
-    withRetry(fn, {
+  const { policy, logger, pacer } = opts;
+  const wrapped = decorate(backend, (method, args, call) =>
+    withRetry(() => call(args), {
       policy,
-      signal,
+      signal: args[1],
+      pacer,
       onRetry: (error, attempt, delay) => {
         opts.onRetry?.(method);
-        if (logger) logRetry(logger, policy, what, error, attempt, delay);
+        if (logger) logRetry(logger, policy, WHAT[method](args[0] as never), error, attempt, delay);
       },
-    });
-  /**
-   * `backend[method]`, retried; `what(first argument)` names the call in retry lines. The
-   * method is looked up at each call, as a direct `backend.method(...)` would be.
-   */
-  const retried = <M extends RetriedMethod>(
-    method: M,
-    what: (first: Parameters<NonNullable<Backend[M]>>[0]) => string,
-  ): NonNullable<Backend[M]> =>
-    ((first: never, signal: AbortSignal, ...rest: never[]) =>
-      call(
-        method,
-        what(first),
-        signal,
-        () => (backend[method] as unknown as AnyMethod).call(backend, first, signal, ...rest),
-      )) as unknown as NonNullable<Backend[M]>;
-  const wrapped: Backend & { [RETRYING]: true } = {
-    [RETRYING]: true,
-    name: backend.name,
-    limits: backend.limits,
-    trailingChecksums: backend.trailingChecksums,
-    createMultipartUpload: retried("createMultipartUpload", () => "creating the upload"),
-    uploadPart: retried("uploadPart", (input) => `part ${input.partNumber}`),
-    listParts: retried("listParts", () => "listing parts"),
-    completeMultipartUpload: retried("completeMultipartUpload", () => "completion"),
-    abortMultipartUpload: retried(
-      "abortMultipartUpload",
-      (ref) => `aborting upload ${ref.uploadId}`,
-    ),
-    listMultipartUploads: retried("listMultipartUploads", () => "listing uploads"),
-    headObject: retried("headObject", () => "checking the object"),
-    close: () => backend.close(),
-  };
-  if (backend.objectPartSizes) {
-    wrapped.objectPartSizes = retried("objectPartSizes", () => "asking the part sizes");
-  }
-  if (backend.readObject) {
-    wrapped.readObject = retried("readObject", () => "reading the object");
-  }
-  return wrapped;
+    }));
+  return Object.assign(wrapped, { [RETRYING]: true });
 }
 
 /** One log line per retry, so a flaky link is visible but not noisy. */

@@ -22,13 +22,13 @@ Deno.test("every backend call goes through the retry path, aborts and listings t
   for (const method of ["abortMultipartUpload", "listMultipartUploads"] as const) {
     faults.failOn(method, { error: new BackendError("retryable", "reset") });
   }
-  assertEquals((await backend.listMultipartUploads({ bucket: "b" }, signal)).length, 1);
+  assertEquals((await backend.listMultipartUploads!({ bucket: "b" }, signal)).length, 1);
   await backend.abortMultipartUpload({ bucket: "b", key: "k", uploadId }, signal);
   assertEquals(retried, ["listMultipartUploads", "abortMultipartUpload"]);
   const lines = logger.lines.filter((l) => l.includes("Retrying"));
   assertEquals(lines.length, 2);
   assertMatch(lines[1], /Retrying aborting upload \S+ in 0\.0 s after try 1 of 3 failed/);
-  assertEquals((await backend.listMultipartUploads({ bucket: "b" }, signal)).length, 0);
+  assertEquals((await backend.listMultipartUploads!({ bucket: "b" }, signal)).length, 0);
 });
 
 Deno.test("wrapping a retrying backend again does not multiply the tries", () => {

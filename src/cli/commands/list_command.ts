@@ -105,6 +105,9 @@ export const listCommand: Command = defineCommand({
     const rows: ListedUpload[] = [];
     const store = resolveStore(flags, { parallelism: 4, logger });
     await withStore(store, logger, async ({ backend }, signal) => {
+      if (!backend.listMultipartUploads) {
+        throw new UsageError(`The ${backend.name} store cannot list unfinished uploads.`);
+      }
       let uploads: MultipartUploadInfo[];
       try {
         uploads = await backend.listMultipartUploads({ bucket, prefix }, signal);

@@ -265,6 +265,7 @@ async function uploadWith(
       context: {
         backend,
         retry: store.retry,
+        pacer: store.pacer,
         backendForRecorded: async (recorded) =>
           (await resolveRecordedStore(flags, recorded, { parallelism: 1, logger })).backend,
         logger,
