@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { ProgressSink } from "../transfer/upload_job.ts";
-import type { WireProgress } from "../../backends/with_upload_options.ts";
+import type { ObjectTotals } from "../transfer/events.ts";
 import { formatBytes } from "../../backends/units.ts";
 import { formatEta, formatRate } from "./format.ts";
 
@@ -142,11 +141,23 @@ export function progressMode(opts: {
 }
 
 /**
- * A ProgressSink that also owns the terminal line: log lines go through {@link log}. As a
- * WireProgress it counts part bytes as they leave, so a slow link shows movement before the
- * first part is done.
+ * The display of one upload: part counts and bytes as they leave (fed by the transfer
+ * events, see upload_events.ts), and the terminal line it owns: log lines go through
+ * {@link log}.
  */
-export interface Progress extends ProgressSink, WireProgress {
+export interface Progress {
+  /** The totals are known: the display begins. */
+  start(totals: ObjectTotals): void;
+  /** A part of `bytes` counts as done. */
+  partDone(bytes: number): void;
+  /** A part counted as done will be sent again. */
+  partLost(bytes: number): void;
+  /** Every part is sent: the last line is drawn. */
+  finish(): void;
+  /** `bytes` more of some part left. */
+  bytesSent(bytes: number): void;
+  /** A part request ended: withdraw its `sent` bytes; `landed` stays until partDone. */
+  requestEnded(sent: number, landed: number): void;
   /** Prints a log line without garbling the bar: clear the line, print, redraw. */
   log(line: string): void;
   /** Stops timers; leaves a visible bar on its own line. Safe to call more than once. */

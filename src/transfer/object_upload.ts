@@ -111,7 +111,7 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
     );
     const pending = session.pending(planned);
     logger.info(`Will upload ${pending.length} chunks.`);
-    job.context.progress?.start({
+    job.context.events?.objectStarted?.({
       totalBytes: plan.fileSize,
       totalParts: plan.partCount,
       doneBytes: session.doneBytes(planned),
@@ -120,7 +120,7 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
     const send = (parts: SourcePart[]) => uploadParts({ job, session, pending: parts });
     const resent = await sendWhileChecking(job, send(pending), checkHead, send) +
       await resendDamaged(job, session, planned, send);
-    job.context.progress?.finish();
+    job.context.events?.objectSent?.();
     // Bytes changed after their part was read would make an object that is not the file.
     await job.request.source.checkUnchanged();
     const completingSince = meta.completing ? new Date(meta.completing.startedAt) : new Date();
@@ -273,7 +273,7 @@ async function sendWhileChecking(
   if (checked.status === "rejected") throw checked.reason;
   const missing = checked.value;
   if (missing.length > 0) {
-    for (const part of missing) job.context.progress?.partLost(part.size);
+    for (const part of missing) job.context.events?.partLost?.(part.size);
     job.context.logger.info(`Will upload ${missing.length} more chunks.`);
     await send(missing);
   }

@@ -4,6 +4,8 @@ import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
 import { checkedPartStream, firstPassBytes, partStream, sumPart } from "./part_stream.ts";
+import { slicer, type TokenBucket } from "../../backends/rate_limit.ts";
+import type { TransferEvents } from "./events.ts";
 
 /**
  * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each part is
@@ -70,7 +72,15 @@ async function sendPart(opts: {
   scratch: Uint8Array;
   signal: AbortSignal;
 }): Promise<void> {
+  const { scheduler } = opts.job.context;
+  // The run's budget: a request slot (and its bytes) shared with every other object's parts.
+  if (scheduler) await scheduler.withSlot(opts.part.size, opts.signal, () => send(opts));
+  else await send(opts);
+}
+
+async function send(opts: Parameters<typeof sendPart>[0]): Promise<void> {
   const { job, session, part, signal } = opts;
+  const { events } = job.context;
   const started = performance.now();
   const algorithm = session.checksumAlgorithm;
   const backend = job.context.backend;
@@ -79,14 +89,23 @@ async function sendPart(opts: {
   const trailing = backend.trailingChecksums === true && algorithm !== "none" &&
     algorithm !== "md5";
   const sums = trailing ? undefined : await sumPart(opts.reader, part, algorithm, opts.scratch);
-  const uploaded = await backend.uploadPart({
-    bucket: job.request.bucket,
-    key: job.request.key,
-    uploadId: session.uploadId,
-    partNumber: part.partNumber,
-    body: sums ? checkedPartStream(opts.reader, part, sums) : partStream(opts.reader, part),
-    checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
-  }, signal);
+  const paced = pacing(job.context.scheduler?.rate, events);
+  let uploaded;
+  try {
+    uploaded = await backend.uploadPart({
+      bucket: job.request.bucket,
+      key: job.request.key,
+      uploadId: session.uploadId,
+      partNumber: part.partNumber,
+      body: sums ? checkedPartStream(opts.reader, part, sums) : partStream(opts.reader, part),
+      checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
+      ...(paced ? { paceBody: paced.paceBody } : {}),
+    }, signal);
+  } catch (error) {
+    paced?.ended(0);
+    throw error;
+  }
+  paced?.ended(part.size);
   const checksum = sums?.checksum ?? { algorithm, value: uploaded.checksum ?? "" };
   if (!checksum.value && algorithm !== "none") {
     throw new BackendError(
@@ -103,11 +122,38 @@ async function sendPart(opts: {
     ...(checksum.value ? { checksum: checksum.value } : {}),
   };
   await session.partSent(entry);
-  job.context.progress?.partDone(part.size);
-  const seconds = Math.round((performance.now() - started) / 1000);
-  job.context.logger.info(
-    `Done uploading ${part.partNumber} - ${
-      checksum.value || uploaded.eTag
-    }. Completed in ${seconds} seconds.`,
-  );
+  events?.partDone?.({
+    partNumber: part.partNumber,
+    size: part.size,
+    label: checksum.value || uploaded.eTag,
+    seconds: (performance.now() - started) / 1000,
+  });
+}
+
+/**
+ * The body pacing of one part's send, when a rate limit or a byte watcher needs the body in
+ * slices: each try of the request counts its own bytes (a retry withdraws the last try's),
+ * and `ended` says how the send ended (the bytes that landed, or 0).
+ */
+function pacing(rate: TokenBucket | undefined, events: TransferEvents | undefined) {
+  if (!rate && !events?.bytesSent) return undefined;
+  let sent = 0;
+  const slice = slicer({
+    bucket: rate,
+    sent: (bytes) => {
+      sent += bytes;
+      events?.bytesSent?.(bytes);
+    },
+  });
+  const withdraw = (landed: number) => {
+    events?.requestEnded?.(sent, landed);
+    sent = 0;
+  };
+  return {
+    paceBody: (slices: AsyncIterable<Uint8Array>, signal: AbortSignal) => {
+      if (sent > 0) withdraw(0); // a retry: the last try's bytes did not land
+      return slice(slices, signal);
+    },
+    ended: withdraw,
+  };
 }

@@ -3,6 +3,8 @@ import type { Logger } from "../log.ts";
 import type { PartSource } from "../plan/part_source.ts";
 import type { RetryPolicy } from "../transport/retry.ts";
 import type { Pacer } from "../transport/pacer.ts";
+import type { TransferEvents } from "./events.ts";
+import type { Scheduler } from "./scheduler.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
 import type { ObjectState, StateStore } from "../state/state_store.ts";
 
@@ -77,7 +79,10 @@ export interface RunContext {
   stopSignal: AbortSignal;
   /** How long in-flight parts may run after a stop before they are cancelled. */
   stopGraceMs: number;
-  progress?: ProgressSink;
+  /** Told of the object's totals, its parts and their bytes (see events.ts). */
+  events?: TransferEvents;
+  /** The run's budget, shared by every object of a batch; without one, nothing is capped. */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -91,17 +96,6 @@ export interface RecordedStore {
   endpoint?: string;
   region?: string;
   provider?: string;
-}
-
-/** Receives progress for a bar or periodic log lines. */
-export interface ProgressSink {
-  start(
-    totals: { totalBytes: number; totalParts: number; doneBytes: number; doneParts: number },
-  ): void;
-  partDone(bytes: number): void;
-  /** A part counted as done turned out missing on the server and will be sent again. */
-  partLost(bytes: number): void;
-  finish(): void;
 }
 
 /** What a finished upload reports (the --json output). */

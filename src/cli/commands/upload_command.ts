@@ -1,113 +1,20 @@
-import { basename, dirname, join } from "node:path";
-import { runUpload } from "../../transfer/object_upload.ts";
-import type { UploadResult } from "../../transfer/upload_job.ts";
-import { ExitCode, UsageError } from "../../errors.ts";
-import type { Command } from "../command.ts";
-import { createLogger, type Logger } from "../../log.ts";
-import { DEFAULT_PART_SIZE } from "../../plan/part_plan.ts";
-import { openChunkDirSource, openFileSource, type PartSource } from "../../plan/part_source.ts";
-import type { ChecksumAlgorithm, ChecksumType } from "../../../backends/types.ts";
-import type { ProviderPreset } from "../../../backends/presets.ts";
-import { isCombinable } from "../../../backends/checksum.ts";
-import { resolveRecordedStore, resolveStore } from "../backend_config.ts";
-import { checkStatePaths } from "../../state/state_paths.ts";
-import {
-  bucketOption,
-  CONNECTION_OPTIONS,
-  fileOption,
-  keyOption,
-  logLevel,
-  OUTPUT_OPTIONS,
-  requiredBucket,
-  requiredKey,
-} from "../common_options.ts";
-import { OBJECT_OPTION_SPECS } from "../object_flags.ts";
+import { withUploadOptions } from "../../../backends/with_upload_options.ts";
+import { ExitCode, InterruptedError } from "../../errors.ts";
+import { createLogger, type LogLevel } from "../../log.ts";
 import { fileStateStore } from "../../state/file_state_store.ts";
-import { uploadStatePaths } from "../../state/state_location.ts";
-import { parseUploadExtras, quietPartLines, UPLOAD_EXTRA_OPTIONS } from "../upload_extras.ts";
-import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "../parse.ts";
+import { runBatch } from "../../transfer/batch_runner.ts";
+import { classifyFailure } from "../../transfer/failure.ts";
+import { runUpload } from "../../transfer/object_upload.ts";
+import { Scheduler } from "../../transfer/scheduler.ts";
+import type { UploadJob, UploadResult } from "../../transfer/upload_job.ts";
+import { resolveRecordedStore, resolveStore } from "../backend_config.ts";
+import { type Command, defineCommand } from "../command.ts";
+import type { Flags } from "../parse.ts";
+import { optionsHelp } from "../parse.ts";
 import { createProgress, type Progress, type ProgressMode, progressMode } from "../progress.ts";
 import { onStopSignals } from "../stop_signals.ts";
-import { parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "../values.ts";
-
-const DEFAULT_THREADS = 4;
-const MAX_THREADS = 64;
-
-const UPLOAD_OPTIONS: OptionSpec[] = [
-  bucketOption("S3 bucket."),
-  keyOption("Object key, including the file name."),
-  fileOption("The file to upload."),
-  {
-    long: "dir-path",
-    short: "d",
-    type: "string",
-    value: "DIR",
-    help:
-      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object. Chunks are named PREFIX followed by digits only, in the order of that number (name_2 before name_10); any other file starting with PREFIX is an error. All chunks but the last must be the same size and at least the store's minimum part size (5 MiB on S3); a single chunk may be smaller. -s is not needed: if given it must equal the chunk size.",
-  },
-  {
-    long: "prefix",
-    short: "p",
-    type: "string",
-    value: "PREFIX",
-    help: "With -d: the chunk files' name prefix, e.g. input_data_.",
-  },
-  {
-    long: "meta-file-path",
-    short: "m",
-    type: "string",
-    value: "META_FILE",
-    help: "Where the upload's state is kept (JSON). Default: FILE.s3mpu-meta.json beside the file.",
-  },
-  {
-    long: "parts-file-path",
-    short: "a",
-    type: "string",
-    value: "PARTS_FILE",
-    help:
-      "Where finished parts are journaled (JSON Lines). Default: FILE.s3mpu-parts.jsonl beside the file.",
-  },
-  {
-    long: "thread-count",
-    short: "t",
-    type: "string",
-    value: "N",
-    help:
-      `Parts sent in parallel, 1 to ${MAX_THREADS} (default ${DEFAULT_THREADS}). Parts are streamed from the file, so memory does not grow with the split size.`,
-  },
-  {
-    long: "split-size",
-    short: "s",
-    type: "string",
-    value: "BYTES",
-    help:
-      `Part size in bytes, or with a unit: 16MiB, 64MB, 1GiB (${SIZE_UNITS_HELP}): the store's range, 5 MiB to 5 GiB on S3, and at most 10,000 parts. Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. The seed's 5000000 is too small.`,
-  },
-  {
-    long: "checksum-algorithm",
-    type: "string",
-    value: "ALG",
-    help:
-      "The checksum each part carries and the store verifies: crc32, crc32c, sha256 or md5 (Content-MD5). Default: the provider preset's (crc32 on AWS and MinIO, md5 elsewhere). CRC32/CRC32C also give a whole-object checksum where the store keeps one (FULL_OBJECT). Recorded in the meta file; a resume keeps the recorded one.",
-  },
-  {
-    long: "restart",
-    type: "boolean",
-    help:
-      "Abort the upload recorded in the state files (on the store it was begun on) and start over. The state files must be this upload's: a file that is not s3mpu state is never overwritten.",
-  },
-  {
-    long: "no-progress",
-    type: "boolean",
-    help:
-      "Show no progress. Otherwise a live bar is drawn when stderr is a terminal, and a plain progress line is logged every 10 s (and at 100%) when it is not. --quiet also turns it off.",
-  },
-  // issue 13: bandwidth, state location, object options (grouped; see upload_extras.ts).
-  ...UPLOAD_EXTRA_OPTIONS,
-  ...OBJECT_OPTION_SPECS,
-  ...CONNECTION_OPTIONS,
-  ...OUTPUT_OPTIONS,
-];
+import { uploadEvents } from "../upload_events.ts";
+import { checksumChoice, readUploadPlan, UPLOAD_OPTIONS } from "../upload_plan.ts";
 
 /** `s3mpu upload --help`. */
 const UPLOAD_HELP = `Usage:
@@ -155,25 +62,33 @@ Examples:
 `;
 
 /** `s3mpu upload`. */
-export const uploadCommand: Command = {
+export const uploadCommand: Command = defineCommand({
   name: "upload",
   summary: "upload a file (or a directory of chunks); re-run the same command to resume",
-  help: () => UPLOAD_HELP,
-  run: async (args) => {
-    const result = await upload(args);
-    if (result === "help") return result;
+  help: UPLOAD_HELP,
+  options: UPLOAD_OPTIONS,
+  run: async (flags, { level }) => {
+    const result = await withDisplay(flags, level, (display) => upload(flags, display));
     // Every documented key is present in --json, even when the store returned no value.
     return {
       exitCode: ExitCode.ok,
       json: { ...result, versionId: result.versionId ?? null, location: result.location ?? null },
     };
   },
-};
+});
 
-async function upload(args: string[]): Promise<UploadResult | "help"> {
-  const flags = parseFlags("upload", UPLOAD_OPTIONS, args);
-  if (flags.help) return "help";
-  const level = logLevel(flags);
+/** How the run shows itself: the progress display, and a logger whose lines go around it. */
+interface Display {
+  mode: ProgressMode;
+  progress: Progress;
+  logger: ReturnType<typeof createLogger>;
+}
+
+async function withDisplay<T>(
+  flags: Flags,
+  level: LogLevel,
+  use: (display: Display) => Promise<T>,
+): Promise<T> {
   const mode = progressMode({
     quiet: level === "quiet",
     noProgress: flags["no-progress"] === true,
@@ -187,72 +102,47 @@ async function upload(args: string[]): Promise<UploadResult | "help"> {
     color: !Deno.noColor,
     intervalMs: progressIntervalMs(),
   });
-  const logger = quietPartLines(
-    createLogger(level, mode === "bar" ? (line) => progress.log(line) : undefined),
-    mode,
-  );
+  const logger = createLogger(level, mode === "bar" ? (line) => progress.log(line) : undefined);
   try {
-    return await uploadWith(flags, logger, progress, mode);
+    return await use({ mode, progress, logger });
   } finally {
     progress.close();
   }
 }
 
-async function uploadWith(
-  flags: Flags,
-  logger: Logger,
-  progress: Progress,
-  mode: ProgressMode,
-): Promise<UploadResult> {
-  const bucket = requiredBucket(flags, "the bucket to upload to");
-  const key = requiredKey(flags, "the object key to write");
-  const threads = parseIntIn(
-    "-t/--thread-count",
-    str(flags, "thread-count") ?? `${DEFAULT_THREADS}`,
-    1,
-    MAX_THREADS,
-  );
-  const splitText = str(flags, "split-size");
-  const requestedPartSize = splitText === undefined
-    ? undefined
-    : parseByteSize("-s/--split-size", splitText);
-  const extras = await parseUploadExtras(flags, str(flags, "file-path") ?? key);
-  const opened = await openSource(flags);
-  const { source } = opened;
-  // -m/-a, else beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback.
-  const located = await uploadStatePaths(
-    {
-      metaPath: str(flags, "meta-file-path"),
-      partsPath: str(flags, "parts-file-path"),
-      stateDir: str(flags, "state-dir"),
-    },
-    opened.defaultStateBase,
-    (message) => logger.info(message),
-  );
-  // The state path rules (docs/state-paths.md), before anything is created or removed.
-  const { metaPath, partsPath } = await checkStatePaths({ ...located, sources: source.files });
-  if (located.defaulted) logger.info(`State files: ${metaPath} and ${partsPath}.`);
-  const store = await resolveStore(flags, { parallelism: threads, logger });
-  const backend = extras.wrap(store.backend, progress, mode);
+/** Uploads the one object the flags name: a batch of one, whose failure is reported as is. */
+async function upload(flags: Flags, { mode, progress, logger }: Display): Promise<UploadResult> {
+  const plan = await readUploadPlan(flags, (message) => logger.info(message));
+  const { bucket, key, state } = plan;
+  if (state.defaulted) logger.info(`State files: ${state.metaPath} and ${state.partsPath}.`);
+  const store = await resolveStore(flags, { parallelism: plan.threads, logger });
+  const backend = withUploadOptions(store.backend, {
+    objectOptions: plan.objectFlags.objectOptions,
+    requestOptions: plan.objectFlags.requestOptions,
+  });
   const stop = onStopSignals(logger, { json: flags.json === true });
   try {
-    const checksum = checksumChoice(str(flags, "checksum-algorithm"), store.preset);
-    return await runUpload({
+    const checksum = checksumChoice(plan.checksumFlag, store.preset);
+    // Byte progress needs the body in slices; without a display there is nothing to count.
+    const pace = Deno.env.get("S3MPU_BENCH_PACE"); // benchmark only: "always" | "never"
+    const countBytes = plan.streamsBodies &&
+      (pace === "always" || (pace !== "never" && mode !== "off"));
+    const job: UploadJob = {
       request: {
         bucket,
         key,
-        source,
-        requestedPartSize,
-        threads,
+        source: plan.source,
+        requestedPartSize: plan.requestedPartSize,
+        threads: plan.threads,
         state: fileStateStore({
-          metaPath,
-          partsPath,
+          metaPath: state.metaPath,
+          partsPath: state.partsPath,
           fsync: Deno.env.get("S3MPU_BENCH_NO_FSYNC") !== "1",
         }),
-        restart: flags.restart === true,
+        restart: plan.restart,
         checksumAlgorithm: checksum.checksumAlgorithm,
         checksumChosen: checksum.checksumChosen,
-        objectOptions: extras.recorded,
+        objectOptions: plan.objectFlags.recorded,
       },
       rules: {
         preferredPartSize: store.preset.recommendedPartSize,
@@ -269,52 +159,33 @@ async function uploadWith(
         backendForRecorded: async (recorded) =>
           (await resolveRecordedStore(flags, recorded, { parallelism: 1, logger })).backend,
         logger,
-        progress,
+        events: uploadEvents(progress, logger, { mode, countBytes }),
+        scheduler: new Scheduler({ requestSlots: plan.threads, rate: plan.rate }),
         stopSignal: stop.signal,
         stopGraceMs: 5_000,
       },
-    }).then((result) => {
-      logger.info(
-        `Upload complete: s3://${bucket}/${key}, ${result.size} bytes in ${result.parts} parts, ETag ${result.eTag}, ${
-          result.seconds.toFixed(1)
-        } s.`,
-      );
-      return result;
+    };
+    const batch = await runBatch({
+      tasks: [job],
+      run: runUpload,
+      concurrency: 1,
+      stopSignal: stop.signal,
+      classify: (error) => classifyFailure(error, { stateKept: true, stateName: state.metaPath }),
     });
+    const [outcome] = batch.outcomes;
+    if (!outcome) throw new InterruptedError(); // stopped before it began
+    if (outcome.status === "failed") throw outcome.error;
+    const result = outcome.result;
+    logger.info(
+      `Upload complete: s3://${bucket}/${key}, ${result.size} bytes in ${result.parts} parts, ETag ${result.eTag}, ${
+        result.seconds.toFixed(1)
+      } s.`,
+    );
+    return result;
   } finally {
     stop.dispose();
     backend.close();
   }
-}
-
-const CHOOSABLE: readonly ChecksumAlgorithm[] = ["crc32", "crc32c", "sha256", "md5"];
-
-/**
- * The per-part checksum (and whether the store keeps a FULL_OBJECT checksum from it):
- * --checksum-algorithm, else the preset's. Flexible checksums only where the preset says the
- * store accepts their headers.
- */
-export function checksumChoice(
-  flag: string | undefined,
-  preset: ProviderPreset,
-): { checksumAlgorithm: ChecksumAlgorithm; checksumType?: ChecksumType; checksumChosen: boolean } {
-  const wanted = (flag ?? preset.checksum.partChecksum).toLowerCase() as ChecksumAlgorithm;
-  if (flag !== undefined && !CHOOSABLE.includes(wanted)) {
-    throw new UsageError(
-      `--checksum-algorithm takes ${CHOOSABLE.join(", ")}; got "${flag}".`,
-    );
-  }
-  if (flag !== undefined && wanted !== "md5" && !preset.checksum.sdkFlexibleChecksums) {
-    throw new UsageError(
-      `The ${preset.title} preset's store does not accept x-amz-checksum-* headers; use --checksum-algorithm md5, or --provider for a store that does.`,
-    );
-  }
-  const fullObject = preset.checksum.fullObjectChecksum && isCombinable(wanted);
-  return {
-    checksumAlgorithm: wanted,
-    ...(fullObject ? { checksumType: "FULL_OBJECT" as const } : {}),
-    checksumChosen: flag !== undefined,
-  };
 }
 
 /**
@@ -325,29 +196,4 @@ function progressIntervalMs(): number {
   const text = Deno.env.get("S3MPU_PROGRESS_INTERVAL");
   const seconds = text === undefined ? NaN : Number(text);
   return Number.isFinite(seconds) && seconds >= 0.05 ? seconds * 1000 : 10_000;
-}
-
-async function openSource(flags: Flags): Promise<{ source: PartSource; defaultStateBase: string }> {
-  const file = str(flags, "file-path");
-  const dir = str(flags, "dir-path");
-  if (file !== undefined && dir !== undefined) {
-    throw new UsageError("Pass either -f FILE or -d DIR with -p PREFIX, not both.");
-  }
-  if (dir !== undefined) {
-    const prefix = str(flags, "prefix");
-    if (prefix === undefined) {
-      throw new UsageError("-d needs -p PREFIX: the chunk files' name prefix.");
-    }
-    const clean = dir.replace(/\/+$/, "") || "/";
-    return {
-      source: await openChunkDirSource(clean, prefix),
-      defaultStateBase: join(dirname(clean), `${basename(clean)}-${prefix}`),
-    };
-  }
-  if (file === undefined) {
-    throw new UsageError(
-      "Missing -f/--file-path: the file to upload (or -d DIR -p PREFIX for chunks).",
-    );
-  }
-  return { source: await openFileSource(file), defaultStateBase: file };
 }
