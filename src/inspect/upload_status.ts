@@ -1,3 +1,4 @@
+import { RESTART, say, type Wording } from "../errors.ts";
 import type { UploadedPart } from "../../backends/types.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
@@ -42,7 +43,8 @@ export interface UploadStatus {
   ageSeconds: number | null;
   lastRun: LastRun | null;
   purge: PurgeWindow | null;
-  warnings: string[];
+  /** What the next run will do about what stands out; remedies for the front end to word. */
+  warnings: Array<string | Wording>;
 }
 
 /** What the most recent run achieved, from the journal's `at` stamps. */
@@ -98,7 +100,7 @@ export function uploadStatus(opts: {
   const inRange = (n: number) => totalParts === null || n <= totalParts;
   const journalParts = [...journal.values()].filter((e) => inRange(e.partNumber));
   const bytesInJournal = sum(journalParts.map((e) => partBytes(e.partNumber, e.size)));
-  const warnings: string[] = [];
+  const warnings: Array<string | Wording> = [];
   let partsOnServer: number | null = null;
   let bytesOnServer: number | null = null;
   let journalOnly: number[] = [];
@@ -169,8 +171,8 @@ export function uploadStatus(opts: {
   if (state === "gone") {
     warnings.push(
       meta.completing
-        ? `The server no longer knows this upload, and a run had begun completing it: it may be complete. Re-run the same upload command: it checks the object and finishes, or asks for --restart.`
-        : `The server no longer knows this upload (NoSuchUpload): it was aborted, or purged as unfinished. Re-run the upload with --restart to start over.`,
+        ? say`The server no longer knows this upload, and a run had begun completing it: it may be complete. Re-run the same upload command: it checks the object and finishes, or asks for ${RESTART}.`
+        : say`The server no longer knows this upload (NoSuchUpload): it was aborted, or purged as unfinished. Re-run the upload with ${RESTART} to start over.`,
     );
   }
   const doneBytes = bytesOnServer ?? bytesInJournal;
@@ -182,9 +184,9 @@ export function uploadStatus(opts: {
   if (purge && state !== "gone") {
     if (purge.level === "passed") {
       warnings.push(
-        `The store purges unfinished uploads after ${purge.ttlHours} h and this one is ${
+        say`The store purges unfinished uploads after ${purge.ttlHours} h and this one is ${
           hours(ageSeconds!)
-        } old: it may disappear at any moment. Resume now, or expect to need --restart.`,
+        } old: it may disappear at any moment. Resume now, or expect to need ${RESTART}.`,
       );
     } else if (purge.level === "near") {
       warnings.push(

@@ -1,3 +1,5 @@
+import { RESTART, type Wording } from "../errors.ts";
+import { cliText } from "../cli/remedy_words.ts";
 import { assertEquals, assertMatch, assertOk } from "../../backends/testing/assert.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import { type JournalEntry, JournalWriter, readJournal } from "../state/parts_journal.ts";
@@ -32,6 +34,9 @@ function entry(partNumber: number, at?: string, size?: number): JournalEntry {
   };
 }
 
+/** A warning as the CLI shows it (remedies as flags). */
+const shown = (warning: string | Wording) => cliText(warning);
+
 Deno.test("uploadStatus counts parts and bytes on the server and in the journal", () => {
   const journal = new Map([1, 2, 4].map((n) => [n, entry(n, undefined, n === 4 ? 2 * MiB : 0)]));
   const status = uploadStatus({
@@ -54,8 +59,8 @@ Deno.test("uploadStatus counts parts and bytes on the server and in the journal"
   assertEquals(status.percentDone, 88.2);
   assertEquals(status.ageSeconds, 7200);
   assertEquals(status.warnings.length, 2);
-  assertMatch(status.warnings[0], /1 journaled part\(s\) are not on the server \(4\)/);
-  assertMatch(status.warnings[1], /missing from the journal \(3\)/);
+  assertMatch(shown(status.warnings[0]), /1 journaled part\(s\) are not on the server \(4\)/);
+  assertMatch(shown(status.warnings[1]), /missing from the journal \(3\)/);
   assertEquals(status.purge, null);
 });
 
@@ -92,7 +97,8 @@ Deno.test("uploadStatus: gone says NoSuchUpload and --restart, or may be complet
   assertEquals([gone.state, gone.partsOnServer, gone.bytesOnServer], ["gone", null, null]);
   assertEquals(gone.partsInJournal, 1);
   assertEquals(gone.warnings.length, 1, "no purge warning for an upload already gone");
-  assertMatch(gone.warnings[0], /NoSuchUpload.*--restart/);
+  assertMatch(shown(gone.warnings[0]), /NoSuchUpload.*--restart/);
+  assertEquals((gone.warnings[0] as Wording).find((p) => typeof p !== "string"), RESTART);
   const completing = uploadStatus({
     meta: meta({ completing: { startedAt: "2026-11-24T11:30:00.000Z" } }),
     journal: new Map(),
@@ -100,7 +106,7 @@ Deno.test("uploadStatus: gone says NoSuchUpload and --restart, or may be complet
     ttlHours: null,
     now: NOW,
   });
-  assertMatch(completing.warnings[0], /may be complete/);
+  assertMatch(shown(completing.warnings[0]), /may be complete/);
   const stillThere = uploadStatus({
     meta: meta({ completing: { startedAt: "2026-11-24T11:30:00.000Z" } }),
     journal: new Map(),
@@ -132,7 +138,7 @@ Deno.test("purge window: ok, near under 25% left, passed", () => {
       server: [],
       ttlHours: 24,
       now: at(hours),
-    }).warnings.at(-1)!;
+    }).warnings.map(shown).at(-1)!;
   assertMatch(lastWarningAt(20), /Only 4\.0 h left before the store purges/);
   assertMatch(lastWarningAt(30), /after 24 h and this one is 30 h old/);
 });
@@ -208,10 +214,13 @@ Deno.test("uploadStatus says which server parts resume reads to checksum, and wh
   assertEquals(status.serverOnly, [2, 3]);
   assertEquals(status.adoptAfterRead, [2]);
   assertEquals(status.wrongSize, [3]);
-  assertEquals(status.warnings.length, 2, status.warnings.join("\n"));
+  assertEquals(status.warnings.length, 2, status.warnings.map(shown).join("\n"));
   assertMatch(
-    status.warnings[0],
+    shown(status.warnings[0]),
     /\(2\) and the server lists no crc32 checksum for them: the next run reads them from the file to compute it and sends again any whose MD5 is not its ETag/,
   );
-  assertMatch(status.warnings[1], /another size than planned \(3\); the next run sends them again/);
+  assertMatch(
+    shown(status.warnings[1]),
+    /another size than planned \(3\); the next run sends them again/,
+  );
 });

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { NeedsDecisionError, UsageError } from "../errors.ts";
+import { NeedsDecisionError, RESTART, say, UsageError } from "../errors.ts";
 import { sourceChanges, type SourceFingerprint } from "./source_fingerprint.ts";
 
 /** A part's place in the source. */
@@ -97,9 +97,9 @@ function changedOrNot(
     : sourceChanges(before, now, { sameRun: true });
   if (changes.length === 0) return;
   throw new NeedsDecisionError(
-    `The source changed during the upload (${
+    say`The source changed during the upload (${
       changes.join("; ")
-    }), so the parts sent may not be the file's bytes; nothing was completed. Run again with --restart to upload it as it is now.`,
+    }), so the parts sent may not be the file's bytes; nothing was completed. Run again with ${RESTART} to upload it as it is now.`,
   );
 }
 
@@ -222,7 +222,7 @@ async function readFull(file: Deno.FsFile, view: Uint8Array, part: SourcePart): 
     const n = await file.read(view.subarray(filled));
     if (n === null) {
       throw new NeedsDecisionError(
-        `The source ended early while reading part ${part.partNumber}; it changed during the upload. Run again with --restart.`,
+        say`The source ended early while reading part ${part.partNumber}; it changed during the upload. Run again with ${RESTART}.`,
       );
     }
     filled += n;

@@ -2,7 +2,7 @@ import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
 import type { SourceFingerprint } from "../plan/source_fingerprint.ts";
-import { NeedsDecisionError, UsageError } from "../errors.ts";
+import { NeedsDecisionError, RESTART, say, UsageError } from "../errors.ts";
 
 /** Version of the meta format this build writes. Seed files have none and read as 0. */
 export const META_FORMAT_VERSION = 1;
@@ -80,10 +80,10 @@ export function parseMeta(text: string, path: string): UploadMeta {
   const { problem } = checked;
   throw new NeedsDecisionError(
     problem.kind === "not_json"
-      ? `The meta file ${path} is not valid JSON; fix it, or run with --restart to start a new upload.`
-      : `The meta file ${path} lacks ${
+      ? say`The meta file ${path} is not valid JSON; fix it, or run with ${RESTART} to start a new upload.`
+      : say`The meta file ${path} lacks ${
         problem.keys.join(", ")
-      }; fix it, or run with --restart to start a new upload.`,
+      }; fix it, or run with ${RESTART} to start a new upload.`,
   );
 }
 

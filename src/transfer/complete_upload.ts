@@ -1,5 +1,5 @@
 import type { CompletedUpload, UploadedPart } from "../../backends/types.ts";
-import { BackendError, NeedsDecisionError } from "../errors.ts";
+import { BackendError, NeedsDecisionError, RESTART, say } from "../errors.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import { type ExpectedObject, type Proof, proveObject } from "./object_proof.ts";
 import type { RunJob } from "./upload_job.ts";
@@ -108,7 +108,7 @@ function notTheBytes(
   proof: Extract<Proof, { proved: false }>,
 ): NeedsDecisionError {
   return new NeedsDecisionError(
-    `The object s3://${req.job.request.bucket}/${req.job.request.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.state.name}; run again with --restart to upload the file again.`,
+    say`The object s3://${req.job.request.bucket}/${req.job.request.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.state.name}; run again with ${RESTART} to upload the file again.`,
   );
 }
 

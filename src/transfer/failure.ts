@@ -2,9 +2,12 @@ import {
   BackendError,
   InterruptedError,
   NeedsDecisionError,
+  RESTART,
   ResumableError,
   S3mpuError,
+  say,
   UsageError,
+  type Wording,
 } from "../errors.ts";
 
 /** OS error codes of local file operations that re-running unchanged cannot fix. */
@@ -23,7 +26,7 @@ export interface FailureContext {
    * For operator commands (status, abort, list, verify): what was being asked, e.g. "abort
    * upload X". Upload runs leave it out.
    */
-  what?: string;
+  what?: string | Wording;
 }
 
 /**
@@ -37,32 +40,34 @@ export interface FailureContext {
 export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError {
   if (error instanceof S3mpuError) return error;
   const { stateKept, stateName: metaPath } = ctx;
-  const doing = ctx.what ? `Could not ${ctx.what}: ` : "";
+  const doing = ctx.what ? say`Could not ${ctx.what}: ` : "";
   const resume = stateKept && metaPath
-    ? `run the same command to resume from ${metaPath}`
+    ? say`run the same command to resume from ${metaPath}`
     : "run the same command again";
   const rerun = stateKept && metaPath
-    ? `State kept in ${metaPath}; run the same command again to resume`
+    ? say`State kept in ${metaPath}; run the same command again to resume`
     : ctx.what
     ? "Nothing was changed; run the same command again"
     : "Nothing was uploaded yet; run the same command again";
   if (!(error instanceof BackendError)) {
     return localFailure(error, doing, rerun, stateKept && metaPath ? metaPath : undefined);
   }
-  const code = error.details.code ? ` (${error.details.code})` : "";
-  const said = `${error.message.replace(/\.$/, "")}${code}`;
-  const kept = stateKept && metaPath ? ` State kept in ${metaPath}.` : "";
+  const code = error.details.code ? say` (${error.details.code})` : "";
+  const said = say`${error.message.replace(/\.$/, "")}${code}`;
+  const kept = stateKept && metaPath ? say` State kept in ${metaPath}.` : "";
   if (error.kind === "aborted") return new InterruptedError();
   if (error.kind === "auth_expired") {
     return new ResumableError(
-      `${doing}The credentials expired: ${said}. Log in again (for example aws sso login, or aws-vault), then ${resume}.`,
+      say`${doing}The credentials expired: ${said}. Log in again (for example aws sso login, or aws-vault), then ${resume}.`,
       { cause: error, code: "credentials_expired" },
     );
   }
   switch (error.kind) {
     case "auth":
       return new UsageError(
-        `${doing}The store rejected the credentials${code}: ${error.message.replace(/\.$/, "")}. ${
+        say`${doing}The store rejected the credentials${code}: ${
+          error.message.replace(/\.$/, "")
+        }. ${
           error.details.fix ??
             "Check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the profile) for this store"
         }, then ${resume}.`,
@@ -70,55 +75,55 @@ export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError
       );
     case "no_credentials":
       return new UsageError(
-        `${doing}No AWS credentials were found: ${
+        say`${doing}No AWS credentials were found: ${
           error.message.replace(/\.$/, "")
         }. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or log in (aws sso login), then ${resume}.`,
         { cause: error, code: "no_credentials" },
       );
     case "wrong_region":
       return new UsageError(
-        `${doing}The store refused the region: ${said}. Pass the bucket's region with --region (or AWS_REGION).${kept}`,
+        say`${doing}The store refused the region: ${said}. Pass the bucket's region with --region (or AWS_REGION).${kept}`,
         { cause: error, code: "wrong_region" },
       );
     case "tls":
       return new UsageError(
-        `${doing}The server's TLS certificate could not be verified: ${said}. If the store uses a private CA, pass its certificate with --ca-bundle FILE (or AWS_CA_BUNDLE=FILE); verification is never turned off.${kept}`,
+        say`${doing}The server's TLS certificate could not be verified: ${said}. If the store uses a private CA, pass its certificate with --ca-bundle FILE (or AWS_CA_BUNDLE=FILE); verification is never turned off.${kept}`,
         { cause: error, code: "tls" },
       );
     case "no_such_bucket":
       return new UsageError(
-        `${doing}The bucket ${ctx.bucket ? `"${ctx.bucket}" ` : ""}does not exist${code}; ${
+        say`${doing}The bucket ${ctx.bucket ? say`"${ctx.bucket}" ` : ""}does not exist${code}; ${
           stateKept && metaPath
-            ? `check -b, or clear the state with s3mpu abort -m ${metaPath} --forget`
+            ? say`check -b, or clear the state with s3mpu abort -m ${metaPath} --forget`
             : "create it or check -b"
         }.`,
         { cause: error, code: "no_such_bucket" },
       );
     case "no_such_upload":
       return new NeedsDecisionError(
-        `${doing}The multipart upload recorded in ${
+        say`${doing}The multipart upload recorded in ${
           metaPath ?? "the state files"
-        } no longer exists on the server (aborted, or purged as unfinished). Run again with --restart to upload from the start.`,
+        } no longer exists on the server (aborted, or purged as unfinished). Run again with ${RESTART} to upload from the start.`,
         { cause: error, code: "upload_gone" },
       );
     case "unreachable":
       if (!stateKept) {
         return new UsageError(
-          `${doing}Nothing answered at ${
+          say`${doing}Nothing answered at ${
             ctx.endpoint ?? "the endpoint"
           }: ${said}. Check --endpoint-url (scheme, host and port) and that the server is running.`,
           { cause: error, code: "unreachable" },
         );
       }
       return new ResumableError(
-        `${doing}The server at ${
+        say`${doing}The server at ${
           ctx.endpoint ?? "the endpoint"
         } stopped answering: ${said}. ${rerun} once it is up.`,
         { cause: error, code: "unreachable" },
       );
     case "invalid_request":
       return new UsageError(
-        `${doing}The store refused the request: ${said}; ${
+        say`${doing}The store refused the request: ${said}; ${
           error.details.fix ?? "the same request would be refused again, so the command must change"
         }.${kept}`,
         { cause: error, code: "invalid_request" },
@@ -126,13 +131,13 @@ export function classifyFailure(error: unknown, ctx: FailureContext): S3mpuError
     case "retryable":
     case "throttled":
       return new ResumableError(
-        `${doing}The server or network kept failing after all retries: ${said}. ${rerun}.`,
+        say`${doing}The server or network kept failing after all retries: ${said}. ${rerun}.`,
         { cause: error, code: error.kind === "throttled" ? "throttled" : "network" },
       );
     default:
       return new ResumableError(
-        `${doing}The server refused a request: ${said}. ${rerun}${
-          stateKept && !ctx.what ? ", or --restart to start over" : ""
+        say`${doing}The server refused a request: ${said}. ${rerun}${
+          stateKept && !ctx.what ? say`, or ${RESTART} to start over` : ""
         }.`,
         { cause: error, code: "server_error" },
       );
@@ -153,8 +158,8 @@ export function toUserError(
 /** A local (OS) failure: permanent ones (EINVAL, EACCES, ...) exit 2, the rest 3. */
 function localFailure(
   error: unknown,
-  doing: string,
-  rerun: string,
+  doing: Wording | "",
+  rerun: string | Wording,
   keptIn: string | undefined,
 ): S3mpuError {
   const text = (error instanceof Error ? error.message : String(error)).replace(/\.$/, "");
@@ -165,13 +170,13 @@ function localFailure(
     error instanceof Deno.errors.NotADirectory
   ) {
     return new UsageError(
-      `${doing}A local file operation failed: ${text}. The same command would fail again: check the state file paths (-m, -a) and the permissions of their directory.${
-        keptIn ? ` State kept in ${keptIn}.` : ""
+      say`${doing}A local file operation failed: ${text}. The same command would fail again: check the state file paths (-m, -a) and the permissions of their directory.${
+        keptIn ? say` State kept in ${keptIn}.` : ""
       }`,
       { cause: error, code: "local_file" },
     );
   }
-  return new ResumableError(`${doing || "Upload stopped: "}${text}. ${rerun}.`, {
+  return new ResumableError(say`${doing || "Upload stopped: "}${text}. ${rerun}.`, {
     cause: error,
     code: "local_file",
   });

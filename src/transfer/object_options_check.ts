@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { NeedsDecisionError, UsageError } from "../errors.ts";
+import { NeedsDecisionError, RESTART, say, UsageError } from "../errors.ts";
 import { OPTION_FLAGS, type RecordedObjectOptions } from "../object_options.ts";
 
 /**
@@ -40,9 +40,9 @@ export function checkObjectOptions(
   }
   if (changes.length === 0) return;
   throw new NeedsDecisionError(
-    `The upload in ${metaPath} was created with other object options (${
+    say`The upload in ${metaPath} was created with other object options (${
       changes.join(", ")
-    }); they are set at create and cannot change. Pass the recorded options to resume, or --restart to upload again with the new ones.`,
+    }); they are set at create and cannot change. Pass the recorded options to resume, or ${RESTART} to upload again with the new ones.`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { NeedsDecisionError, ResumableError } from "../errors.ts";
+import { NeedsDecisionError, RESTART, ResumableError, say } from "../errors.ts";
 import type { SourcePart } from "../plan/part_source.ts";
 import { retrying } from "../transport/retrying_backend.ts";
 import type { Backend } from "../../backends/types.ts";
@@ -86,7 +86,7 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
       meta = upgradeMeta(job, start.meta, plan.partCount);
       if (job.request.checksumChosen && meta.checksumAlgorithm !== job.request.checksumAlgorithm) {
         throw new NeedsDecisionError(
-          `The upload in ${state.name} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.request.checksumAlgorithm}.`,
+          say`The upload in ${state.name} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass ${RESTART} to start over with ${job.request.checksumAlgorithm}.`,
         );
       }
       logger.info(`Continuing multipart upload from ${state.name}.`);
@@ -311,7 +311,7 @@ async function finishGone(
     : undefined;
   if (!existing) {
     throw new NeedsDecisionError(
-      `The multipart upload recorded in ${job.state.name} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
+      say`The multipart upload recorded in ${job.state.name} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with ${RESTART} to upload from the start.`,
     );
   }
   job.context.logger.info(

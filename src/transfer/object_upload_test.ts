@@ -139,11 +139,12 @@ Deno.test("an upload purged on the server needs a decision; --restart starts ove
   faulty.crashAfter("uploadPart", 2);
   await runFails(ws, faulty, S3mpuError, { threads: 1 });
   store.expireUpload("bkt", (await readMeta(ws.metaPath))!.uploadId);
-  await assertRejects(
+  const gone = await assertRejects(
     async () => runUpload(await makeJob(ws, store)),
     NeedsDecisionError,
-    /no longer exists.*--restart/,
+    /no longer exists.*Run again with \[restart\]/,
   );
+  assertEquals((gone as S3mpuError).remedy, "restart", "the remedy is a code the CLI words");
   assertOk(await exists(ws.metaPath), "state kept for the user to decide");
   await runUpload(await makeJob(ws, store, { restart: true }));
   await assertStored(store, ws.bytes);
@@ -221,11 +222,12 @@ Deno.test("a seed upload with the seed's 5,000,000-byte split is refused before 
     ws.metaPath,
     JSON.stringify({ bucket: "bkt", key: "obj", uploadId: "u", splitSize: 5000000 }),
   );
-  await assertRejects(
+  const refused = await assertRejects(
     async () => runUpload(await makeJob(ws, store, { requestedPartSize: undefined })),
     NeedsDecisionError,
-    /below the store's minimum part size.*--restart/,
+    /below the store's minimum part size/,
   );
+  assertEquals((refused as S3mpuError).remedy, "restart");
   assertEquals(store.stats.calls.uploadPart ?? 0, 0);
   await ws.cleanup();
 });

@@ -1,5 +1,5 @@
 import type { Backend } from "../../backends/types.ts";
-import { NeedsDecisionError, S3mpuError, UsageError } from "../errors.ts";
+import { NeedsDecisionError, RESTART, S3mpuError, say, UsageError } from "../errors.ts";
 import { classifyFailure } from "./failure.ts";
 import { abortUpload } from "./abort_upload.ts";
 import { retrying } from "../transport/retrying_backend.ts";
@@ -34,7 +34,7 @@ export async function openState(job: RunJob, signal: AbortSignal): Promise<Start
   if (!meta) {
     if (journalIds.size > 0) {
       throw new NeedsDecisionError(
-        `${state.journalName} records parts of an earlier upload, but its meta file ${state.name} is missing. Restore the meta file to resume, or run with --restart to start over.`,
+        say`${state.journalName} records parts of an earlier upload, but its meta file ${state.name} is missing. Restore the meta file to resume, or run with ${RESTART} to start over.`,
       );
     }
     return { kind: "new", plan: newPlan(job) };
@@ -99,9 +99,9 @@ function checkSameStore(job: RunJob, meta: UploadMeta): void {
     recorded.provider ? `--provider ${recorded.provider}` : undefined,
   ].filter(Boolean).join(" ");
   throw new NeedsDecisionError(
-    `${job.state.name} records upload ${meta.uploadId} on ${
+    say`${job.state.name} records upload ${meta.uploadId} on ${
       differences.join(", ")
-    }. Pass ${flags} to resume it there, or --restart to abort it there and start over on this run's store.`,
+    }. Pass ${flags} to resume it there, or ${RESTART} to abort it there and start over on this run's store.`,
     { code: "store_changed" },
   );
 }
@@ -110,7 +110,7 @@ function checkSameUpload(job: RunJob, meta: UploadMeta): void {
   const metaPath = job.state.name;
   if (meta.bucket !== job.request.bucket || meta.key !== job.request.key) {
     throw new NeedsDecisionError(
-      `${metaPath} records an upload to s3://${meta.bucket}/${meta.key}, not s3://${job.request.bucket}/${job.request.key}. Pass other -m/-a files, or --restart to abandon that upload.`,
+      say`${metaPath} records an upload to s3://${meta.bucket}/${meta.key}, not s3://${job.request.bucket}/${job.request.key}. Pass other -m/-a files, or ${RESTART} to abandon that upload.`,
     );
   }
   const recorded = meta.source;
@@ -123,17 +123,17 @@ function checkSameUpload(job: RunJob, meta: UploadMeta): void {
   }
   if (recorded.kind !== now.kind) {
     throw new NeedsDecisionError(
-      `${metaPath} records an upload from a ${
+      say`${metaPath} records an upload from a ${
         recorded.kind === "file" ? "file (-f)" : "chunk directory (-d/-p)"
-      }; pass the same kind of source, or --restart.`,
+      }; pass the same kind of source, or ${RESTART}.`,
     );
   }
   const changes = sourceChanges(recorded, now, { sameRun: false });
   if (changes.length > 0) {
     throw new NeedsDecisionError(
-      `The source changed since the upload began (${
+      say`The source changed since the upload began (${
         changes.join(", ")
-      }); the stored parts no longer match it. Run again with --restart to upload it from the start.`,
+      }); the stored parts no longer match it. Run again with ${RESTART} to upload it from the start.`,
     );
   }
   if (recorded.path !== now.path) {
@@ -151,15 +151,15 @@ function planForRecorded(job: RunJob, meta: UploadMeta): PartPlan {
   switch (replanned.conflict) {
     case "chunk_size":
       throw new NeedsDecisionError(
-        `The chunks are now ${replanned.partSize} bytes each, but the upload in ${metaPath} was begun with ${recorded}-byte chunks; restore the original chunks to resume, or run with --restart to upload these.`,
+        say`The chunks are now ${replanned.partSize} bytes each, but the upload in ${metaPath} was begun with ${recorded}-byte chunks; restore the original chunks to resume, or run with ${RESTART} to upload these.`,
       );
     case "split_size":
       throw new NeedsDecisionError(
-        `The upload in ${metaPath} uses a split size of ${recorded} bytes, not ${replanned.requested}; omit -s (or pass -s ${recorded}) to resume, or --restart to start over with the new size.`,
+        say`The upload in ${metaPath} uses a split size of ${recorded} bytes, not ${replanned.requested}; omit -s (or pass -s ${recorded}) to resume, or ${RESTART} to start over with the new size.`,
       );
     case "invalid":
       throw new NeedsDecisionError(
-        `The upload in ${metaPath} cannot be completed: ${replanned.reason} Run again with --restart to upload with a valid split size.`,
+        say`The upload in ${metaPath} cannot be completed: ${replanned.reason} Run again with ${RESTART} to upload with a valid split size.`,
       );
   }
 }
@@ -210,11 +210,11 @@ async function abandonRecorded(
         const where = recorded.endpoint ?? "AWS";
         const user = classifyFailure(error, {
           stateKept: false,
-          what: `abort the recorded upload ${uploadId} on its store ${where} (--restart)`,
+          what: say`abort the recorded upload ${uploadId} on its store ${where} (${RESTART})`,
           endpoint: where,
         });
         throw new S3mpuError(
-          `${user.message} Nothing was changed; if that store is gone for good, move ${job.state.name} and ${job.state.journalName} away yourself.`,
+          say`${user.wording} Nothing was changed; if that store is gone for good, move ${job.state.name} and ${job.state.journalName} away yourself.`,
           user.exitCode,
           { code: user.code, cause: error },
         );

@@ -10,7 +10,7 @@
 import type { PartStream } from "../../backends/part_body.ts";
 import type { ChecksumAlgorithm, PartChecksum } from "../../backends/types.ts";
 import { checksumHasher } from "../../backends/checksum.ts";
-import { NeedsDecisionError } from "../errors.ts";
+import { NeedsDecisionError, RESTART, say } from "../errors.ts";
 import type { PartReader, SourcePart } from "../plan/part_source.ts";
 
 /**
@@ -93,7 +93,7 @@ async function* checkedSlices(
   }
   if (hasher.value() !== sums.check) {
     throw new NeedsDecisionError(
-      `The source changed during the upload (part ${part.partNumber}'s bytes changed between its checksum pass and its send); nothing was completed. Run again with --restart to upload it as it is now.`,
+      say`The source changed during the upload (part ${part.partNumber}'s bytes changed between its checksum pass and its send); nothing was completed. Run again with ${RESTART} to upload it as it is now.`,
     );
   }
   if (held) yield held;

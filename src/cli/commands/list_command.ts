@@ -12,6 +12,7 @@ import { optionsHelp, type OptionSpec, str } from "../parse.ts";
 import { formatAge } from "../format.ts";
 import { parseDuration } from "../values.ts";
 import { abortOne, storeError, withStore } from "../with_store.ts";
+import { userMessage } from "../remedy_words.ts";
 
 const LIST_OPTIONS: OptionSpec[] = [
   bucketOption("The bucket to look in."),
@@ -140,8 +141,8 @@ export const listCommand: Command = defineCommand({
             }, signal)).result;
           } catch (error) {
             row.result = "failed";
-            row.error = (error as Error).message;
-            logger.error((error as Error).message);
+            row.error = userMessage(error);
+            logger.error(row.error);
           }
         }
       }

@@ -10,6 +10,7 @@ import { CONNECTION_OPTIONS, OUTPUT_OPTIONS } from "../common_options.ts";
 import { checkUrlMatches } from "../s3_url.ts";
 import { STATE_FILE_OPTIONS, stateFilesFromFlags } from "../state_options.ts";
 import { storeError, withStore } from "../with_store.ts";
+import { cliText } from "../remedy_words.ts";
 import { optionsHelp, type OptionSpec, str } from "../parse.ts";
 import { formatAge, formatRate } from "../format.ts";
 import { formatBytes } from "../../../backends/units.ts";
@@ -89,7 +90,7 @@ export const statusCommand: Command = defineCommand({
         return "gone" as const;
       }
     }, { json: flags.json === true });
-    const status = uploadStatus({
+    const found = uploadStatus({
       meta,
       journal: journal.parts,
       server,
@@ -98,6 +99,7 @@ export const statusCommand: Command = defineCommand({
       ttlHours: store.preset.unfinishedUploadTtlHours,
       now: new Date(),
     });
+    const status = { ...found, warnings: found.warnings.map(cliText) };
     const report = statusJson(status, { meta, metaPath, partsPath, store });
     if (flags.json !== true) console.log(statusText(status, report));
     return {
@@ -107,6 +109,9 @@ export const statusCommand: Command = defineCommand({
   },
 });
 
+/** The status as shown: its warnings in the CLI's words. */
+type ShownStatus = Omit<UploadStatus, "warnings"> & { warnings: string[] };
+
 async function fileSize(path: string | undefined): Promise<number | undefined> {
   if (path === undefined) return undefined;
   return await Deno.stat(path).then((s) => s.size, () => undefined);
@@ -114,7 +119,7 @@ async function fileSize(path: string | undefined): Promise<number | undefined> {
 
 /** The --json object: the status plus where it came from and what to do next. */
 function statusJson(
-  status: UploadStatus,
+  status: ShownStatus,
   ctx: { meta: UploadMeta; metaPath: string; partsPath: string; store: StoreConfig },
 ) {
   const { preset } = ctx.store;
@@ -134,7 +139,7 @@ function statusJson(
   };
 }
 
-function nextStep(status: UploadStatus, metaPath: string): string {
+function nextStep(status: ShownStatus, metaPath: string): string {
   const abort = `s3mpu abort -m ${metaPath}`;
   switch (status.state) {
     case "gone":
@@ -147,7 +152,7 @@ function nextStep(status: UploadStatus, metaPath: string): string {
 }
 
 /** The human report. */
-function statusText(status: UploadStatus, report: ReturnType<typeof statusJson>): string {
+function statusText(status: ShownStatus, report: ReturnType<typeof statusJson>): string {
   const lines: string[] = [`Upload s3://${status.bucket}/${status.key}`];
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(14)}${value}`);
   row("Upload id:", status.uploadId);
