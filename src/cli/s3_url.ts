@@ -96,6 +96,11 @@ export function applyPositionals(
 export function keyFor(url: S3Url, localPath: string | undefined): string | undefined {
   if (url.key !== "" && !url.key.endsWith("/")) return url.key;
   if (localPath === undefined) return undefined;
+  if (localPath === "-") {
+    throw new UsageError(
+      `s3://${url.bucket}/${url.key} names no object, and standard input (-) has no name to add; give the whole key, e.g. s3://${url.bucket}/${url.key}backup.tar.`,
+    );
+  }
   const name = basename(localPath.replace(/\/+$/, ""));
   return `${url.key}${name}`;
 }

@@ -15,7 +15,8 @@ import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../plan/part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../plan/part_source.ts";
-import { uploadStatePaths } from "../state/state_location.ts";
+import { streamStatePaths, uploadStatePaths } from "../state/state_location.ts";
+import { isStreamPath, openStreamSource } from "../plan/stream_source.ts";
 import { checkStatePaths, type StatePaths } from "../state/state_paths.ts";
 import {
   bucketOption,
@@ -41,7 +42,9 @@ const MAX_THREADS = 64;
 export const UPLOAD_OPTIONS: OptionSpec[] = [
   bucketOption("S3 bucket."),
   keyOption("Object key, including the file name."),
-  fileOption("The file to upload."),
+  fileOption(
+    "The file to upload; - for standard input, or a FIFO or <(command): read once as a stream (docs/pipes.md).",
+  ),
   {
     long: "dir-path",
     short: "d",
@@ -89,6 +92,13 @@ export const UPLOAD_OPTIONS: OptionSpec[] = [
       `Part size in bytes, or with a unit: 16MiB, 64MB, 1GiB (${SIZE_UNITS_HELP}): the store's range, 5 MiB to 5 GiB on S3, and at most 10,000 parts. Default ${DEFAULT_PART_SIZE} (16 MiB), grown automatically to stay within 10,000 parts. The seed's 5000000 is too small.`,
   },
   {
+    long: "expected-size",
+    type: "string",
+    value: "BYTES",
+    help:
+      "For a stream (-): about how large it will be, to choose its part size (as aws-cli's). Without it parts start at 16 MiB and grow so the stream can reach the store's object limit. A stream held in memory needs at most (-t + 1) x part size.",
+  },
+  {
     long: "checksum-algorithm",
     type: "string",
     value: "ALG",
@@ -134,6 +144,8 @@ export interface UploadPlan {
   threads: number;
   /** -s, if given. */
   requestedPartSize?: number;
+  /** --expected-size, for a stream. */
+  expectedSize?: number;
   /** --checksum-algorithm as given (checked against the store's preset by {@link checksumChoice}). */
   checksumFlag?: string;
   /** --restart. */
@@ -168,7 +180,12 @@ export async function readUploadPlan(flags: Flags, note: Logger["info"]): Promis
   const requestedPartSize = splitText === undefined
     ? undefined
     : parseByteSize("-s/--split-size", splitText);
-  const objectFlags = await objectOptionsFromFlags(flags, str(flags, "file-path") ?? key);
+  const expectedText = str(flags, "expected-size");
+  const expectedSize = expectedText === undefined
+    ? undefined
+    : parseByteSize("--expected-size", expectedText);
+  const named = str(flags, "file-path");
+  const objectFlags = await objectOptionsFromFlags(flags, named && named !== "-" ? named : key);
   const rateText = str(flags, "limit-rate");
   const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText);
   if (rate !== undefined && rate < MIN_RATE) {
@@ -183,16 +200,21 @@ export async function readUploadPlan(flags: Flags, note: Logger["info"]): Promis
     );
   }
   const opened = await openSource(flags);
-  // -m/-a, else beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback.
-  const located = await uploadStatePaths(
-    {
-      metaPath: str(flags, "meta-file-path"),
-      partsPath: str(flags, "parts-file-path"),
-      stateDir: str(flags, "state-dir"),
-    },
-    opened.defaultStateBase,
-    note,
-  );
+  if (expectedSize !== undefined && opened.source.fingerprint.kind !== "stream") {
+    throw new UsageError(
+      "--expected-size is for a stream (-f -, a FIFO or <(…)); omit it for files.",
+    );
+  }
+  const place = {
+    metaPath: str(flags, "meta-file-path"),
+    partsPath: str(flags, "parts-file-path"),
+    stateDir: str(flags, "state-dir"),
+  };
+  // -m/-a, else beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback;
+  // a stream's always in the state directory, named from the object and the store.
+  const located = opened.source.fingerprint.kind === "stream"
+    ? await streamStatePaths(place, { bucket, key, endpoint: endpointText(flags) })
+    : await uploadStatePaths(place, opened.defaultStateBase, note);
   // The state path rules (docs/state-paths.md), before anything is created or removed.
   const paths = await checkStatePaths({ ...located, sources: opened.source.files });
   return {
@@ -200,6 +222,7 @@ export async function readUploadPlan(flags: Flags, note: Logger["info"]): Promis
     key,
     threads,
     ...(requestedPartSize !== undefined ? { requestedPartSize } : {}),
+    ...(expectedSize !== undefined ? { expectedSize } : {}),
     ...(str(flags, "checksum-algorithm") !== undefined
       ? { checksumFlag: str(flags, "checksum-algorithm") }
       : {}),
@@ -264,5 +287,15 @@ async function openSource(flags: Flags): Promise<{ source: PartSource; defaultSt
       "Missing -f/--file-path: the file to upload (or -d DIR -p PREFIX for chunks).",
     );
   }
+  if (await isStreamPath(file)) {
+    return { source: await openStreamSource(file), defaultStateBase: "" };
+  }
   return { source: await openFileSource(file), defaultStateBase: file };
+}
+
+/** The endpoint as given (flag, else environment), which names a stream's state files. */
+function endpointText(flags: Flags): string {
+  const given = str(flags, "endpoint-url") ?? Deno.env.get("AWS_ENDPOINT_URL_S3") ??
+    Deno.env.get("AWS_ENDPOINT_URL") ?? "";
+  return given.replace(/\/+$/, "");
 }

@@ -2,6 +2,7 @@ import type { BackendLimits } from "../../backends/types.ts";
 import { UsageError } from "../errors.ts";
 import { MiB } from "../../backends/units.ts";
 import type { SourcePart } from "./part_source.ts";
+import type { PartGrowth } from "./stream_plan.ts";
 
 /** Default part size: 16 MiB keeps 4 workers under 64 MiB of buffers and fits 156 GiB in 10,000 parts. */
 export const DEFAULT_PART_SIZE = 16 * MiB;
@@ -15,6 +16,8 @@ export interface PartPlan {
   partSize: number;
   partCount: number;
   chunkSizes?: readonly number[];
+  /** A stream's: how its parts grow after the first ones (stream_plan.ts); its size is 0. */
+  growth?: PartGrowth;
 }
 
 /** What the planner needs of a source: its size, and its chunks' sizes if it is pre-split. */

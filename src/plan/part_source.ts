@@ -41,6 +41,11 @@ export interface PartSource {
    * bytes changed during the run never end up in an object that counts as done.
    */
   checkUnchanged(): Promise<void>;
+  /**
+   * Told that a part is stored and journaled, so a source that holds parts in memory (a
+   * stream, stream_source.ts) lets its bytes go. Files hold nothing and leave it out.
+   */
+  partDone?(part: SourcePart): void;
 }
 
 /** Opens and checks a file: present, a regular file, readable, not empty. */

@@ -5,10 +5,13 @@
  * @module
  */
 
-/** Identifies the bytes being uploaded: a file, or a directory of pre-split chunks. */
+/**
+ * Identifies the bytes being uploaded: a file, a directory of pre-split chunks, or a stream
+ * (standard input, a FIFO), whose size and time are 0: only its bytes tell it (stream_source.ts).
+ */
 export interface SourceFingerprint {
-  /** "file" or "chunks" (the seed's -d/-p mode). */
-  kind: "file" | "chunks";
+  /** "file", "chunks" (the seed's -d/-p mode) or "stream". */
+  kind: "file" | "chunks" | "stream";
   path: string;
   size: number;
   mtimeMs: number;

@@ -2,6 +2,7 @@ import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
 import type { SourceFingerprint } from "../plan/source_fingerprint.ts";
+import type { PartGrowth } from "../plan/stream_plan.ts";
 import { NeedsDecisionError, RESTART, say, UsageError } from "../errors.ts";
 
 /** Version of the meta format this build writes. Seed files have none and read as 0. */
@@ -20,6 +21,8 @@ export interface UploadMeta {
   /** The source as it was when the upload began; a change means the parts no longer match. */
   source?: SourceFingerprint;
   partCount?: number;
+  /** A stream's part schedule after the `splitSize` parts (stream_plan.ts); files have none. */
+  partGrowth?: PartGrowth;
   checksumAlgorithm?: ChecksumAlgorithm;
   /**
    * How the store keeps the object's checksum: FULL_OBJECT (declared at create; the whole

@@ -72,6 +72,40 @@ async function defaultBase(
     );
   }
   if (dir === undefined) return besideSource;
+  await makeStateDir(dir);
+  return stateBaseIn(dir, besideSource);
+}
+
+/**
+ * Where `upload` keeps the state of a stream, which has no place of its own: -m/-a win;
+ * otherwise the state directory (--state-dir, $S3MPU_STATE_DIR, else $XDG_STATE_HOME/s3mpu),
+ * under a name made from the object and the store (`endpoint`, "" for AWS), so the same
+ * command finds the same files and two streams to different objects never share them.
+ */
+export async function streamStatePaths(
+  place: StatePlace,
+  target: { bucket: string; key: string; endpoint: string },
+  env: Env = (name) => Deno.env.get(name),
+): Promise<StateFilePaths & { defaulted: boolean }> {
+  const defaulted = place.metaPath === undefined || place.partsPath === undefined;
+  let base = "";
+  if (defaulted) {
+    const dir = chosenStateDir(place, env) ?? xdgStateDir(env);
+    await makeStateDir(dir);
+    const tag = createHash("sha256")
+      .update(JSON.stringify([target.endpoint, target.bucket, target.key]))
+      .digest("hex").slice(0, 12);
+    const name = basename(target.key).replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64);
+    base = join(dir, `stream-${target.bucket}-${name}-${tag}`);
+  }
+  return {
+    metaPath: place.metaPath ?? base + META_SUFFIX,
+    partsPath: place.partsPath ?? base + PARTS_SUFFIX,
+    defaulted,
+  };
+}
+
+async function makeStateDir(dir: string): Promise<void> {
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -81,7 +115,6 @@ async function defaultBase(
       }. Pass --state-dir DIR.`,
     );
   }
-  return stateBaseIn(dir, besideSource);
 }
 
 /** The state files' base name for `source` in a state directory: its name plus a path hash. */

@@ -15,6 +15,7 @@ import { plannedParts } from "../plan/part_plan.ts";
 import { uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
 import type { RunJob, UploadJob, UploadResult } from "./upload_job.ts";
+import type { PartGrowth } from "../plan/stream_plan.ts";
 
 /**
  * Runs one upload from wherever its state files say it stands:
@@ -25,7 +26,19 @@ import type { RunJob, UploadJob, UploadResult } from "./upload_job.ts";
  * run is recognised. On success the state files are removed. Every failure is a
  * {@link S3mpuError} whose exit code says whether re-running resumes.
  */
-export async function runUpload(asked: UploadJob): Promise<UploadResult> {
+export function runUpload(asked: UploadJob): Promise<UploadResult> {
+  return runWith(asked, drive);
+}
+
+/** How one kind of source is driven once the run's state is open (see {@link runWith}). */
+export type Driver = (job: RunJob, signal: AbortSignal, startedAt: number) => Promise<UploadResult>;
+
+/**
+ * Runs `driver` on the job with its state opened and locked, every call through one retry
+ * path, and any failure turned into the user's error (a file's driver, or a stream's:
+ * stream_upload.ts).
+ */
+export async function runWith(asked: UploadJob, driver: Driver): Promise<UploadResult> {
   const startedAt = performance.now();
   // Every call of the run goes through one retry path; `retried` tells which calls needed it.
   const retried = new Set<keyof Backend>();
@@ -49,7 +62,7 @@ export async function runUpload(asked: UploadJob): Promise<UploadResult> {
   // between calls, and an interrupted Create or Complete is recognised by the next run.
   const signal = job.context.stopSignal;
   try {
-    return await drive(job, signal, startedAt);
+    return await driver(job, signal, startedAt);
   } catch (error) {
     throw toUserError(error, {
       stateName: state.name,
@@ -84,11 +97,7 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
       session = new UploadSession(meta, journal);
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
-      if (job.request.checksumChosen && meta.checksumAlgorithm !== job.request.checksumAlgorithm) {
-        throw new NeedsDecisionError(
-          say`The upload in ${state.name} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass ${RESTART} to start over with ${job.request.checksumAlgorithm}.`,
-        );
-      }
+      checkSameChecksum(job, meta);
       logger.info(`Continuing multipart upload from ${state.name}.`);
       session = new UploadSession(meta, journal);
       const resumed = await resumeParts({
@@ -157,11 +166,16 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
   }
 }
 
-async function initiate(
+/**
+ * Creates the upload and records it in the meta file before anything is sent (a stream's
+ * part schedule with it: `growth`).
+ */
+export async function initiate(
   job: RunJob,
   partSize: number,
   partCount: number,
   signal: AbortSignal,
+  growth?: PartGrowth,
 ): Promise<UploadMeta> {
   const { state } = job;
   job.context.logger.info(`Initiating multipart upload in ${state.name}.`);
@@ -186,6 +200,7 @@ async function initiate(
     splitSize: partSize,
     source: job.request.source.fingerprint,
     partCount,
+    ...(growth ? { partGrowth: growth } : {}),
     checksumAlgorithm: job.request.checksumAlgorithm,
     ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
     provider: job.rules.provider,
@@ -225,6 +240,16 @@ async function initiate(
   return meta;
 }
 
+/** A resume keeps the checksum its upload began with: every part carries the same one. */
+export function checkSameChecksum(job: RunJob, meta: UploadMeta): void {
+  const recorded = meta.checksumAlgorithm ?? "md5";
+  if (job.request.checksumChosen && recorded !== job.request.checksumAlgorithm) {
+    throw new NeedsDecisionError(
+      say`The upload in ${job.state.name} was begun with --checksum-algorithm ${recorded}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass ${RESTART} to start over with ${job.request.checksumAlgorithm}.`,
+    );
+  }
+}
+
 /** Fills in what a seed-written meta file lacks. Seed uploads sent Content-MD5 per part. */
 function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): UploadMeta {
   return {
@@ -248,7 +273,7 @@ function isFlexible(algorithm: string): boolean {
 }
 
 /** When the upload was created, for the age check of a settled object. */
-function createdAtOf(meta: UploadMeta): Date {
+export function createdAtOf(meta: UploadMeta): Date {
   const at = Date.parse(meta.createdAt ?? "");
   // Seed files carry no time: any object may be the upload's, so only content decides.
   return new Date(Number.isNaN(at) ? 0 : at);
@@ -334,7 +359,7 @@ async function finishGone(
  * key and the time since `startedAt` join what the run found (fields in UploadResult order,
  * which `--json` prints).
  */
-async function finished(
+export async function finished(
   job: RunJob,
   startedAt: number,
   found: Omit<UploadResult, "bucket" | "key" | "seconds">,

@@ -4,6 +4,7 @@ import { classifyFailure } from "./failure.ts";
 import { abortUpload } from "./abort_upload.ts";
 import { retrying } from "../transport/retrying_backend.ts";
 import { type PartPlan, planParts, replanParts } from "../plan/part_plan.ts";
+import { planStream } from "../plan/stream_plan.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import type { JournalContents } from "../state/parts_journal.ts";
 import { sourceChanges } from "../plan/source_fingerprint.ts";
@@ -49,7 +50,32 @@ export async function openState(job: RunJob, signal: AbortSignal): Promise<Start
 }
 
 function newPlan(job: UploadJob): PartPlan {
+  if (job.request.source.fingerprint.kind === "stream") {
+    const stream = planStream({
+      requestedPartSize: job.request.requestedPartSize,
+      expectedSize: job.request.expectedSize,
+      limits: job.context.backend.limits,
+      preferredPartSize: job.rules.preferredPartSize,
+    });
+    return { fileSize: 0, partSize: stream.partSize, partCount: 0, growth: stream.growth };
+  }
   return planParts({ ...planInput(job), preferredPartSize: job.rules.preferredPartSize });
+}
+
+/** A recorded stream keeps its schedule; -s, if given, must be its first parts' size. */
+function streamPlanForRecorded(job: RunJob, meta: UploadMeta): PartPlan {
+  const wanted = job.request.requestedPartSize;
+  if (!meta.partGrowth) {
+    throw new NeedsDecisionError(
+      say`${job.state.name} records an upload from a stream but not how its parts grow; run with ${RESTART} to upload this stream.`,
+    );
+  }
+  if (wanted !== undefined && wanted !== meta.splitSize) {
+    throw new NeedsDecisionError(
+      say`The upload in ${job.state.name} uses a split size of ${meta.splitSize} bytes, not ${wanted}; omit -s (or pass -s ${meta.splitSize}) to resume, or ${RESTART} to start over with the new size.`,
+    );
+  }
+  return { fileSize: 0, partSize: meta.splitSize, partCount: 0, growth: meta.partGrowth };
 }
 
 /** The source as the planner sees it, with the user's -s and the store's limits. */
@@ -106,6 +132,12 @@ function checkSameStore(job: RunJob, meta: UploadMeta): void {
   );
 }
 
+const SOURCE_KINDS = {
+  file: "file (-f)",
+  chunks: "chunk directory (-d/-p)",
+  stream: "stream (standard input, a FIFO or <(…))",
+} as const;
+
 function checkSameUpload(job: RunJob, meta: UploadMeta): void {
   const metaPath = job.state.name;
   if (meta.bucket !== job.request.bucket || meta.key !== job.request.key) {
@@ -124,7 +156,7 @@ function checkSameUpload(job: RunJob, meta: UploadMeta): void {
   if (recorded.kind !== now.kind) {
     throw new NeedsDecisionError(
       say`${metaPath} records an upload from a ${
-        recorded.kind === "file" ? "file (-f)" : "chunk directory (-d/-p)"
+        SOURCE_KINDS[recorded.kind]
       }; pass the same kind of source, or ${RESTART}.`,
     );
   }
@@ -136,7 +168,8 @@ function checkSameUpload(job: RunJob, meta: UploadMeta): void {
       }); the stored parts no longer match it. Run again with ${RESTART} to upload it from the start.`,
     );
   }
-  if (recorded.path !== now.path) {
+  // A stream's name says nothing of its bytes (a process substitution's /dev/fd/N varies).
+  if (recorded.path !== now.path && now.kind !== "stream") {
     job.context.logger.warn(
       `The source moved from ${recorded.path} to ${now.path}; same size and time, resuming.`,
     );
@@ -144,6 +177,7 @@ function checkSameUpload(job: RunJob, meta: UploadMeta): void {
 }
 
 function planForRecorded(job: RunJob, meta: UploadMeta): PartPlan {
+  if (job.request.source.fingerprint.kind === "stream") return streamPlanForRecorded(job, meta);
   const recorded = meta.splitSize;
   const metaPath = job.state.name;
   const replanned = replanParts({ ...planInput(job), recordedPartSize: recorded });

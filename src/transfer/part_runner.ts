@@ -18,7 +18,8 @@ import type { TransferEvents } from "./events.ts";
 export async function uploadParts(opts: {
   job: UploadJob;
   session: UploadSession;
-  pending: SourcePart[];
+  /** The parts to send; a stream's come as they are read (an async iterable, pulled in turn). */
+  pending: SourcePart[] | AsyncIterable<SourcePart>;
 }): Promise<void> {
   const { job, pending } = opts;
   const cancel = new AbortController();
@@ -35,15 +36,16 @@ export async function uploadParts(opts: {
     graceTimer = setTimeout(() => cancel.abort(new InterruptedError()), job.context.stopGraceMs);
   };
   job.context.stopSignal.addEventListener("abort", onStop, { once: true });
-  const queue = pending[Symbol.iterator]();
+  const queue = partQueue(pending);
   const worker = async () => {
     const reader = await job.request.source.openReader();
     const scratch = new Uint8Array(firstPassBytes(job.request.threads));
     try {
       while (!job.context.stopSignal.aborted && !cancel.signal.aborted) {
-        const next = queue.next();
+        const next = await queue.next();
         if (next.done) return;
         await sendPart({ ...opts, part: next.value, reader, scratch, signal: cancel.signal });
+        job.request.source.partDone?.(next.value);
       }
     } catch (error) {
       fail(error);
@@ -53,7 +55,7 @@ export async function uploadParts(opts: {
   };
   try {
     await Promise.all(
-      Array.from({ length: Math.min(job.request.threads, pending.length) }, worker),
+      Array.from({ length: Math.min(job.request.threads, queue.length) }, worker),
     );
   } finally {
     clearTimeout(graceTimer);
@@ -61,6 +63,27 @@ export async function uploadParts(opts: {
   }
   if (job.context.stopSignal.aborted) throw new InterruptedError();
   if (failure !== undefined) throw failure;
+}
+
+/**
+ * The parts as one queue the workers pull from: an array's in order, or an async iterable's
+ * one pull at a time (an async iterator must not be advanced by two callers at once).
+ */
+function partQueue(pending: SourcePart[] | AsyncIterable<SourcePart>) {
+  if (Array.isArray(pending)) {
+    const it = pending[Symbol.iterator]();
+    return { length: pending.length, next: () => Promise.resolve(it.next()) };
+  }
+  const it = pending[Symbol.asyncIterator]();
+  let pulling: Promise<unknown> = Promise.resolve();
+  return {
+    length: Infinity,
+    next: (): Promise<IteratorResult<SourcePart>> => {
+      const result = pulling.then(() => it.next());
+      pulling = result.catch(() => {});
+      return result;
+    },
+  };
 }
 
 async function sendPart(opts: {

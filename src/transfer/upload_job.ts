@@ -1,6 +1,7 @@
 import type { Backend, ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import type { Logger } from "../log.ts";
 import type { PartSource } from "../plan/part_source.ts";
+import type { StreamDigest } from "../plan/stream_source.ts";
 import type { RetryPolicy } from "../transport/retry.ts";
 import type { Pacer } from "../transport/pacer.ts";
 import type { TransferEvents } from "./events.ts";
@@ -27,6 +28,8 @@ export interface UploadRequest {
   source: PartSource;
   /** The user's -s, if given; otherwise the planner chooses. */
   requestedPartSize?: number;
+  /** --expected-size: how large a stream is expected to be, to choose its part size. */
+  expectedSize?: number;
   /** Parts in flight at once (-t). */
   threads: number;
   /** Where the upload's state is kept (the meta file and parts journal, for the CLI). */
@@ -113,4 +116,6 @@ export interface UploadResult {
   partsUploaded: number;
   seconds: number;
   checksumAlgorithm: ChecksumAlgorithm;
+  /** A stream's: the bytes read, summed as read (the object holds exactly these). */
+  read?: StreamDigest;
 }

@@ -5,6 +5,8 @@ import { fileStateStore } from "../../state/file_state_store.ts";
 import { runBatch } from "../../transfer/batch_runner.ts";
 import { classifyFailure } from "../../transfer/failure.ts";
 import { runUpload } from "../../transfer/object_upload.ts";
+import { runStreamUpload } from "../../transfer/stream_upload.ts";
+import { isStreamSource } from "../../plan/stream_source.ts";
 import { Scheduler } from "../../transfer/scheduler.ts";
 import type { UploadJob, UploadResult } from "../../transfer/upload_job.ts";
 import { resolveRecordedStore, resolveStore } from "../backend_config.ts";
@@ -21,6 +23,7 @@ const UPLOAD_HELP = `Usage:
   s3mpu upload -b BUCKET -k KEY -f FILE [-m META_FILE] [-a PARTS_FILE] [-t N] [-s BYTES] [options]
   s3mpu upload -b BUCKET -k KEY -d DIR -p PREFIX [-m META_FILE] [-a PARTS_FILE] [options]
   s3mpu upload FILE s3://BUCKET/KEY [options]          # a KEY ending in / adds FILE's name
+  COMMAND | s3mpu upload - s3://BUCKET/KEY [options]   # a stream: stdin, a FIFO or <(COMMAND)
 
 Give the object either as s3://BUCKET/KEY or with -b and -k, not both.
 
@@ -28,12 +31,18 @@ Uploads a file to S3 with multipart upload. Progress is journaled to the state f
 every part, so if the run stops for any reason, the same command resumes where it stopped.
 On success the state files are removed.
 
+A stream (-f -, a FIFO, <(COMMAND)) is read once, front to back: each part is held in memory
+while it is sent, at most (-t + 1) x the part size (-v prints it). Its state files go to the
+state directory, named from the bucket, key and endpoint. Run the same producer again to
+resume: the stream is read from the start, the parts already stored are checked against
+their checksums instead of sent, and a different stream exits 4 (docs/pipes.md).
+
 Options:
 ${optionsHelp(UPLOAD_OPTIONS)}
 
 With --json, stdout holds one object: bucket, key, uploadId, eTag, versionId, location, size,
 partSize, parts, partsUploaded, seconds, checksumAlgorithm (versionId and location are null
-when the store returns none). Logs and progress always go to stderr. NO_COLOR turns colour off.
+when the store returns none); for a stream also read: {size, crc32, sha256} of the bytes read. Logs and progress always go to stderr. NO_COLOR turns colour off.
 
 State files (-m, -a, and META_FILE.lock) must be regular files or absent, distinct from each
 other and from the source; an existing one is only overwritten or removed when it is s3mpu
@@ -125,7 +134,9 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
     const checksum = checksumChoice(plan.checksumFlag, store.preset);
     // Byte progress needs the body in slices; without a display there is nothing to count.
     const pace = Deno.env.get("S3MPU_BENCH_PACE"); // benchmark only: "always" | "never"
-    const countBytes = plan.streamsBodies &&
+    const stream = isStreamSource(plan.source);
+    // A stream's size is unknown until its end: no bar or percentage, the part lines only.
+    const countBytes = !stream && plan.streamsBodies &&
       (pace === "always" || (pace !== "never" && mode !== "off"));
     const job: UploadJob = {
       request: {
@@ -133,6 +144,7 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
         key,
         source: plan.source,
         requestedPartSize: plan.requestedPartSize,
+        ...(plan.expectedSize !== undefined ? { expectedSize: plan.expectedSize } : {}),
         threads: plan.threads,
         state: fileStateStore({
           metaPath: state.metaPath,
@@ -167,7 +179,7 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
     };
     const batch = await runBatch({
       tasks: [job],
-      run: runUpload,
+      run: stream ? runStreamUpload : runUpload,
       concurrency: 1,
       stopSignal: stop.signal,
       classify: (error) => classifyFailure(error, { stateKept: true, stateName: state.metaPath }),
@@ -181,6 +193,11 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
         result.seconds.toFixed(1)
       } s.`,
     );
+    if (result.read) {
+      logger.info(
+        `Read from the stream: ${result.read.size} bytes, CRC32 ${result.read.crc32}, SHA-256 ${result.read.sha256}.`,
+      );
+    }
     return result;
   } finally {
     stop.dispose();
