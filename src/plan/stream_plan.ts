@@ -43,7 +43,7 @@ export interface StreamPlanInput {
  * The schedule for a new stream upload. -s is the first parts' size; else the default (or
  * the provider's preference), grown in whole MiB so `--expected-size` fits in the equal
  * parts. Where parts may differ, 90% of the part count go to the expected size and the rest
- * double in ten steps; where they may not, the one size must fit the expected size (or,
+ * double in ten steps (sooner, if that would not reach the object limit); where they may not, the one size must fit the expected size (or,
  * without one, the store's object limit) in the part count.
  */
 export function planStream(opts: StreamPlanInput): StreamPlan {
@@ -70,8 +70,19 @@ export function planStream(opts: StreamPlanInput): StreamPlan {
   const after = expectedSize === undefined
     ? Math.floor(limits.maxParts / 10)
     : Math.max(1, Math.min(equalParts, Math.ceil(expectedSize / partSize)));
-  const every = Math.max(1, Math.ceil((limits.maxParts - after) / 10));
-  return { partSize, growth: { after, every, max: limits.maxPartSize } };
+  let plan: StreamPlan = {
+    partSize,
+    growth: {
+      after,
+      every: Math.max(1, Math.ceil((limits.maxParts - after) / 10)),
+      max: limits.maxPartSize,
+    },
+  };
+  // Large first parts leave few to grow in: they then double sooner, to reach the limit.
+  while (plan.growth.every > 1 && streamCapacity(plan, limits.maxParts) < limits.maxObjectSize) {
+    plan = { partSize, growth: { ...plan.growth, every: Math.ceil(plan.growth.every / 2) } };
+  }
+  return plan;
 }
 
 /** The size part `partNumber` has in the schedule (the stream's last part may be shorter). */

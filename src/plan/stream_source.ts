@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import * as zlib from "node:zlib";
 import { InterruptedError, UsageError } from "../errors.ts";
-import type { PartReader, PartSource, SourcePart } from "./part_source.ts";
+import type { PartReader, PartSource } from "./part_source.ts";
 
 const crc32 = (zlib as unknown as { crc32(data: Uint8Array, value?: number): number }).crc32;
 

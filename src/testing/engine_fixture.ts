@@ -88,6 +88,7 @@ const REQUEST_FIELDS: Record<keyof UploadRequest, "request"> = {
   key: "request",
   source: "request",
   requestedPartSize: "request",
+  expectedSize: "request",
   threads: "request",
   state: "request",
   restart: "request",
