@@ -47,11 +47,38 @@ export async function collect(child: Deno.ChildProcess): Promise<CliRun> {
   };
 }
 
-function command(args: string[], env: Record<string, string>): Deno.Command {
+/**
+ * Starts the CLI with `input` written to its standard input in pieces of at most 1 MiB (as
+ * a producer's pipe would give them), for stream uploads (`upload -`). With `close` (the
+ * default) stdin is closed after the last byte; otherwise it stays open, as a producer that
+ * has not finished. `fed` settles once everything is written or the CLI went away.
+ */
+export function spawnS3mpuFed(
+  args: string[],
+  env: Record<string, string>,
+  input: Uint8Array,
+  opts: { close?: boolean } = {},
+): { child: Deno.ChildProcess; fed: Promise<void> } {
+  const child = command(args, env, "piped").spawn();
+  const writer = child.stdin.getWriter();
+  const fed = (async () => {
+    for (let at = 0; at < input.length; at += MiB) {
+      await writer.write(input.subarray(at, Math.min(input.length, at + MiB)));
+    }
+    if (opts.close !== false) await writer.close();
+  })().catch(() => {}); // the CLI exited (or was killed) before reading everything
+  return { child, fed };
+}
+
+function command(
+  args: string[],
+  env: Record<string, string>,
+  stdin: "null" | "piped" = "null",
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--quiet", MAIN, ...args],
     env: { NO_COLOR: "1", ...env },
-    stdin: "null",
+    stdin,
     stdout: "piped",
     stderr: "piped",
   });
