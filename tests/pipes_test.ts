@@ -220,6 +220,24 @@ function registerMinioOnly(server: TestServer): void {
     await Deno.remove(state.dir, { recursive: true });
   });
 
+  Deno.test(`${server.name}: SIGTERM while the producer stalls keeps the state (exit 130); the same stream resumes`, async () => {
+    const bucket = await createTestBucket(server);
+    const state = await stateDir();
+    const bytes = randomBytes(20 * MiB);
+    const args = streamArgs(bucket, "stopped.bin", state)();
+    const { child } = spawnS3mpuFed(args, env, bytes.subarray(0, 12 * MiB), { close: false });
+    await waitForLines(state.parts, 2);
+    child.kill("SIGTERM");
+    const stopped = await collect(child);
+    assertEquals(stopped.code, 130, describeRun(stopped));
+    const text = await Deno.readTextFile(state.parts);
+    assertOk(text.endsWith("\n"), "no half-written journal line");
+    const run = await feed(args, env, bytes);
+    assertEquals(run.code, 0, describeRun(run));
+    await assertStoredWhole(server, bucket, "stopped.bin", bytes);
+    await Deno.remove(state.dir, { recursive: true });
+  });
+
   Deno.test(`${server.name}: a FIFO and a process substitution are read as streams`, async () => {
     const bucket = await createTestBucket(server);
     const state = await stateDir();
