@@ -19,6 +19,8 @@ import * as stores from "./support/servers.ts";
 import {
   answer,
   fixture,
+  objectOrUndefined,
+  reportStored,
   stateOf,
   uploadArgs,
   type UploadFixture,
@@ -36,29 +38,12 @@ function crc32Base64(bytes: Uint8Array): string {
 }
 
 /** One report line: the case, the exit code, and what the key holds against the file. */
-async function reportCase(
-  server: Parameters<typeof stores.objectSha256>[0],
+const reportCase = (
+  server: stores.TestServer,
   what: string,
   code: number,
   at: { bucket: string; key: string; file: Uint8Array },
-): Promise<void> {
-  const stored = await objectOrUndefined(server, at.bucket, at.key);
-  const file = stores.sha256Hex(at.file);
-  const verdict = stored === undefined ? "no object" : stored === file ? "= file" : "≠ file";
-  report(
-    `${server.name} integrity: ${what}: exit ${code}, object ${
-      stored?.slice(0, 12) ?? "none"
-    } (${verdict} ${file.slice(0, 12)})`,
-  );
-}
-
-async function objectOrUndefined(
-  server: Parameters<typeof stores.objectSha256>[0],
-  b: string,
-  k: string,
-) {
-  return await stores.objectSha256(server, b, k).catch(() => undefined);
-}
+) => reportStored(server, "integrity", what, code, at);
 
 /** Complete answers the proxy sends instead of the server's (the request never reaches it). */
 const BENT_COMPLETES: Array<{ name: string; body: string; says: RegExp }> = [

@@ -52,7 +52,13 @@ export interface SourceFingerprint {
   ino?: number;
   /** For a file: its device; compared within one run only (it may change across boots). */
   dev?: number;
-  /** For chunks: every chunk file's name, size and modification time, in part order. */
+  /**
+   * For a file: its change time (ctime, ms since the epoch), which `touch` cannot put back, so
+   * an edit whose mtime was restored is noticed. Absent where the platform gives none, and in
+   * meta files of earlier versions (then compared from the next run on).
+   */
+  ctimeMs?: number;
+  /** For chunks: every chunk file's name, size, modification time, inode and change time, in part order. */
   chunks?: ChunkFingerprint[];
 }
 
@@ -61,6 +67,10 @@ export interface ChunkFingerprint {
   name: string;
   size: number;
   mtimeMs: number;
+  /** Its inode, so a chunk replaced under the same name (by rename, as rsync does) is noticed. */
+  ino?: number;
+  /** Its change time (ctime), as for a file; both absent in earlier versions' meta files. */
+  ctimeMs?: number;
 }
 
 /** Reads the meta file; undefined when it does not exist. Invalid content is a UsageError. */
