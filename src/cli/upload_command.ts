@@ -14,10 +14,12 @@ import { checkStatePaths } from "../state/state_paths.ts";
 import {
   bucketOption,
   CONNECTION_OPTIONS,
+  dirOption,
   fileOption,
   keyOption,
   logLevel,
   OUTPUT_OPTIONS,
+  prefixOption,
   requiredBucket,
   requiredKey,
 } from "./common_options.ts";
@@ -40,21 +42,10 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
   bucketOption("S3 bucket."),
   keyOption("Object key, including the file name."),
   fileOption("The file to upload."),
-  {
-    long: "dir-path",
-    short: "d",
-    type: "string",
-    value: "DIR",
-    help:
-      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object. Chunks are named PREFIX followed by digits only, in the order of that number (name_2 before name_10); any other file starting with PREFIX is an error. All chunks but the last must be the same size and at least the store's minimum part size (5 MiB on S3); a single chunk may be smaller. -s is not needed: if given it must equal the chunk size.",
-  },
-  {
-    long: "prefix",
-    short: "p",
-    type: "string",
-    value: "PREFIX",
-    help: "With -d: the chunk files' name prefix, e.g. input_data_.",
-  },
+  dirOption(
+    "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object. Chunks are named PREFIX followed by digits only, in the order of that number (name_2 before name_10); any other file starting with PREFIX is an error. All chunks but the last must be the same size and at least the store's minimum part size (5 MiB on S3); a single chunk may be smaller. -s is not needed: if given it must equal the chunk size.",
+  ),
+  prefixOption("With -d: the chunk files' name prefix, e.g. input_data_."),
   {
     long: "meta-file-path",
     short: "m",

@@ -134,13 +134,13 @@ function checkSameUpload(job: UploadJob, meta: UploadMeta): void {
   if (changes.length > 0) {
     throw new NeedsDecisionError(
       `The source changed since the upload began (${
-        changes.join(", ")
+        changes.join("; ")
       }); the stored parts no longer match it. Run again with --restart to upload it from the start.`,
     );
   }
   if (recorded.path !== now.path) {
     job.context.logger.warn(
-      `The source moved from ${recorded.path} to ${now.path}; same size and time, resuming.`,
+      `The source moved from ${recorded.path} to ${now.path}; same size and mtime (its inode and change time are compared only at the same path), resuming.`,
     );
   }
 }

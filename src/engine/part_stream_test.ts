@@ -6,7 +6,12 @@
 import { assertEquals, assertRejects } from "../../backends/testing/assert.ts";
 import { partChecksum } from "../../backends/checksum.ts";
 import { NeedsDecisionError } from "../errors.ts";
-import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
+import {
+  openChunkDirSource,
+  openFileSource,
+  type PartReader,
+  type PartSource,
+} from "../part_source.ts";
 import { checkedPartStream, READ_SLICE_BYTES, sumPart } from "./part_stream.ts";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
 
@@ -66,10 +71,32 @@ for (const algorithm of ["crc32", "crc32c", "md5", "sha256", "none"] as Checksum
   });
 }
 
-async function changedBetweenPasses(source: PartSource, change: () => Promise<void>) {
-  const reader = await source.openReader();
+/**
+ * A reader that opens the source anew for every pass, as separate runs would: the source's
+ * own proof that its file is unchanged (part_source.ts) then cannot see a change between the
+ * passes, so these tests reach the send's own check.
+ */
+function freshReader(open: () => Promise<PartSource>): PartReader {
+  return {
+    slices: async function* (part, into) {
+      const reader = await (await open()).openReader();
+      try {
+        yield* reader.slices(part, into);
+      } finally {
+        reader.close();
+      }
+    },
+    close: () => {},
+  };
+}
+
+async function changedBetweenPasses(
+  open: () => Promise<PartSource>,
+  change: () => Promise<void>,
+) {
+  const reader = freshReader(open);
   try {
-    const part = source.parts(PART)[0];
+    const part = (await open()).parts(PART)[0];
     const sums = await sumPart(reader, part, "crc32", new Uint8Array(READ_SLICE_BYTES));
     await change();
     const seen: Uint8Array[] = [];
@@ -100,8 +127,8 @@ async function changedBetweenPasses(source: PartSource, change: () => Promise<vo
 Deno.test("a file changed between the checksum pass and the send fails the send as a source change", async () => {
   const bytes = pattern(PART, 5);
   await withFile(bytes, async (path) => {
-    const source = await openFileSource(path);
-    const sent = await changedBetweenPasses(source, async () => {
+    const open = () => openFileSource(path, { settle: false });
+    const sent = await changedBetweenPasses(open, async () => {
       using file = await Deno.open(path, { write: true });
       await file.seek(PART - 10, Deno.SeekMode.Start); // in the last slice
       await file.write(new Uint8Array([1, 2, 3]));
@@ -115,8 +142,8 @@ Deno.test("a chunk changed between the checksum pass and the send fails the send
   try {
     await Deno.writeFile(`${dir}/c_1`, pattern(PART, 1));
     await Deno.writeFile(`${dir}/c_2`, pattern(100, 2));
-    const source = await openChunkDirSource(dir, "c_");
-    const sent = await changedBetweenPasses(source, async () => {
+    const open = () => openChunkDirSource(dir, "c_", { settle: false });
+    const sent = await changedBetweenPasses(open, async () => {
       using file = await Deno.open(`${dir}/c_1`, { write: true });
       await file.write(new Uint8Array([9, 9])); // in the first slice
     });
@@ -128,10 +155,10 @@ Deno.test("a chunk changed between the checksum pass and the send fails the send
 
 Deno.test("a file cut short under a streamed part is a source change (exit 4), not a retry", async () => {
   await withFile(pattern(PART, 7), async (path) => {
-    const source = await openFileSource(path);
-    const reader = await source.openReader();
+    const open = () => openFileSource(path, { settle: false });
+    const reader = freshReader(open);
     try {
-      const part = source.parts(PART)[0];
+      const part = (await open()).parts(PART)[0];
       const sums = await sumPart(reader, part, "crc32", new Uint8Array(READ_SLICE_BYTES));
       await Deno.truncate(path, READ_SLICE_BYTES);
       await assertRejects(

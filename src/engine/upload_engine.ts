@@ -14,6 +14,7 @@ import { reportPossibleOrphans } from "./lost_creates.ts";
 import { openState } from "./open_state.ts";
 import { uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
+import { recordMissing } from "../source_changes.ts";
 import type { UploadJob, UploadResult } from "./upload_job.ts";
 
 /**
@@ -253,7 +254,7 @@ async function initiate(
 function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): UploadMeta {
   return {
     ...meta,
-    source: meta.source ?? job.request.source.fingerprint,
+    source: recordMissing(meta.source, job.request.source.fingerprint),
     partCount,
     checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
     // Uploads recorded before FULL_OBJECT support used per-part (composite) checksums.

@@ -3,6 +3,7 @@ import { compositeChecksum, multipartETag } from "../../backends/checksum.ts";
 import { BackendError } from "../errors.ts";
 import { fileDigest, newDigest, partDigests, type PartLayout } from "../file_digests.ts";
 import { planParts } from "../part_plan.ts";
+import type { PartSource } from "../part_source.ts";
 import { MiB } from "../../backends/units.ts";
 
 /** Most part sizes tried when the store does not say them; each costs a digest pass. */
@@ -34,8 +35,13 @@ export interface Verdict {
 export interface VerifyRequest {
   backend: Backend;
   ref: ObjectRef;
+  /**
+   * The local bytes: a file, or a chunk directory whose chunks in order are the object. Every
+   * read is proved to be of the source as opened (see part_source.ts).
+   */
+  source: PartSource;
+  /** How messages name the source: the file's path, or the chunks' `DIR/PREFIX*`. */
   file: string;
-  fileSize: number;
   /** `-s`: the part size the object was uploaded with, if the user knows it. */
   requestedPartSize?: number;
   limits: BackendLimits;
@@ -58,11 +64,11 @@ export async function verifyObject(req: VerifyRequest): Promise<Verdict> {
   const where = `s3://${req.ref.bucket}/${req.ref.key}`;
   const object = await head(req);
   if (!object) return verdict("different", "exists", `${where} does not exist.`);
-  if (object.size !== req.fileSize) {
+  if (object.size !== sizeOf(req)) {
     return verdict(
       "different",
       "size",
-      `${where} is ${object.size} bytes, ${req.file} is ${req.fileSize} bytes.`,
+      `${where} is ${object.size} bytes, ${req.file} is ${sizeOf(req)} bytes.`,
     );
   }
   const byChecksum = await compareChecksum(req, object, where);
@@ -92,10 +98,10 @@ export async function verifyByDownload(req: VerifyRequest): Promise<Verdict> {
     remoteSize += chunk.length;
     req.onBytes?.(chunk.length);
   }
-  const local = await fileDigest(req.file, "sha256");
+  const local = await fileDigest(req.source, "sha256");
   const stored = remote.hex();
   const computed = base64ToHex(local);
-  const same = stored === computed && remoteSize === req.fileSize;
+  const same = stored === computed && remoteSize === sizeOf(req);
   return {
     result: same ? "same" : "different",
     method: "sha256-download",
@@ -103,8 +109,12 @@ export async function verifyByDownload(req: VerifyRequest): Promise<Verdict> {
     computed,
     partSize: null,
     message: same
-      ? `Match: ${where} has the SHA-256 of ${req.file} (${computed}, ${req.fileSize} bytes, read in full).`
-      : `Mismatch: ${where} (SHA-256 ${stored}, ${remoteSize} bytes) is not ${req.file} (SHA-256 ${computed}, ${req.fileSize} bytes).`,
+      ? `Match: ${where} has the SHA-256 of ${req.file} (${computed}, ${
+        sizeOf(req)
+      } bytes, read in full).`
+      : `Mismatch: ${where} (SHA-256 ${stored}, ${remoteSize} bytes) is not ${req.file} (SHA-256 ${computed}, ${
+        sizeOf(req)
+      } bytes).`,
   };
 }
 
@@ -118,7 +128,7 @@ async function compareChecksum(
   const name = stored.algorithm.toUpperCase();
   if (stored.type === "FULL_OBJECT") {
     req.log?.(`Computing the ${name} of ${req.file}.`);
-    const computed = await fileDigest(req.file, stored.algorithm, req.onBytes);
+    const computed = await fileDigest(req.source, stored.algorithm, req.onBytes);
     return compared(computed === stored.value, "full-object-checksum", stored.value, computed, {
       same: `Match: ${where} has the full-object ${name} of ${req.file} (${computed}).`,
       different: `Mismatch: ${where} has the ${name} ${stored.value}, ${req.file} has ${computed}.`,
@@ -126,13 +136,12 @@ async function compareChecksum(
   }
   const parts = Number(/-(\d+)$/.exec(stored.value)?.[1] ?? "0");
   const known = await partSizes(req);
-  const layouts: PartLayout[] = known
-    ? [{ sizes: known }]
-    : candidatePartSizes(req.fileSize, parts, req.limits, req.requestedPartSize)
-      .map((partSize) => ({ partSize }));
+  const layouts = known ? [{ sizes: known }] : guessedLayouts(req, parts);
   if (layouts.length === 0) return undefined;
   req.log?.(`Computing the composite ${name} of ${req.file} for ${describe(layouts)}.`);
-  const digests = await partDigests(req.file, stored.algorithm, layouts, { onBytes: req.onBytes });
+  const digests = await partDigests(req.source, stored.algorithm, layouts, {
+    onBytes: req.onBytes,
+  });
   const values = digests.map((d) => compositeChecksum(stored.algorithm, d));
   const hit = values.indexOf(stored.value);
   if (hit >= 0) {
@@ -167,7 +176,7 @@ async function compareETag(
   const decisive = req.etagIsMd5 && !object.encryption;
   if (single) {
     req.log?.(`Computing the MD5 of ${req.file}.`);
-    const md5 = await fileDigest(req.file, "md5", req.onBytes);
+    const md5 = await fileDigest(req.source, "md5", req.onBytes);
     if (md5 === eTag || decisive) {
       return compared(md5 === eTag, "md5", eTag, md5, {
         same: `Match: ${where} has the MD5 of ${req.file} (${md5}).`,
@@ -178,13 +187,10 @@ async function compareETag(
   }
   const parts = Number(multi![2]);
   const known = await partSizes(req);
-  const layouts: PartLayout[] = known && known.length === parts
-    ? [{ sizes: known }]
-    : candidatePartSizes(req.fileSize, parts, req.limits, req.requestedPartSize)
-      .map((partSize) => ({ partSize }));
+  const layouts = known && known.length === parts ? [{ sizes: known }] : guessedLayouts(req, parts);
   if (layouts.length === 0) return undefined;
   req.log?.(`Computing the multipart ETag of ${req.file} for ${describe(layouts)}.`);
-  const md5s = await partDigests(req.file, "md5", layouts, { onBytes: req.onBytes });
+  const md5s = await partDigests(req.source, "md5", layouts, { onBytes: req.onBytes });
   const eTags = md5s.map((list) => multipartETag(list));
   const hit = eTags.indexOf(eTag);
   if (hit >= 0) {
@@ -223,7 +229,28 @@ async function head(req: VerifyRequest): Promise<ObjectInfo | undefined> {
 async function partSizes(req: VerifyRequest): Promise<number[] | undefined> {
   if (!req.backend.objectPartSizes) return undefined;
   const sizes = await req.backend.objectPartSizes(req.ref, req.signal);
-  return sizes && sizes.reduce((n, s) => n + s, 0) === req.fileSize ? sizes : undefined;
+  return sizes && sizes.reduce((n, s) => n + s, 0) === sizeOf(req) ? sizes : undefined;
+}
+
+function sizeOf(req: VerifyRequest): number {
+  return req.source.fingerprint.size;
+}
+
+/**
+ * Part layouts to try when the store does not say the part sizes: `-s` alone when given;
+ * else for a chunk directory its chunk sizes first (s3mpu uploads one chunk as one part),
+ * then sizes that give `parts` parts. A match proves the bytes; a difference with a guessed
+ * layout proves nothing (the object may have been uploaded otherwise).
+ */
+function guessedLayouts(req: VerifyRequest, parts: number): PartLayout[] {
+  const chunks = req.source.chunkSizes;
+  const byChunk: PartLayout[] =
+    chunks && chunks.length === parts && req.requestedPartSize === undefined
+      ? [{ sizes: [...chunks] }]
+      : [];
+  const guesses = candidatePartSizes(sizeOf(req), parts, req.limits, req.requestedPartSize)
+    .map((partSize) => ({ partSize }));
+  return [...byChunk, ...guesses].slice(0, MAX_CANDIDATES);
 }
 
 /**
@@ -286,7 +313,9 @@ function layoutSize(layout: PartLayout): number {
 }
 
 function describe(layouts: PartLayout[]): string {
-  return layouts.map((l) => "partSize" in l ? `${l.partSize}-byte parts` : "the stored part sizes")
+  return layouts.map((l) =>
+    "partSize" in l ? `${l.partSize}-byte parts` : "the chunk or stored part sizes"
+  )
     .join(", ");
 }
 

@@ -9,6 +9,7 @@ import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { type Backend, S3_LIMITS } from "../../backends/types.ts";
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { runUpload } from "./upload_engine.ts";
+import { openFileSource } from "../part_source.ts";
 import { candidatePartSizes, verifyByDownload, verifyObject } from "./verify_object.ts";
 
 const SIZE = 11 * MiB + 4321;
@@ -36,12 +37,13 @@ async function uploaded(
   return { ws, store, flippedAt: (at: number) => `${flipped}.${at}` };
 }
 
-function request(backend: Backend, file: string, etagIsMd5: boolean) {
+async function request(backend: Backend, file: string, etagIsMd5: boolean) {
   return {
     backend,
     ref: { bucket: "bkt", key: "obj" },
+    // Its files never change during a test: no wait for their change time.
+    source: await openFileSource(file, { settle: false }),
     file,
-    fileSize: SIZE,
     limits: S3_LIMITS,
     etagIsMd5,
     signal,
@@ -82,10 +84,10 @@ const CASES: Array<{
 for (const c of CASES) {
   Deno.test(`verify (${c.name}): same file proved, a flipped byte anywhere proved different`, async () => {
     const { ws, store, flippedAt } = await uploaded(c);
-    const same = await verifyObject(request(store, ws.filePath, c.etagIsMd5));
+    const same = await verifyObject(await request(store, ws.filePath, c.etagIsMd5));
     assertEquals([same.result, same.method], ["same", c.method], same.message);
     for (const at of [0, 5 * MiB - 1, SIZE - 1]) {
-      const other = await verifyObject(request(store, flippedAt(at), c.etagIsMd5));
+      const other = await verifyObject(await request(store, flippedAt(at), c.etagIsMd5));
       assertEquals(other.result, "different", `byte ${at}: ${other.message}`);
     }
     await ws.cleanup();
@@ -94,14 +96,14 @@ for (const c of CASES) {
 
 Deno.test("verify on a store whose ETags are not MD5s and keep no checksum: undecided, never same", async () => {
   const { ws, store, flippedAt } = await uploaded({ algorithm: "md5", etagIsMd5: false });
-  const flipped = await verifyObject(request(store, flippedAt(5 * MiB - 1), false));
+  const flipped = await verifyObject(await request(store, flippedAt(5 * MiB - 1), false));
   assertEquals(flipped.result, "undecided", flipped.message);
   assertMatch(flipped.message, /--download/);
-  const same = await verifyObject(request(store, ws.filePath, false));
+  const same = await verifyObject(await request(store, ws.filePath, false));
   assertEquals(same.result, "undecided", "no stored value can prove it either");
-  const downloaded = await verifyByDownload(request(store, flippedAt(0), false));
+  const downloaded = await verifyByDownload(await request(store, flippedAt(0), false));
   assertEquals([downloaded.result, downloaded.method], ["different", "sha256-download"]);
-  const exact = await verifyByDownload(request(store, ws.filePath, false));
+  const exact = await verifyByDownload(await request(store, ws.filePath, false));
   assertEquals(exact.result, "same", exact.message);
   await ws.cleanup();
 });
@@ -110,9 +112,9 @@ Deno.test("verify on the generic preset (ETags not promised as MD5) still proves
   // MinIO, versitygw, SeaweedFS and Garage return MD5 ETags under the generic preset: a
   // computed ETag that equals the stored one is a proof even where it is not promised.
   const { ws, store, flippedAt } = await uploaded({ algorithm: "md5", etagIsMd5: true });
-  const same = await verifyObject(request(store, ws.filePath, false));
+  const same = await verifyObject(await request(store, ws.filePath, false));
   assertEquals(same.result, "same", same.message);
-  const other = await verifyObject(request(store, flippedAt(0), false));
+  const other = await verifyObject(await request(store, flippedAt(0), false));
   assertEquals(other.result, "undecided", "a differing ETag proves nothing there");
   await ws.cleanup();
 });
@@ -120,11 +122,13 @@ Deno.test("verify on the generic preset (ETags not promised as MD5) still proves
 Deno.test("verify: a missing object and a different size are proved different", async () => {
   const { ws, store } = await uploaded({ algorithm: "crc32", type: "FULL_OBJECT" });
   const missing = await verifyObject({
-    ...request(store, ws.filePath, true),
+    ...await request(store, ws.filePath, true),
     ref: { bucket: "bkt", key: "nope" },
   });
   assertEquals([missing.result, missing.method], ["different", "exists"]);
-  const shorter = await verifyObject({ ...request(store, ws.filePath, true), fileSize: SIZE - 1 });
+  const short = `${ws.dir}/short.bin`;
+  await Deno.writeFile(short, ws.bytes.subarray(0, SIZE - 1));
+  const shorter = await verifyObject(await request(store, short, true));
   assertEquals([shorter.result, shorter.method], ["different", "size"]);
   await ws.cleanup();
 });

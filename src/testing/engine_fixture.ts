@@ -59,7 +59,8 @@ export async function makeJob(
   const flat: FlatJob = {
     bucket: "bkt",
     key: "obj",
-    source: await openFileSource(ws.filePath),
+    // Its files never change during a test: no wait for their change time (see OpenOptions).
+    source: await openFileSource(ws.filePath, { settle: false }),
     requestedPartSize: 5 * MiB,
     threads: 3,
     metaPath: ws.metaPath,
