@@ -106,17 +106,17 @@ const CLOCK_MARGIN_MS = 50;
  * bytes are read moves the change time. Costs at most a second, only for files changed just
  * before the run.
  */
-export async function settleChangeTimes(
-  stamps: readonly FileStamp[],
-  now: () => number = Date.now,
-): Promise<void> {
+export async function settleChangeTimes(stamps: readonly FileStamp[]): Promise<void> {
+  const wait = changeTimeWait(stamps, Date.now());
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/** How long {@link settleChangeTimes} waits at `now` (ms since the epoch); 0: not at all. */
+export function changeTimeWait(stamps: readonly FileStamp[], now: number): number {
   // Only whole-second change times are coarse; finer ones already tell changes apart.
   const coarse = stamps.map((s) => s.ctimeMs ?? 0).filter((ms) => ms % 1000 === 0);
   const latest = Math.max(0, ...coarse);
-  const until = Math.floor(latest / 1000) * 1000 + 1000 + CLOCK_MARGIN_MS;
-  const wait = until - now();
-  // A change time in the future (clock stepped back) is not waited for: it cannot help.
-  if (wait > 0 && wait <= 1000 + CLOCK_MARGIN_MS) {
-    await new Promise((resolve) => setTimeout(resolve, wait));
-  }
+  const wait = Math.floor(latest / 1000) * 1000 + 1000 + CLOCK_MARGIN_MS - now;
+  // A change time in the future (the clock stepped back) is not waited for: it cannot help.
+  return wait > 0 && wait <= 1000 + CLOCK_MARGIN_MS ? wait : 0;
 }

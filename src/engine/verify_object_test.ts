@@ -3,13 +3,14 @@
  * one flipped byte anywhere is caught by every kind of stored value, and where nothing can
  * decide the answer is "undecided" (the CLI exits 5 and offers --download).
  */
-import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../backends/testing/assert.ts";
 import { makeJob, makeWorkspace, MiB } from "../testing/engine_fixture.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { type Backend, S3_LIMITS } from "../../backends/types.ts";
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { runUpload } from "./upload_engine.ts";
-import { openFileSource } from "../part_source.ts";
+import { openChunkDirSource, openFileSource } from "../part_source.ts";
+import { SourceChangedError } from "../source_identity.ts";
 import { candidatePartSizes, verifyByDownload, verifyObject } from "./verify_object.ts";
 
 const SIZE = 11 * MiB + 4321;
@@ -139,4 +140,61 @@ Deno.test("candidatePartSizes: the requested size, the planner's, size/N rounded
   assertEquals(guesses.every((ps) => Math.ceil(100 * MiB / ps) === 7), true);
   assertEquals(guesses.includes(15 * MiB), true);
   assertEquals(candidatePartSizes(10, 1, S3_LIMITS), [10]);
+});
+
+/** `store` as a store that does not say an object's part sizes (no GetObjectAttributes). */
+function withoutPartSizes(store: Backend): Backend {
+  return new Proxy(store, {
+    get: (target, name) => {
+      if (name === "objectPartSizes") return undefined;
+      const value = Reflect.get(target, name);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("verify of a chunk directory: its chunk sizes are the part layout tried first", async () => {
+  const ws = await makeWorkspace(10);
+  const dir = `${ws.dir}/chunks`;
+  await Deno.mkdir(dir);
+  // 6 MiB chunks: a size no guess from the part count would try.
+  const chunks = [6 * MiB, 6 * MiB, 1234].map((size, i) => new Uint8Array(size).fill(i + 1));
+  for (const [i, bytes] of chunks.entries()) await Deno.writeFile(`${dir}/c_${i + 1}`, bytes);
+  const store = new MemoryBackend({ etagIsMd5: false });
+  store.createBucket("bkt");
+  const source = () => openChunkDirSource(dir, "c_", { settle: false });
+  await runUpload(
+    await makeJob(ws, store, {
+      source: await source(),
+      requestedPartSize: undefined,
+      checksumAlgorithm: "crc32",
+      etagIsMd5: false,
+    }),
+  );
+  const request = async () => ({
+    backend: withoutPartSizes(store),
+    ref: { bucket: "bkt", key: "obj" },
+    source: await source(),
+    file: `${dir}/c_*`,
+    limits: S3_LIMITS,
+    etagIsMd5: false,
+    signal,
+  });
+  const same = await verifyObject(await request());
+  assertEquals([same.result, same.method, same.partSize], ["same", "composite-checksum", 6 * MiB]);
+  await Deno.writeFile(`${dir}/c_2`, chunks[1].map((b, i) => (i === 77 ? b ^ 1 : b)));
+  const flipped = await verifyObject(await request());
+  assertEquals(flipped.result, "undecided", "guessed part sizes prove no difference");
+  const read = await verifyByDownload(await request());
+  assertEquals([read.result, read.method], ["different", "sha256-download"]);
+  await ws.cleanup();
+});
+
+Deno.test("verify reads through the proved handle: a file swapped after it was opened is refused", async () => {
+  const { ws, store } = await uploaded({ algorithm: "crc32", type: "FULL_OBJECT" });
+  const req = await request(store, ws.filePath, true);
+  await Deno.writeFile(`${ws.dir}/other`, ws.bytes);
+  await Deno.rename(`${ws.dir}/other`, ws.filePath); // the same bytes, another file
+  await assertRejects(() => verifyObject(req), SourceChangedError, /now another file/);
+  await ws.cleanup();
 });
