@@ -33,6 +33,7 @@ import {
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
 import { createProgress, type Progress, type ProgressMode, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
+import { sourceFlags } from "./source_flags.ts";
 import { parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
 
 const DEFAULT_THREADS = 4;
@@ -317,26 +318,18 @@ function progressIntervalMs(): number {
 }
 
 async function openSource(flags: Flags): Promise<{ source: PartSource; defaultStateBase: string }> {
-  const file = str(flags, "file-path");
-  const dir = str(flags, "dir-path");
-  if (file !== undefined && dir !== undefined) {
-    throw new UsageError("Pass either -f FILE or -d DIR with -p PREFIX, not both.");
-  }
-  if (dir !== undefined) {
-    const prefix = str(flags, "prefix");
-    if (prefix === undefined) {
-      throw new UsageError("-d needs -p PREFIX: the chunk files' name prefix.");
-    }
-    const clean = dir.replace(/\/+$/, "") || "/";
+  const given = sourceFlags(flags);
+  if (given?.kind === "chunks") {
+    const { dir, prefix } = given;
     return {
-      source: await openChunkDirSource(clean, prefix),
-      defaultStateBase: join(dirname(clean), `${basename(clean)}-${prefix}`),
+      source: await openChunkDirSource(dir, prefix),
+      defaultStateBase: join(dirname(dir), `${basename(dir)}-${prefix}`),
     };
   }
-  if (file === undefined) {
+  if (given === undefined) {
     throw new UsageError(
       "Missing -f/--file-path: the file to upload (or -d DIR -p PREFIX for chunks).",
     );
   }
-  return { source: await openFileSource(file), defaultStateBase: file };
+  return { source: await openFileSource(given.file), defaultStateBase: given.file };
 }

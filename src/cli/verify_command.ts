@@ -1,4 +1,4 @@
-import { ExitCode, NeedsDecisionError, UsageError } from "../errors.ts";
+import { ExitCode, NeedsDecisionError } from "../errors.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
 import { SourceChangedError } from "../source_identity.ts";
 import { type Verdict, verifyByDownload, verifyObject } from "../engine/verify_object.ts";
@@ -23,6 +23,7 @@ import { formatBytes } from "../../backends/units.ts";
 import { storeError } from "./status_command.ts";
 import { parseByteSize } from "./values.ts";
 import { withStore } from "./with_store.ts";
+import { sourceFlags } from "./source_flags.ts";
 
 /** Exit code for "proved different" (including: the object does not exist). */
 export const EXIT_MISMATCH = 1;
@@ -43,7 +44,7 @@ const VERIFY_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "BYTES",
     help:
-      "The part size the object was uploaded with (16MiB, 8388608, ...), for stores that do not report part sizes. Default: the store's answer, else the sizes that give the object's part count.",
+      "The part size the object was uploaded with (16MiB, 8388608, ...), for stores that do not report part sizes. Default: the store's answer, else (with -d) the chunk sizes, else the sizes that give the object's part count.",
   },
   {
     long: "download",
@@ -176,18 +177,11 @@ export const verifyCommand: Command = defineCommand({
  * it), opened once so every later read is proved to be of what was opened. `file` names it.
  */
 async function openLocal(flags: Flags): Promise<{ source: PartSource; file: string }> {
-  const dir = str(flags, "dir-path");
-  if (dir === undefined) {
-    const file = required(flags, "file-path", "f", "the local file to compare with");
-    return { source: await openFileSource(file, { allowEmpty: true }), file };
+  const given = sourceFlags(flags);
+  if (given?.kind === "chunks") {
+    const { dir, prefix } = given;
+    return { source: await openChunkDirSource(dir, prefix), file: `${join(dir, prefix)}*` };
   }
-  if (str(flags, "file-path") !== undefined) {
-    throw new UsageError("Pass either -f FILE or -d DIR with -p PREFIX, not both.");
-  }
-  const prefix = str(flags, "prefix");
-  if (prefix === undefined) {
-    throw new UsageError("-d needs -p PREFIX: the chunk files' name prefix.");
-  }
-  const clean = dir.replace(/\/+$/, "") || "/";
-  return { source: await openChunkDirSource(clean, prefix), file: `${join(clean, prefix)}*` };
+  const file = given?.file ?? required(flags, "file-path", "f", "the local file to compare with");
+  return { source: await openFileSource(file, { allowEmpty: true }), file };
 }
