@@ -18,7 +18,6 @@ import {
   objectOrUndefined,
   reportStored,
   uploadArgs,
-  uploadsWhole,
 } from "./support/reliability.ts";
 import { describeRun } from "./support/run_output.ts";
 
@@ -134,6 +133,18 @@ async function refused(
   assertOk(await readMeta(at.meta), "state kept");
 }
 
+/** A `--restart` run's result: exit 0 and the source as it is now stored whole, reported. */
+async function restartedWhole(
+  server: stores.TestServer,
+  label: { topic: string; what: string },
+  run: CliRun,
+  at: { bucket: string; key: string; file: Uint8Array },
+): Promise<void> {
+  assertEquals(run.code, 0, describeRun(run));
+  await stores.assertStoredWhole(server, at.bucket, at.key, at.file);
+  await reportStored(server, label.topic, `${label.what}, then --restart`, run.code, at);
+}
+
 for (const server of stores.testServers()) {
   const env = stores.serverEnv(server);
   const trailing = server.name === "minio" ? "minio" : "aws";
@@ -168,17 +179,17 @@ for (const server of stores.testServers()) {
           },
         ]);
         const at = { bucket, key: "swap.bin", file: f.bytes };
-        await reportStored(server, `identity ${provider}`, "swapped and back", run.code, at);
+        const label = { topic: `identity ${provider}`, what: "swapped and back" };
+        await reportStored(server, label.topic, label.what, run.code, at);
         // Caught at the first read that sees it: a handle on the other file ("now another file"),
         // or the end of a read of the original, whose change time the rename moved.
         await refused(server, run, /now another file|change time moved/, { ...at, meta: f.meta });
         proxy.setRules([]);
-        await uploadsWhole(
-          server,
-          { f, bucket, key: "swap.bin" },
-          ["--restart", ...via(proxy)],
+        const again = await runS3mpu(
+          uploadArgs(f, bucket, "swap.bin", ["--restart", ...via(proxy)]),
           env,
         );
+        await restartedWhole(server, label, again, at);
       } finally {
         await proxy.close();
         await f.cleanup();
@@ -197,15 +208,15 @@ for (const server of stores.testServers()) {
         ]);
         const edited = await Deno.readFile(f.path);
         const at = { bucket, key: "edit.bin", file: edited };
-        await reportStored(server, `identity ${provider}`, "edited, mtime restored", run.code, at);
+        const label = { topic: `identity ${provider}`, what: "edited, mtime restored" };
+        await reportStored(server, label.topic, label.what, run.code, at);
         await refused(server, run, /change time moved/, { ...at, meta: f.meta });
         proxy.setRules([]);
-        await uploadsWhole(
-          server,
-          { f: { ...f, bytes: edited }, bucket, key: "edit.bin" },
-          ["--restart", ...via(proxy)],
+        const again = await runS3mpu(
+          uploadArgs(f, bucket, "edit.bin", ["--restart", ...via(proxy)]),
           env,
         );
+        await restartedWhole(server, label, again, at);
       } finally {
         await proxy.close();
         await f.cleanup();
@@ -226,18 +237,12 @@ for (const server of stores.testServers()) {
           ],
         );
         const at = { bucket, key: "c.bin", file: await c.bytes() };
-        await reportStored(
-          server,
-          `identity ${provider}`,
-          "chunk replaced (rsync -t)",
-          run.code,
-          at,
-        );
+        const label = { topic: `identity ${provider}`, what: "chunk replaced (rsync -t)" };
+        await reportStored(server, label.topic, label.what, run.code, at);
         await refused(server, run, /chunk chunk_1: .*(inode|change time)/, { ...at, meta: c.meta });
         proxy.setRules([]);
         const again = await runS3mpu(c.args(bucket, "c.bin", ["--restart", ...via(proxy)]), env);
-        assertEquals(again.code, 0, describeRun(again));
-        await stores.assertStoredWhole(server, bucket, "c.bin", at.file);
+        await restartedWhole(server, label, again, at);
       } finally {
         await proxy.close();
         await c.cleanup();
@@ -277,15 +282,11 @@ for (const server of stores.testServers()) {
         const run = await runS3mpu(uploadArgs(f, bucket, "e.bin", via), env);
         const edited = await Deno.readFile(f.path);
         const at = { bucket, key: "e.bin", file: edited };
-        await reportStored(server, "identity", "edited between runs, mtime restored", run.code, at);
+        const label = { topic: "identity", what: "edited between runs, mtime restored" };
+        await reportStored(server, label.topic, label.what, run.code, at);
         await refused(server, run, /change time moved/, { ...at, meta: f.meta });
-        const restart = ["--restart", ...via];
-        await uploadsWhole(
-          server,
-          { f: { ...f, bytes: edited }, bucket, key: "e.bin" },
-          restart,
-          env,
-        );
+        const again = await runS3mpu(uploadArgs(f, bucket, "e.bin", ["--restart", ...via]), env);
+        await restartedWhole(server, label, again, at);
       });
     } finally {
       await f.cleanup();
@@ -301,11 +302,11 @@ for (const server of stores.testServers()) {
         await replaceKeepingMtime(`${c.dir}/chunk_3`);
         const run = await runS3mpu(c.args(bucket, "c.bin", via), env);
         const at = { bucket, key: "c.bin", file: await c.bytes() };
-        await reportStored(server, "identity", "chunk replaced between runs", run.code, at);
+        const label = { topic: "identity", what: "chunk replaced between runs" };
+        await reportStored(server, label.topic, label.what, run.code, at);
         await refused(server, run, /chunk chunk_3: .*inode/, { ...at, meta: c.meta });
         const again = await runS3mpu(c.args(bucket, "c.bin", ["--restart", ...via]), env);
-        assertEquals(again.code, 0, describeRun(again));
-        await stores.assertStoredWhole(server, bucket, "c.bin", at.file);
+        await restartedWhole(server, label, again, at);
       });
     } finally {
       await c.cleanup();
