@@ -28,10 +28,11 @@ export interface PartReader {
    * call reads the file again. The handle is proved to be the file the source was opened on,
    * unchanged (device, inode, size, mtime, change time), when it is opened and again before
    * the last slice is yielded; otherwise the iteration throws a NeedsDecisionError (exit 4),
-   * so a send never completes with another file's bytes. Each slice is a view of the next buffer of `into` in turn (as
-   * long as the buffer, or the bytes left), so a slice stays valid until `into.length` more
-   * are asked for: reused buffers leave no garbage behind, whatever the part size. When
-   * `into` is a function, each slice is read into a buffer it lends, never touched again.
+   * so a send never completes with another file's bytes. Each slice is a view of the next
+   * buffer of `into` in turn (as long as the buffer, or the bytes left), so a slice stays
+   * valid until `into.length` more are asked for: reused buffers leave no garbage behind,
+   * whatever the part size. When `into` is a function, each slice is read into a buffer it
+   * lends, never touched again.
    */
   slices(
     part: SourcePart,
@@ -74,8 +75,9 @@ export interface OpenOptions {
 }
 
 /**
- * Opens and checks a file: present, a regular file, readable, not empty. Its fingerprint is
- * the stamp of the handle opened here; every later read is proved to be that file.
+ * Opens and checks a file: present, a regular file, readable, not empty (unless
+ * `allowEmpty`). Its fingerprint is the stamp of the handle opened here; every later read is
+ * proved to be that file.
  */
 export async function openFileSource(path: string, opts: OpenOptions = {}): Promise<PartSource> {
   const info = await statSource(path, "-f");
