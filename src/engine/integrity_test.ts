@@ -142,7 +142,7 @@ Deno.test("an upload gone on resume does not settle on an object with other cont
   store.expireUpload("bkt", meta.uploadId);
   const flipped = ws.bytes.slice();
   flipped[7 * MiB] ^= 1;
-  store.putObject("bkt", "obj", flipped); // same size, other bytes, newer
+  store.storeObject("bkt", "obj", flipped); // same size, other bytes, newer
   const error = await assertRejects(
     async () => runUpload(await makeJob(ws, store)),
     NeedsDecisionError,
