@@ -49,7 +49,7 @@ export interface PartSource {
   checkUnchanged(): Promise<void>;
 }
 
-/** Opens and checks a file: present, a regular file, readable, not empty. */
+/** Opens and checks a file: present, a regular file, readable (an empty one is put whole). */
 export async function openFileSource(path: string): Promise<PartSource> {
   const info = await statSource(path, "-f");
   if (!info.isFile) {
@@ -57,7 +57,6 @@ export async function openFileSource(path: string): Promise<PartSource> {
       `${path} is not a regular file; pass a file with -f, or a directory with -d and -p.`,
     );
   }
-  if (info.size === 0) throw new UsageError(`${path} is empty; there is nothing to upload.`);
   await checkReadable(path);
   const fingerprint = fileFingerprint(path, info);
   return {

@@ -228,7 +228,7 @@ export class MemoryBackend implements Backend {
     const bucket = this.#bucket(input.bucket);
     const upload = this.#upload(input);
     checkSseCustomer(upload, input);
-    const stored = checkCompletion(upload, input.parts, this.limits);
+    const stored = checkCompletion(upload, input.parts, this.limits, this.#verifies);
     const object = completedObject(upload, stored, input.fullObjectChecksum, this.#rules);
     bucket.objects.set(input.key, object);
     bucket.uploads.delete(upload.uploadId);

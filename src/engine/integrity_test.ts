@@ -86,7 +86,10 @@ Deno.test("a Complete answered with another object's checksum is not success (ex
   const job = await makeJob(ws, lying, { checksumType: "FULL_OBJECT" });
   const result = runUpload(job);
   const error = await assertRejects(() => result, NeedsDecisionError);
-  assertMatch(error.message, /not proved to hold the bytes sent.*CRC32 checksum AAAAAA==/);
+  assertMatch(
+    error.message,
+    /not proved to hold the bytes sent.*full-object CRC32 AAAAAA== differs/,
+  );
   assertOk(await exists(ws.metaPath), "state kept");
   await ws.cleanup();
 });
@@ -158,7 +161,7 @@ Deno.test("a lost Complete settles on its own object, proved by the combined che
   const job = await makeJob(ws, faulty, { checksumType: "FULL_OBJECT" });
   await runUpload(job);
   await assertStored(store, ws.bytes);
-  assertLogged(job, /proved by its full-object checksum/);
+  assertLogged(job, /proved by its full-object CRC32/);
   await ws.cleanup();
 });
 

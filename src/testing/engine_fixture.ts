@@ -1,5 +1,5 @@
 import type { Backend } from "../../backends/types.ts";
-import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
+import { MemoryBackend, type MemoryBackendOptions } from "../../backends/memory/memory_backend.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { assertEquals, assertOk, assertRejects } from "../../backends/testing/assert.ts";
 import type {
@@ -30,8 +30,8 @@ export async function makeWorkspace(size: number) {
 }
 
 /** A memory store with bucket "bkt". */
-export function makeStore(): MemoryBackend {
-  const store = new MemoryBackend();
+export function makeStore(options?: MemoryBackendOptions): MemoryBackend {
+  const store = new MemoryBackend(options);
   store.createBucket("bkt");
   return store;
 }
@@ -73,6 +73,7 @@ export async function makeJob(
     fsyncJournal: true,
     stopSignal: new AbortController().signal,
     stopGraceMs: 1000,
+    lostCompleteWaitMs: 100,
     ...overrides,
     logger,
   };
@@ -96,6 +97,7 @@ const REQUEST_FIELDS: Record<keyof UploadRequest, "request"> = {
   checksumAlgorithm: "request",
   checksumChosen: "request",
   objectOptions: "request",
+  readBack: "request",
 };
 const RULES_FIELDS: Record<keyof StoreRules, "rules"> = {
   preferredPartSize: "rules",
