@@ -8,6 +8,7 @@ import { assertEquals, assertOk } from "./testing/assert.ts";
 import type { UploadedPart } from "./types.ts";
 import { computeChecksum, md5Hex, multipartETag } from "./checksum.ts";
 import { MiB } from "./units.ts";
+import { collectSlices } from "./part_body.ts";
 import { type ConformanceFixture, Context, expectKind, filled } from "./conformance_context.ts";
 
 export type { ConformanceFixture } from "./conformance_context.ts";
@@ -368,6 +369,6 @@ export function conformanceSuite(
 }
 
 /** The bytes of a readObject stream. */
-async function readAll(stream: Promise<ReadableStream<Uint8Array>>): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(await stream).arrayBuffer());
+async function readAll(stream: Promise<AsyncIterable<Uint8Array>>): Promise<Uint8Array> {
+  return await collectSlices(await stream);
 }

@@ -325,15 +325,15 @@ export interface ObjectInspector {
    */
   objectPartSizes?(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined>;
   /**
-   * The object's bytes as a stream (GetObject), or only `opts.range` of them: for
-   * `verify --download`, and the read-back that proves an object where the store keeps no
-   * value of its own to compare. Optional.
+   * The object's bytes (GetObject), or only `opts.range` of them, as chunks to iterate once:
+   * for `verify --download`, and the read-back that proves an object where the store keeps no
+   * value of its own to compare. A chunk may be reused once the next is asked for. Optional.
    */
   readObject?(
     ref: ObjectRef,
     signal: AbortSignal,
     opts?: ReadOptions,
-  ): Promise<ReadableStream<Uint8Array>>;
+  ): Promise<AsyncIterable<Uint8Array>>;
 }
 
 /**

@@ -315,7 +315,7 @@ export class MemoryBackend implements Backend {
     ref: ObjectRef,
     signal: AbortSignal,
     opts?: ReadOptions,
-  ): Promise<ReadableStream<Uint8Array>> {
+  ): Promise<AsyncIterable<Uint8Array>> {
     await this.#enter("readObject", signal);
     return byteStream(this.#object(ref).body, opts?.range);
   }
