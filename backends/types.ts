@@ -37,9 +37,14 @@ export type ChecksumType = "FULL_OBJECT" | "COMPOSITE";
 /** An object-level checksum as the server reports or expects it. */
 export interface ObjectChecksum {
   algorithm: ChecksumAlgorithm;
-  /** Base64 digest; COMPOSITE values end in `-N`. */
+  /** Base64 digest; COMPOSITE values end in `-N` (moto leaves it off). */
   value: string;
   type: ChecksumType;
+  /**
+   * The store named no type (no x-amz-checksum-type): `type` is guessed from the value, so a
+   * comparison with one type's value proves a difference only if no other type's matches.
+   */
+  typeGuessed?: boolean;
 }
 
 /** A part's checksum, base64 of the digest, as S3 sends it in headers. */

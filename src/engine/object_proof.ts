@@ -136,24 +136,23 @@ export function proveObject(
   }
   let by: ProofName | undefined;
   const got = found.checksum;
-  const ours = expected.checksums.filter((c) => c.algorithm === got?.algorithm);
-  // moto keeps the whole object's CRC32 under CRC32C's name: a value that is ours under
-  // another name is the store's own sum of the bytes it holds.
-  const renamed = got?.type === "FULL_OBJECT"
-    ? expected.checksums.find((c) => c.type === "FULL_OBJECT" && c.value === got.value)
-    : undefined;
-  const want = renamed ?? ours.find((c) => c.type === got?.type);
-  if (got && want && !sameChecksum(got.value, want.value)) {
-    const what = describeChecksum(got);
-    return differs(`its ${what} ${got.value} differs from the ${want.value} of the bytes sent`);
-  }
-  // A store that names no type (moto leaves a composite value without its -N and type) is
-  // matched by value: the digest is the store's either way.
-  const hit = got && (want ?? ours.find((c) => sameChecksum(got.value, c.value)));
-  if (hit) {
-    by = hit.type === "FULL_OBJECT"
-      ? `full-object-${hit.algorithm as "crc32" | "crc32c" | "sha256"}`
-      : "composite-checksum";
+  if (got) {
+    // Ours by value: of the same algorithm (a type the store did not name, or a composite
+    // without its -N, as moto answers, matched by digest), or moto's CRC32 kept under
+    // CRC32C's name: either way the store's own sum of the bytes it holds.
+    const ours = expected.checksums.filter((c) => c.algorithm === got.algorithm);
+    const hit = ours.find((c) => c.type === got.type && sameChecksum(got.value, c.value)) ??
+      (got.typeGuessed ? ours.find((c) => sameChecksum(got.value, c.value)) : undefined) ??
+      expected.checksums.find((c) => c.type === "FULL_OBJECT" && c.value === got.value);
+    const want = ours.find((c) => c.type === got.type);
+    if (hit) {
+      by = hit.type === "FULL_OBJECT"
+        ? `full-object-${hit.algorithm as "crc32" | "crc32c" | "sha256"}`
+        : "composite-checksum";
+    } else if (want) {
+      const what = describeChecksum(got);
+      return differs(`its ${what} ${got.value} differs from the ${want.value} of the bytes sent`);
+    }
   }
   const eTag = found.eTag.toLowerCase();
   if (expected.eTag !== undefined && trustedETag(found, rules)) {

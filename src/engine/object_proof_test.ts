@@ -112,17 +112,26 @@ Deno.test("a composite value without its -N, or without its type, is matched by 
   const digest = composite.value.replace(/-2$/, "");
   assertEquals(sameChecksum(digest, composite.value), true);
   assertEquals(sameChecksum(`${digest}-3`, composite.value), false);
-  for (const type of ["COMPOSITE", "FULL_OBJECT"] as const) {
-    const found = {
-      eTag: "x",
-      size: 20,
-      checksum: { algorithm: "sha256" as const, value: digest, type },
+  // Named COMPOSITE but without its -N; or of no named type (guessed FULL_OBJECT).
+  for (const typeGuessed of [false, true]) {
+    const checksum = {
+      algorithm: "sha256" as const,
+      value: digest,
+      type: typeGuessed ? "FULL_OBJECT" as const : "COMPOSITE" as const,
+      ...(typeGuessed ? { typeGuessed } : {}),
     };
+    const found = { eTag: "x", size: 20, checksum };
     assertEquals(proveObject(found, expected, untrusted), {
       proved: true,
       by: "composite-checksum",
     });
   }
+  // A named FULL_OBJECT value is not taken for a composite one.
+  const named = { algorithm: "sha256" as const, value: digest, type: "FULL_OBJECT" as const };
+  assertEquals(
+    proveObject({ eTag: "x", size: 20, checksum: named }, expected, untrusted).proved,
+    false,
+  );
 });
 
 Deno.test("a FULL_OBJECT CRC32 kept under CRC32C's name (moto) is the store's CRC32", () => {
