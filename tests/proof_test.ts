@@ -103,6 +103,7 @@ if (moto) {
           bytes: setup.f.bytes,
         });
         assertEquals(run.code, 4, describeRun(run));
+        assertEquals((onlyJson(run).error as { code: string }).code, "not_proved");
         assertMatch(run.stderr, /not proved to hold the bytes sent/);
         assertMatch(run.stderr, says);
         assertOk(await stateOf(setup.f), "state kept");

@@ -7,6 +7,7 @@
  *
  *   bash scripts/servers.sh start && set -a && . .cache/servers.env && set +a
  *   deno run -A scripts/bench/read_back.ts [FILE] [PART_MIB=16] [THREADS=4] [RUNS=3]
+ *   (FILE "" or absent: 1 GiB of random bytes in a temp dir)
  *
  * @module
  */
@@ -36,7 +37,7 @@ const credentials = {
 for (const [name, value] of Object.entries(credentials)) Deno.env.set(name, value);
 
 const dir = await Deno.makeTempDir({ prefix: "s3mpu-bench-read-back-" });
-const file = fileArg ?? `${dir}/source.bin`;
+const file = fileArg || `${dir}/source.bin`;
 if (!fileArg) await writeRandom(file, 1024 * 1024 * 1024);
 const bucket = `s3mpu-bench-${Date.now().toString(36)}`;
 const key = "read-back.bin";

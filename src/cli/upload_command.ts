@@ -149,8 +149,10 @@ other and from the source; an existing one is only overwritten or removed when i
 Exit codes: 0 done · 2 the command must change (bad input, rejected or missing credentials,
 wrong endpoint or region, missing bucket, invalid key, any permanent 4xx; nothing changed) ·
 3 re-running unchanged can succeed (network, 5xx, throttling, expired credentials; state
-kept) · 4 needs a decision (source changed, upload gone, recorded endpoint differs: use
---restart) · 130 interrupted by SIGINT, SIGTERM or SIGHUP (state kept).
+kept) · 4 needs a decision (source changed, upload gone, the stored object not proved to be
+the bytes sent, recorded endpoint differs: use --restart) · 130 interrupted by SIGINT,
+SIGTERM or SIGHUP (state kept). Exit 0: the stored object is proved to be the bytes sent,
+unless --no-read-back left its proof "none".
 
 Sizes (-s, --limit-rate): bytes, or KB/MB/GB/TB and KiB/MiB/GiB/TiB, all powers of 1,024 as in
 aws-cli (-s 64MB = -s 64MiB = 67108864). Object options are fixed at create and recorded in the

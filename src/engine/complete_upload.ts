@@ -67,7 +67,10 @@ export async function completeUpload(
     });
     if (!settled.object) {
       if (gone) {
-        throw new NeedsDecisionError(lostCompleteMessage(job, settled.reason), { cause: error });
+        throw new NeedsDecisionError(lostCompleteMessage(job, settled.reason), {
+          cause: error,
+          code: "upload_gone",
+        });
       }
       throw error;
     }

@@ -68,6 +68,7 @@ export async function finishGone(
       completing
         ? lostCompleteMessage(job, settled.reason)
         : `The multipart upload recorded in ${job.request.metaPath} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key (${settled.reason}). Run again with --restart to upload from the start.`,
+      { code: "upload_gone" },
     );
   }
   const existing = settled.object;

@@ -182,5 +182,6 @@ function where(job: UploadJob): string {
 function notTheBytes(req: ProofRequest, reason: string): NeedsDecisionError {
   return new NeedsDecisionError(
     `The object ${where(req.job)} is not proved to hold the bytes sent: ${reason}. ${req.advice}`,
+    { code: "not_proved" },
   );
 }
