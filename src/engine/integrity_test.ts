@@ -13,6 +13,7 @@ import {
   assertLogged,
   assertStored,
   exists,
+  intercept,
   makeFaultyWorkspace,
   makeJob,
   makeStore,
@@ -22,8 +23,7 @@ import {
 } from "../testing/engine_fixture.ts";
 import { appendZeros, overwriteAt } from "../testing/files.ts";
 import { FaultBackend, faultErrors } from "../../backends/memory/fault_backend.ts";
-import type { MemoryBackend } from "../../backends/memory/memory_backend.ts";
-import type { Backend, CompletedUpload, UploadedPart } from "../../backends/types.ts";
+import type { Backend } from "../../backends/types.ts";
 import { runUpload } from "./upload_engine.ts";
 import { NeedsDecisionError, ResumableError, S3mpuError } from "../errors.ts";
 import { readMeta } from "../state/meta_file.ts";
@@ -31,33 +31,6 @@ import { openChunkDirSource } from "../part_source.ts";
 
 const SIZE = 13 * MiB + 777; // 3 parts of 5 MiB
 const signal = new AbortController().signal;
-
-/** `store` with `uploadPart` and `completeMultipartUpload` replaceable per test. */
-function intercept(
-  store: MemoryBackend,
-  over: {
-    afterPart?: (part: UploadedPart) => Promise<void>;
-    complete?: (real: () => Promise<CompletedUpload>) => Promise<CompletedUpload>;
-  },
-): Backend {
-  return new Proxy(store, {
-    get(target, name) {
-      if (name === "uploadPart" && over.afterPart) {
-        return async (...args: Parameters<Backend["uploadPart"]>) => {
-          const part = await target.uploadPart(...args);
-          await over.afterPart!(part);
-          return part;
-        };
-      }
-      if (name === "completeMultipartUpload" && over.complete) {
-        return (...args: Parameters<Backend["completeMultipartUpload"]>) =>
-          over.complete!(() => target.completeMultipartUpload(...args));
-      }
-      const value = Reflect.get(target, name);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 Deno.test("a FULL_OBJECT upload sends the combined CRC, records it, and the store validates it", async () => {
   const { ws, store, faulty } = await makeFaultyWorkspace(SIZE);

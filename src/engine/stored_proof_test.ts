@@ -14,6 +14,7 @@ import {
   assertLogged,
   assertStored,
   exists,
+  intercept,
   makeJob,
   makeStore,
   makeWorkspace,
@@ -34,20 +35,27 @@ const opaque = { checksumAlgorithm: "md5", etagIsMd5: false } as const;
 
 /** `store` with one byte of every part numbered `damaged` flipped on the way in. */
 function damaging(store: MemoryBackend, damaged: number): Backend {
-  return new Proxy(store, {
-    get(target, name) {
-      if (name === "uploadPart") {
-        return async (input: Parameters<Backend["uploadPart"]>[0], s: AbortSignal) => {
-          if (input.partNumber !== damaged) return target.uploadPart(input, s);
-          const body = await collectSlices(bodySlices(input.body, s));
-          body[100] ^= 0xff;
-          return target.uploadPart({ ...input, body }, s);
-        };
-      }
-      const value = Reflect.get(target, name);
-      return typeof value === "function" ? value.bind(target) : value;
+  return intercept(store, {
+    beforePart: async (input, s) => {
+      if (input.partNumber !== damaged) return input;
+      const body = await collectSlices(bodySlices(input.body, s));
+      body[100] ^= 0xff;
+      return { ...input, body };
     },
   });
+}
+
+/** A workspace whose first run stopped at Complete, which never reached the store. */
+async function stoppedAtComplete() {
+  const ws = await makeWorkspace(SIZE);
+  const store = makeStore();
+  const faulty = new FaultBackend(store);
+  faulty.failOn("completeMultipartUpload", { error: faultErrors.fatal() });
+  await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
+  const meta = (await readMeta(ws.metaPath))!;
+  assertOk(meta.completing, "the completing marker stays");
+  faulty.clearRules();
+  return { ws, store, faulty, meta };
 }
 
 Deno.test("with nothing the store computed to compare, the object is read back, one range per part", async () => {
@@ -129,17 +137,8 @@ Deno.test("an empty file is put whole, proved, and leaves no state files", async
 });
 
 Deno.test("a Complete still running when the next run starts is waited for, not sent again", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
-  // The first run's Complete never reaches the store and the run stops; the completing
-  // marker stays.
-  faulty.failOn("completeMultipartUpload", { error: faultErrors.fatal() });
-  await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
-  const meta = (await readMeta(ws.metaPath))!;
-  assertOk(meta.completing);
+  const { ws, store, faulty, meta } = await stoppedAtComplete();
   // Now the store lists the upload as gone, and the object appears 300 ms later.
-  faulty.clearRules();
   faulty.failOn("listParts", { error: faultErrors.noSuchUpload(), times: Infinity });
   const ref = { bucket: "bkt", key: "obj", uploadId: meta.uploadId };
   const parts = await store.listParts(ref, signal);
@@ -157,12 +156,8 @@ Deno.test("a Complete still running when the next run starts is waited for, not 
 });
 
 Deno.test("a Complete that never shows: the advice is to run again later, not --restart at once", async () => {
-  const ws = await makeWorkspace(SIZE);
-  const store = makeStore();
-  const faulty = new FaultBackend(store);
-  faulty.failOn("completeMultipartUpload", { error: faultErrors.fatal() });
-  await assertRejects(async () => runUpload(await makeJob(ws, faulty)), S3mpuError);
-  store.expireUpload("bkt", (await readMeta(ws.metaPath))!.uploadId);
+  const { ws, store, meta } = await stoppedAtComplete();
+  store.expireUpload("bkt", meta.uploadId);
   const error = await assertRejects(
     async () => runUpload(await makeJob(ws, store, { lostCompleteWaitMs: 200 })),
     NeedsDecisionError,
