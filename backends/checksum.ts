@@ -125,7 +125,10 @@ export function isCombinable(algorithm: ChecksumAlgorithm): algorithm is Combina
   return algorithm === "crc32" || algorithm === "crc32c";
 }
 
-/** A checksum fed slice by slice: `value()` equals {@link computeChecksum} of all the slices. */
+/**
+ * A checksum fed slice by slice: `value()` equals {@link computeChecksum} of all the slices,
+ * and may be asked again (nothing more may be fed after it).
+ */
 export interface ChecksumHasher {
   update(bytes: Uint8Array): void;
   value(): string;
@@ -139,7 +142,12 @@ export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
     case "md5":
     case "sha256": {
       const hash = createHash(algorithm);
-      return { update: (bytes) => void hash.update(bytes), value: () => hash.digest("base64") };
+      // value() may be asked twice (a trailer, then the part's journal line): digest once.
+      let digest: string | undefined;
+      return {
+        update: (bytes) => void hash.update(bytes),
+        value: () => digest ??= hash.digest("base64"),
+      };
     }
     case "crc32":
     case "crc32c": {

@@ -37,9 +37,14 @@ export type ChecksumType = "FULL_OBJECT" | "COMPOSITE";
 /** An object-level checksum as the server reports or expects it. */
 export interface ObjectChecksum {
   algorithm: ChecksumAlgorithm;
-  /** Base64 digest; COMPOSITE values end in `-N`. */
+  /** Base64 digest; COMPOSITE values end in `-N` (moto leaves it off). */
   value: string;
   type: ChecksumType;
+  /**
+   * The store named no type (no x-amz-checksum-type): `type` is guessed from the value, so a
+   * comparison with one type's value proves a difference only if no other type's matches.
+   */
+  typeGuessed?: boolean;
 }
 
 /** A part's checksum, base64 of the digest, as S3 sends it in headers. */
@@ -96,6 +101,12 @@ export interface CompletedUpload {
   checksum?: ObjectChecksum;
 }
 
+/** Options of a GetObject call. */
+export interface ReadOptions {
+  /** Only these bytes: `length` bytes from `offset` (an HTTP Range request). */
+  range?: { offset: number; length: number };
+}
+
 /** Options of a HeadObject call. */
 export interface HeadOptions {
   /** Describe only this part: its size becomes `size`, and `partsCount` is set. */
@@ -147,6 +158,20 @@ export interface UploadPartInput extends ObjectRef {
    * Called once per attempt.
    */
   paceBody?: (slices: AsyncIterable<Uint8Array>, signal: AbortSignal) => AsyncIterable<Uint8Array>;
+}
+
+/**
+ * One whole object to store with PutObject (an empty file, or a small one). The body's
+ * checksum is sent as the store verifies it: a flexible one (`x-amz-checksum-*`) where the
+ * preset allows them, else `md5` (Content-MD5).
+ */
+export interface PutObjectInput extends ObjectRef {
+  /** Bytes in memory, or a stream (read whole before it is sent, for now). */
+  body: PartBody;
+  /** Of the whole body; never `trailing`. */
+  checksum: PartChecksum;
+  /** Content headers, metadata, storage class, SSE, ACL, tags, as at create. */
+  objectOptions?: ObjectOptions;
 }
 
 /** An upload's parts to list: all of them, or those numbered above `afterPartNumber`. */
@@ -247,6 +272,22 @@ export interface MultipartStore {
    * ```
    */
   abortMultipartUpload(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<void>;
+  /**
+   * Stores one whole object in a single request (PutObject) with its checksum and options,
+   * for objects that need no multipart upload (an empty file). A checksum the store refuses
+   * is "retryable" (damaged on the way), as for uploadPart. Returns the object's ETag, and
+   * its checksum if the answer carries one (an answer may echo what was sent: prove the
+   * object with headObject).
+   *
+   * @example
+   * ```ts
+   * const put = await store.putObject(
+   *   { bucket: "b", key: "k", body: new Uint8Array(0), checksum: { algorithm: "md5", value: md5 } },
+   *   signal,
+   * );
+   * ```
+   */
+  putObject(input: PutObjectInput, signal: AbortSignal): Promise<CompletedUpload>;
   /** Releases sockets and timers. */
   close(): void;
 }
@@ -288,8 +329,16 @@ export interface ObjectInspector {
    * or undefined when the store does not say. Optional.
    */
   objectPartSizes?(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined>;
-  /** The object's bytes as a stream (GetObject), for `verify --download`. Optional. */
-  readObject?(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * The object's bytes (GetObject), or only `opts.range` of them, as chunks to iterate once:
+   * for `verify --download`, and the read-back that proves an object where the store keeps no
+   * value of its own to compare. A chunk may be reused once the next is asked for. Optional.
+   */
+  readObject?(
+    ref: ObjectRef,
+    signal: AbortSignal,
+    opts?: ReadOptions,
+  ): Promise<AsyncIterable<Uint8Array>>;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A Backend decorator for the options of one upload run: it adds the object options to
- * CreateMultipartUpload, the request options (SSE-C key, expected bucket owner, requester
+ * CreateMultipartUpload and PutObject, the request options (SSE-C key, expected bucket owner, requester
  * pays) to every call, and, when a rate limit or byte progress is active, feeds part bodies
  * in slices through the shared token bucket. The engine stays unaware of all three.
  *
@@ -84,6 +84,13 @@ function optionsBackend(inner: Backend, options: UploadOptions): Backend {
     completeMultipartUpload: (ref, signal) =>
       inner.completeMultipartUpload(withRequest(ref), signal),
     abortMultipartUpload: (ref, signal) => inner.abortMultipartUpload(withRequest(ref), signal),
+    // A whole object gets the object options create would have sent (no pacing: bodies put
+    // in one request are small).
+    putObject: (input, signal) =>
+      inner.putObject(
+        { ...withRequest(input), objectOptions: { ...input.objectOptions, ...objectOptions } },
+        signal,
+      ),
     listMultipartUploads: (opts, signal) => inner.listMultipartUploads(opts, signal),
     headObject: (ref, signal, opts) => inner.headObject(withRequest(ref), signal, opts),
     close: () => inner.close(),
@@ -95,7 +102,8 @@ function optionsBackend(inner: Backend, options: UploadOptions): Backend {
       objectPartSizes.call(inner, withRequest(ref), signal);
   }
   if (readObject) {
-    wrapped.readObject = (ref, signal) => readObject.call(inner, withRequest(ref), signal);
+    wrapped.readObject = (ref, signal, opts) =>
+      readObject.call(inner, withRequest(ref), signal, opts);
   }
   return wrapped;
 }

@@ -70,13 +70,11 @@ export interface OpenOptions {
    * whose files never change may skip it.
    */
   settle?: boolean;
-  /** Accept an empty file (verify compares it with an empty object); upload refuses one. */
-  allowEmpty?: boolean;
 }
 
 /**
- * Opens and checks a file: present, a regular file, readable, not empty (unless
- * `allowEmpty`). Its fingerprint is the stamp of the handle opened here; every later read is
+ * Opens and checks a file: present, a regular file, readable (an empty one is put whole by
+ * upload). Its fingerprint is the stamp of the handle opened here; every later read is
  * proved to be that file.
  */
 export async function openFileSource(path: string, opts: OpenOptions = {}): Promise<PartSource> {
@@ -87,9 +85,6 @@ export async function openFileSource(path: string, opts: OpenOptions = {}): Prom
     );
   }
   const stamp = await stampByOpening(path);
-  if (stamp.size === 0 && !opts.allowEmpty) {
-    throw new UsageError(`${path} is empty; there is nothing to upload.`);
-  }
   if (opts.settle !== false) await settleChangeTimes([stamp]);
   const fingerprint: SourceFingerprint = { kind: "file", path: resolve(path), ...stamp };
   return {

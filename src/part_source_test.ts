@@ -151,11 +151,11 @@ Deno.test("a chunk replaced by rename with its mtime kept (rsync -t): refused wh
   });
 });
 
-Deno.test("an empty file is refused for upload, accepted for verify", async () => {
+Deno.test("an empty file opens (upload puts it whole, verify compares it)", async () => {
   await inTempDir(async (dir) => {
     await Deno.writeFile(`${dir}/empty`, new Uint8Array());
-    await assertRejects(() => openFileSource(`${dir}/empty`), Error, /is empty/);
-    const source = await openFileSource(`${dir}/empty`, { allowEmpty: true, settle: false });
+    const source = await openFileSource(`${dir}/empty`, { settle: false });
     assertEquals(source.fingerprint.size, 0);
+    assertEquals(source.parts(5 * 1024 * 1024).length, 0);
   });
 });

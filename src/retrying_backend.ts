@@ -67,6 +67,7 @@ export function retrying(
     uploadPart: retried("uploadPart", (input) => `part ${input.partNumber}`),
     listParts: retried("listParts", () => "listing parts"),
     completeMultipartUpload: retried("completeMultipartUpload", () => "completion"),
+    putObject: retried("putObject", () => "uploading the object"),
     abortMultipartUpload: retried(
       "abortMultipartUpload",
       (ref) => `aborting upload ${ref.uploadId}`,

@@ -53,13 +53,6 @@ const CASES: BadCase[] = [
     error: /nope\.bin does not exist; check the path given with -f/,
   },
   {
-    name: "empty file",
-    setup: (s) => Deno.writeFile(`${s.dir}/empty.bin`, new Uint8Array()),
-    args: (s) => upload(s, "-f", `${s.dir}/empty.bin`),
-    code: 2,
-    error: /empty\.bin is empty; there is nothing to upload/,
-  },
-  {
     name: "a directory as -f",
     args: (s) => upload(s, "-f", s.dir),
     code: 2,

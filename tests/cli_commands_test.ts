@@ -260,12 +260,14 @@ for (const server of stores.testServers()) {
         "partsUploaded",
         "seconds",
         "checksumAlgorithm",
+        "proof",
       ]
     ) assertOk(field in result, `upload --json lacks ${field}: ${up.stdout}`);
     assertEquals([result.bucket, result.key, result.size], [bucket, key, file.bytes.length]);
     assertEquals([result.partSize, result.parts], [5 * MiB, 3]);
     assertMatch(String(result.eTag), /^[0-9a-f]{32}-3$/);
     assertEquals(typeof result.seconds, "number");
+    assertEquals(result.proof, "full-object-crc32");
 
     const verify = (extra: string[] = []) =>
       runS3mpu(["verify", "-b", bucket, "-k", key, "-f", file.path, ...extra], env);

@@ -140,6 +140,8 @@ export class FaultBackend implements Backend {
   );
   /** See {@link Backend.completeMultipartUpload}. */
   readonly completeMultipartUpload = this.#faulted("completeMultipartUpload", refInfo);
+  /** See {@link Backend.putObject}. */
+  readonly putObject = this.#faulted("putObject", objectInfo);
   /** See {@link Backend.abortMultipartUpload}. */
   readonly abortMultipartUpload = this.#faulted("abortMultipartUpload", refInfo);
   /** See {@link Backend.listMultipartUploads}. */
@@ -158,10 +160,16 @@ export class FaultBackend implements Backend {
       () => this.#inner.objectPartSizes?.(ref, signal) ?? Promise.resolve(undefined),
     );
 
-  /** See {@link Backend.readObject}. */
-  readonly readObject: NonNullable<Backend["readObject"]> = (ref, signal) => {
-    if (!this.#inner.readObject) throw new Error(`${this.#inner.name} cannot read objects.`);
-    return this.#inner.readObject(ref, signal);
+  /** See {@link Backend.readObject}; faults are injected on opening the stream. */
+  readonly readObject: NonNullable<Backend["readObject"]> = (ref, signal, opts) => {
+    const inner = this.#inner.readObject;
+    if (!inner) throw new Error(`${this.#inner.name} cannot read objects.`);
+    return this.#call(
+      "readObject",
+      { bucket: ref.bucket, key: ref.key },
+      signal,
+      () => inner.call(this.#inner, ref, signal, opts),
+    );
   };
 
   /** Closes the inner backend. */

@@ -16,12 +16,16 @@ import {
   type ObjectInfo,
   type ObjectRef,
   type PartsRef,
+  type PutObjectInput,
+  type ReadOptions,
   S3_LIMITS,
   type UploadedPart,
   type UploadPartInput,
 } from "../types.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
-import { bodySlices } from "../part_body.ts";
+import { bodySlices, collectSlices } from "../part_body.ts";
+import { byteStream } from "./object_stream.ts";
+import { completedObject, putObjectStored } from "./stored_objects.ts";
 import { partsPage, sortedUploads, uploadsPage } from "./paging.ts";
 import {
   type BackendMethod,
@@ -42,8 +46,6 @@ import {
   checkSseCustomer,
   invalid,
   isFlexible,
-  objectChecksum,
-  objectETag,
   partETag,
   verifyPartChecksum,
 } from "./s3_rules.ts";
@@ -67,6 +69,7 @@ export class MemoryBackend implements Backend {
   readonly #rejectChecksumHeaders: boolean;
   readonly #etagIsMd5: boolean;
   readonly #listPartsOmitsChecksums: boolean;
+  readonly #verifies: boolean;
   readonly #latencyMs: number;
   #seq = 0;
 
@@ -76,6 +79,7 @@ export class MemoryBackend implements Backend {
     this.#rejectChecksumHeaders = options.rejectChecksumHeaders ?? false;
     this.#etagIsMd5 = options.etagIsMd5 ?? true;
     this.#listPartsOmitsChecksums = options.listPartsOmitsChecksums ?? false;
+    this.#verifies = options.verifiesChecksums ?? true;
     this.#latencyMs = options.latencyMs ?? 0;
   }
 
@@ -98,8 +102,8 @@ export class MemoryBackend implements Backend {
     return this.#bucket(bucket).objects.get(key)?.objectOptions;
   }
 
-  /** Stores an object directly, as a single-part PUT would (ETag = MD5 of the bytes). */
-  putObject(bucket: string, key: string, body: Uint8Array): void {
+  /** Stores an object directly, as another client's PUT would (ETag = MD5 of the bytes). */
+  storeObject(bucket: string, key: string, body: Uint8Array): void {
     this.#bucket(bucket).objects.set(key, {
       body: body.slice(),
       eTag: partETag(body, this.#etagIsMd5),
@@ -128,6 +132,11 @@ export class MemoryBackend implements Backend {
   /** Drops one stored part of an unfinished upload, as a store losing data would. */
   dropPart(bucket: string, uploadId: string, partNumber: number): boolean {
     return this.#bucket(bucket).uploads.get(uploadId)?.parts.delete(partNumber) ?? false;
+  }
+
+  /** Flips the bits of one stored byte of an object, as a store losing data would. */
+  damageObject(bucket: string, key: string, at: number): void {
+    this.#object({ bucket, key }).body[at] ^= 0xff;
   }
 
   /** Zeroes {@link stats}. */
@@ -173,7 +182,7 @@ export class MemoryBackend implements Backend {
     checkSseCustomer(upload, input);
     // Copy now: the caller may reuse its buffer as soon as the promise settles.
     const slices = bodySlices(input.body, signal);
-    const body = await collect(input.paceBody ? input.paceBody(slices, signal) : slices);
+    const body = await collectSlices(input.paceBody ? input.paceBody(slices, signal) : slices);
     this.stats.bytesReceived += body.length;
     if (body.length > this.limits.maxPartSize) {
       throw invalid(
@@ -181,7 +190,7 @@ export class MemoryBackend implements Backend {
         `Part ${partNumber} is ${body.length} bytes, above the ${this.limits.maxPartSize}-byte maximum.`,
       );
     }
-    const checksum = verifyPartChecksum(upload, this.#rejectChecksumHeaders, input, body);
+    const checksum = verifyPartChecksum(upload, this.#rules, input, body);
     const part: StoredPart = { partNumber, body, eTag: partETag(body, this.#etagIsMd5), checksum };
     upload.parts.set(partNumber, part);
     return { partNumber, eTag: part.eTag, size: body.length, checksum };
@@ -219,29 +228,14 @@ export class MemoryBackend implements Backend {
     const bucket = this.#bucket(input.bucket);
     const upload = this.#upload(input);
     checkSseCustomer(upload, input);
-    const stored = checkCompletion(upload, input.parts, this.limits);
-    const total = stored.reduce((sum, p) => sum + p.body.length, 0);
-    const body = new Uint8Array(total);
-    let offset = 0;
-    for (const part of stored) {
-      body.set(part.body, offset);
-      offset += part.body.length;
-    }
-    const checksum = objectChecksum(upload, stored, body, input.fullObjectChecksum);
-    const eTag = objectETag(stored.map((p) => p.eTag), this.#etagIsMd5);
-    bucket.objects.set(input.key, {
-      body,
-      eTag,
-      lastModified: new Date(),
-      ...(checksum ? { checksum } : {}),
-      partSizes: stored.map((p) => p.body.length),
-      objectOptions: upload.objectOptions,
-    });
+    const stored = checkCompletion(upload, input.parts, this.limits, this.#verifies);
+    const object = completedObject(upload, stored, input.fullObjectChecksum, this.#rules);
+    bucket.objects.set(input.key, object);
     bucket.uploads.delete(upload.uploadId);
     return {
-      eTag,
+      eTag: object.eTag,
       location: `memory://${input.bucket}/${input.key}`,
-      ...(checksum ? { checksum } : {}),
+      ...(object.checksum ? { checksum: object.checksum } : {}),
     };
   }
 
@@ -253,6 +247,17 @@ export class MemoryBackend implements Backend {
     await this.#enter("abortMultipartUpload", signal);
     const upload = this.#upload(ref);
     this.#bucket(ref.bucket).uploads.delete(upload.uploadId);
+  }
+
+  /** Stores a whole object, verifying its checksum; a flexible one is kept as FULL_OBJECT. */
+  async putObject(input: PutObjectInput, signal: AbortSignal): Promise<CompletedUpload> {
+    await this.#enter("putObject", signal);
+    const bucket = this.#bucket(input.bucket);
+    if (input.key === "") throw invalid("InvalidArgument", "The object key must not be empty.");
+    const body = await collectSlices(bodySlices(input.body, signal));
+    const object = putObjectStored(input, body, this.#rules);
+    bucket.objects.set(input.key, object);
+    return { eTag: object.eTag, ...(object.checksum ? { checksum: object.checksum } : {}) };
   }
 
   /** Unfinished uploads under a prefix, fetched page by page like S3. */
@@ -305,18 +310,14 @@ export class MemoryBackend implements Backend {
     return this.#object(ref).partSizes?.slice();
   }
 
-  /** The object's bytes as a stream, in 64 KiB pieces. */
-  async readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-    await this.#enter("headObject", signal);
-    const body = this.#object(ref).body;
-    let at = 0;
-    return new ReadableStream({
-      pull(controller) {
-        if (at >= body.length) return controller.close();
-        controller.enqueue(body.slice(at, at + 65536));
-        at += 65536;
-      },
-    });
+  /** The object's bytes (or `opts.range` of them) as a stream, in 64 KiB pieces. */
+  async readObject(
+    ref: ObjectRef,
+    signal: AbortSignal,
+    opts?: ReadOptions,
+  ): Promise<AsyncIterable<Uint8Array>> {
+    await this.#enter("readObject", signal);
+    return byteStream(this.#object(ref).body, opts?.range);
   }
 
   #object(ref: ObjectRef): StoredObject {
@@ -334,6 +335,14 @@ export class MemoryBackend implements Backend {
   close(): void {}
 
   // ---- internals ---------------------------------------------------------------------
+
+  get #rules() {
+    return {
+      etagIsMd5: this.#etagIsMd5,
+      rejectChecksumHeaders: this.#rejectChecksumHeaders,
+      verifies: this.#verifies,
+    };
+  }
 
   async #enter(method: BackendMethod, signal: AbortSignal): Promise<void> {
     this.stats.calls[method]++;
@@ -384,16 +393,4 @@ export class MemoryBackend implements Backend {
     this.stats.listUploadsPages++;
     return uploadsPage(sortedUploads(bucket), prefix, keyMarker, uploadIdMarker);
   }
-}
-
-async function collect(slices: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const slice of slices) chunks.push(slice.slice());
-  const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
 }

@@ -304,10 +304,10 @@ Deno.test("openUploads reports held parts and expireUpload purges like MinIO", a
   await expectError(backend.listParts(ref, signal), "no_such_upload");
 });
 
-Deno.test("putObject and headObject", async () => {
+Deno.test("storeObject and headObject", async () => {
   const { backend } = setup();
   await expectError(backend.headObject({ bucket: "b", key: "x" }, signal), "not_found", "NotFound");
-  backend.putObject("b", "x", bytes("hello"));
+  backend.storeObject("b", "x", bytes("hello"));
   const head = await backend.headObject({ bucket: "b", key: "x" }, signal);
   assertEquals([head.size, head.eTag], [5, md5Hex(bytes("hello"))]);
   assertEquals(backend.getObject("b", "missing"), undefined);

@@ -1,6 +1,7 @@
 import { basename, dirname, join } from "node:path";
 import { runUpload } from "../engine/upload_engine.ts";
 import type { UploadResult } from "../engine/upload_job.ts";
+import { describeProof } from "../engine/object_proof.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Command } from "./command.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -92,6 +93,12 @@ const UPLOAD_OPTIONS: OptionSpec[] = [
       "Abort the upload recorded in the state files (on the store it was begun on) and start over. The state files must be this upload's: a file that is not s3mpu state is never overwritten.",
   },
   {
+    long: "no-read-back",
+    type: "boolean",
+    help:
+      'Where the store keeps no value of its own that proves the object (no checksum, ETags not MD5s: the generic, b2, gcs... presets), do not read it back: finish with exit 0 and the result saying it is NOT proved (proof "none"). Otherwise it is read back, one ranged GET per part.',
+  },
+  {
     long: "no-progress",
     type: "boolean",
     help:
@@ -120,8 +127,12 @@ Options:
 ${optionsHelp(UPLOAD_OPTIONS)}
 
 With --json, stdout holds one object: bucket, key, uploadId, eTag, versionId, location, size,
-partSize, parts, partsUploaded, seconds, checksumAlgorithm (versionId and location are null
-when the store returns none). Logs and progress always go to stderr. NO_COLOR turns colour off.
+partSize, parts, partsUploaded, seconds, checksumAlgorithm, proof (versionId and location are
+null when the store returns none; uploadId is null, and partSize, parts and partsUploaded 0,
+for an empty file, which is put whole). proof names what proved the stored object:
+full-object-crc32 (or -crc32c, -sha256), composite-checksum, multipart-etag, md5-etag,
+read-back, or none (--no-read-back). Logs and progress always go to stderr. NO_COLOR turns
+colour off.
 
 State files (-m, -a, and META_FILE.lock) must be regular files or absent, distinct from each
 other and from the source; an existing one is only overwritten or removed when it is s3mpu
@@ -130,8 +141,10 @@ other and from the source; an existing one is only overwritten or removed when i
 Exit codes: 0 done · 2 the command must change (bad input, rejected or missing credentials,
 wrong endpoint or region, missing bucket, invalid key, any permanent 4xx; nothing changed) ·
 3 re-running unchanged can succeed (network, 5xx, throttling, expired credentials; state
-kept) · 4 needs a decision (source changed, upload gone, recorded endpoint differs: use
---restart) · 130 interrupted by SIGINT, SIGTERM or SIGHUP (state kept).
+kept) · 4 needs a decision (source changed, upload gone, the stored object not proved to be
+the bytes sent, recorded endpoint differs: use --restart) · 130 interrupted by SIGINT,
+SIGTERM or SIGHUP (state kept). Exit 0: the stored object is proved to be the bytes sent,
+unless --no-read-back left its proof "none".
 
 Sizes (-s, --limit-rate): bytes, or KB/MB/GB/TB and KiB/MiB/GiB/TiB, all powers of 1,024 as in
 aws-cli (-s 64MB = -s 64MiB = 67108864). Object options are fixed at create and recorded in the
@@ -243,6 +256,7 @@ async function uploadWith(
         checksumAlgorithm: checksum.checksumAlgorithm,
         checksumChosen: checksum.checksumChosen,
         objectOptions: extras.recorded,
+        readBack: flags["no-read-back"] !== true,
       },
       rules: {
         preferredPartSize: store.preset.recommendedPartSize,
@@ -264,17 +278,24 @@ async function uploadWith(
         stopGraceMs: 5_000,
       },
     }).then((result) => {
-      logger.info(
-        `Upload complete: s3://${bucket}/${key}, ${result.size} bytes in ${result.parts} parts, ETag ${result.eTag}, ${
-          result.seconds.toFixed(1)
-        } s.`,
-      );
+      logger.info(completeLine(result));
       return result;
     });
   } finally {
     stop.dispose();
     backend.close();
   }
+}
+
+/** The run's last line: what is stored, and what proved it. */
+function completeLine(result: UploadResult): string {
+  const how = result.uploadId === null ? "put whole" : `in ${result.parts} parts`;
+  const proof = result.proof === "none"
+    ? "NOT proved (--no-read-back)"
+    : `proved by ${describeProof(result.proof)}`;
+  return `Upload complete: s3://${result.bucket}/${result.key}, ${result.size} bytes ${how}, ETag ${result.eTag}, ${
+    result.seconds.toFixed(1)
+  } s; ${proof}.`;
 }
 
 const CHOOSABLE: readonly ChecksumAlgorithm[] = ["crc32", "crc32c", "sha256", "md5"];

@@ -183,5 +183,5 @@ async function openLocal(flags: Flags): Promise<{ source: PartSource; file: stri
     return { source: await openChunkDirSource(dir, prefix), file: `${join(dir, prefix)}*` };
   }
   const file = given?.file ?? required(flags, "file-path", "f", "the local file to compare with");
-  return { source: await openFileSource(file, { allowEmpty: true }), file };
+  return { source: await openFileSource(file), file };
 }

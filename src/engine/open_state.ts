@@ -57,6 +57,8 @@ function newPlan(job: UploadJob): PartPlan {
       job.request.requestedPartSize,
     );
   }
+  // An empty file has no parts: it is put whole (put_whole.ts).
+  if (job.request.source.fingerprint.size === 0) return { fileSize: 0, partSize: 0, partCount: 0 };
   return planParts({
     fileSize: job.request.source.fingerprint.size,
     requestedPartSize: job.request.requestedPartSize ?? job.request.source.fixedPartSize,

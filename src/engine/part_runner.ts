@@ -3,7 +3,13 @@ import type { SourcePart } from "../part_source.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
-import { checkedPartStream, firstPassBytes, partStream, sumPart } from "./part_stream.ts";
+import {
+  checkedPartStream,
+  firstPassBytes,
+  partStream,
+  type StreamSum,
+  sumPart,
+} from "./part_stream.ts";
 
 /**
  * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each part is
@@ -79,12 +85,14 @@ async function sendPart(opts: {
   const trailing = backend.trailingChecksums === true && algorithm !== "none" &&
     algorithm !== "md5";
   const sums = trailing ? undefined : await sumPart(opts.reader, part, algorithm, opts.scratch);
+  // Every part's journal line gets a CRC32 of the bytes sent, whatever its checksum.
+  const tap: StreamSum | undefined = trailing && algorithm !== "crc32" ? {} : undefined;
   const uploaded = await backend.uploadPart({
     bucket: job.request.bucket,
     key: job.request.key,
     uploadId: session.uploadId,
     partNumber: part.partNumber,
-    body: sums ? checkedPartStream(opts.reader, part, sums) : partStream(opts.reader, part),
+    body: sums ? checkedPartStream(opts.reader, part, sums) : partStream(opts.reader, part, tap),
     checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
   }, signal);
   const checksum = sums?.checksum ?? { algorithm, value: uploaded.checksum ?? "" };
@@ -101,6 +109,9 @@ async function sendPart(opts: {
     size: part.size,
     offset: part.offset,
     ...(checksum.value ? { checksum: checksum.value } : {}),
+    ...(algorithm !== "crc32" && (sums?.check ?? tap?.crc32)
+      ? { crc32: sums?.check ?? tap?.crc32 }
+      : {}),
   };
   await session.partSent(entry);
   job.context.progress?.partDone(part.size);

@@ -99,17 +99,38 @@ async function* checkedSlices(
   if (held) yield held;
 }
 
+/** The CRC32 of the bytes a stream yielded on its last pass that reached the end. */
+export interface StreamSum {
+  crc32?: string;
+}
+
 /**
  * The part as a stream read from the source on every `open`, unchecked: for a checksum the
  * store's adapter sums as the bytes leave (a trailing checksum), which is of the bytes sent.
+ * With `sum`, the bytes are also summed with CRC32 as they are yielded (for a journal line
+ * whose trailing checksum is another algorithm).
  */
-export function partStream(reader: PartReader, part: SourcePart): PartStream {
+export function partStream(reader: PartReader, part: SourcePart, sum?: StreamSum): PartStream {
   return {
     size: part.size,
-    open: (_signal, take) =>
-      reader.slices(
+    open: (_signal, take) => {
+      const slices = reader.slices(
         part,
         take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)],
-      ),
+      );
+      return sum ? summed(slices, sum) : slices;
+    },
   };
+}
+
+async function* summed(
+  slices: AsyncIterable<Uint8Array>,
+  sum: StreamSum,
+): AsyncGenerator<Uint8Array> {
+  const hasher = checksumHasher(CHECK_ALGORITHM);
+  for await (const slice of slices) {
+    hasher.update(slice); // before the slice is handed on: it is valid only until the next
+    yield slice;
+  }
+  sum.crc32 = hasher.value();
 }

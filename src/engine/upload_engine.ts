@@ -3,10 +3,13 @@ import type { SourcePart } from "../part_source.ts";
 import { retrying } from "../retrying_backend.ts";
 import type { Backend } from "../../backends/types.ts";
 import { type UploadMeta, writeMeta } from "../state/meta_file.ts";
-import { type JournalEntry, JournalWriter } from "../state/parts_journal.ts";
+import { JournalWriter } from "../state/parts_journal.ts";
 import { UploadSession } from "./upload_session.ts";
 import { StateLock } from "../state/state_lock.ts";
-import { completeUpload, findOwnObject } from "./complete_upload.ts";
+import { completeUpload } from "./complete_upload.ts";
+import { finishGone } from "./finish_gone.ts";
+import { putWhole } from "./put_whole.ts";
+import { createdAtOf, finished } from "./upload_result.ts";
 import { expectedObject } from "./object_proof.ts";
 import { resendDamaged } from "./resend_damaged.ts";
 import { toUserError } from "./failure.ts";
@@ -71,6 +74,8 @@ async function drive(
   const { logger } = job.context;
   const start = await openState(job, signal);
   const plan = start.plan;
+  // Nothing to split (an empty file): one PutObject, no state files.
+  if (start.kind === "new" && plan.partCount === 0) return await putWhole(job, signal, startedAt);
   const planned = job.request.source.parts(plan.partSize);
   // Open the journal before any upload is created, so an unwritable directory fails first.
   const journalExisted = await exists(job.request.partsPath);
@@ -153,12 +158,7 @@ async function drive(
       job,
       session,
       parts,
-      expected: expectedObject(
-        session.checksumAlgorithm,
-        session.checksumType,
-        parts,
-        plan.fileSize,
-      ),
+      expected: expectedObject(session.checksumAlgorithm, parts, plan.fileSize),
       createdAt: createdAtOf(meta),
       signal,
     });
@@ -173,6 +173,7 @@ async function drive(
       parts: plan.partCount,
       partsUploaded: pending.length + resent,
       checksumAlgorithm: session.checksumAlgorithm,
+      proof: completed.proof,
     });
   } finally {
     await journal.close().catch(() => {});
@@ -272,13 +273,6 @@ function isFlexible(algorithm: string): boolean {
   return algorithm !== "md5" && algorithm !== "none";
 }
 
-/** When the upload was created, for the age check of a settled object. */
-function createdAtOf(meta: UploadMeta): Date {
-  const at = Date.parse(meta.createdAt ?? "");
-  // Seed files carry no time: any object may be the upload's, so only content decides.
-  return new Date(Number.isNaN(at) ? 0 : at);
-}
-
 /**
  * Waits for the parts being sent and for the check of the journaled head (see
  * resumeParts), then sends what the check found missing. Returns how many that was.
@@ -303,89 +297,6 @@ async function sendWhileChecking(
     await send(missing);
   }
   return missing.length;
-}
-
-/**
- * The recorded upload is unknown to the server. If the object it was building exists, an
- * earlier run's Complete went through and this run has nothing left to do; otherwise the
- * upload was aborted or purged and only the user can decide to start over.
- */
-async function finishGone(
-  job: UploadJob,
-  meta: UploadMeta,
-  journaled: Map<number, JournalEntry>,
-  planned: SourcePart[],
-  signal: AbortSignal,
-  startedAt: number,
-): Promise<UploadResult> {
-  const allJournaled = planned.every((p) => journaled.has(p.partNumber));
-  const parts = planned.map((p) => ({ ...journaled.get(p.partNumber)!, size: p.size }));
-  const totalSize = planned.reduce((n, p) => n + p.size, 0);
-  const existing = allJournaled
-    ? await findOwnObject({
-      job,
-      expected: expectedObject(
-        meta.checksumAlgorithm ?? "md5",
-        meta.checksumType,
-        parts,
-        totalSize,
-      ),
-      createdAt: createdAtOf(meta),
-      signal,
-    })
-    : undefined;
-  if (!existing) {
-    throw new NeedsDecisionError(
-      `The multipart upload recorded in ${job.request.metaPath} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with --restart to upload from the start.`,
-    );
-  }
-  job.context.logger.info(
-    `The upload was already completed by an earlier run (ETag ${existing.eTag}, proved by its ${existing.by}); nothing left to send.`,
-  );
-  return await finished(job, startedAt, {
-    uploadId: meta.uploadId,
-    eTag: existing.eTag,
-    versionId: existing.versionId,
-    size: totalSize,
-    partSize: meta.splitSize,
-    parts: parts.length,
-    partsUploaded: 0,
-    checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
-  });
-}
-
-/**
- * The result of a run whose object is stored: the state files go, and the job's bucket and
- * key and the time since `startedAt` join what the run found (fields in UploadResult order,
- * which `--json` prints).
- */
-async function finished(
-  job: UploadJob,
-  startedAt: number,
-  found: Omit<UploadResult, "bucket" | "key" | "seconds">,
-): Promise<UploadResult> {
-  await removeState(job);
-  const { checksumAlgorithm, ...rest } = found;
-  return {
-    bucket: job.request.bucket,
-    key: job.request.key,
-    ...rest,
-    seconds: (performance.now() - startedAt) / 1000,
-    checksumAlgorithm,
-  };
-}
-
-async function removeState(job: UploadJob): Promise<void> {
-  for (const path of [job.request.partsPath, job.request.metaPath]) {
-    await Deno.remove(path).catch((error) => {
-      if (!(error instanceof Deno.errors.NotFound)) {
-        job.context.logger.warn(`Could not remove ${path}: ${error.message}.`);
-      }
-    });
-  }
-  job.context.logger.info(
-    `Removed the state files ${job.request.metaPath} and ${job.request.partsPath}.`,
-  );
 }
 
 function exists(path: string): Promise<boolean> {

@@ -105,7 +105,7 @@ Deno.test("a run killed during Complete leaves state that the next run finishes 
   const { result, job: second } = await finishOn(ws, store);
   assertEquals(result.partsUploaded, 0);
   assertLogged(second, "already completed by an earlier run");
-  const parts = [...(await readJournalAll(ws, result.uploadId))];
+  const parts = [...(await readJournalAll(ws, result.uploadId!))];
   assertEquals(parts.length, 0, "state files removed");
   await ws.cleanup();
 });

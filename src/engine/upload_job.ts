@@ -3,6 +3,7 @@ import type { Logger } from "../log.ts";
 import type { PartSource } from "../part_source.ts";
 import type { RetryPolicy } from "../retry.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
+import type { ProofName } from "./object_proof.ts";
 
 /**
  * Everything one upload run needs, in three parts: what the user asked
@@ -38,6 +39,11 @@ export interface UploadRequest {
   checksumChosen?: boolean;
   /** Object options as recorded in the meta file (the backend sends them; see object_options.ts). */
   objectOptions?: RecordedObjectOptions;
+  /**
+   * false (--no-read-back): where the store keeps no value of its own that proves the object,
+   * finish without reading it back, the result saying it is not proved. Default true.
+   */
+  readBack?: boolean;
 }
 
 /** The store's rules, from its preset, and where it is (recorded in the meta file). */
@@ -75,6 +81,11 @@ export interface RunContext {
   stopSignal: AbortSignal;
   /** How long in-flight parts may run after a stop before they are cancelled. */
   stopGraceMs: number;
+  /**
+   * How long to look again for the object when a Complete may still be running on the
+   * server (see finish_gone.ts); default 20 s. Tests shorten it.
+   */
+  lostCompleteWaitMs?: number;
   progress?: ProgressSink;
 }
 
@@ -96,11 +107,12 @@ export interface ProgressSink {
   finish(): void;
 }
 
-/** What a finished upload reports (the --json output). */
+/** What a finished upload reports (the --json output, docs/usage.md). */
 export interface UploadResult {
   bucket: string;
   key: string;
-  uploadId: string;
+  /** null for an object put whole (an empty file): no multipart upload. */
+  uploadId: string | null;
   eTag: string;
   versionId?: string;
   location?: string;
@@ -111,4 +123,6 @@ export interface UploadResult {
   partsUploaded: number;
   seconds: number;
   checksumAlgorithm: ChecksumAlgorithm;
+  /** What proved the stored object to be the bytes sent ("none": --no-read-back). */
+  proof: ProofName;
 }

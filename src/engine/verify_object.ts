@@ -1,5 +1,12 @@
-import type { Backend, BackendLimits, ObjectInfo, ObjectRef } from "../../backends/types.ts";
+import type {
+  Backend,
+  BackendLimits,
+  ObjectChecksum,
+  ObjectInfo,
+  ObjectRef,
+} from "../../backends/types.ts";
 import { compositeChecksum, multipartETag } from "../../backends/checksum.ts";
+import { sameChecksum } from "./object_proof.ts";
 import { BackendError } from "../errors.ts";
 import { fileDigest, newDigest, partDigests, type PartLayout } from "../file_digests.ts";
 import { planParts } from "../part_plan.ts";
@@ -78,9 +85,13 @@ export async function verifyObject(req: VerifyRequest): Promise<Verdict> {
   return verdict(
     "undecided",
     "none",
-    `Cannot tell whether ${where} holds the bytes of ${req.file}: it has the same size but no stored checksum${
-      object.encryption ? `, and its ETag is not an MD5 (${object.encryption})` : ""
-    } that proves the content. Run again with --download to compare every byte.`,
+    `Cannot tell whether ${where} holds the bytes of ${req.file}: it has the same size but no stored checksum that proves the content, and its ETag is not ${
+      object.encryption
+        ? `an MD5 (${object.encryption})`
+        : req.etagIsMd5
+        ? "one computed from these bytes"
+        : "promised to be an MD5 by the preset"
+    }. Run again with --download to compare every byte.`,
   );
 }
 
@@ -125,16 +136,37 @@ async function compareChecksum(
 ): Promise<Verdict | undefined> {
   const stored = object.checksum;
   if (!stored) return undefined;
+  if (stored.type !== "FULL_OBJECT") return await compareComposite(req, object, stored, where);
   const name = stored.algorithm.toUpperCase();
-  if (stored.type === "FULL_OBJECT") {
-    req.log?.(`Computing the ${name} of ${req.file}.`);
-    const computed = await fileDigest(req.source, stored.algorithm, req.onBytes);
-    return compared(computed === stored.value, "full-object-checksum", stored.value, computed, {
-      same: `Match: ${where} has the full-object ${name} of ${req.file} (${computed}).`,
-      different: `Mismatch: ${where} has the ${name} ${stored.value}, ${req.file} has ${computed}.`,
-    });
+  req.log?.(`Computing the ${name} of ${req.file}.`);
+  let computed = await fileDigest(req.source, stored.algorithm, req.onBytes);
+  if (computed !== stored.value && stored.algorithm === "crc32c") {
+    // moto keeps the whole object's CRC32 under CRC32C's name.
+    const crc32 = await fileDigest(req.source, "crc32", req.onBytes);
+    if (crc32 === stored.value) computed = crc32;
   }
-  const parts = Number(/-(\d+)$/.exec(stored.value)?.[1] ?? "0");
+  if (computed !== stored.value && stored.typeGuessed) {
+    // The store named no type: the value may be a composite one without its -N (moto).
+    const composite = await compareComposite(req, object, stored, where);
+    return composite?.result === "same" ? composite : undefined;
+  }
+  return compared(computed === stored.value, "full-object-checksum", stored.value, computed, {
+    same: `Match: ${where} has the full-object ${name} of ${req.file} (${computed}).`,
+    different: `Mismatch: ${where} has the ${name} ${stored.value}, ${req.file} has ${computed}.`,
+  });
+}
+
+async function compareComposite(
+  req: VerifyRequest,
+  object: ObjectInfo,
+  stored: ObjectChecksum,
+  where: string,
+): Promise<Verdict | undefined> {
+  const name = stored.algorithm.toUpperCase();
+  // The part count from the value's -N, else from the ETag's (moto leaves the value's off).
+  const parts = Number(
+    /-(\d+)$/.exec(stored.value)?.[1] ?? /-(\d+)$/.exec(object.eTag)?.[1] ?? "0",
+  );
   const known = await partSizes(req);
   const layouts = known ? [{ sizes: known }] : guessedLayouts(req, parts);
   if (layouts.length === 0) return undefined;
@@ -143,7 +175,7 @@ async function compareChecksum(
     onBytes: req.onBytes,
   });
   const values = digests.map((d) => compositeChecksum(stored.algorithm, d));
-  const hit = values.indexOf(stored.value);
+  const hit = values.findIndex((value) => sameChecksum(stored.value, value));
   if (hit >= 0) {
     return {
       ...compared(true, "composite-checksum", stored.value, values[hit], {
@@ -171,19 +203,17 @@ async function compareETag(
   const eTag = object.eTag.toLowerCase();
   const multi = /^([0-9a-f]{32})-(\d+)$/.exec(eTag);
   const single = /^[0-9a-f]{32}$/.test(eTag);
-  if (!multi && !single) return undefined;
-  // Proves a difference only where ETags are MD5s and encryption did not change them.
-  const decisive = req.etagIsMd5 && !object.encryption;
+  // Proves anything only where the preset says ETags are MD5s the store computes and no
+  // encryption changed them: elsewhere an ETag may echo the Content-MD5 an uploader sent, so
+  // even a match says nothing about the stored bytes.
+  if ((!multi && !single) || !req.etagIsMd5 || object.encryption) return undefined;
   if (single) {
     req.log?.(`Computing the MD5 of ${req.file}.`);
     const md5 = await fileDigest(req.source, "md5", req.onBytes);
-    if (md5 === eTag || decisive) {
-      return compared(md5 === eTag, "md5", eTag, md5, {
-        same: `Match: ${where} has the MD5 of ${req.file} (${md5}).`,
-        different: `Mismatch: ${where} has the MD5 ETag ${eTag}, ${req.file} has ${md5}.`,
-      });
-    }
-    return undefined;
+    return compared(md5 === eTag, "md5", eTag, md5, {
+      same: `Match: ${where} has the MD5 of ${req.file} (${md5}).`,
+      different: `Mismatch: ${where} has the MD5 ETag ${eTag}, ${req.file} has ${md5}.`,
+    });
   }
   const parts = Number(multi![2]);
   const known = await partSizes(req);
@@ -204,7 +234,7 @@ async function compareETag(
   }
   // Only exact part sizes (from the store, or -s) make a differing ETag a proof.
   const exact = known !== undefined || req.requestedPartSize !== undefined;
-  if (!decisive || !exact) return undefined;
+  if (!exact) return undefined;
   return {
     ...compared(false, "multipart-etag", eTag, eTags[0], {
       same: "",
