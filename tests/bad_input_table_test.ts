@@ -291,7 +291,7 @@ export const CASES: TableCase[] = [
     args: (s) => upload(s, "--provider", "generic", "--checksum-algorithm", "crc32"),
     code: 2,
     error:
-      /--provider generic \(Other S3-compatible store\) takes only --checksum-algorithm md5: that store is not known to accept x-amz-checksum-\* headers/,
+      /--provider generic \(Other S3-compatible store\) takes only --checksum-algorithm md5: not every store accepts x-amz-checksum-\* headers\. Use md5, or the --provider of a store that accepts them \(aws, minio/,
   },
   {
     name: "an option before the command other than the output options",

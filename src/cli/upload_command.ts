@@ -310,9 +310,11 @@ export function checksumChoice(
   }
   if (flag !== undefined && wanted !== "md5" && !preset.checksum.sdkFlexibleChecksums) {
     throw new UsageError(
-      `${
-        presetPhrase(preset)
-      } takes only --checksum-algorithm md5: that store is not known to accept x-amz-checksum-* headers. Use md5, or the --provider of a store that takes them (${
+      `${presetPhrase(preset)} takes only --checksum-algorithm md5: ${
+        // The generic preset stands for any store: some accept the headers, some do not.
+        preset.name === "generic"
+          ? "not every store accepts x-amz-checksum-* headers"
+          : "that store does not accept x-amz-checksum-* headers"}. Use md5, or the --provider of a store that accepts them (${
         PRESETS.filter((p) => p.checksum.sdkFlexibleChecksums).map((p) => p.name).join(", ")
       }).`,
     );

@@ -32,7 +32,7 @@ export const UPLOAD_EXTRA_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DIR",
     help:
-      "Keep the state files in DIR instead of beside the file. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
+      "Keep the state files in DIR instead of beside the file; DIR is created (0700) if only its last part is missing. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
   },
 ];
 
