@@ -94,6 +94,14 @@ export function conformanceSuite(
     assertEquals(listed.map((p) => p.partNumber), [1, 2, 3]);
     assertEquals(listed.map((p) => p.size), [5 * MiB, 5 * MiB, 1]);
     assertEquals(listed.map((p) => p.eTag), [1, 2, 3].map((n) => returned.get(n)!.eTag));
+    // LastModified, where the store gives it, is when the part was stored: `list` ages by it.
+    for (const p of listed.filter((p) => p.lastModified !== undefined)) {
+      const skew = Math.abs(Date.now() - p.lastModified!.getTime());
+      assertOk(
+        skew < 15 * 60_000,
+        `part ${p.partNumber} LastModified ${p.lastModified!.toISOString()}`,
+      );
+    }
 
     const completed = await backend.completeMultipartUpload(
       { ...ref, parts: listed, checksumAlgorithm: "none" },

@@ -68,6 +68,8 @@ export interface UploadedPart {
   size?: number;
   /** Base64 checksum of the part if the server reports one. */
   checksum?: string;
+  /** When the server stored the part (ListParts' LastModified), where it says. */
+  lastModified?: Date;
 }
 
 /** An unfinished multipart upload on the server. */

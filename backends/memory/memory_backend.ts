@@ -191,7 +191,13 @@ export class MemoryBackend implements Backend {
       );
     }
     const checksum = verifyPartChecksum(upload, this.#rules, input, body);
-    const part: StoredPart = { partNumber, body, eTag: partETag(body, this.#etagIsMd5), checksum };
+    const part: StoredPart = {
+      partNumber,
+      body,
+      eTag: partETag(body, this.#etagIsMd5),
+      checksum,
+      lastModified: new Date(),
+    };
     upload.parts.set(partNumber, part);
     return { partNumber, eTag: part.eTag, size: body.length, checksum };
   }

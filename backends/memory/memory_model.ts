@@ -92,6 +92,8 @@ export interface StoredPart {
   body: Uint8Array;
   eTag: string;
   checksum?: string;
+  /** When the part was stored (ListParts' LastModified). */
+  lastModified: Date;
 }
 
 export interface OpenUpload {

@@ -157,6 +157,7 @@ export class S3Backend implements Backend {
           eTag: stripQuotes(p.ETag),
           ...(p.Size !== undefined ? { size: p.Size } : {}),
           ...(checksum ? { checksum } : {}),
+          ...(p.LastModified ? { lastModified: p.LastModified } : {}),
         });
       }
       // Some stores omit IsTruncated; stop when a page adds nothing new.

@@ -54,7 +54,7 @@ export async function resolveStore(
   const preset = choosePreset(str(flags, "provider") ?? env("S3MPU_PROVIDER"), endpoint);
   if (preset.endpoint.required && !endpoint) {
     throw new UsageError(
-      `The ${preset.title} preset needs an endpoint${
+      `${presetPhrase(preset)} needs an endpoint${
         preset.endpoint.template ? ` like ${preset.endpoint.template}` : ""
       }; pass --endpoint-url.`,
     );
@@ -115,6 +115,15 @@ function choosePreset(name: string | undefined, endpoint: string | undefined): P
   }
   if (!endpoint) return getPreset("aws");
   return detectPreset(endpoint) ?? getPreset("generic");
+}
+
+/**
+ * A preset as a sentence names it: the option value a user types, then its title, e.g.
+ * "--provider generic (Other S3-compatible store)". Titles are names, not phrases, so they
+ * never stand alone in a sentence.
+ */
+export function presetPhrase(preset: ProviderPreset): string {
+  return `--provider ${preset.name} (${preset.title})`;
 }
 
 /**

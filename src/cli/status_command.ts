@@ -7,7 +7,7 @@ import { readJournal } from "../state/parts_journal.ts";
 import { checkStatePaths } from "../state/state_paths.ts";
 import type { ProviderPreset } from "../../backends/presets.ts";
 import { resolveStore, type StoreConfig } from "./backend_config.ts";
-import { type Command, defineCommand } from "./command.ts";
+import { type Command, defineCommand, printReport } from "./command.ts";
 import { CONNECTION_OPTIONS, fileOption, OUTPUT_OPTIONS } from "./common_options.ts";
 import { checkUrlMatches } from "./s3_url.ts";
 import { findStateBase } from "./upload_extras.ts";
@@ -181,7 +181,7 @@ export const statusCommand: Command = defineCommand({
       now: new Date(),
     });
     const report = statusJson(status, { meta, metaPath, partsPath, store });
-    if (flags.json !== true) console.log(statusText(status, report));
+    printReport(flags, statusText(status, report));
     return {
       exitCode: status.state === "gone" ? ExitCode.needsDecision : ExitCode.ok,
       json: report,

@@ -4,13 +4,14 @@ import type { UploadResult } from "../engine/upload_job.ts";
 import { describeProof } from "../engine/object_proof.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { Command } from "./command.ts";
+import { retyped } from "./as_typed.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../part_source.ts";
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
-import type { ProviderPreset } from "../../backends/presets.ts";
+import { PRESETS, type ProviderPreset } from "../../backends/presets.ts";
 import { isCombinable } from "../../backends/checksum.ts";
-import { resolveRecordedStore, resolveStore } from "./backend_config.ts";
+import { presetPhrase, resolveRecordedStore, resolveStore } from "./backend_config.ts";
 import { checkStatePaths } from "../state/state_paths.ts";
 import {
   bucketOption,
@@ -35,7 +36,7 @@ import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./par
 import { createProgress, type Progress, type ProgressMode, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
 import { sourceFlags } from "./source_flags.ts";
-import { parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
+import { OBJECT_SIZE_BOUNDS, parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
 
 const DEFAULT_THREADS = 4;
 const MAX_THREADS = 64;
@@ -201,6 +202,8 @@ async function upload(args: string[]): Promise<UploadResult | "help"> {
   );
   try {
     return await uploadWith(flags, logger, progress, mode);
+  } catch (error) {
+    throw retyped(error, flags); // the messages name what the user typed: URL, file argument
   } finally {
     progress.close();
   }
@@ -223,7 +226,10 @@ async function uploadWith(
   const splitText = str(flags, "split-size");
   const requestedPartSize = splitText === undefined
     ? undefined
-    : parseByteSize("-s/--split-size", splitText);
+    : parseByteSize("-s/--split-size", splitText, {
+      ...OBJECT_SIZE_BOUNDS,
+      rangeText: "a part size within the store's part range (5 MiB to 5 GiB on S3)",
+    });
   const extras = await parseUploadExtras(flags, str(flags, "file-path") ?? key);
   const opened = await openSource(flags);
   const { source } = opened;
@@ -317,7 +323,13 @@ export function checksumChoice(
   }
   if (flag !== undefined && wanted !== "md5" && !preset.checksum.sdkFlexibleChecksums) {
     throw new UsageError(
-      `The ${preset.title} preset's store does not accept x-amz-checksum-* headers; use --checksum-algorithm md5, or --provider for a store that does.`,
+      `${presetPhrase(preset)} takes only --checksum-algorithm md5: ${
+        // The generic preset stands for any store: some accept the headers, some do not.
+        preset.name === "generic"
+          ? "not every store accepts x-amz-checksum-* headers"
+          : "that store does not accept x-amz-checksum-* headers"}. Use md5, or the --provider of a store that accepts them (${
+        PRESETS.filter((p) => p.checksum.sdkFlexibleChecksums).map((p) => p.name).join(", ")
+      }).`,
     );
   }
   const fullObject = preset.checksum.fullObjectChecksum && isCombinable(wanted);

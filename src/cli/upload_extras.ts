@@ -11,7 +11,7 @@ import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
-import { MIN_RATE, TokenBucket } from "../../backends/rate_limit.ts";
+import { MAX_RATE, MIN_RATE, TokenBucket } from "../../backends/rate_limit.ts";
 import { objectOptionsFromFlags } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import type { Progress, ProgressMode } from "./progress.ts";
@@ -32,7 +32,7 @@ export const UPLOAD_EXTRA_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DIR",
     help:
-      "Keep the state files in DIR instead of beside the file. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
+      "Keep the state files in DIR instead of beside the file; DIR is created (0700) if only its last part is missing. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
   },
 ];
 
@@ -51,10 +51,9 @@ export interface UploadExtras {
 export async function parseUploadExtras(flags: Flags, localName: string): Promise<UploadExtras> {
   const parsed = await objectOptionsFromFlags(flags, localName);
   const rateText = str(flags, "limit-rate");
-  const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText);
-  if (rate !== undefined && rate < MIN_RATE) {
-    throw new UsageError(`--limit-rate must be at least 8KiB (per second); got "${rateText}".`);
-  }
+  const rate = rateText === undefined
+    ? undefined
+    : parseRate("--limit-rate", rateText, { minBytes: MIN_RATE, maxBytes: MAX_RATE });
   // fetch drops Content-Length on a streamed body (DESIGN.md): with it, parts go whole.
   const fetchTransport = Deno.env.get("S3MPU_HTTP_HANDLER") === "fetch";
   if (rate !== undefined && fetchTransport) {
@@ -94,20 +93,21 @@ export async function defaultStateBaseFor(
   if (str(flags, "meta-file-path") !== undefined && str(flags, "parts-file-path") !== undefined) {
     return besideSource;
   }
-  const chosen = str(flags, "state-dir") ?? nonEmpty(env("S3MPU_STATE_DIR"));
-  let dir: string | undefined;
+  const flag = str(flags, "state-dir");
+  const chosen = flag ?? nonEmpty(env("S3MPU_STATE_DIR"));
   if (chosen !== undefined) {
-    dir = chosen;
-  } else if (!(await writable(dirname(besideSource)))) {
-    const xdg = nonEmpty(env("XDG_STATE_HOME")) ?? join(env("HOME") ?? "/", ".local", "state");
-    dir = join(xdg, "s3mpu");
-    logger.info(
-      `${
-        dirname(besideSource)
-      } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
-    );
+    await ensureStateDir(chosen, flag !== undefined ? "--state-dir" : "S3MPU_STATE_DIR", logger);
+    return stateBaseIn(chosen, besideSource);
   }
-  if (dir === undefined) return besideSource;
+  if (await writable(dirname(besideSource))) return besideSource;
+  const xdg = nonEmpty(env("XDG_STATE_HOME")) ?? join(env("HOME") ?? "/", ".local", "state");
+  const dir = join(xdg, "s3mpu");
+  logger.info(
+    `${
+      dirname(besideSource)
+    } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
+  );
+  // The XDG base directory may not exist yet on a fresh account: it is created whole.
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -118,6 +118,34 @@ export async function defaultStateBaseFor(
     );
   }
   return stateBaseIn(dir, besideSource);
+}
+
+/**
+ * A state directory the user named (--state-dir, $S3MPU_STATE_DIR): used as it is, or created
+ * (mode 0700, saying so) when only its last part is missing. A missing parent is refused: it
+ * is more likely a typo than a wish for a new tree, which (as root) could land anywhere.
+ */
+async function ensureStateDir(dir: string, source: string, logger: Logger): Promise<void> {
+  const info = await Deno.stat(dir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(`${source} ${dir}: ${(error as Error).message}.`);
+  });
+  if (info?.isDirectory) return;
+  if (info) throw new UsageError(`${source} ${dir} is not a directory; pass a directory.`);
+  const parent = dirname(resolve(dir));
+  if (!(await Deno.stat(parent).then((p) => p.isDirectory, () => false))) {
+    throw new UsageError(
+      `${source} ${dir}: its parent directory ${parent} does not exist. Create it first (mkdir -p ${dir}) or pass another directory.`,
+    );
+  }
+  try {
+    await Deno.mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    throw new UsageError(
+      `Cannot create the state directory ${dir} (${source}): ${(error as Error).message}.`,
+    );
+  }
+  logger.info(`Created the state directory ${dir} (${source}, mode 0700).`);
 }
 
 /** The state files' base name for `source` in a state directory: its name plus a path hash. */

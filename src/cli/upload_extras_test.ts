@@ -1,4 +1,5 @@
-import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../backends/testing/assert.ts";
+import { UsageError } from "../errors.ts";
 import { memoryLogger } from "../log.ts";
 import { defaultStateBaseFor, quietPartLines } from "./upload_extras.ts";
 
@@ -64,4 +65,33 @@ Deno.test("under a live bar, part lines go to -v only; plain logs keep them", ()
   const verbose = memoryLogger("verbose");
   quietPartLines(verbose, "bar").info("Done uploading 3 - abc. Completed in 1 seconds.");
   assertEquals(verbose.lines.length, 1);
+});
+
+Deno.test("a named state directory is created (and said so) only when its parent exists", async () => {
+  const root = await Deno.makeTempDir();
+  const logger = memoryLogger();
+  const base = await defaultStateBaseFor({ "state-dir": `${root}/st` }, "/x/f.bin", logger);
+  assertMatch(base, new RegExp(`^${root}/st/f\\.bin-`));
+  assertEquals((await Deno.stat(`${root}/st`)).mode! & 0o777, 0o700);
+  assertMatch(
+    logger.lines.join("\n"),
+    /Created the state directory .*\/st \(--state-dir, mode 0700\)/,
+  );
+  await assertRejects(
+    () => defaultStateBaseFor({ "state-dir": `${root}/no/st` }, "/x/f.bin", logger),
+    UsageError,
+    /--state-dir .*\/no\/st: its parent directory .*\/no does not exist/,
+  );
+  await assertRejects(
+    () =>
+      defaultStateBaseFor(
+        {},
+        "/x/f.bin",
+        logger,
+        (n) => n === "S3MPU_STATE_DIR" ? `${root}/a/b` : undefined,
+      ),
+    UsageError,
+    /S3MPU_STATE_DIR .*\/a\/b: its parent directory/,
+  );
+  assertEquals(await Deno.stat(`${root}/no`).then(() => true, () => false), false);
 });

@@ -5,7 +5,7 @@ import { type Verdict, verifyByDownload, verifyObject } from "../engine/verify_o
 import { resolveStore } from "./backend_config.ts";
 import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "./object_flags.ts";
-import { type Command, defineCommand } from "./command.ts";
+import { type Command, defineCommand, printReport } from "./command.ts";
 import {
   bucketOption,
   CONNECTION_OPTIONS,
@@ -152,7 +152,7 @@ export const verifyCommand: Command = defineCommand({
         throw storeError(error, `read s3://${bucket}/${key}`);
       }
     }, { json: flags.json === true });
-    if (flags.json !== true) console.log(verdict.message);
+    printReport(flags, verdict.message);
     return {
       exitCode: verdict.result === "same"
         ? ExitCode.ok

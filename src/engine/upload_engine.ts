@@ -111,6 +111,7 @@ async function drive(
       session = new UploadSession(meta, journal);
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
+      await lock.markActive(meta, logger); // s3mpu list --yes leaves a running upload alone
       if (job.request.checksumChosen && meta.checksumAlgorithm !== job.request.checksumAlgorithm) {
         throw new NeedsDecisionError(
           `The upload in ${job.request.metaPath} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass --restart to start over with ${job.request.checksumAlgorithm}.`,
@@ -204,6 +205,9 @@ async function initiate(
     ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
   }, signal);
   const createMs = performance.now() - createStarted;
+  // From here on, s3mpu list --yes on this host leaves the upload alone.
+  const { bucket, key } = job.request;
+  await lock.markActive({ bucket, key, uploadId }, job.context.logger);
   const now = new Date().toISOString();
   const meta: UploadMeta = {
     bucket: job.request.bucket,
