@@ -35,6 +35,7 @@ import { partParams, prepareSends } from "./upload_part_body.ts";
 import { slotBytesFor } from "./paced_body.ts";
 import { bodySize } from "../part_body.ts";
 import type { S3Config } from "./s3_config.ts";
+import { probeServer, type ServerAnswer } from "./server_probe.ts";
 
 /** How to reach and treat one S3-compatible store. */
 export type S3BackendOptions = S3Config;
@@ -353,6 +354,11 @@ export class S3Backend implements Backend {
     );
     if (!out.Body) throw toBackendError(new Error("the server sent no body for the object"));
     return out.Body.transformToWebStream() as ReadableStream<Uint8Array>;
+  }
+
+  /** What the store says it is: one HeadBucket's `Server` header (see server_probe.ts). */
+  probeServer(bucket: string, signal: AbortSignal): Promise<ServerAnswer> {
+    return probeServer(this.client, bucket, signal);
   }
 
   close(): void {

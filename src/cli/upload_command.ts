@@ -31,6 +31,7 @@ import {
 import { type Flags, optionsHelp, type OptionSpec, parseFlags, str } from "./parse.ts";
 import { createProgress, type Progress, type ProgressMode, progressMode } from "./progress.ts";
 import { onStopSignals } from "./stop_signals.ts";
+import { storeForUpload } from "./store_detection.ts";
 import { parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
 
 const DEFAULT_THREADS = 4;
@@ -233,10 +234,20 @@ async function uploadWith(
   if (!flags["meta-file-path"] || !flags["parts-file-path"]) {
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
-  const store = await resolveStore(flags, { parallelism: threads, logger });
-  const backend = extras.wrap(store.backend, progress, mode);
+  const resolved = await resolveStore(flags, { parallelism: threads, logger });
   const stop = onStopSignals(logger, { json: flags.json === true });
+  let closeBackend = () => resolved.backend.close();
   try {
+    // Without --provider, a store by address is asked what it is (one HeadBucket).
+    const { store, detected } = await storeForUpload(resolved, {
+      bucket,
+      metaPath,
+      restart: flags.restart === true,
+      logger,
+      signal: stop.signal,
+    });
+    const backend = extras.wrap(store.backend, progress, mode);
+    closeBackend = () => backend.close();
     const checksum = checksumChoice(str(flags, "checksum-algorithm"), store.preset);
     return await runUpload({
       request: {
@@ -256,7 +267,9 @@ async function uploadWith(
         preferredPartSize: store.preset.recommendedPartSize,
         ...(checksum.checksumType ? { checksumType: checksum.checksumType } : {}),
         etagIsMd5: store.preset.etagIsMd5,
+        md5Header: store.preset.checksum.md5Header ?? false,
         provider: store.preset.name,
+        ...(detected ? { providerDetected: detected } : {}),
         endpoint: store.endpoint,
         region: store.region,
       },
@@ -281,7 +294,7 @@ async function uploadWith(
     });
   } finally {
     stop.dispose();
-    backend.close();
+    closeBackend();
   }
 }
 
