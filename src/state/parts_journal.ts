@@ -13,6 +13,11 @@ export interface JournalEntry {
   offset?: number;
   /** Base64 checksum of the part, in the meta file's checksumAlgorithm. */
   checksum?: string;
+  /**
+   * Base64 CRC32 of the bytes sent, where `checksum` is another algorithm (an md5 part's,
+   * summed in the same read): the whole object's CRC32 can be combined from these.
+   */
+  crc32?: string;
   /** When the line was written (ISO 8601); `s3mpu status` derives the last run's rate from it. */
   at?: string;
 }
@@ -97,6 +102,7 @@ function parseLine(line: string): JournalEntry | undefined {
   if (typeof value.size === "number") entry.size = value.size;
   if (typeof value.offset === "number") entry.offset = value.offset;
   if (typeof value.checksum === "string") entry.checksum = value.checksum;
+  if (typeof value.crc32 === "string") entry.crc32 = value.crc32;
   if (typeof value.at === "string") entry.at = value.at;
   return entry;
 }
