@@ -17,14 +17,25 @@ export interface UploadStore {
  * upload began (a meta file of an older version that recorded `generic` stays generic), or
  * else the one the store names in its `Server` header, asked with one HeadBucket
  * (docs/providers.md, "How the store is recognised"). No request when the preset was named,
- * the host says it, or the meta file records one. The old store's backend is closed when
- * another preset replaces it.
+ * the host says it, the meta file records one, or the state files cannot be written (the
+ * upload then fails on them before any request, as it always did). The old store's backend
+ * is closed when another preset replaces it.
  */
 export async function storeForUpload(
   store: StoreConfig,
-  opts: { bucket: string; metaPath: string; restart: boolean; logger: Logger; signal: AbortSignal },
+  opts: {
+    bucket: string;
+    metaPath: string;
+    partsPath: string;
+    restart: boolean;
+    logger: Logger;
+    signal: AbortSignal;
+  },
 ): Promise<UploadStore> {
   if (store.presetFrom !== "default") return { store };
+  if (!(await canWrite(`${opts.metaPath}.lock`) && await canWrite(opts.partsPath))) {
+    return { store };
+  }
   const { logger } = opts;
   const recorded = opts.restart ? undefined : await recordedProvider(opts.metaPath);
   if (recorded) {
@@ -59,6 +70,21 @@ function replaced(store: StoreConfig, name: string): StoreConfig {
   const next = store.withPreset(getPreset(name));
   store.backend.close();
   return next;
+}
+
+/**
+ * Whether `path` can be opened for writing (created, if it does not exist: then removed
+ * again). Nothing in an existing file changes.
+ */
+async function canWrite(path: string): Promise<boolean> {
+  const existed = await Deno.lstat(path).then(() => true, () => false);
+  try {
+    (await Deno.open(path, { write: true, create: !existed, mode: 0o600 })).close();
+    if (!existed) await Deno.remove(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

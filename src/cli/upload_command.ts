@@ -242,6 +242,7 @@ async function uploadWith(
     const { store, detected } = await storeForUpload(resolved, {
       bucket,
       metaPath,
+      partsPath,
       restart: flags.restart === true,
       logger,
       signal: stop.signal,
