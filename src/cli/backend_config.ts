@@ -1,4 +1,3 @@
-import { S3Backend } from "../../backends/s3/s3_backend.ts";
 import type { ServerAnswer } from "../../backends/s3/server_probe.ts";
 import type { Backend, BackendLimits } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
@@ -85,6 +84,9 @@ export async function resolveStore(
   checkProfile(str(flags, "profile") ?? env("AWS_PROFILE"), env);
   const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE") ?? profile.caBundle;
   const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
+  // The AWS SDK is most of the program's memory and start-up: loaded only once a command
+  // talks to a store, so --help, completions and bad input never pay for it.
+  const { S3Backend } = await import("../../backends/s3/s3_backend.ts");
   const requestTimeoutMs = timeout !== undefined
     ? parseDuration("--request-timeout", timeout, REQUEST_TIMEOUT_RANGE)
     : 60_000;
