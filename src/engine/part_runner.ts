@@ -43,7 +43,9 @@ export async function uploadParts(opts: {
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
     const reader = await job.request.source.openReader();
-    const scratch = new Uint8Array(firstPassBytes(job.request.threads));
+    // The first pass's buffer, made only where a part needs one (a checksum header).
+    let buffer: Uint8Array | undefined;
+    const scratch = () => buffer ??= new Uint8Array(firstPassBytes(job.request.threads));
     try {
       while (!job.context.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
@@ -73,8 +75,8 @@ async function sendPart(opts: {
   session: UploadSession;
   part: SourcePart;
   reader: Awaited<ReturnType<UploadJob["request"]["source"]["openReader"]>>;
-  /** The worker's buffer for the checksum pass. */
-  scratch: Uint8Array;
+  /** The worker's buffer for the checksum pass (made on first use). */
+  scratch: () => Uint8Array;
   signal: AbortSignal;
 }): Promise<void> {
   const { job, session, part } = opts;
@@ -148,7 +150,7 @@ async function sendOnce(opts: Parameters<typeof sendPart>[0]): Promise<{
     const sums = summed.sums();
     return { uploaded, checksum: algorithm === "md5" ? sums.md5 : "", crc32: sums.crc32 };
   }
-  const sums = await sumPart(reader, part, algorithm, opts.scratch);
+  const sums = await sumPart(reader, part, algorithm, opts.scratch());
   const uploaded = await backend.uploadPart({
     ...ref,
     body: checkedPartStream(reader, part, sums),

@@ -72,6 +72,7 @@ export function checkedPartStream(
   return {
     size: part.size,
     open: (signal, take) => checkedSlices(reader, part, sums, signal, take),
+    heldSlices: 1,
   };
 }
 
