@@ -67,6 +67,7 @@ interface ToolRow {
 const KIND: Record<string, string> = {
   "s3mpu": "s3mpu",
   "s3mpu-minio": "s3mpu variant",
+  "s3mpu-v8default": "s3mpu variant",
   "s3mpu-nofsync": "s3mpu variant",
   "s3mpu-fetch": "s3mpu variant",
   "s3mpu-md5": "s3mpu variant",
@@ -82,6 +83,7 @@ const NOTE: Record<string, string> = {
   "s3mpu":
     "--endpoint-url only (the store recognised by its Server header): trailing CRC32 per part, unsigned part payloads on loopback, node:http, fsync per part",
   "s3mpu-minio": "--provider minio: the same without the detection request",
+  "s3mpu-v8default": "without --v8-flags=--max-semi-space-size=1 (which the binary has)",
   "s3mpu-nofsync": "S3MPU_BENCH_NO_FSYNC=1",
   "s3mpu-fetch": "S3MPU_HTTP_HANDLER=fetch",
   "s3mpu-md5": "--provider generic: no checksum header, MD5 and CRC32 summed as the part leaves",
