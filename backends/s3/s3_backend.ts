@@ -38,6 +38,7 @@ import { putObjectCommand, putResult } from "./put_object.ts";
 import { slotBytesFor } from "./paced_body.ts";
 import { bodySize } from "../part_body.ts";
 import type { S3Config } from "./s3_config.ts";
+import { probeServer, type ServerAnswer } from "./server_probe.ts";
 
 /** How to reach and treat one S3-compatible store. */
 export type S3BackendOptions = S3Config;
@@ -369,6 +370,11 @@ export class S3Backend implements Backend {
     if (!out.Body) throw toBackendError(new Error("the server sent no body for the object"));
     // Iterated as the SDK gives it: a web stream made of it cost 2x the CPU (bench/read_back.ts).
     return out.Body as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  /** What the store says it is: one HeadBucket's `Server` header (see server_probe.ts). */
+  probeServer(bucket: string, signal: AbortSignal): Promise<ServerAnswer> {
+    return probeServer(this.client, bucket, signal);
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { S3Backend } from "../../backends/s3/s3_backend.ts";
+import type { ServerAnswer } from "../../backends/s3/server_probe.ts";
 import type { Backend, BackendLimits } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
 import { UsageError } from "../errors.ts";
@@ -28,10 +28,19 @@ function pathStyleFromConfig(profile: ProfileSettings): boolean | undefined {
 /** The store a command talks to, resolved from flags, environment and the preset. */
 export interface StoreConfig {
   preset: ProviderPreset;
+  /**
+   * How the preset was chosen: `--provider` (or S3MPU_PROVIDER), the endpoint's host, or
+   * neither ("default": generic for a store by address, which store_detection.ts may refine).
+   */
+  presetFrom: "flag" | "host" | "default";
   endpoint?: string;
   region?: string;
   retry: RetryPolicy;
   backend: Backend;
+  /** The same store under another preset: a new backend (the caller closes this one's). */
+  withPreset(preset: ProviderPreset): StoreConfig;
+  /** One HeadBucket of `bucket`: the store's `Server` header (see server_probe.ts). */
+  probeServer(bucket: string, signal: AbortSignal): Promise<ServerAnswer>;
 }
 
 /**
@@ -51,7 +60,9 @@ export async function resolveStore(
     str(flags, "endpoint-url") ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL") ??
       profile.endpointUrl,
   );
-  const preset = choosePreset(str(flags, "provider") ?? env("S3MPU_PROVIDER"), endpoint);
+  const named = str(flags, "provider") ?? env("S3MPU_PROVIDER");
+  const preset = choosePreset(named, endpoint);
+  const presetFrom = named ? "flag" : !endpoint || detectPreset(endpoint) ? "host" : "default";
   if (preset.endpoint.required && !endpoint) {
     throw new UsageError(
       `${presetPhrase(preset)} needs an endpoint${
@@ -73,36 +84,52 @@ export async function resolveStore(
   checkProfile(str(flags, "profile") ?? env("AWS_PROFILE"), env);
   const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE") ?? profile.caBundle;
   const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
-  opts.logger.verbose(
-    `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
-      region ?? "from the AWS profile"
-    }; parts ${preset.limits.minPartSize}–${preset.limits.maxPartSize} bytes, at most ${preset.limits.maxParts}; checksum ${preset.checksum.partChecksum}.`,
-  );
-  const backend = new S3Backend({
-    name: `s3 (${preset.name})`,
-    endpoint,
-    region,
-    forcePathStyle: pathStyleFromConfig(profile) ??
-      (preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint))),
-    ...(profile.profile ? { profile: profile.profile } : {}),
-    limits: testLimits(preset.limits, env),
-    // Test only: S3MPU_TEST_SIGN_PAYLOAD=1 signs part bodies on loopback as on a remote host.
-    unsignedPayload: transportProtectsBody(endpoint) && env("S3MPU_TEST_SIGN_PAYLOAD") !== "1",
-    trailingChecksums: preset.checksum.trailingChecksum ?? false,
-    partsInFlight: opts.parallelism,
-    uploadListingByPrefix: preset.uploadListingByPrefix,
-    logger: opts.logger,
-    http: {
-      kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
-      maxSockets: opts.parallelism + 2,
-      connectTimeoutMs: 10_000,
-      requestTimeoutMs: timeout !== undefined
-        ? parseDuration("--request-timeout", timeout, REQUEST_TIMEOUT_RANGE)
-        : 60_000,
-      caCerts,
-    },
-  });
-  return { preset, endpoint, region, retry, backend };
+  // The AWS SDK is most of the program's memory and start-up: loaded only once a command
+  // talks to a store, so --help, completions and bad input never pay for it.
+  const { S3Backend } = await import("../../backends/s3/s3_backend.ts");
+  const requestTimeoutMs = timeout !== undefined
+    ? parseDuration("--request-timeout", timeout, REQUEST_TIMEOUT_RANGE)
+    : 60_000;
+  const build = (preset: ProviderPreset): StoreConfig => {
+    opts.logger.verbose(
+      `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
+        region ?? "from the AWS profile"
+      }; parts ${preset.limits.minPartSize}–${preset.limits.maxPartSize} bytes, at most ${preset.limits.maxParts}; checksum ${preset.checksum.partChecksum}.`,
+    );
+    const backend = new S3Backend({
+      name: `s3 (${preset.name})`,
+      endpoint,
+      region,
+      forcePathStyle: pathStyleFromConfig(profile) ??
+        (preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint))),
+      ...(profile.profile ? { profile: profile.profile } : {}),
+      limits: testLimits(preset.limits, env),
+      // Test only: S3MPU_TEST_SIGN_PAYLOAD=1 signs part bodies on loopback as on a remote host.
+      unsignedPayload: transportProtectsBody(endpoint) && env("S3MPU_TEST_SIGN_PAYLOAD") !== "1",
+      trailingChecksums: preset.checksum.trailingChecksum ?? false,
+      partsInFlight: opts.parallelism,
+      uploadListingByPrefix: preset.uploadListingByPrefix,
+      logger: opts.logger,
+      http: {
+        kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
+        maxSockets: opts.parallelism + 2,
+        connectTimeoutMs: 10_000,
+        requestTimeoutMs,
+        caCerts,
+      },
+    });
+    return {
+      preset,
+      presetFrom,
+      endpoint,
+      region,
+      retry,
+      backend,
+      withPreset: build,
+      probeServer: (bucket, signal) => backend.probeServer(bucket, signal),
+    };
+  };
+  return build(preset);
 }
 
 function choosePreset(name: string | undefined, endpoint: string | undefined): ProviderPreset {

@@ -179,7 +179,7 @@ export async function objectOptionsFromFlags(
     }
     object.contentType = given;
   } else if (flags["no-guess-mime-type"] !== true) {
-    const guessed = guessContentType(localName);
+    const guessed = await guessContentType(localName);
     if (guessed) Object.assign(object, { contentType: guessed, contentTypeGuessed: true });
   }
   object.contentEncoding = headerFlag(flags, "content-encoding");

@@ -37,6 +37,7 @@ import { createProgress, type Progress, type ProgressMode, progressMode } from "
 import { onStopSignals } from "./stop_signals.ts";
 import { sourceFlags } from "./source_flags.ts";
 import { OBJECT_SIZE_BOUNDS, parseByteSize, parseIntIn, SIZE_UNITS_HELP } from "./values.ts";
+import { storeForUpload } from "./store_detection.ts";
 
 const DEFAULT_THREADS = 4;
 const MAX_THREADS = 64;
@@ -244,10 +245,21 @@ async function uploadWith(
   if (!flags["meta-file-path"] || !flags["parts-file-path"]) {
     logger.info(`State files: ${metaPath} and ${partsPath}.`);
   }
-  const store = await resolveStore(flags, { parallelism: threads, logger });
-  const backend = extras.wrap(store.backend, progress, mode);
+  const resolved = await resolveStore(flags, { parallelism: threads, logger });
   const stop = onStopSignals(logger, { json: flags.json === true });
+  let closeBackend = () => resolved.backend.close();
   try {
+    // Without --provider, a store by address is asked what it is (one HeadBucket).
+    const { store, detected } = await storeForUpload(resolved, {
+      bucket,
+      metaPath,
+      partsPath,
+      restart: flags.restart === true,
+      logger,
+      signal: stop.signal,
+    });
+    const backend = extras.wrap(store.backend, progress, mode);
+    closeBackend = () => backend.close();
     const checksum = checksumChoice(str(flags, "checksum-algorithm"), store.preset);
     return await runUpload({
       request: {
@@ -268,7 +280,9 @@ async function uploadWith(
         preferredPartSize: store.preset.recommendedPartSize,
         ...(checksum.checksumType ? { checksumType: checksum.checksumType } : {}),
         etagIsMd5: store.preset.etagIsMd5,
+        md5Header: store.preset.checksum.md5Header ?? false,
         provider: store.preset.name,
+        ...(detected ? { providerDetected: detected } : {}),
         endpoint: store.endpoint,
         region: store.region,
       },
@@ -289,7 +303,7 @@ async function uploadWith(
     });
   } finally {
     stop.dispose();
-    backend.close();
+    closeBackend();
   }
 }
 

@@ -8,8 +8,10 @@ import {
   firstPassBytes,
   partStream,
   type StreamSum,
+  summedPartStream,
   sumPart,
 } from "./part_stream.ts";
+import type { UploadedPart } from "../../backends/types.ts";
 
 /**
  * Sends `pending` parts with `job.request.threads` workers pulling from one queue. Each part is
@@ -42,7 +44,9 @@ export async function uploadParts(opts: {
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
     const reader = await job.request.source.openReader();
-    const scratch = new Uint8Array(firstPassBytes(job.request.threads));
+    // The first pass's buffer, made only where a part needs one (a checksum header).
+    let buffer: Uint8Array | undefined;
+    const scratch = () => buffer ??= new Uint8Array(firstPassBytes(job.request.threads));
     try {
       while (!job.context.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
@@ -72,34 +76,19 @@ async function sendPart(opts: {
   session: UploadSession;
   part: SourcePart;
   reader: Awaited<ReturnType<UploadJob["request"]["source"]["openReader"]>>;
-  /** The worker's buffer for the checksum pass. */
-  scratch: Uint8Array;
+  /** The worker's buffer for the checksum pass (made on first use). */
+  scratch: () => Uint8Array;
   signal: AbortSignal;
 }): Promise<void> {
-  const { job, session, part, signal } = opts;
+  const { job, session, part } = opts;
   const started = performance.now();
-  const algorithm = session.checksumAlgorithm;
   const backend = job.context.backend;
-  // A store that takes the checksum after the body gets the part read once, summed as it
-  // leaves; otherwise a first pass sums it for the header, and the send is checked against it.
-  const trailing = backend.trailingChecksums === true && algorithm !== "none" &&
-    algorithm !== "md5";
-  const sums = trailing ? undefined : await sumPart(opts.reader, part, algorithm, opts.scratch);
-  // Every part's journal line gets a CRC32 of the bytes sent, whatever its checksum.
-  const tap: StreamSum | undefined = trailing && algorithm !== "crc32" ? {} : undefined;
-  const uploaded = await backend.uploadPart({
-    bucket: job.request.bucket,
-    key: job.request.key,
-    uploadId: session.uploadId,
-    partNumber: part.partNumber,
-    body: sums ? checkedPartStream(opts.reader, part, sums) : partStream(opts.reader, part, tap),
-    checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
-  }, signal);
-  const checksum = sums?.checksum ?? { algorithm, value: uploaded.checksum ?? "" };
-  if (!checksum.value && algorithm !== "none") {
+  const sent = await sendOnce(opts);
+  const { uploaded, checksum, crc32 } = sent;
+  if (!checksum && session.checksumAlgorithm !== "none") {
     throw new BackendError(
       "invalid_request",
-      `${backend.name} accepted part ${part.partNumber} but returned no ${algorithm} checksum for it.`,
+      `${backend.name} accepted part ${part.partNumber} but returned no ${session.checksumAlgorithm} checksum for it.`,
     );
   }
   const entry: JournalEntry = {
@@ -108,17 +97,72 @@ async function sendPart(opts: {
     uploadId: session.uploadId,
     size: part.size,
     offset: part.offset,
-    ...(checksum.value ? { checksum: checksum.value } : {}),
-    ...(algorithm !== "crc32" && (sums?.check ?? tap?.crc32)
-      ? { crc32: sums?.check ?? tap?.crc32 }
-      : {}),
+    ...(checksum ? { checksum } : {}),
+    ...(crc32 ? { crc32 } : {}),
   };
   await session.partSent(entry);
   job.context.progress?.partDone(part.size);
   const seconds = Math.round((performance.now() - started) / 1000);
   job.context.logger.info(
     `Done uploading ${part.partNumber} - ${
-      checksum.value || uploaded.eTag
+      checksum || uploaded.eTag
     }. Completed in ${seconds} seconds.`,
   );
+}
+
+/**
+ * Sends the part the one way its checksum allows (docs/guarantees.md, "How each part is
+ * checked"): a trailing checksum summed as the bytes leave (read once); no header, MD5 and
+ * CRC32 summed as the bytes leave for an md5 part whose store is not sent Content-MD5 (read
+ * once; the MD5 is compared with the ETag before Complete, see resend_damaged.ts); or a first
+ * pass for the header's checksum, then a send checked against it (read twice). Returns the
+ * answer, the part's checksum, and its CRC32 where that is another value.
+ */
+async function sendOnce(opts: Parameters<typeof sendPart>[0]): Promise<{
+  uploaded: UploadedPart;
+  checksum: string;
+  crc32?: string;
+}> {
+  const { job, session, part, signal, reader } = opts;
+  const algorithm = session.checksumAlgorithm;
+  const backend = job.context.backend;
+  const ref = {
+    bucket: job.request.bucket,
+    key: job.request.key,
+    uploadId: session.uploadId,
+    partNumber: part.partNumber,
+  };
+  const flexible = algorithm !== "none" && algorithm !== "md5";
+  if (flexible && backend.trailingChecksums === true) {
+    // Every part's journal line gets a CRC32 of the bytes sent, whatever its checksum.
+    const tap: StreamSum | undefined = algorithm !== "crc32" ? {} : undefined;
+    const uploaded = await backend.uploadPart({
+      ...ref,
+      body: partStream(reader, part, tap),
+      checksum: { algorithm, value: "", trailing: true },
+    }, signal);
+    return { uploaded, checksum: uploaded.checksum ?? "", crc32: tap?.crc32 };
+  }
+  if (!flexible && !job.rules.md5Header) {
+    const summed = summedPartStream(reader, part);
+    const uploaded = await backend.uploadPart({
+      ...ref,
+      body: summed.stream,
+      checksum: { algorithm: "none", value: "" },
+    }, signal);
+    const sums = summed.sums();
+    return { uploaded, checksum: algorithm === "md5" ? sums.md5 : "", crc32: sums.crc32 };
+  }
+  const sums = await sumPart(reader, part, algorithm, opts.scratch());
+  const uploaded = await backend.uploadPart({
+    ...ref,
+    body: checkedPartStream(reader, part, sums),
+    checksum: sums.checksum,
+  }, signal);
+  // The send was checked with CRC32 (part_stream.ts): journal it beside another checksum.
+  return {
+    uploaded,
+    checksum: sums.checksum.value,
+    ...(algorithm !== "crc32" ? { crc32: sums.check } : {}),
+  };
 }

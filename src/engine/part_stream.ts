@@ -72,6 +72,7 @@ export function checkedPartStream(
   return {
     size: part.size,
     open: (signal, take) => checkedSlices(reader, part, sums, signal, take),
+    heldSlices: 1,
   };
 }
 
@@ -133,4 +134,50 @@ async function* summed(
     yield slice;
   }
   sum.crc32 = hasher.value();
+}
+
+/** The MD5 and CRC32 (base64) of the bytes a {@link summedPartStream} sent last. */
+export interface SentSums {
+  md5: string;
+  crc32: string;
+}
+
+/**
+ * The part as a stream read from the source on every `open`, its MD5 and CRC32 summed as the
+ * bytes leave (each slice before it is yielded), for a store that gets no checksum header:
+ * the part is read once, and `sums()` gives the sums of the last send (a retry's `open`
+ * starts them again), to journal and to compare with the ETag the store answers. `sums()`
+ * throws unless that send read the whole part.
+ */
+export function summedPartStream(
+  reader: PartReader,
+  part: SourcePart,
+): { stream: PartStream; sums(): SentSums } {
+  let md5 = checksumHasher("md5");
+  let crc32 = checksumHasher("crc32");
+  let summed = 0;
+  async function* slices(signal: AbortSignal, take?: () => Promise<Uint8Array>) {
+    md5 = checksumHasher("md5");
+    crc32 = checksumHasher("crc32");
+    summed = 0;
+    const into = take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)];
+    for await (const slice of reader.slices(part, into)) {
+      signal.throwIfAborted();
+      md5.update(slice);
+      crc32.update(slice);
+      summed += slice.length;
+      yield slice;
+    }
+  }
+  return {
+    stream: { size: part.size, open: slices },
+    sums: () => {
+      if (summed !== part.size) {
+        throw new Error(
+          `part ${part.partNumber} was summed over ${summed} of its ${part.size} bytes`,
+        );
+      }
+      return { md5: md5.value(), crc32: crc32.value() };
+    },
+  };
 }

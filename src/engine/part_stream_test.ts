@@ -3,7 +3,7 @@
  * each open reads the file again, and bytes changed between the passes fail the send before
  * its last slice as a source change (exit 4), for a file and for a chunk directory.
  */
-import { assertEquals, assertRejects } from "../../backends/testing/assert.ts";
+import { assertEquals, assertRejects, assertThrows } from "../../backends/testing/assert.ts";
 import { partChecksum } from "../../backends/checksum.ts";
 import { NeedsDecisionError } from "../errors.ts";
 import {
@@ -12,7 +12,7 @@ import {
   type PartReader,
   type PartSource,
 } from "../part_source.ts";
-import { checkedPartStream, READ_SLICE_BYTES, sumPart } from "./part_stream.ts";
+import { checkedPartStream, READ_SLICE_BYTES, summedPartStream, sumPart } from "./part_stream.ts";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
 
 const PART = READ_SLICE_BYTES * 3 + 1000;
@@ -166,6 +166,32 @@ Deno.test("a file cut short under a streamed part is a source change (exit 4), n
         NeedsDecisionError,
         /ended early/,
       );
+    } finally {
+      reader.close();
+    }
+  });
+});
+
+Deno.test("a summed part is read once: its MD5 and CRC32 are of the bytes the last send yielded", async () => {
+  const bytes = pattern(PART * 2, 11); // two parts, each several slices long
+  await withFile(bytes, async (path) => {
+    const source = await openFileSource(path);
+    const reader = await source.openReader();
+    try {
+      for (const part of source.parts(PART)) {
+        const expected = bytes.subarray(part.offset, part.offset + part.size);
+        const summed = summedPartStream(reader, part);
+        // A send cut short (a reset mid-part) leaves no sums to journal.
+        for await (const _ of summed.stream.open(new AbortController().signal)) break;
+        assertThrows(() => summed.sums(), Error, /summed over/);
+        // The retry reads the file again; its sums are the part's, not the first try's too.
+        const sent = joined(await drain(summed.stream.open(new AbortController().signal)));
+        assertEquals(sent, expected);
+        assertEquals(summed.sums(), {
+          md5: partChecksum("md5", expected).value,
+          crc32: partChecksum("crc32", expected).value,
+        });
+      }
     } finally {
       reader.close();
     }

@@ -219,6 +219,7 @@ async function initiate(
     checksumAlgorithm: job.request.checksumAlgorithm,
     ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
     provider: job.rules.provider,
+    ...(job.rules.providerDetected ? { providerDetected: job.rules.providerDetected } : {}),
     ...(job.rules.endpoint ? { endpoint: job.rules.endpoint } : {}),
     ...(job.rules.region ? { region: job.rules.region } : {}),
     ...(job.request.objectOptions ? { objectOptions: job.request.objectOptions } : {}),

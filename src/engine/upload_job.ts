@@ -4,6 +4,7 @@ import type { PartSource } from "../part_source.ts";
 import type { RetryPolicy } from "../retry.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
 import type { ProofName } from "./object_proof.ts";
+import type { ProviderDetection } from "../state/meta_file.ts";
 
 /**
  * Everything one upload run needs, in three parts: what the user asked
@@ -57,8 +58,16 @@ export interface StoreRules {
   checksumType?: ChecksumType;
   /** Whether the store's part ETags are MD5, so the multipart ETag can be predicted. */
   etagIsMd5: boolean;
+  /**
+   * Whether md5 parts carry the Content-MD5 header (a first pass over each part computes
+   * it). Absent or false: the MD5 is summed as the part streams and checked against the
+   * part's ETag (see the preset's `checksum.md5Header`).
+   */
+  md5Header?: boolean;
   /** Recorded in the meta file for status and diagnostics; never credentials. */
   provider: string;
+  /** How the store's answer chose `provider`, when nobody named it (recorded too). */
+  providerDetected?: ProviderDetection;
   endpoint?: string;
   region?: string;
 }

@@ -27,6 +27,11 @@ export interface UploadMeta {
    */
   checksumType?: ChecksumType;
   provider?: string;
+  /**
+   * Set when no `--provider` was given and the endpoint's host names no provider: what the
+   * store said of itself when the upload began, which chose `provider` (docs/providers.md).
+   */
+  providerDetected?: ProviderDetection;
   endpoint?: string;
   region?: string;
   createdAt?: string;
@@ -37,6 +42,12 @@ export interface UploadMeta {
   objectOptions?: RecordedObjectOptions;
   /** Set after a successful Complete. */
   completed?: { at: string; eTag: string; versionId?: string; location?: string };
+}
+
+/** What a store said of itself when asked which implementation it is (store_detection.ts). */
+export interface ProviderDetection {
+  /** The `Server` header of its answer to HeadBucket; null when it sent none. */
+  server: string | null;
 }
 
 /** Identifies the bytes being uploaded: a file, or a directory of pre-split chunks. */

@@ -109,7 +109,9 @@ const RULES_FIELDS: Record<keyof StoreRules, "rules"> = {
   preferredPartSize: "rules",
   checksumType: "rules",
   etagIsMd5: "rules",
+  md5Header: "rules",
   provider: "rules",
+  providerDetected: "rules",
   endpoint: "rules",
   region: "rules",
 };
