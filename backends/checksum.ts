@@ -127,26 +127,41 @@ export function isCombinable(algorithm: ChecksumAlgorithm): algorithm is Combina
 
 /**
  * A checksum fed slice by slice: `value()` equals {@link computeChecksum} of all the slices,
- * and may be asked again (nothing more may be fed after it).
+ * and may be asked again (nothing more may be fed after it). The one digest factory: part
+ * checksums, the checks of a send, and `verify`'s file digests.
  */
 export interface ChecksumHasher {
   update(bytes: Uint8Array): void;
+  /** Base64 of the digest, as S3 writes checksums ("" for none). */
   value(): string;
+  /** Hex of the digest, as an MD5 ETag shows it. */
+  hex(): string;
 }
 
 /** An incremental {@link partChecksum}, so a part can be summed as it is read. */
 export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
+  const digest = incrementalDigest(algorithm);
+  let done: Uint8Array | undefined;
+  const bytes = () => done ??= digest.finish();
+  return {
+    update: digest.update,
+    value: () => algorithm === "none" ? "" : btoa(String.fromCharCode(...bytes())),
+    hex: () => [...bytes()].map((b) => b.toString(16).padStart(2, "0")).join(""),
+  };
+}
+
+function incrementalDigest(
+  algorithm: ChecksumAlgorithm,
+): { update(bytes: Uint8Array): void; finish(): Uint8Array } {
   switch (algorithm) {
     case "none":
-      return { update() {}, value: () => "" };
+      return { update() {}, finish: () => new Uint8Array(0) };
     case "md5":
     case "sha256": {
       const hash = createHash(algorithm);
-      // value() may be asked twice (a trailer, then the part's journal line): digest once.
-      let digest: string | undefined;
       return {
         update: (bytes) => void hash.update(bytes),
-        value: () => digest ??= hash.digest("base64"),
+        finish: () => new Uint8Array(hash.digest()),
       };
     }
     case "crc32":
@@ -155,7 +170,11 @@ export function checksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
       let crc = 0;
       return {
         update: (bytes) => void (crc = fn(bytes, crc)),
-        value: () => uint32Base64(crc),
+        finish: () => {
+          const out = new Uint8Array(4);
+          new DataView(out.buffer).setUint32(0, crc >>> 0);
+          return out;
+        },
       };
     }
   }

@@ -319,6 +319,48 @@ export function conformanceSuite(
     assertEquals(await backend.listParts(ref, ctx.signal), []);
   });
 
+  test("putObject stores the bytes under their checksum, from bytes or a stream", async (ctx) => {
+    const { backend, signal, bucket } = ctx;
+    assertOk(backend.readObject, "the adapter reads objects");
+    const body = filled(70_000, 9);
+    const stream = { size: body.length, open: () => [body.subarray(0, 1000), body.subarray(1000)] };
+    for (const [name, given] of [["bytes", body], ["stream", stream]] as const) {
+      const key = ctx.key(`put-${name}`);
+      const checksum = { algorithm: "md5" as const, value: computeChecksum("md5", body) };
+      const put = await backend.putObject({
+        bucket,
+        key,
+        body: given as typeof body,
+        checksum,
+        contentType: "text/plain",
+        objectOptions: { cacheControl: "max-age=60" },
+      }, signal);
+      const head = await backend.headObject({ bucket, key }, signal);
+      assertEquals([head.size, head.eTag], [body.length, put.eTag]);
+      if (etagIsMd5) assertEquals(put.eTag, md5Hex(body));
+      const read = new Uint8Array(
+        await new Response(await backend.readObject({ bucket, key }, signal)).arrayBuffer(),
+      );
+      assertEquals(md5Hex(read), md5Hex(body));
+    }
+    if (!options.checksums) return;
+    const key = ctx.key("put-crc32");
+    const crc = { algorithm: "crc32" as const, value: computeChecksum("crc32", body) };
+    await expectKind(
+      backend.putObject({
+        bucket,
+        key,
+        body,
+        checksum: { ...crc, value: computeChecksum("crc32", body.subarray(1)) },
+      }, signal),
+      "retryable",
+    );
+    await expectKind(backend.headObject({ bucket, key }, signal), "not_found");
+    const put = await backend.putObject({ bucket, key, body, checksum: crc }, signal);
+    const stored = (await backend.headObject({ bucket, key }, signal)).checksum ?? put.checksum;
+    if (stored) assertEquals([stored.algorithm, stored.value], ["crc32", crc.value]);
+  });
+
   if (options.checksums) {
     test("crc32 part checksums are verified, listed and completed", async (ctx) => {
       const { backend, signal } = ctx;

@@ -4,19 +4,28 @@
  */
 import { BackendError, type BackendErrorKind } from "./errors.ts";
 import { assertEquals, assertOk } from "./testing/assert.ts";
-import type { Backend, ChecksumAlgorithm, ObjectRef, UploadedPart } from "./types.ts";
+import type {
+  Capabilities,
+  ChecksumAlgorithm,
+  MultipartStore,
+  ObjectRef,
+  UploadedPart,
+} from "./types.ts";
+
+/** A backend with every capability, as the suite holds adapters to. */
+export type FullBackend = MultipartStore & Capabilities;
 import { computeChecksum } from "./checksum.ts";
 
 /** A backend under test, a bucket it can write to and how to tidy up afterwards. */
 export interface ConformanceFixture {
-  backend: Backend;
+  backend: FullBackend;
   bucket: string;
   cleanup(): Promise<void>;
 }
 
 /** Per-test state: the fixture, a live signal, unique keys and uploads to abort at the end. */
 export class Context {
-  readonly backend: Backend;
+  readonly backend: FullBackend;
   readonly bucket: string;
   readonly signal = new AbortController().signal;
   readonly #prefix = `s3mpu-conformance/${crypto.randomUUID()}/`;

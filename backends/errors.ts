@@ -1,7 +1,7 @@
 /**
  * The one error type of the port: every adapter translates its vendor's errors into a
  * {@link BackendError} of one {@link BackendErrorKind}, and the engine decides on the kind
- * alone (src/engine/failure.ts). See types.ts for the methods that throw it.
+ * alone (src/transfer/failure.ts). See types.ts for the methods that throw it.
  */
 
 /**

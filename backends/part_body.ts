@@ -44,7 +44,9 @@ export function bodySlices(
 }
 
 /** Collects the slices into one buffer (fresh for a stream; a copy of bytes in memory). */
-export async function collectSlices(slices: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+export async function collectSlices(
+  slices: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   let length = 0;
   for await (const slice of slices) {

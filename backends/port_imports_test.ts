@@ -3,32 +3,18 @@
  * backends/). A new `../src/...` import fails here, with the file and line that holds it.
  */
 import { assertEquals, assertOk } from "./testing/assert.ts";
-import { dirname, join, relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { relativeImports, typescriptFiles } from "./testing/imports.ts";
 import { fileURLToPath } from "node:url";
 
 const BACKENDS = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = resolve(BACKENDS, "..");
 
-/** Every .ts file below `dir`, as absolute paths. */
-function typescriptFiles(dir: string): string[] {
-  return [...Deno.readDirSync(dir)].flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) return typescriptFiles(path);
-    return entry.isFile && entry.name.endsWith(".ts") ? [path] : [];
-  });
-}
-
 /** `file:line  specifier` for each relative import or export of `path` that resolves outside backends/. */
 export function importsOutsideBackends(path: string, text: string): string[] {
-  // A statement line: `import ... from "x"`, `export ... from "x"`, `} from "x"`, `import "x"`.
-  const statement =
-    /^\s*(?:(?:import|export)\b.*\bfrom|\}\s*from|import)\s*["'](\.{1,2}\/[^"']+)["']/;
-  return text.split("\n").flatMap((line, index) => {
-    const specifier = line.match(statement)?.[1];
-    if (!specifier) return [];
-    const outside = relative(BACKENDS, resolve(dirname(path), specifier)).startsWith("..");
-    return outside ? [`${relative(ROOT, path)}:${index + 1}  ${specifier}`] : [];
-  });
+  return relativeImports(path, text)
+    .filter((i) => relative(BACKENDS, i.target).startsWith(".."))
+    .map((i) => `${relative(ROOT, path)}:${i.line}  ${i.specifier}`);
 }
 
 Deno.test("no file under backends/ imports from outside it", () => {

@@ -1,9 +1,11 @@
 /**
  * The port: what the engine needs of a store. A core {@link MultipartStore} (the steps of
- * one multipart upload) plus optional capabilities, {@link UploadLister} and
- * {@link ObjectInspector}, composed into a {@link Backend} as tusd's StoreComposer does.
+ * one multipart upload) plus optional capabilities, {@link UploadLister},
+ * {@link ObjectInspector} and {@link ObjectWriter}, composed into a {@link Backend} as tusd's
+ * StoreComposer does: an adapter may lack a capability, and its callers check for it.
  * Each method's contract is in its JSDoc; adapters throw only {@link BackendError}
- * (errors.ts). Provider quirks stay data (presets.ts).
+ * (errors.ts). Provider quirks stay data (presets.ts). A decorator wraps every method at
+ * once with {@link decorate} (decorate.ts).
  */
 
 import type { ObjectOptions, RequestOptions } from "./object_options.ts";
@@ -168,10 +170,11 @@ export interface UploadPartInput extends ObjectRef {
  * preset allows them, else `md5` (Content-MD5).
  */
 export interface PutObjectInput extends ObjectRef {
-  /** Bytes in memory, or a stream (read whole before it is sent, for now). */
+  /** The object's bytes: in memory, or a stream (read whole before the request is sent). */
   body: PartBody;
-  /** Of the whole body; never `trailing`. */
+  /** The whole body's checksum, sent for the store to verify (md5 as Content-MD5). */
   checksum: PartChecksum;
+  contentType?: string;
   /** Content headers, metadata, storage class, SSE, ACL, tags, as at create. */
   objectOptions?: ObjectOptions;
 }
@@ -274,22 +277,6 @@ export interface MultipartStore {
    * ```
    */
   abortMultipartUpload(ref: ObjectRef & { uploadId: string }, signal: AbortSignal): Promise<void>;
-  /**
-   * Stores one whole object in a single request (PutObject) with its checksum and options,
-   * for objects that need no multipart upload (an empty file). A checksum the store refuses
-   * is "retryable" (damaged on the way), as for uploadPart. Returns the object's ETag, and
-   * its checksum if the answer carries one (an answer may echo what was sent: prove the
-   * object with headObject).
-   *
-   * @example
-   * ```ts
-   * const put = await store.putObject(
-   *   { bucket: "b", key: "k", body: new Uint8Array(0), checksum: { algorithm: "md5", value: md5 } },
-   *   signal,
-   * );
-   * ```
-   */
-  putObject(input: PutObjectInput, signal: AbortSignal): Promise<CompletedUpload>;
   /** Releases sockets and timers. */
   close(): void;
 }
@@ -343,12 +330,39 @@ export interface ObjectInspector {
   ): Promise<AsyncIterable<Uint8Array>>;
 }
 
+/** Capability: storing a small object in one request, with no multipart upload. */
+export interface ObjectWriter {
+  /**
+   * Stores the object with its checksum (md5 as Content-MD5, a flexible one as its header)
+   * and returns its ETag (without quotes), version and stored checksum where the store
+   * reports them. A checksum that does not match the bytes fails, nothing stored
+   * ("retryable": damaged on the way, as for uploadPart). The answer may echo what was sent:
+   * prove the object with headObject.
+   *
+   * @example
+   * ```ts
+   * const put = await store.putObject(
+   *   { bucket: "b", key: "k", body, checksum: { algorithm: "crc32", value } },
+   *   signal,
+   * );
+   * ```
+   */
+  putObject(input: PutObjectInput, signal: AbortSignal): Promise<CompletedUpload>;
+}
+
+/** Every optional capability a store may offer. */
+export type Capabilities = UploadLister & ObjectInspector & ObjectWriter;
+
 /**
- * A store as the engine drives it: the core plus both capabilities, composed (tusd's
- * StoreComposer). An adapter implements all three, as s3/ and memory/ do; a wrapper such as
- * src/retrying_backend.ts or with_upload_options.ts keeps the same shape.
+ * A store as the engine drives it: the core, and whichever capabilities its adapter offers
+ * (tusd's StoreComposer). A caller that needs one checks for it (`if (backend.headObject)`)
+ * and never assumes it; s3/ and memory/ offer all of them. A decorator keeps the shape of
+ * what it wraps (see decorate.ts).
  */
-export type Backend = MultipartStore & UploadLister & ObjectInspector;
+export type Backend = MultipartStore & Partial<Capabilities>;
+
+/** The methods of the port that talk to the store. */
+export type PortMethod = Exclude<keyof Backend, "name" | "limits" | "trailingChecksums" | "close">;
 
 /** S3's own limits, the defaults for every store that does not say otherwise. */
 export const S3_LIMITS: BackendLimits = {

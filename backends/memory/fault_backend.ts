@@ -4,7 +4,8 @@
  * the server) or after it succeeded (the server did the work but the response was lost),
  * and a simulated kill can stop everything right after the n-th successful call.
  */
-import type { Backend, BackendLimits, ObjectRef } from "../types.ts";
+import type { Backend, BackendLimits, PortMethod } from "../types.ts";
+import { decorate, PORT_METHODS } from "../decorate.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
 import {
   type BackendMethod,
@@ -45,6 +46,13 @@ export class FaultBackend implements Backend {
     this.name = `fault(${inner.name})`;
     this.limits = inner.limits;
     this.trailingChecksums = inner.trailingChecksums;
+    const faulted = decorate(
+      inner,
+      (method, args, call) => this.#call(method, callInfo(args[0]), args[1], () => call(args)),
+    );
+    for (const method of Object.keys(PORT_METHODS) as PortMethod[]) {
+      if (faulted[method]) (this as Record<string, unknown>)[method] = faulted[method];
+    }
   }
 
   // ---- schedule ----------------------------------------------------------------------
@@ -120,57 +128,19 @@ export class FaultBackend implements Backend {
   }
 
   // ---- Backend -----------------------------------------------------------------------
-  // Each call goes to the inner backend under the fault schedule; what differs is only what
-  // the call log records of its first argument.
+  // Every method the inner backend has, under the fault schedule (assigned in the constructor
+  // through decorate); the call log records the object the call names.
 
-  /** See {@link Backend.createMultipartUpload}. */
-  readonly createMultipartUpload = this.#faulted("createMultipartUpload", objectInfo);
-  /** See {@link Backend.uploadPart}. */
-  readonly uploadPart = this.#faulted("uploadPart", (input) => ({
-    ...refInfo(input),
-    partNumber: input.partNumber,
-  }));
-  /** See {@link Backend.listParts}. */
-  readonly listParts = this.#faulted(
-    "listParts",
-    (ref) =>
-      ref.afterPartNumber === undefined
-        ? refInfo(ref)
-        : { ...refInfo(ref), afterPartNumber: ref.afterPartNumber },
-  );
-  /** See {@link Backend.completeMultipartUpload}. */
-  readonly completeMultipartUpload = this.#faulted("completeMultipartUpload", refInfo);
-  /** See {@link Backend.putObject}. */
-  readonly putObject = this.#faulted("putObject", objectInfo);
-  /** See {@link Backend.abortMultipartUpload}. */
-  readonly abortMultipartUpload = this.#faulted("abortMultipartUpload", refInfo);
-  /** See {@link Backend.listMultipartUploads}. */
-  readonly listMultipartUploads = this.#faulted("listMultipartUploads", (opts) => ({
-    bucket: opts.bucket,
-  }));
-  /** See {@link Backend.headObject}. */
-  readonly headObject = this.#faulted("headObject", objectInfo);
-
-  /** See {@link Backend.objectPartSizes}; faults are injected as on headObject. */
-  readonly objectPartSizes: NonNullable<Backend["objectPartSizes"]> = (ref, signal) =>
-    this.#call(
-      "headObject",
-      { bucket: ref.bucket, key: ref.key },
-      signal,
-      () => this.#inner.objectPartSizes?.(ref, signal) ?? Promise.resolve(undefined),
-    );
-
-  /** See {@link Backend.readObject}; faults are injected on opening the stream. */
-  readonly readObject: NonNullable<Backend["readObject"]> = (ref, signal, opts) => {
-    const inner = this.#inner.readObject;
-    if (!inner) throw new Error(`${this.#inner.name} cannot read objects.`);
-    return this.#call(
-      "readObject",
-      { bucket: ref.bucket, key: ref.key },
-      signal,
-      () => inner.call(this.#inner, ref, signal, opts),
-    );
-  };
+  declare readonly createMultipartUpload: Backend["createMultipartUpload"];
+  declare readonly uploadPart: Backend["uploadPart"];
+  declare readonly listParts: Backend["listParts"];
+  declare readonly completeMultipartUpload: Backend["completeMultipartUpload"];
+  declare readonly abortMultipartUpload: Backend["abortMultipartUpload"];
+  declare readonly listMultipartUploads?: Backend["listMultipartUploads"];
+  declare readonly headObject?: Backend["headObject"];
+  declare readonly objectPartSizes?: Backend["objectPartSizes"];
+  declare readonly readObject?: Backend["readObject"];
+  declare readonly putObject?: Backend["putObject"];
 
   /** Closes the inner backend. */
   close(): void {
@@ -178,23 +148,6 @@ export class FaultBackend implements Backend {
   }
 
   // ---- internals ---------------------------------------------------------------------
-
-  /**
-   * `inner[method]` under the fault schedule, with the inner method looked up at each call;
-   * `info` picks what the call log records from the call's first argument.
-   */
-  #faulted<M extends WrappedMethod>(
-    method: M,
-    info: (first: Parameters<Backend[M]>[0]) => CallInfo,
-  ): Backend[M] {
-    return ((first: never, signal: AbortSignal, ...rest: never[]) =>
-      this.#call(
-        method,
-        info(first),
-        signal,
-        () => (this.#inner[method] as AnyMethod).call(this.#inner, first, signal, ...rest),
-      )) as unknown as Backend[M];
-  }
 
   #add(method: BackendMethod, schedule: RuleSchedule, action: Rule["action"]): FaultRule {
     const nth = schedule.nth ?? 1;
@@ -306,19 +259,14 @@ export class FaultBackend implements Backend {
   }
 }
 
-/** What the call log records of a call's first argument. */
+/** What the call log records of a call's first argument: the object and part it names. */
 type CallInfo = Pick<FaultCall, "bucket" | "key" | "uploadId" | "partNumber" | "afterPartNumber">;
 
-/** The methods every backend has, wrapped alike (the optional capabilities are written out). */
-type WrappedMethod = Exclude<BackendMethod, "objectPartSizes" | "readObject">;
-
-/** Any backend method, as {@link FaultBackend} forwards it: first argument, signal, the rest. */
-type AnyMethod = (first: unknown, signal: AbortSignal, ...rest: unknown[]) => Promise<unknown>;
-
-function objectInfo(ref: ObjectRef): CallInfo {
-  return { bucket: ref.bucket, key: ref.key };
-}
-
-function refInfo(ref: ObjectRef & { uploadId: string }): CallInfo {
-  return { bucket: ref.bucket, key: ref.key, uploadId: ref.uploadId };
+function callInfo(first: unknown): CallInfo {
+  const ref = (typeof first === "object" && first !== null ? first : {}) as CallInfo;
+  const info: CallInfo = {};
+  for (const field of ["bucket", "key", "uploadId", "partNumber", "afterPartNumber"] as const) {
+    if (ref[field] !== undefined) (info as Record<string, unknown>)[field] = ref[field];
+  }
+  return info;
 }

@@ -72,7 +72,7 @@ Deno.test("a lost Complete response: the retry sees no_such_upload, headObject f
     fault.completeMultipartUpload({ ...ref, parts, checksumAlgorithm: "none" }, signal);
   await expectKind(complete(), "retryable");
   await expectKind(complete(), "no_such_upload");
-  assertEquals((await fault.headObject(ref, signal)).size, 8);
+  assertEquals((await fault.headObject!(ref, signal)).size, 8);
 });
 
 Deno.test("match and error factories target single calls", async () => {
@@ -165,8 +165,8 @@ Deno.test("the call log records every call and its outcome", async () => {
   fault.failOn("listParts", { error: faultErrors.noSuchUpload });
   await put(1);
   await expectKind(fault.listParts(ref, signal), "no_such_upload");
-  await expectKind(fault.headObject(ref, signal), "not_found");
-  await expectKind(fault.headObject(ref, AbortSignal.abort()), "aborted");
+  await expectKind(fault.headObject!(ref, signal), "not_found");
+  await expectKind(fault.headObject!(ref, AbortSignal.abort()), "aborted");
   const log = fault.calls.map((c) => [c.seq, c.method, c.n, c.outcome, c.reachedServer]);
   assertEquals(log, [
     [1, "uploadPart", 1, "ok", true],

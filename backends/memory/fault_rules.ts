@@ -3,13 +3,10 @@
  * what it does, the calls as logged, and ready-made errors of the kinds the engine handles.
  */
 import { BackendError } from "../errors.ts";
-import type { Backend } from "../types.ts";
+import type { PortMethod } from "../types.ts";
 
 /** The Backend methods that talk to the store. */
-export type BackendMethod = Exclude<
-  keyof Backend,
-  "name" | "limits" | "trailingChecksums" | "close"
->;
+export type BackendMethod = PortMethod;
 
 /** One call through a {@link FaultBackend}, as logged and as passed to `match` and hooks. */
 export interface FaultCall {

@@ -33,6 +33,7 @@ export async function putObjectCommand(
     Key: input.key,
     Body: body,
     ContentLength: body.length,
+    ...(input.contentType ? { ContentType: input.contentType } : {}),
     ...(createObjectParams(input.objectOptions) as Partial<PutObjectCommandInput>),
     ...requestParams(input.requestOptions),
   };

@@ -1,6 +1,6 @@
 /**
  * What the checksum pre-pass of streamed parts costs: sums every part of a file the way an
- * upload does (src/engine/part_stream.ts, page-cache reads into one reused buffer), once per
+ * upload does (src/transfer/part_stream.ts, page-cache reads into one reused buffer), once per
  * algorithm, and prints wall and CPU seconds per GiB. That is the most an aws-chunked
  * trailer (x-amz-trailer: the checksum after the body, no first pass) could save.
  *
@@ -14,8 +14,9 @@ READ_KIB (default: the upload's first-pass buffer) is the size of each read.
  * @module
  */
 import process from "node:process";
-import { openFileSource } from "../../src/part_source.ts";
-import { firstPassBytes, sumPart } from "../../src/engine/part_stream.ts";
+import { openFileSource } from "../../src/plan/part_source.ts";
+import { plannedParts } from "../../src/plan/part_plan.ts";
+import { firstPassBytes, sumPart } from "../../src/transfer/part_stream.ts";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
 
 const [path, partMib = "64", readKib] = Deno.args;
@@ -24,7 +25,7 @@ if (!path) {
   Deno.exit(2);
 }
 const source = await openFileSource(path);
-const parts = source.parts(Number(partMib) * 1024 * 1024);
+const parts = partsOf(source, Number(partMib) * 1024 * 1024);
 const reader = await source.openReader();
 const scratch = new Uint8Array(readKib ? Number(readKib) * 1024 : firstPassBytes(4));
 const gib = source.fingerprint.size / 2 ** 30;
@@ -49,4 +50,16 @@ async function pass(algorithm: ChecksumAlgorithm): Promise<{ wall: number; cpu: 
   for (const part of parts) await sumPart(reader, part, algorithm, scratch);
   const used = process.cpuUsage(cpu0);
   return { wall: (performance.now() - t0) / 1000, cpu: (used.user + used.system) / 1e6 };
+}
+
+/** The source cut into parts of `partSize` (a chunk directory: its chunks). */
+function partsOf(source: Awaited<ReturnType<typeof openFileSource>>, partSize: number) {
+  const fileSize = source.fingerprint.size;
+  const chunkSizes = source.chunkSizes;
+  return plannedParts({
+    fileSize,
+    partSize,
+    partCount: Math.ceil(fileSize / partSize),
+    chunkSizes,
+  });
 }

@@ -14,14 +14,15 @@
 import process from "node:process";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { S3Backend } from "../../backends/s3/s3_backend.ts";
+import { sourceParts } from "../../src/plan/part_plan.ts";
 import { getPreset } from "../../backends/presets.ts";
 import { checksumHasher } from "../../backends/checksum.ts";
-import { openFileSource } from "../../src/part_source.ts";
-import { readBack } from "../../src/engine/read_back.ts";
-import { retrying } from "../../src/retrying_backend.ts";
+import { openFileSource } from "../../src/plan/part_source.ts";
+import { readBack } from "../../src/transfer/read_back.ts";
+import { retrying } from "../../src/transport/retrying_backend.ts";
 import { createLogger } from "../../src/log.ts";
-import { DEFAULT_RETRY } from "../../src/retry.ts";
-import type { UploadJob } from "../../src/engine/upload_job.ts";
+import { DEFAULT_RETRY } from "../../src/transport/retry.ts";
+import type { UploadJob } from "../../src/transfer/upload_job.ts";
 import type { JournalEntry } from "../../src/state/parts_journal.ts";
 
 const [fileArg, partMib = "16", threads = "4", runs = "3"] = Deno.args;
@@ -68,7 +69,7 @@ if (!upload.success) Deno.exit(upload.code);
 const source = await openFileSource(file);
 const parts: JournalEntry[] = [];
 const reader = await source.openReader();
-for (const part of source.parts(partSize)) {
+for (const part of sourceParts(source, partSize)) {
   const sum = checksumHasher("crc32");
   for await (const slice of reader.slices(part, [new Uint8Array(1 << 20)])) sum.update(slice);
   parts.push({ ...part, eTag: "", uploadId: "", crc32: sum.value() });
@@ -102,7 +103,7 @@ const gib = source.fingerprint.size / 2 ** 30;
 const heads: number[] = [];
 for (let i = 0; i < 20; i++) {
   const started = performance.now();
-  await backend.headObject({ bucket, key }, signal);
+  await backend.headObject!({ bucket, key }, signal);
   heads.push(performance.now() - started);
 }
 console.log(`HeadObject (ChecksumMode ENABLED): median ${median(heads).toFixed(1)} ms of 20`);

@@ -2,11 +2,13 @@ import type { ServerAnswer } from "../../backends/s3/server_probe.ts";
 import type { Backend, BackendLimits } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
 import { UsageError } from "../errors.ts";
-import { DEFAULT_RETRY, type RetryPolicy } from "../retry.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "../transport/retry.ts";
+import { Pacer } from "../transport/pacer.ts";
 import type { Logger } from "../log.ts";
 import { type Flags, str } from "./parse.ts";
 import { type DurationBounds, parseDuration, parseIntIn } from "./values.ts";
-import type { RecordedStore } from "../engine/upload_job.ts";
+import type { RecordedStore } from "../transfer/upload_job.ts";
+import type { UploadMeta } from "../state/meta_file.ts";
 import { type ProfileSettings, readProfileSettings } from "./aws_config.ts";
 import { existsSync } from "./exists_sync.ts";
 
@@ -36,6 +38,8 @@ export interface StoreConfig {
   endpoint?: string;
   region?: string;
   retry: RetryPolicy;
+  /** The store's one pacer: a throttle of any call holds back every call's next attempt. */
+  pacer: Pacer;
   backend: Backend;
   /** The same store under another preset: a new backend (the caller closes this one's). */
   withPreset(preset: ProviderPreset): StoreConfig;
@@ -90,6 +94,8 @@ export async function resolveStore(
   const requestTimeoutMs = timeout !== undefined
     ? parseDuration("--request-timeout", timeout, REQUEST_TIMEOUT_RANGE)
     : 60_000;
+  // One pacer per store, kept when the preset changes: a throttle slows every call to it.
+  const pacer = new Pacer();
   const build = (preset: ProviderPreset): StoreConfig => {
     opts.logger.verbose(
       `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
@@ -124,6 +130,7 @@ export async function resolveStore(
       endpoint,
       region,
       retry,
+      pacer,
       backend,
       withPreset: build,
       probeServer: (bucket, signal) => backend.probeServer(bucket, signal),
@@ -230,6 +237,19 @@ export function checkProfile(
       `The AWS profile "${profile}" is not defined in ${config} or ${credentials}; check AWS_PROFILE (or --profile), or unset it to use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.`,
     );
   }
+}
+
+/**
+ * Resolves the store for an upload recorded in `meta`: the command's flags first, then what
+ * the meta file recorded (endpoint, provider, region), then the environment. The meta file
+ * wins over the environment because it says where this upload actually lives.
+ */
+export function storeForMeta(flags: Flags, meta: UploadMeta, logger: Logger): Promise<StoreConfig> {
+  const merged: Flags = { ...flags };
+  if (merged["endpoint-url"] === undefined && meta.endpoint) merged["endpoint-url"] = meta.endpoint;
+  if (merged.region === undefined && meta.region) merged.region = meta.region;
+  if (merged.provider === undefined && meta.provider) merged.provider = meta.provider;
+  return resolveStore(merged, { parallelism: 4, logger });
 }
 
 /**

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { UploadResult } from "../engine/upload_job.ts";
+import type { UploadResult } from "../transfer/upload_job.ts";
 import { formatBytes } from "../../backends/units.ts";
 
 /** The environment variable that turns on writing outputs and summary. */

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../backends/testing/assert.ts";
-import type { UploadResult } from "../engine/upload_job.ts";
+import type { UploadResult } from "../transfer/upload_job.ts";
 import { formatBytes } from "../../backends/units.ts";
 import {
   formatOutputs,

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { ProgressSink } from "../engine/upload_job.ts";
-import type { WireProgress } from "../../backends/with_upload_options.ts";
+import type { ObjectTotals } from "../transfer/events.ts";
 import { formatBytes } from "../../backends/units.ts";
+import { formatEta, formatRate } from "./format.ts";
 
 /** What the bar and the plain line show. */
 export interface ProgressSnapshot {
@@ -17,33 +17,6 @@ export interface ProgressSnapshot {
   totalParts: number;
   /** Bytes per second over the recent window; undefined until there is a measurement. */
   rate?: number;
-}
-
-/** Bytes per second as `12.3 MiB/s`; `--/s` while unknown. */
-export function formatRate(bytesPerSecond: number | undefined): string {
-  if (bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond)) return "--/s";
-  return `${formatBytes(bytesPerSecond)}/s`;
-}
-
-/** Seconds left as `42s`, `3m05s`, `2h07m`, `3d04h`; `--` while unknown. */
-export function formatEta(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return "--";
-  const s = Math.ceil(seconds);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86400)}d${pad(Math.floor((s % 86400) / 3600))}h`;
-}
-
-/** A duration in seconds, for humans: `2.5s`, `45s`, `12m`, `3h 20m`, `2d 5h`. */
-export function formatAge(seconds: number): string {
-  if (seconds < 10) return `${Math.max(0, seconds).toFixed(1)}s`;
-  const s = Math.floor(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
 }
 
 /** Whole percent, rounded down so 100% means every byte is done. */
@@ -168,11 +141,23 @@ export function progressMode(opts: {
 }
 
 /**
- * A ProgressSink that also owns the terminal line: log lines go through {@link log}. As a
- * WireProgress it counts part bytes as they leave, so a slow link shows movement before the
- * first part is done.
+ * The display of one upload: part counts and bytes as they leave (fed by the transfer
+ * events, see upload_events.ts), and the terminal line it owns: log lines go through
+ * {@link log}.
  */
-export interface Progress extends ProgressSink, WireProgress {
+export interface Progress {
+  /** The totals are known: the display begins. */
+  start(totals: ObjectTotals): void;
+  /** A part of `bytes` counts as done. */
+  partDone(bytes: number): void;
+  /** A part counted as done will be sent again. */
+  partLost(bytes: number): void;
+  /** Every part is sent: the last line is drawn. */
+  finish(): void;
+  /** `bytes` more of some part left. */
+  bytesSent(bytes: number): void;
+  /** A part request ended: withdraw its `sent` bytes; `landed` stays until partDone. */
+  requestEnded(sent: number, landed: number): void;
   /** Prints a log line without garbling the bar: clear the line, print, redraw. */
   log(line: string): void;
   /** Stops timers; leaves a visible bar on its own line. Safe to call more than once. */

@@ -4,9 +4,6 @@ import {
   barLine,
   createProgress,
   etaSeconds,
-  formatAge,
-  formatEta,
-  formatRate,
   percent,
   plainLine,
   progressMode,
@@ -14,6 +11,7 @@ import {
   visibleLength,
 } from "./progress.ts";
 import { MiB } from "../testing/files.ts";
+import { formatAge, formatEta, formatRate } from "./format.ts";
 
 const GiB = 1024 * MiB;
 

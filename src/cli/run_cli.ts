@@ -4,6 +4,7 @@ import { BackendError, ExitCode, S3mpuError, UsageError } from "../errors.ts";
 import { COMMANDS } from "./commands.ts";
 import { closest } from "./did_you_mean.ts";
 import { githubOutputsFromEnv } from "./github_outputs.ts";
+import { userMessage } from "./remedy_words.ts";
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -109,7 +110,7 @@ export interface JsonFailure {
 /** Builds the --json object of a failure; see {@link JsonFailure}. */
 export function jsonFailure(error: unknown): JsonFailure {
   const known = error instanceof S3mpuError;
-  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const message = userMessage(error).split("\n")[0];
   let serverCode: string | null = null;
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if (e instanceof BackendError && e.details.code) {
@@ -129,7 +130,7 @@ export function jsonFailure(error: unknown): JsonFailure {
 
 function report(error: unknown, debug: boolean, json: boolean): number {
   const known = error instanceof S3mpuError;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = userMessage(error);
   if (json) console.log(JSON.stringify(jsonFailure(error)));
   console.error(`s3mpu: error: ${message.split("\n")[0]}`);
   if (debug) {

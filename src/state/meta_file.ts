@@ -1,7 +1,8 @@
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
-import { NeedsDecisionError, UsageError } from "../errors.ts";
+import type { SourceFingerprint } from "../plan/source_fingerprint.ts";
+import { NeedsDecisionError, RESTART, say, UsageError } from "../errors.ts";
 
 /** Version of the meta format this build writes. Seed files have none and read as 0. */
 export const META_FORMAT_VERSION = 1;
@@ -50,40 +51,6 @@ export interface ProviderDetection {
   server: string | null;
 }
 
-/** Identifies the bytes being uploaded: a file, or a directory of pre-split chunks. */
-export interface SourceFingerprint {
-  /** "file" or "chunks" (the seed's -d/-p mode). */
-  kind: "file" | "chunks";
-  path: string;
-  size: number;
-  mtimeMs: number;
-  /** For chunks: how many chunk files. */
-  chunkCount?: number;
-  /** For a file: its inode, so a file replaced under the same name is noticed. */
-  ino?: number;
-  /** For a file: its device; compared within one run only (it may change across boots). */
-  dev?: number;
-  /**
-   * For a file: its change time (ctime, ms since the epoch), which `touch` cannot put back, so
-   * an edit whose mtime was restored is noticed. Absent where the platform gives none, and in
-   * meta files of earlier versions (then compared from the next run on).
-   */
-  ctimeMs?: number;
-  /** For chunks: every chunk file's name, size, modification time, inode and change time, in part order. */
-  chunks?: ChunkFingerprint[];
-}
-
-/** One chunk file of a chunk directory, as recorded. */
-export interface ChunkFingerprint {
-  name: string;
-  size: number;
-  mtimeMs: number;
-  /** Its inode, so a chunk replaced under the same name (by rename, as rsync does) is noticed. */
-  ino?: number;
-  /** Its change time (ctime), as for a file; both absent in earlier versions' meta files. */
-  ctimeMs?: number;
-}
-
 /** Reads the meta file; undefined when it does not exist. Invalid content is a UsageError. */
 export async function readMeta(path: string): Promise<UploadMeta | undefined> {
   let text: string;
@@ -96,31 +63,39 @@ export async function readMeta(path: string): Promise<UploadMeta | undefined> {
   return parseMeta(text, path);
 }
 
-/** Parses and checks the meta file's required keys. */
-export function parseMeta(text: string, path: string): UploadMeta {
+/** Why a text is not a meta file: not JSON, or JSON that lacks required keys. */
+export type MetaProblem = { kind: "not_json" } | { kind: "lacks"; keys: string[] };
+
+/** The meta file's text, checked: the upload it records, or what is wrong with it. */
+export function checkMeta(text: string): { meta: UploadMeta } | { problem: MetaProblem } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new NeedsDecisionError(
-      `The meta file ${path} is not valid JSON; fix it, or run with --restart to start a new upload.`,
-    );
+    return { problem: { kind: "not_json" } };
   }
   const meta = value as Partial<UploadMeta>;
-  const missing = (["bucket", "key", "uploadId"] as const).filter((k) =>
+  const missing: string[] = (["bucket", "key", "uploadId"] as const).filter((k) =>
     typeof meta?.[k] !== "string" || meta[k] === ""
   );
-  if (typeof meta?.splitSize !== "number" || !(meta.splitSize > 0)) {
-    missing.push("splitSize" as never);
-  }
-  if (missing.length > 0) {
-    throw new NeedsDecisionError(
-      `The meta file ${path} lacks ${
-        missing.join(", ")
-      }; fix it, or run with --restart to start a new upload.`,
-    );
-  }
-  return meta as UploadMeta;
+  if (typeof meta?.splitSize !== "number" || !(meta.splitSize > 0)) missing.push("splitSize");
+  return missing.length > 0
+    ? { problem: { kind: "lacks", keys: missing } }
+    : { meta: meta as UploadMeta };
+}
+
+/** Parses and checks the meta file's required keys; a problem is a NeedsDecisionError. */
+export function parseMeta(text: string, path: string): UploadMeta {
+  const checked = checkMeta(text);
+  if ("meta" in checked) return checked.meta;
+  const { problem } = checked;
+  throw new NeedsDecisionError(
+    problem.kind === "not_json"
+      ? say`The meta file ${path} is not valid JSON; fix it, or run with ${RESTART} to start a new upload.`
+      : say`The meta file ${path} lacks ${
+        problem.keys.join(", ")
+      }; fix it, or run with ${RESTART} to start a new upload.`,
+  );
 }
 
 /** Writes the meta file atomically with mode 0600. */

@@ -11,7 +11,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
-import { parseMeta, type UploadMeta } from "./meta_file.ts";
+import { checkMeta, type UploadMeta } from "./meta_file.ts";
 import { isLockFileText } from "./state_lock.ts";
 
 /** The checked state paths; symbolic links are replaced by the files they point to. */
@@ -90,19 +90,17 @@ export async function readOwnedMeta(
     throw statePathError(`Cannot read the meta file ${path}: ${(error as Error).message}.`);
   }
   if (text.trim() === "") return undefined;
-  let meta: UploadMeta;
-  try {
-    meta = parseMeta(text, path);
-  } catch (error) {
-    const why = /not valid JSON/.test((error as Error).message)
+  const checked = checkMeta(text);
+  if ("problem" in checked) {
+    const { problem } = checked;
+    const why = problem.kind === "not_json"
       ? "it is not JSON"
-      : /lacks (.*?);/.exec((error as Error).message)?.[0].replace(/;$/, "") ?? "unreadable";
+      : `it lacks ${problem.keys.join(", ")}`;
     throw statePathError(
-      `${path} is not an s3mpu meta file (${
-        why.replace(/^lacks/, "it lacks")
-      }), and s3mpu only overwrites or removes its own state. Pass another -m, or move ${path} away yourself.`,
+      `${path} is not an s3mpu meta file (${why}), and s3mpu only overwrites or removes its own state. Pass another -m, or move ${path} away yourself.`,
     );
   }
+  const { meta } = checked;
   if (expect && (meta.bucket !== expect.bucket || meta.key !== expect.key)) {
     throw statePathError(
       `${path} records an upload to s3://${meta.bucket}/${meta.key}, not s3://${expect.bucket}/${expect.key}; s3mpu will not overwrite it. Pass other -m/-a files, or end that upload first with s3mpu abort -m ${path}.`,

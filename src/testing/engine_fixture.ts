@@ -13,10 +13,11 @@ import type {
   UploadJob,
   UploadRequest,
   UploadResult,
-} from "../engine/upload_job.ts";
-import { runUpload } from "../engine/upload_engine.ts";
+} from "../transfer/upload_job.ts";
+import { runUpload } from "../transfer/object_upload.ts";
 import { memoryLogger } from "../log.ts";
-import { openFileSource } from "../part_source.ts";
+import { openFileSource } from "../plan/part_source.ts";
+import { fileStateStore } from "../state/file_state_store.ts";
 import { exists, MiB, randomFile } from "./files.ts";
 
 export { exists, MiB };
@@ -68,15 +69,13 @@ export async function makeJob(
     source: await openFileSource(ws.filePath, { settle: false }),
     requestedPartSize: 5 * MiB,
     threads: 3,
-    metaPath: ws.metaPath,
-    partsPath: ws.partsPath,
+    state: fileStateStore({ metaPath: ws.metaPath, partsPath: ws.partsPath }),
     restart: false,
     backend,
     checksumAlgorithm: "crc32",
     etagIsMd5: true,
     provider: "memory",
     retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
-    fsyncJournal: true,
     stopSignal: new AbortController().signal,
     stopGraceMs: 1000,
     lostCompleteWaitMs: 100,
@@ -97,8 +96,7 @@ const REQUEST_FIELDS: Record<keyof UploadRequest, "request"> = {
   source: "request",
   requestedPartSize: "request",
   threads: "request",
-  metaPath: "request",
-  partsPath: "request",
+  state: "request",
   restart: "request",
   checksumAlgorithm: "request",
   checksumChosen: "request",
