@@ -328,7 +328,12 @@ for (const server of stores.testServers()) {
     const up = await runS3mpu(["-q", "upload", file.path, `s3://${bucket}/${key}`], env);
     assertEquals([up.code, up.stdout, up.stderr], [0, "", ""]);
     await stores.assertStoredWhole(server, bucket, key, file.bytes);
-    const verify = await runS3mpu(["verify", file.path, `s3://${bucket}/${key}`, "-q"], env);
+    // The store's own preset: under generic an ETag proves nothing and verify would say 5.
+    const preset = server.name === "minio" ? "minio" : "aws";
+    const verify = await runS3mpu(
+      ["verify", file.path, `s3://${bucket}/${key}`, "-q", "--provider", preset],
+      env,
+    );
     assertEquals([verify.code, verify.stdout], [0, ""], verify.stderr);
     using client = stores.referenceClient(server);
     const { UploadId } = await client.send(

@@ -363,8 +363,9 @@ for (const server of stores.testServers()) {
           runS3mpu(["verify", "-d", c.dir, "-p", c.prefix, "--provider", provider, ...extra], env);
         for (const same of [["-b", bucket, "-k", key], [`s3://${bucket}/${key}`]]) {
           const run = await verify(same);
-          assertEquals(run.code, 0, describeRun(run));
-          assertMatch(run.stdout, /^Match: /);
+          // generic: an equal ETag may echo the Content-MD5 sent, so it proves nothing (5).
+          assertEquals(run.code, provider === "generic" ? 5 : 0, describeRun(run));
+          assertMatch(run.stdout, provider === "generic" ? /^Undecided: / : /^Match: /);
         }
         const downloaded = await verify(["-b", bucket, "-k", key, "--download"]);
         assertEquals(downloaded.code, 0, describeRun(downloaded));

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Flags } from "./flags.ts";
+import { S3mpuError } from "../errors.ts";
 
 /** The flag under which parsing keeps the `s3://` URL the user typed. */
 export const TYPED_URL = "s3-url";
@@ -69,8 +70,14 @@ export function asTyped(message: string, typed: Typed): string {
 /** `error` with its message reworded by {@link asTyped}; other values pass through. */
 export function retyped(error: unknown, flags: Flags): unknown {
   const typed = typedFrom(flags);
-  if (error instanceof Error && (typed.url !== undefined || typed.fileArgument)) {
-    error.message = asTyped(error.message, typed);
+  if (!(error instanceof Error) || (typed.url === undefined && !typed.fileArgument)) return error;
+  error.message = asTyped(error.message, typed);
+  if (error instanceof S3mpuError) {
+    // What the CLI shows is the wording (remedies as flags): reword its text parts too.
+    const wording = error.wording.map((part) =>
+      typeof part === "string" ? asTyped(part, typed) : part
+    );
+    Object.defineProperty(error, "wording", { value: wording });
   }
   return error;
 }
