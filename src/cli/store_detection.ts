@@ -44,7 +44,21 @@ export async function storeForUpload(
     );
     return { store: replaced(store, recorded) };
   }
-  const answer = await store.probeServer(opts.bucket, opts.signal);
+  return await detectedStore(store, opts.bucket, logger, opts.signal);
+}
+
+/**
+ * The store with the preset its own `Server` header names (one HeadBucket), for a command
+ * given only an address; the same store when no preset was left to guess or none matches.
+ */
+export async function detectedStore(
+  store: StoreConfig,
+  bucket: string,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<UploadStore> {
+  if (store.presetFrom !== "default") return { store };
+  const answer = await store.probeServer(bucket, signal);
   const found = presetFromServerHeader(answer.server);
   const heard = answer.server === undefined
     ? answer.status === undefined

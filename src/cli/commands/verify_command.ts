@@ -3,6 +3,7 @@ import { openChunkDirSource, openFileSource, type PartSource } from "../../plan/
 import { SourceChangedError } from "../../plan/source_identity.ts";
 import { type Verdict, verifyByDownload, verifyObject } from "../../inspect/verify_object.ts";
 import { resolveStore } from "../backend_config.ts";
+import { detectedStore } from "../store_detection.ts";
 import { withUploadOptions } from "../../../backends/with_upload_options.ts";
 import { SSE_C_OPTION_SPECS, sseCustomerFromFlags } from "../object_flags.ts";
 import { type Command, defineCommand, printReport } from "../command.ts";
@@ -97,6 +98,9 @@ Examples:
   s3mpu verify -b my-bucket -k data/input.txt -f input.txt --download --json
 `;
 
+/** How long verify waits for the store to say what it is before it keeps the default preset. */
+const PROBE_TIMEOUT_MS = 30_000;
+
 /** `s3mpu verify`. */
 export const verifyCommand: Command = defineCommand({
   name: "verify",
@@ -113,7 +117,13 @@ export const verifyCommand: Command = defineCommand({
     const { source, file } = await openLocal(flags);
     const fileSize = source.fingerprint.size;
     const requestOptions = await sseCustomerFromFlags(flags);
-    const store = await resolveStore(flags, { parallelism: 1, logger });
+    // Without --provider, a store by address is asked what it is: its preset says what proves.
+    const store = (await detectedStore(
+      await resolveStore(flags, { parallelism: 1, logger }),
+      bucket,
+      logger,
+      AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    )).store;
     const download = flags.download === true;
     let read = 0;
     let nextReport = performance.now() + 10_000;
