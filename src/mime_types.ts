@@ -4,10 +4,12 @@
  *
  * @module
  */
-import mime from "mime";
-
-/** The MIME type for `path`'s extension, or undefined when unknown (S3 then stores its default). */
-export function guessContentType(path: string): string | undefined {
+/**
+ * The MIME type for `path`'s extension, or undefined when unknown (S3 then stores its default).
+ * The table is loaded on first use: only an upload that guesses a type pays for its memory.
+ */
+export async function guessContentType(path: string): Promise<string | undefined> {
+  const { default: mime } = await import("mime");
   const type = mime.getType(path);
   // mime answers application/octet-stream for .bin; S3's default says the same thing.
   return type ?? undefined;

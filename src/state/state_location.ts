@@ -60,19 +60,19 @@ async function defaultBase(
   env: Env,
 ): Promise<string> {
   const chosen = chosenStateDir(place, env);
-  let dir: string | undefined;
   if (chosen !== undefined) {
-    dir = chosen;
-  } else if (!(await writable(dirname(besideSource)))) {
-    dir = xdgStateDir(env);
-    note(
-      `${
-        dirname(besideSource)
-      } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
-    );
+    const source = place.stateDir !== undefined ? "--state-dir" : "S3MPU_STATE_DIR";
+    await ensureStateDir(chosen, source, note);
+    return stateBaseIn(chosen, besideSource);
   }
-  if (dir === undefined) return besideSource;
-  await makeStateDir(dir);
+  if (await writable(dirname(besideSource))) return besideSource;
+  const dir = xdgStateDir(env);
+  note(
+    `${
+      dirname(besideSource)
+    } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
+  );
+  await makeXdgStateDir(dir);
   return stateBaseIn(dir, besideSource);
 }
 
@@ -84,19 +84,24 @@ async function defaultBase(
  */
 export async function streamStatePaths(
   place: StatePlace,
-  target: { bucket: string; key: string; endpoint: string },
+  target: StreamTarget,
+  note: (message: string) => void,
   env: Env = (name) => Deno.env.get(name),
 ): Promise<StateFilePaths & { defaulted: boolean }> {
   const defaulted = place.metaPath === undefined || place.partsPath === undefined;
   let base = "";
   if (defaulted) {
-    const dir = chosenStateDir(place, env) ?? xdgStateDir(env);
-    await makeStateDir(dir);
-    const tag = createHash("sha256")
-      .update(JSON.stringify([target.endpoint, target.bucket, target.key]))
-      .digest("hex").slice(0, 12);
-    const name = basename(target.key).replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64);
-    base = join(dir, `stream-${target.bucket}-${name}-${tag}`);
+    const chosen = chosenStateDir(place, env);
+    if (chosen !== undefined) {
+      await ensureStateDir(
+        chosen,
+        place.stateDir !== undefined ? "--state-dir" : "S3MPU_STATE_DIR",
+        note,
+      );
+    } else {
+      await makeXdgStateDir(xdgStateDir(env));
+    }
+    base = streamStateBase(chosen ?? xdgStateDir(env), target);
   }
   return {
     metaPath: place.metaPath ?? base + META_SUFFIX,
@@ -105,7 +110,25 @@ export async function streamStatePaths(
   };
 }
 
-async function makeStateDir(dir: string): Promise<void> {
+/** The object (and store) a stream is uploaded to: what names its state files. */
+export interface StreamTarget {
+  bucket: string;
+  key: string;
+  /** The endpoint as given (flag, else environment), "" for AWS. */
+  endpoint: string;
+}
+
+/** A stream's state files' base name in `dir`: `stream-`, bucket, key's name and a hash. */
+export function streamStateBase(dir: string, target: StreamTarget): string {
+  const tag = createHash("sha256")
+    .update(JSON.stringify([target.endpoint, target.bucket, target.key]))
+    .digest("hex").slice(0, 12);
+  const name = basename(target.key).replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64);
+  return join(dir, `stream-${target.bucket}-${name}-${tag}`);
+}
+
+/** The XDG base directory may not exist yet on a fresh account: it is created whole. */
+async function makeXdgStateDir(dir: string): Promise<void> {
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -115,6 +138,38 @@ async function makeStateDir(dir: string): Promise<void> {
       }. Pass --state-dir DIR.`,
     );
   }
+}
+
+/**
+ * A state directory the user named (--state-dir, $S3MPU_STATE_DIR): used as it is, or created
+ * (mode 0700, saying so) when only its last part is missing. A missing parent is refused: it
+ * is more likely a typo than a wish for a new tree, which (as root) could land anywhere.
+ */
+async function ensureStateDir(
+  dir: string,
+  source: string,
+  note: (message: string) => void,
+): Promise<void> {
+  const info = await Deno.stat(dir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(`${source} ${dir}: ${(error as Error).message}.`);
+  });
+  if (info?.isDirectory) return;
+  if (info) throw new UsageError(`${source} ${dir} is not a directory; pass a directory.`);
+  const parent = dirname(resolve(dir));
+  if (!(await Deno.stat(parent).then((p) => p.isDirectory, () => false))) {
+    throw new UsageError(
+      `${source} ${dir}: its parent directory ${parent} does not exist. Create it first (mkdir -p ${dir}) or pass another directory.`,
+    );
+  }
+  try {
+    await Deno.mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    throw new UsageError(
+      `Cannot create the state directory ${dir} (${source}): ${(error as Error).message}.`,
+    );
+  }
+  note(`Created the state directory ${dir} (${source}, mode 0700).`);
 }
 
 /** The state files' base name for `source` in a state directory: its name plus a path hash. */

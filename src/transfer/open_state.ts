@@ -59,6 +59,11 @@ function newPlan(job: UploadJob): PartPlan {
     });
     return { fileSize: 0, partSize: stream.partSize, partCount: 0, growth: stream.growth };
   }
+  // An empty file has no parts: it is put whole (put_whole.ts).
+  const { source } = job.request;
+  if (!source.chunkSizes && source.fingerprint.size === 0) {
+    return { fileSize: 0, partSize: 0, partCount: 0 };
+  }
   return planParts({ ...planInput(job), preferredPartSize: job.rules.preferredPartSize });
 }
 
@@ -164,14 +169,14 @@ function checkSameUpload(job: RunJob, meta: UploadMeta): void {
   if (changes.length > 0) {
     throw new NeedsDecisionError(
       say`The source changed since the upload began (${
-        changes.join(", ")
+        changes.join("; ")
       }); the stored parts no longer match it. Run again with ${RESTART} to upload it from the start.`,
     );
   }
   // A stream's name says nothing of its bytes (a process substitution's /dev/fd/N varies).
   if (recorded.path !== now.path && now.kind !== "stream") {
     job.context.logger.warn(
-      `The source moved from ${recorded.path} to ${now.path}; same size and time, resuming.`,
+      `The source moved from ${recorded.path} to ${now.path}; same size and mtime (its inode and change time are compared only at the same path), resuming.`,
     );
   }
 }

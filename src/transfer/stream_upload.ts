@@ -11,13 +11,15 @@
  */
 import type { UploadedPart } from "../../backends/types.ts";
 import { formatBytes, MiB } from "../../backends/units.ts";
-import { BackendError, NeedsDecisionError, RESTART, say } from "../errors.ts";
+import { BackendError } from "../errors.ts";
 import type { StreamPlan } from "../plan/stream_plan.ts";
 import { isStreamSource } from "../plan/stream_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
-import { completeUpload, findOwnObject } from "./complete_upload.ts";
+import { completeUpload } from "./complete_upload.ts";
+import { finishGone } from "./finish_gone.ts";
 import { expectedObject } from "./object_proof.ts";
-import { checkSameChecksum, createdAtOf, finished, initiate, runWith } from "./object_upload.ts";
+import { checkSameChecksum, initiate, runWith } from "./object_upload.ts";
+import { createdAtOf, finished } from "./upload_result.ts";
 import { openState } from "./open_state.ts";
 import { uploadParts } from "./part_runner.ts";
 import { replayStream } from "./stream_replay.ts";
@@ -41,6 +43,7 @@ async function driveStream(
   const start = await openState(job, signal);
   const plan: StreamPlan = { partSize: start.plan.partSize, growth: start.plan.growth! };
   const journal = await state.openJournal(start.kind === "resume" ? start.journal.validLength : 0);
+  const journaled = start.kind === "resume" ? start.journal.parts : new Map();
   try {
     let meta: UploadMeta;
     let server: Map<number, UploadedPart> | undefined = new Map();
@@ -53,6 +56,7 @@ async function driveStream(
       }
     } else {
       meta = start.meta;
+      await state.markActive(meta, logger); // s3mpu list --yes leaves a running upload alone
       checkSameChecksum(job, meta);
       logger.info(
         `Continuing multipart upload from ${state.name}: reading the stream again and checking the ${start.journal.parts.size} part(s) it stored.`,
@@ -66,7 +70,7 @@ async function driveStream(
       source,
       plan,
       session,
-      journaled: start.kind === "resume" ? start.journal.parts : new Map(),
+      journaled,
       server,
     });
     await uploadParts({ job, session, pending: replay.parts });
@@ -74,12 +78,7 @@ async function driveStream(
     // uploadParts returns without an error only when the stream was read to its end.
     if (!end) throw new Error("the stream's parts ended without its end");
     const parts = session.completedParts(end.parts);
-    const expected = expectedObject(
-      session.checksumAlgorithm,
-      session.checksumType,
-      parts,
-      end.size,
-    );
+    const expected = expectedObject(session.checksumAlgorithm, parts, end.size);
     const read = source.digest();
     const summary = {
       uploadId: session.uploadId,
@@ -90,20 +89,9 @@ async function driveStream(
       checksumAlgorithm: session.checksumAlgorithm,
     };
     if (!server) {
-      const existing = await findOwnObject({ job, expected, createdAt: createdAtOf(meta), signal });
-      if (!existing) {
-        throw new NeedsDecisionError(
-          say`The multipart upload recorded in ${state.name} no longer exists on the server, and no object proved to be this stream is at the key. Run again with ${RESTART} to upload the stream from the start.`,
-        );
-      }
-      logger.info(`The upload was already completed by an earlier run (ETag ${existing.eTag}).`);
-      return await finished(job, startedAt, {
-        ...summary,
-        eTag: existing.eTag,
-        versionId: existing.versionId,
-        partsUploaded: 0,
-        read,
-      });
+      // Every part was journaled and checked against the stream: an earlier run may have
+      // completed the object, which must then be proved to be these parts.
+      return { ...await finishGone(job, meta, journaled, end.parts, signal, startedAt), read };
     }
     const completingSince = meta.completing ? meta.completing.startedAt : new Date().toISOString();
     meta = { ...meta, partCount: end.parts.length, completing: { startedAt: completingSince } };
@@ -122,6 +110,7 @@ async function driveStream(
       eTag: completed.eTag,
       versionId: completed.versionId,
       location: completed.location,
+      proof: completed.proof,
       read,
     });
   } finally {
