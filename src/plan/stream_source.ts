@@ -35,6 +35,11 @@ export interface StreamSource extends PartSource {
   readPart(partNumber: number, size: number, signal: AbortSignal): Promise<Uint8Array>;
   /** The bytes read so far: their count, CRC32 and SHA-256. */
   digest(): StreamDigest;
+  /**
+   * Whether the stream ends before its first byte, found by one read whose bytes (if any)
+   * the first {@link readPart} takes first: an empty stream is put whole, with no upload.
+   */
+  isEmpty(signal: AbortSignal): Promise<boolean>;
 }
 
 /** Whether `source` is read as a stream (its parts must come from {@link StreamSource.readPart}). */
@@ -83,6 +88,8 @@ export function streamSource(
   let size = 0;
   let ended = false;
   let pending: Promise<number | null> | undefined;
+  // Bytes read ahead by isEmpty, which the next readPart takes first.
+  let carry: Uint8Array | undefined;
   const readOnce = async (view: Uint8Array, signal: AbortSignal): Promise<number | null> => {
     // A read cannot be cancelled: a stop leaves it pending, and the next read (if any) takes
     // its result first, so no byte is lost or read twice.
@@ -105,6 +112,11 @@ export function streamSource(
       while (buffer && buffer.length !== want) buffer = spare.pop();
       buffer ??= new Uint8Array(want);
       let filled = 0;
+      if (carry) {
+        buffer.set(carry.subarray(0, want));
+        filled = Math.min(want, carry.length);
+        carry = carry.length > want ? carry.subarray(want) : undefined;
+      }
       while (filled < want && !ended) {
         const n = await readOnce(buffer.subarray(filled), signal);
         if (n === null) ended = true;
@@ -124,6 +136,18 @@ export function streamSource(
       if (bytes && bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength) {
         spare.push(bytes);
       }
+    },
+    isEmpty: async (signal) => {
+      if (size > 0 || carry) return false;
+      if (ended) return true;
+      const ahead = new Uint8Array(64 * 1024);
+      const n = await readOnce(ahead, signal);
+      if (n === null) {
+        ended = true;
+        return true;
+      }
+      if (n > 0) carry = ahead.subarray(0, n);
+      return false;
     },
     digest: () => ({
       size,

@@ -24,7 +24,9 @@ export async function putWhole(
   const { source } = job.request;
   const size = source.fingerprint.size;
   job.context.logger.info(
-    `Uploading the ${size}-byte file with one PutObject (nothing to resume, no state files).`,
+    `Uploading the ${
+      source.fingerprint.kind === "stream" ? "empty stream" : `${size}-byte file`
+    } with one PutObject (nothing to resume, no state files).`,
   );
   const body = await readWhole(job, size);
   await source.checkUnchanged();

@@ -21,6 +21,7 @@ import { expectedObject } from "./object_proof.ts";
 import { checkSameChecksum, initiate, runWith } from "./object_upload.ts";
 import { createdAtOf, finished } from "./upload_result.ts";
 import { openState } from "./open_state.ts";
+import { putWhole } from "./put_whole.ts";
 import { uploadParts } from "./part_runner.ts";
 import { replayStream } from "./stream_replay.ts";
 import type { RunJob, UploadJob, UploadResult } from "./upload_job.ts";
@@ -41,6 +42,10 @@ async function driveStream(
   const source = job.request.source;
   if (!isStreamSource(source)) throw new Error("runStreamUpload needs a stream source");
   const start = await openState(job, signal);
+  // An empty stream is an empty object, put whole as an empty file is (no parts, no state).
+  if (start.kind === "new" && await source.isEmpty(signal)) {
+    return { ...await putWhole(job, signal, startedAt), read: source.digest() };
+  }
   const plan: StreamPlan = { partSize: start.plan.partSize, growth: start.plan.growth! };
   const journal = await state.openJournal(start.kind === "resume" ? start.journal.validLength : 0);
   const journaled = start.kind === "resume" ? start.journal.parts : new Map();

@@ -65,12 +65,18 @@ Deno.test("a stream is stored whole, with the size, CRC32 and SHA-256 of the byt
   await ws.cleanup();
 });
 
-Deno.test("an empty stream is an empty object", async () => {
+Deno.test("an empty stream is an empty object, put whole with no upload and no state", async () => {
   const ws = await makeWorkspace(1);
   const store = memoryStore();
   const result = await runStreamUpload(await streamJob(ws, store, new Uint8Array(0)));
   await assertStored(store, new Uint8Array(0));
-  assertEquals([result.size, result.parts], [0, 1]);
+  assertEquals([result.size, result.parts, result.uploadId], [0, 0, null]);
+  assertEquals(result.read?.size, 0);
+  assertEquals(
+    await store.listMultipartUploads({ bucket: "bkt" }, new AbortController().signal),
+    [],
+  );
+  assertEquals(await exists(ws.metaPath), false);
   await ws.cleanup();
 });
 
