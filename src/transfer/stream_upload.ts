@@ -11,13 +11,16 @@
  */
 import type { UploadedPart } from "../../backends/types.ts";
 import { formatBytes, MiB } from "../../backends/units.ts";
-import { BackendError } from "../errors.ts";
+import { BackendError, NeedsDecisionError, RESTART, say } from "../errors.ts";
+import { base64ToUint32 } from "../../backends/checksum.ts";
+import type { JournalEntry } from "../state/parts_journal.ts";
+import type { StreamDigest } from "../plan/stream_source.ts";
 import type { StreamPlan } from "../plan/stream_plan.ts";
 import { isStreamSource } from "../plan/stream_source.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
 import { completeUpload } from "./complete_upload.ts";
 import { finishGone } from "./finish_gone.ts";
-import { expectedObject } from "./object_proof.ts";
+import { type ExpectedObject, expectedObject, fullObjectOf } from "./object_proof.ts";
 import { checkSameChecksum, initiate, runWith } from "./object_upload.ts";
 import { createdAtOf, finished } from "./upload_result.ts";
 import { openState } from "./open_state.ts";
@@ -83,8 +86,8 @@ async function driveStream(
     // uploadParts returns without an error only when the stream was read to its end.
     if (!end) throw new Error("the stream's parts ended without its end");
     const parts = session.completedParts(end.parts);
-    const expected = expectedObject(session.checksumAlgorithm, parts, end.size);
     const read = source.digest();
+    const expected = streamExpected(job, session, parts, read);
     const summary = {
       uploadId: session.uploadId,
       size: end.size,
@@ -121,6 +124,31 @@ async function driveStream(
   } finally {
     await journal.close().catch(() => {});
   }
+}
+
+/**
+ * The object the parts make. Its FULL_OBJECT CRC32, combined from the journal's part values,
+ * must be the CRC32 summed as this run read the stream: the proof then compares the store's
+ * own CRC32 with the bytes read, and parts that do not add up to them are never completed.
+ */
+function streamExpected(
+  job: RunJob,
+  session: UploadSession,
+  parts: JournalEntry[],
+  read: StreamDigest,
+): ExpectedObject {
+  const expected = expectedObject(session.checksumAlgorithm, parts, read.size);
+  const whole = fullObjectOf(expected, "crc32");
+  const partsCrc = whole ? (base64ToUint32(whole.value) >>> 0).toString(16).padStart(8, "0") : "";
+  if (partsCrc !== read.crc32) {
+    throw new NeedsDecisionError(
+      say`The parts recorded in ${job.state.journalName} do not add up to the stream read (their CRC32 ${
+        partsCrc || "is missing"
+      }, the stream's ${read.crc32}); nothing was completed. Run again with ${RESTART} to upload this stream.`,
+      { code: "stream_differs" },
+    );
+  }
+  return expected;
 }
 
 /** The -v line that says what the stream's parts hold in memory at most. */

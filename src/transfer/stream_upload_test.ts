@@ -188,3 +188,36 @@ Deno.test("a completed upload whose state survived is proved from the same strea
   assertEquals(result.partsUploaded, 0);
   await ws.cleanup();
 });
+
+Deno.test("a journal whose part CRC32s do not add up to the CRC32 of the stream read is never completed", async () => {
+  const ws = await makeWorkspace(1);
+  const bytes = randomBytes(25 * MiB);
+  const store = memoryStore();
+  const faulty = new FaultBackend(store);
+  faulty.crashAfter("uploadPart", 3);
+  const sha = { checksumAlgorithm: "sha256" as const, threads: 1 };
+  await assertRejects(
+    () => streamJob(ws, faulty, bytes, sha).then(runStreamUpload),
+    S3mpuError,
+  );
+  // Part 1's SHA-256 (what a resume checks the stream against) stays right; its CRC32 (what
+  // the object's CRC32 is combined from) is made wrong.
+  const lines = (await Deno.readTextFile(ws.partsPath)).trimEnd().split("\n").map((l) => {
+    const entry = JSON.parse(l);
+    if (entry.partNumber === 1) {
+      assertOk(entry.crc32, "a CRC32 is journaled beside the SHA-256");
+      entry.crc32 = "AAAAAA==";
+    }
+    return JSON.stringify(entry);
+  });
+  await Deno.writeTextFile(ws.partsPath, lines.join("\n") + "\n");
+  const watched = new FaultBackend(store);
+  const error = await assertRejects(
+    async () => await runStreamUpload(await streamJob(ws, watched, bytes, sha)),
+    NeedsDecisionError,
+  );
+  assertMatch(error.message, /do not add up to the stream read/);
+  assertEquals(watched.callsTo("completeMultipartUpload").length, 0, "nothing completed");
+  assertEquals(await exists(ws.metaPath), true, "state kept");
+  await ws.cleanup();
+});
