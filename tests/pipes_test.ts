@@ -12,6 +12,7 @@ import { parseJournal } from "../src/state/parts_journal.ts";
 import { readMeta } from "../src/state/meta_file.ts";
 import {
   collect,
+  feedS3mpu as feed,
   MiB,
   randomBytes,
   randomFile,
@@ -60,14 +61,6 @@ function streamArgs(
     split,
     ...extra,
   ];
-}
-
-/** Feeds `bytes` to `args` on stdin and waits for the run. */
-async function feed(args: string[], env: Record<string, string>, bytes: Uint8Array) {
-  const { child, fed } = spawnS3mpuFed(args, env, bytes);
-  const run = await collect(child);
-  await fed;
-  return run;
 }
 
 /**

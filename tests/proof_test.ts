@@ -13,30 +13,18 @@ import {
 import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
 import { fullObjectChecksum } from "../backends/checksum.ts";
 import { collect, MiB, runS3mpu, spawnS3mpu } from "./support/cli.ts";
-import type { FaultRule } from "./support/fault_proxy.ts";
 import * as stores from "./support/servers.ts";
-import { proxyTest, stateOf, uploadArgs, type UploadFixture } from "./support/reliability.ts";
+import {
+  damageParts,
+  proxyTest,
+  stateOf,
+  uploadArgs,
+  type UploadFixture,
+} from "./support/reliability.ts";
 import { describeRun, onlyJson, report } from "./support/run_output.ts";
 import { readJournal } from "../src/state/parts_journal.ts";
 
 const SIZE = 11 * MiB + 5; // 3 parts of 5 MiB
-
-/** Every UploadPart body gets one byte flipped on the way (or only each part's first send). */
-function damageParts(firstSendOnly = false): FaultRule[] {
-  const seen = new Set<string>();
-  return [{
-    match: {
-      operation: "UploadPart",
-      test: (url) => {
-        const part = url.searchParams.get("partNumber")!;
-        if (firstSendOnly && seen.has(part)) return false;
-        seen.add(part);
-        return true;
-      },
-    },
-    action: { kind: "corrupt_body", atByte: 4000 },
-  }];
-}
 
 /** SHA-256 (first 12 hex) of the object at the key, or "none". */
 async function storedSha(server: stores.TestServer, bucket: string, key: string) {

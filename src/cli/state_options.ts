@@ -8,12 +8,16 @@
 import { UsageError } from "../errors.ts";
 import {
   findStatePaths,
+  findStreamStatePaths,
   journalBeside,
   META_SUFFIX,
   type StateFilePaths,
 } from "../state/state_location.ts";
 import { fileOption } from "./common_options.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
+import { TYPED_URL } from "./as_typed.ts";
+import { parseS3Url } from "./s3_url.ts";
+import { isStreamPath } from "../plan/stream_source.ts";
 
 /** -m / -a / -f as `upload` takes them, for the commands that read an upload's state files. */
 export const STATE_FILE_OPTIONS: OptionSpec[] = [
@@ -33,7 +37,7 @@ export const STATE_FILE_OPTIONS: OptionSpec[] = [
       "The upload's parts journal (as given to upload -a). Default: beside META_FILE when it is named FILE.s3mpu-meta.json.",
   },
   fileOption(
-    "Instead of -m: the uploaded file, whose default state files are FILE.s3mpu-meta.json and FILE.s3mpu-parts.jsonl.",
+    "Instead of -m: the uploaded file, whose default state files are FILE.s3mpu-meta.json and FILE.s3mpu-parts.jsonl; - (or the FIFO) for a stream, with its s3://BUCKET/KEY, whose state files are in the state directory.",
   ),
   {
     long: "state-dir",
@@ -58,10 +62,37 @@ export function stateFilesFromFlags(flags: Flags, command: string): StateFilePat
     }
     return { metaPath: meta, partsPath };
   }
+  if (file !== undefined && isStreamPath(file)) {
+    return findStreamStatePaths(streamTarget(flags, command), {
+      partsPath: parts,
+      stateDir: str(flags, "state-dir"),
+    });
+  }
   if (file !== undefined) {
     return findStatePaths(file, { partsPath: parts, stateDir: str(flags, "state-dir") });
   }
   throw new UsageError(
     `Missing -m META_FILE (or -f FILE for its default state files); see s3mpu ${command} --help.`,
   );
+}
+
+/** The endpoint as given (flag, else environment), which names a stream's state files. */
+export function streamEndpoint(flags: Flags): string {
+  const given = str(flags, "endpoint-url") ?? Deno.env.get("AWS_ENDPOINT_URL_S3") ??
+    Deno.env.get("AWS_ENDPOINT_URL") ?? "";
+  return given.replace(/\/+$/, "");
+}
+
+/** The object a stream was uploaded to, from -b/-k or the s3:// URL, and the endpoint. */
+function streamTarget(flags: Flags, command: string) {
+  const typed = flags[TYPED_URL];
+  const url = typeof typed === "string" ? parseS3Url(typed) : undefined;
+  const bucket = str(flags, "bucket") ?? url?.bucket;
+  const key = str(flags, "key") ?? url?.key;
+  if (bucket === undefined || key === undefined || key === "" || key.endsWith("/")) {
+    throw new UsageError(
+      `A stream's state files are named from its object: pass s3://BUCKET/KEY as it was given to upload (s3mpu ${command} - s3://BUCKET/KEY), or -m META_FILE.`,
+    );
+  }
+  return { bucket, key, endpoint: streamEndpoint(flags) };
 }

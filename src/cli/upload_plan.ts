@@ -16,6 +16,7 @@ import type { Logger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../plan/part_plan.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../plan/part_source.ts";
 import { streamStatePaths, uploadStatePaths } from "../state/state_location.ts";
+import { streamEndpoint } from "./state_options.ts";
 import { isStreamPath, openStreamSource } from "../plan/stream_source.ts";
 import { checkStatePaths, type StatePaths } from "../state/state_paths.ts";
 import {
@@ -222,7 +223,7 @@ export async function readUploadPlan(flags: Flags, note: Logger["info"]): Promis
   // -m/-a, else beside the source, or in --state-dir / S3MPU_STATE_DIR / the XDG fallback;
   // a stream's always in the state directory, named from the object and the store.
   const located = opened.source.fingerprint.kind === "stream"
-    ? await streamStatePaths(place, { bucket, key, endpoint: endpointText(flags) }, note)
+    ? await streamStatePaths(place, { bucket, key, endpoint: streamEndpoint(flags) }, note)
     : await uploadStatePaths(place, opened.defaultStateBase, note);
   // The state path rules (docs/state-paths.md), before anything is created or removed.
   const paths = await checkStatePaths({ ...located, sources: opened.source.files });
@@ -295,15 +296,8 @@ async function openSource(flags: Flags): Promise<{ source: PartSource; defaultSt
       "Missing -f/--file-path: the file to upload (or -d DIR -p PREFIX for chunks).",
     );
   }
-  if (await isStreamPath(given.file)) {
+  if (isStreamPath(given.file)) {
     return { source: await openStreamSource(given.file), defaultStateBase: "" };
   }
   return { source: await openFileSource(given.file), defaultStateBase: given.file };
-}
-
-/** The endpoint as given (flag, else environment), which names a stream's state files. */
-function endpointText(flags: Flags): string {
-  const given = str(flags, "endpoint-url") ?? Deno.env.get("AWS_ENDPOINT_URL_S3") ??
-    Deno.env.get("AWS_ENDPOINT_URL") ?? "";
-  return given.replace(/\/+$/, "");
 }

@@ -89,9 +89,12 @@ export function uploadStatus(opts: {
   now: Date;
 }): UploadStatus {
   const { meta, journal, server, now } = opts;
-  const totalBytes = meta.source?.size ?? opts.sourceSize ?? null;
-  const totalParts = meta.partCount ??
-    (totalBytes !== null ? Math.ceil(totalBytes / meta.splitSize) : null);
+  // A stream's size and part count are known only once it has ended.
+  const stream = meta.source?.kind === "stream";
+  const totalBytes = stream ? null : meta.source?.size ?? opts.sourceSize ?? null;
+  const totalParts = stream
+    ? null
+    : meta.partCount ?? (totalBytes !== null ? Math.ceil(totalBytes / meta.splitSize) : null);
   const partBytes = (n: number, recorded?: number) =>
     recorded ??
       (totalBytes !== null
@@ -147,7 +150,11 @@ export function uploadStatus(opts: {
       warnings.push(
         `${recorded.length} part(s) on the server are missing from the journal (${
           ranges(recorded)
-        }), probably a run killed between upload and journal; the next run records them from the listing.`,
+        }), probably a run killed between upload and journal; ${
+          stream
+            ? "the next run sends them again from the stream"
+            : "the next run records them from the listing"
+        }.`,
       );
     }
     if (adoptAfterRead.length > 0) {

@@ -49,13 +49,17 @@ export function isStreamSource(source: PartSource): source is StreamSource {
 
 /**
  * Whether `path` names a stream: `-` (standard input), or a FIFO, character device or
- * socket (a process substitution's /dev/fd/N is a pipe). A missing path is not.
+ * socket (a process substitution's /dev/fd/N is a pipe), looked at but never opened. A
+ * missing path is not.
  */
-export async function isStreamPath(path: string): Promise<boolean> {
+export function isStreamPath(path: string): boolean {
   if (path === "-") return true;
-  const info = await Deno.stat(path).catch(() => undefined);
-  return info !== undefined && (info.isFifo === true || info.isCharDevice === true ||
-    info.isSocket === true);
+  try {
+    const info = Deno.statSync(path);
+    return info.isFifo === true || info.isCharDevice === true || info.isSocket === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Opens `-` (standard input) or the FIFO at `path` for reading once. */

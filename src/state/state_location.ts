@@ -200,6 +200,63 @@ export function findStatePaths(
 }
 
 /**
+ * For status and abort given a stream (`-`, a FIFO) and its object: where `upload` put its
+ * state. In the state directory, then in the XDG fallback: the name upload gives it for this
+ * endpoint, else the one stream meta file there of this bucket and key whatever its endpoint
+ * (several: a UsageError naming them). Defaults to the first name (so an error names it).
+ */
+export function findStreamStatePaths(
+  target: StreamTarget,
+  place: Omit<StatePlace, "metaPath">,
+  env: Env = (name) => Deno.env.get(name),
+): StateFilePaths {
+  const chosen = chosenStateDir(place, env);
+  const dirs = [...(chosen !== undefined ? [chosen] : []), xdgStateDir(env)];
+  const exact = dirs.map((dir) => streamStateBase(dir, target));
+  const paths = (base: string) => ({
+    metaPath: base + META_SUFFIX,
+    partsPath: place.partsPath ?? base + PARTS_SUFFIX,
+  });
+  const hit = exact.find((base) => existsSync(base + META_SUFFIX));
+  if (hit) return paths(hit);
+  for (const dir of dirs) {
+    const bases = streamMetasIn(dir, target);
+    if (bases.length === 1) return paths(bases[0]);
+    if (bases.length > 1) {
+      throw new UsageError(
+        `${bases.length} stream uploads to s3://${target.bucket}/${target.key} are recorded in ${dir} (for different endpoints): ${
+          bases.map((b) => basename(b) + META_SUFFIX).join(", ")
+        }. Pass the --endpoint-url the upload was given, or -m META_FILE.`,
+      );
+    }
+  }
+  return paths(exact[0]);
+}
+
+/** The bases of the stream meta files in `dir` that record an upload to `target`'s object. */
+function streamMetasIn(dir: string, target: StreamTarget): string[] {
+  const name = streamStateBase(dir, target);
+  const prefix = basename(name).slice(0, basename(name).lastIndexOf("-") + 1);
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].map((e) => e.name);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(prefix) && n.endsWith(META_SUFFIX))
+    .map((n) => join(dir, n.slice(0, -META_SUFFIX.length)))
+    .filter((base) => {
+      try {
+        const meta = JSON.parse(Deno.readTextFileSync(base + META_SUFFIX));
+        return meta.bucket === target.bucket && meta.key === target.key;
+      } catch {
+        return false; // not s3mpu's, or unreadable: not this upload's
+      }
+    });
+}
+
+/**
  * The journal that goes with a meta file named by -m: the default name beside it when -m
  * ends in {@link META_SUFFIX}, else the default beside `file`; undefined when neither says.
  */

@@ -1,6 +1,17 @@
-import { assertEquals, assertMatch, assertRejects } from "../../backends/testing/assert.ts";
+import {
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertThrows,
+} from "../../backends/testing/assert.ts";
 import { UsageError } from "../errors.ts";
-import { findStatePaths, journalBeside, uploadStatePaths } from "./state_location.ts";
+import {
+  findStatePaths,
+  findStreamStatePaths,
+  journalBeside,
+  streamStatePaths,
+  uploadStatePaths,
+} from "./state_location.ts";
 
 /** Where upload keeps the state of `source`, and the notes it printed. */
 async function placed(
@@ -104,4 +115,36 @@ Deno.test("a named state directory is created (and said so) only when its parent
   );
   assertEquals(await Deno.stat(`${root}/no`).then(() => true, () => false), false);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("status and abort find a stream's state files by its object, whatever endpoint named them", async () => {
+  const dir = await Deno.makeTempDir();
+  const env = (name: string) =>
+    ({ S3MPU_STATE_DIR: dir, HOME: "/nonexistent" } as const)[name as "HOME"];
+  const target = { bucket: "bkt", key: "backups/db.tar", endpoint: "http://127.0.0.1:9000" };
+  const made = await streamStatePaths({}, target, () => {}, env);
+  assertMatch(
+    made.metaPath,
+    new RegExp(`^${dir}/stream-bkt-db\\.tar-[0-9a-f]{12}\\.s3mpu-meta\\.json$`),
+  );
+  await Deno.writeTextFile(made.metaPath, JSON.stringify({ bucket: "bkt", key: "backups/db.tar" }));
+  // The same endpoint names the same files; another (or none) finds the one recorded.
+  assertEquals(findStreamStatePaths(target, {}, env).metaPath, made.metaPath);
+  assertEquals(findStreamStatePaths({ ...target, endpoint: "" }, {}, env).metaPath, made.metaPath);
+  // Another object's meta file of the same name start is not taken.
+  const other = { ...target, key: "other/db.tar" };
+  assertEquals(findStreamStatePaths(other, {}, env).metaPath === made.metaPath, false);
+  // Two recorded for different endpoints: the endpoint must say which.
+  const second = await streamStatePaths({}, { ...target, endpoint: "http://other" }, () => {}, env);
+  await Deno.writeTextFile(
+    second.metaPath,
+    JSON.stringify({ bucket: "bkt", key: "backups/db.tar" }),
+  );
+  assertEquals(findStreamStatePaths(target, {}, env).metaPath, made.metaPath);
+  assertThrows(
+    () => findStreamStatePaths({ ...target, endpoint: "" }, {}, env),
+    UsageError,
+    /Pass the --endpoint-url the upload was given/,
+  );
+  await Deno.remove(dir, { recursive: true });
 });

@@ -70,6 +70,18 @@ export function spawnS3mpuFed(
   return { child, fed };
 }
 
+/** Feeds `input` to the CLI's standard input (see {@link spawnS3mpuFed}) and waits for the run. */
+export async function feedS3mpu(
+  args: string[],
+  env: Record<string, string>,
+  input: Uint8Array,
+): Promise<CliRun> {
+  const { child, fed } = spawnS3mpuFed(args, env, input);
+  const run = await collect(child);
+  await fed;
+  return run;
+}
+
 function command(
   args: string[],
   env: Record<string, string>,

@@ -269,3 +269,20 @@ export async function uploadCaptured(
     await file.cleanup();
   }
 }
+
+/** Every UploadPart body gets one byte flipped on the way (or only each part's first send). */
+export function damageParts(firstSendOnly = false): FaultRule[] {
+  const seen = new Set<string>();
+  return [{
+    match: {
+      operation: "UploadPart",
+      test: (url) => {
+        const part = url.searchParams.get("partNumber")!;
+        if (firstSendOnly && seen.has(part)) return false;
+        seen.add(part);
+        return true;
+      },
+    },
+    action: { kind: "corrupt_body", atByte: 4000 },
+  }];
+}

@@ -12,6 +12,7 @@ import { type Aborted, abortOne, withStore } from "../with_store.ts";
 import { runningHolder } from "../../state/active_uploads.ts";
 import { inUseText } from "../list_rows.ts";
 import { printReport } from "../command.ts";
+import { isStreamPath } from "../../plan/stream_source.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
@@ -36,6 +37,7 @@ const ABORT_OPTIONS: OptionSpec[] = [
 const ABORT_HELP = `Usage:
   s3mpu abort -m META_FILE [-a PARTS_FILE] [options]
   s3mpu abort -f FILE [options]
+  s3mpu abort - s3://BUCKET/KEY [options]              # a stream's upload (upload - s3://…)
   s3mpu abort -b BUCKET -k KEY --upload-id ID [options]
   s3mpu abort s3://BUCKET/KEY --upload-id ID [options]
 
@@ -63,7 +65,8 @@ Options:
 ${optionsHelp(ABORT_OPTIONS)}
 
 Output: a line per upload on stdout; with --json, one object (bucket, key, uploadId, uploads
-[{uploadId, result: "aborted" | "already gone" | "bucket gone"}], removedFiles).
+[{uploadId, result: "aborted" | "already gone" | "bucket gone"}], removedFiles, stream: whether
+the state was a stream's).
 
 Exit codes: 0 aborted (or already gone) · 2 bad usage, no upload recorded, or another run
 holds the state lock, state files that are not this upload's, rejected credentials, nothing
@@ -96,6 +99,11 @@ export const abortCommand: Command = defineCommand({
     );
     if (report.removedFiles.length > 0) {
       lines.push(`Removed the state files ${report.removedFiles.join(", ")}.`);
+    }
+    if (report.stream) {
+      lines.push(
+        "It was a stream's upload (standard input, a FIFO or <(…)): its bytes were kept nowhere else; run the producer again into s3mpu upload to upload it anew.",
+      );
     }
     if (lines.length > 0) printReport(flags, lines.join("\n"));
     return { exitCode: ExitCode.ok, json: report };
@@ -137,7 +145,14 @@ async function abortById(flags: Flags, uploadId: string, logger: Logger) {
       json: flags.json === true,
     },
   );
-  return { bucket, key, uploadId, uploads: [result], removedFiles: [] as string[] };
+  return {
+    bucket,
+    key,
+    uploadId,
+    uploads: [result],
+    removedFiles: [] as string[],
+    stream: false,
+  };
 }
 
 async function abortRecorded(flags: Flags, logger: Logger) {
@@ -145,7 +160,7 @@ async function abortRecorded(flags: Flags, logger: Logger) {
   const file = str(flags, "file-path");
   const { metaPath, partsPath } = await checkStatePaths({
     ...named,
-    sources: file !== undefined ? [file] : [],
+    sources: file !== undefined && !isStreamPath(file) ? [file] : [],
   });
   // Locked until the state files are gone, so no upload run can start driving it meanwhile.
   const state = await fileStateStore({ metaPath, partsPath }).open();
@@ -184,6 +199,7 @@ async function abortRecorded(flags: Flags, logger: Logger) {
       uploadId: meta?.uploadId ?? [...ids][0],
       uploads,
       removedFiles,
+      stream: meta?.source?.kind === "stream",
     };
   } finally {
     await state.close();

@@ -37,6 +37,7 @@ const STATUS_HELP = `Usage:
   s3mpu status -m META_FILE [-a PARTS_FILE] [options]
   s3mpu status -f FILE [options]
   s3mpu status FILE [s3://BUCKET/KEY] [options]      # the URL must match the recorded upload
+  s3mpu status - s3://BUCKET/KEY [options]           # a stream's upload (upload - s3://…)
 
 Shows how an unfinished upload stands, from its state files and the server (ListParts):
 parts and bytes done (on the server and in the journal) out of the total, the last run's
@@ -179,7 +180,12 @@ function statusText(status: ShownStatus, report: ReturnType<typeof statusJson>):
       status.checksumAlgorithm ?? "md5 (seed)"
     }`,
   );
-  if (report.source) {
+  if (report.source?.kind === "stream") {
+    row(
+      "Source:",
+      "a stream (standard input, a FIFO or <(…)), size unknown until its end; to resume, feed the same stream to the same upload command",
+    );
+  } else if (report.source) {
     row(
       "Source:",
       `${report.source.path}, modified ${new Date(report.source.mtimeMs).toISOString()}`,
