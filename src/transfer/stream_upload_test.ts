@@ -45,6 +45,20 @@ async function streamJob(
   return await makeJob(ws, backend, { source: streamOf(bytes), threads: 2, ...overrides });
 }
 
+/** A 25 MiB stream whose upload crashed at its third part (two parts journaled). */
+async function interrupted(overrides: Partial<FlatJob> = { threads: 1 }) {
+  const ws = await makeWorkspace(1);
+  const bytes = randomBytes(25 * MiB);
+  const store = memoryStore();
+  const faulty = new FaultBackend(store);
+  faulty.crashAfter("uploadPart", 3);
+  await assertRejects(
+    () => streamJob(ws, faulty, bytes, overrides).then(runStreamUpload),
+    S3mpuError,
+  );
+  return { ws, bytes, store };
+}
+
 function memoryStore(limits = {}): MemoryBackend {
   const store = new MemoryBackend({ limits });
   store.createBucket("bkt");
@@ -81,15 +95,7 @@ Deno.test("an empty stream is an empty object, put whole with no upload and no s
 });
 
 Deno.test("a resumed stream checks the journaled parts and sends only the rest", async () => {
-  const ws = await makeWorkspace(1);
-  const bytes = randomBytes(25 * MiB);
-  const store = memoryStore();
-  const faulty = new FaultBackend(store);
-  faulty.crashAfter("uploadPart", 3);
-  await assertRejects(
-    () => streamJob(ws, faulty, bytes, { threads: 1 }).then(runStreamUpload),
-    S3mpuError,
-  );
+  const { ws, bytes, store } = await interrupted();
   const meta = (await readMeta(ws.metaPath))!;
   assertEquals(meta.source?.kind, "stream");
   const journaled = (await readJournal(ws.partsPath, meta.uploadId)).parts;
@@ -104,15 +110,7 @@ Deno.test("a resumed stream checks the journaled parts and sends only the rest",
 });
 
 Deno.test("a different stream on resume is exit 4 naming the part; nothing is sent or completed", async () => {
-  const ws = await makeWorkspace(1);
-  const bytes = randomBytes(25 * MiB);
-  const store = memoryStore();
-  const faulty = new FaultBackend(store);
-  faulty.crashAfter("uploadPart", 3);
-  await assertRejects(
-    () => streamJob(ws, faulty, bytes, { threads: 1 }).then(runStreamUpload),
-    S3mpuError,
-  );
+  const { ws, bytes, store } = await interrupted();
   const other = bytes.slice();
   other[6 * MiB] ^= 1; // part 2
   const watched = new FaultBackend(store);
@@ -190,16 +188,8 @@ Deno.test("a completed upload whose state survived is proved from the same strea
 });
 
 Deno.test("a journal whose part CRC32s do not add up to the CRC32 of the stream read is never completed", async () => {
-  const ws = await makeWorkspace(1);
-  const bytes = randomBytes(25 * MiB);
-  const store = memoryStore();
-  const faulty = new FaultBackend(store);
-  faulty.crashAfter("uploadPart", 3);
   const sha = { checksumAlgorithm: "sha256" as const, threads: 1 };
-  await assertRejects(
-    () => streamJob(ws, faulty, bytes, sha).then(runStreamUpload),
-    S3mpuError,
-  );
+  const { ws, bytes, store } = await interrupted(sha);
   // Part 1's SHA-256 (what a resume checks the stream against) stays right; its CRC32 (what
   // the object's CRC32 is combined from) is made wrong.
   const lines = (await Deno.readTextFile(ws.partsPath)).trimEnd().split("\n").map((l) => {
