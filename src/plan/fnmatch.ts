@@ -10,8 +10,11 @@
  * @module
  */
 
-/** The regular expression that matches exactly the strings `pattern` matches. */
-export function fnmatchRegExp(pattern: string): RegExp {
+/**
+ * The regular expression that matches exactly the strings `pattern` matches, or with
+ * `prefix`, the strings that begin with a match of `pattern`.
+ */
+export function fnmatchRegExp(pattern: string, options: { prefix?: boolean } = {}): RegExp {
   const chars = [...pattern]; // code points, as Python's str
   let source = "";
   let i = 0;
@@ -33,7 +36,7 @@ export function fnmatchRegExp(pattern: string): RegExp {
       source += escapeChar(c);
     }
   }
-  return new RegExp(`^(?:${source})$`, "su");
+  return new RegExp(`^(?:${source})${options.prefix ? "" : "$"}`, "su");
 }
 
 /** The literal text a pattern's matches all begin with (before its first `*`, `?` or `[`). */

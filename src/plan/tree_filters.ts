@@ -38,7 +38,7 @@ interface CompiledRule {
   regExp: RegExp;
   /** Every match begins with this text. */
   prefix: string;
-  /** For an exclude ending in `*`: the pattern before that `*`, as a RegExp. */
+  /** For an exclude ending in `*`: matches the strings that begin with a match of the rest. */
   headRegExp?: RegExp;
 }
 
@@ -50,7 +50,7 @@ export function compileFilters(rules: readonly FilterRule[]): TreeFilter {
     regExp: fnmatchRegExp(rule.pattern),
     prefix: literalPrefix(rule.pattern),
     headRegExp: rule.kind === "exclude" && rule.pattern.endsWith("*")
-      ? fnmatchRegExp(rule.pattern.slice(0, -1))
+      ? fnmatchRegExp(rule.pattern.slice(0, -1), { prefix: true })
       : undefined,
   }));
   return {
@@ -63,7 +63,7 @@ export function compileFilters(rules: readonly FilterRule[]): TreeFilter {
     prunes(relDir) {
       const inside = `${relDir}/`;
       // The last exclude that surely matches every path inside the directory: HEAD* matches
-      // inside + S for every S when HEAD matches inside.
+      // inside + S for every S when HEAD matches the beginning of inside (* takes the rest).
       let last = -1;
       compiled.forEach((rule, i) => {
         if (rule.headRegExp?.test(inside)) last = i;
