@@ -18,7 +18,7 @@ export interface LinkSpec {
   link: string;
 }
 
-/** A FIFO (made with mkfifo) or a Unix socket (bound, then left behind). */
+/** A FIFO (made with mkfifo) or a Unix socket (bound until the tree is removed). */
 export interface SpecialSpec {
   special: "fifo" | "socket";
 }
@@ -45,6 +45,8 @@ export function link(target: string): LinkSpec {
 export async function makeTree(spec: TreeSpec): Promise<TempTree> {
   const root = await Deno.makeTempDir({ prefix: "s3mpu-tree-" });
   const path = (relPath: string) => `${root}/${relPath}`;
+  // A socket's file lasts while it is bound (Deno removes it on close).
+  const listeners: Deno.Listener[] = [];
   for (const [relPath, content] of Object.entries(spec)) {
     const target = path(relPath.replace(/\/$/, ""));
     await Deno.mkdir(relPath.endsWith("/") ? target : target.replace(/\/[^/]*$/, ""), {
@@ -55,12 +57,15 @@ export async function makeTree(spec: TreeSpec): Promise<TempTree> {
     else if (content instanceof Uint8Array) await Deno.writeFile(target, content);
     else if ("link" in content) await Deno.symlink(content.link, target);
     else if (content.special === "fifo") await mkfifo(target);
-    else Deno.listen({ transport: "unix", path: target }).close();
+    else listeners.push(Deno.listen({ transport: "unix", path: target }));
   }
   return {
     root,
     path,
-    [Symbol.asyncDispose]: () => Deno.remove(root, { recursive: true }),
+    [Symbol.asyncDispose]: () => {
+      listeners.forEach((listener) => listener.close());
+      return Deno.remove(root, { recursive: true });
+    },
   };
 }
 
