@@ -52,11 +52,6 @@ export function isInside(path: string, dir: string): boolean {
     path.charCodeAt(dir.length) === SLASH;
 }
 
-/** Sorts names in place by {@link compareNames} and returns them. */
-export function sortNames<T>(items: T[], nameOf: (item: T) => string): T[] {
-  return items.sort((a, b) => compareNames(nameOf(a), nameOf(b)));
-}
-
 const SLASH = 0x2f;
 
 /**

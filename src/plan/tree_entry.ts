@@ -15,19 +15,20 @@ import {
   type TreeSkip,
 } from "./tree_events.ts";
 import type { TreeFilter } from "./tree_filters.ts";
+import { type DirListing, readListing } from "./dir_listing.ts";
 import { keyProblem, treeKey } from "./tree_keys.ts";
 
 /** The file-system calls enumeration makes; tests wrap them to inject races. */
 export interface WalkFs {
   /** Every entry of the directory (unsorted). */
-  readDir(path: string): Promise<Deno.DirEntry[]>;
+  readDir(path: string): Promise<DirListing>;
   lstat(path: string): Promise<Deno.FileInfo>;
   stat(path: string): Promise<Deno.FileInfo>;
 }
 
 /** The real file system. */
 export const denoFs: WalkFs = {
-  readDir: (path) => Array.fromAsync(Deno.readDir(path)),
+  readDir: readListing,
   lstat: (path) => Deno.lstat(path),
   stat: (path) => Deno.stat(path),
 };

@@ -5,7 +5,7 @@
  * - **Streamed**: files are yielded while the walk goes on. Memory holds the sorted listings
  *   of the directories on the current path and a window of `statConcurrency` lstats, never a
  *   list of the tree's files.
- * - **Sorted**: depth first, each directory's entries sorted by {@link compareNames}, so the
+ * - **Sorted**: depth first, each directory's entries sorted by name (path_order.ts), so the
  *   order is {@link comparePaths} order and the same on every host for an unchanged tree.
  * - **Resumable**: each event's cursor is its path; `after` starts the walk after a cursor,
  *   reading again only the directories on the path to it (whole subtrees before it are
@@ -19,7 +19,8 @@
  * @module
  */
 
-import { compareNames, comparePaths, isInside, sortNames } from "./path_order.ts";
+import { comparePaths, isInside } from "./path_order.ts";
+import { type DirListing, EntryKind, lowerBound, sortListing } from "./dir_listing.ts";
 import {
   type DirectoryOutcome,
   type EntryAt,
@@ -51,18 +52,19 @@ const REPLACEMENT = "\uFFFD";
 
 interface Prepared {
   at: EntryAt;
-  entry: Deno.DirEntry;
   outcome: EntryOutcome;
 }
 
 interface Frame {
   relPath: string;
   id: string;
-  entries: Deno.DirEntry[];
+  listing: DirListing;
   /** Index of the next entry to prepare; the window holds the ones before it not yet used. */
   next: number;
   window: Promise<Prepared>[];
 }
+
+type EntryEvent = TreeFile | TreeSkip | TreeFailure;
 
 /**
  * Walks DIR: yields its files, skips and failures in path order, then one `done`. Throws a
@@ -85,82 +87,75 @@ export async function* walkTree(
     return true;
   };
 
-  /** Where the walk of directory `relPath` starts: at the cursor's name, if it is inside. */
-  const startIndex = (entries: Deno.DirEntry[], relPath: string): number => {
-    if (after === undefined || !isInside(after, relPath)) return 0;
-    const name = after.slice(relPath === "" ? 0 : relPath.length + 1).split("/", 1)[0];
-    let low = 0;
-    let high = entries.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (compareNames(entries[mid].name, name) < 0) low = mid + 1;
-      else high = mid;
+  /** A frame for directory `relPath`, starting at the cursor's name when the cursor is inside. */
+  const frameOf = (relPath: string, id: string, listing: DirListing): Frame => {
+    let next = 0;
+    if (after !== undefined && isInside(after, relPath)) {
+      const name = after.slice(relPath === "" ? 0 : relPath.length + 1).split("/", 1)[0];
+      next = lowerBound(listing.names, name);
     }
-    return low;
+    return { relPath, id, listing, next, window: [] };
   };
 
-  const notUtf8 = (at: EntryAt, entry: Deno.DirEntry): TreeFailure | undefined => {
-    if (entry.isDirectory ? filter.prunes(at.relPath) : !filter.includes(at.relPath)) {
-      return undefined;
-    }
+  /** The filters leave the entry out: a directory when nothing in it can be included. */
+  const filteredOut = (relPath: string, kind: number): boolean =>
+    kind === EntryKind.directory ? filter.prunes(relPath) : !filter.includes(relPath);
+
+  const notUtf8 = (at: EntryAt, kind: number): TreeFailure | undefined => {
+    if (filteredOut(at.relPath, kind)) return undefined;
     return failure(
       at,
       "not-utf8",
-      entry.isDirectory
+      kind === EntryKind.directory
         ? "directory name is not valid UTF-8; rename it (nothing in it is uploaded)"
         : "name is not valid UTF-8; rename it",
     );
   };
 
-  const prepare = async (frame: Frame, index: number): Promise<Prepared> => {
-    const entry = frame.entries[index];
-    const relPath = frame.relPath === "" ? entry.name : `${frame.relPath}/${entry.name}`;
-    const at: EntryAt = { relPath, absPath: joinPath(root, relPath), cursor: relPath };
-    const lossy = entry.name.includes(REPLACEMENT);
+  const entryAt = (frame: Frame, index: number): EntryAt => {
+    const name = frame.listing.names[index];
+    const relPath = frame.relPath === "" ? name : `${frame.relPath}/${name}`;
+    return { relPath, absPath: joinPath(root, relPath), cursor: relPath };
+  };
+
+  const prepare = async (frame: Frame, index: number, at: EntryAt): Promise<EntryOutcome> => {
+    const { names, kinds } = frame.listing;
+    const kind = kinds[index];
+    const lossy = names[index].includes(REPLACEMENT);
     // Two names that differ only in their bad bytes read alike; the lstat below finds at most
     // one real entry under that name, so the others are not UTF-8.
-    if (lossy && index > 0 && frame.entries[index - 1].name === entry.name) {
-      return { at, entry, outcome: notUtf8(at, entry) };
-    }
-    if (entry.isFile && !filter.includes(relPath)) return { at, entry, outcome: undefined };
+    if (lossy && index > 0 && names[index - 1] === names[index]) return notUtf8(at, kind);
+    if (kind === EntryKind.file && !filter.includes(at.relPath)) return undefined;
     let info: Deno.FileInfo;
     try {
       info = await fs.lstat(at.absPath);
     } catch (error) {
       const gone = error instanceof Deno.errors.NotFound ||
         error instanceof Deno.errors.NotADirectory;
-      if (gone && lossy) return { at, entry, outcome: notUtf8(at, entry) };
-      if (entry.isDirectory ? filter.prunes(relPath) : !filter.includes(relPath)) {
-        return { at, entry, outcome: undefined };
-      }
-      const outcome = gone
+      if (gone && lossy) return notUtf8(at, kind);
+      if (filteredOut(at.relPath, kind)) return undefined;
+      return gone
         ? failure(at, "vanished", "removed while the tree was being read")
         : failure(at, "unreadable", `cannot read its attributes (${osReason(error)})`);
-      return { at, entry, outcome };
     }
-    return { at, entry, outcome: await judgeEntry(rules, at, info) };
+    return judgeEntry(rules, at, info);
   };
 
+  /** Starts the lstats of the entries ahead, up to `concurrency` in flight. */
   const fill = (frame: Frame): void => {
-    while (frame.window.length < concurrency && frame.next < frame.entries.length) {
+    while (frame.window.length < concurrency && frame.next < frame.listing.names.length) {
       const index = frame.next++;
+      const at = entryAt(frame, index);
       frame.window.push(
-        prepare(frame, index).catch((error) => {
-          const relPath = frame.relPath === ""
-            ? frame.entries[index].name
-            : `${frame.relPath}/${frame.entries[index].name}`;
-          const at = { relPath, absPath: joinPath(root, relPath), cursor: relPath };
-          return {
-            at,
-            entry: frame.entries[index],
-            outcome: failure(at, "unreadable", osReason(error)),
-          };
-        }),
+        prepare(frame, index, at).then(
+          (outcome) => ({ at, outcome }),
+          (error) => ({ at, outcome: failure(at, "unreadable", osReason(error)) }),
+        ),
       );
     }
   };
 
-  const rootEntries = await fs.readDir(root).catch((error) => {
+  const rootListing = await fs.readDir(root).catch((error) => {
     throw new UsageError(
       `Cannot read ${options.root} (${osReason(error)}); check its permissions.`,
     );
@@ -168,8 +163,7 @@ export async function* walkTree(
   const stack: Frame[] = [];
   const onPath = new Set<string>();
   if (!rules.excludedDirs.has(rootId)) {
-    const entries = sortNames(rootEntries, (entry) => entry.name);
-    stack.push({ relPath: "", id: rootId, entries, next: startIndex(entries, ""), window: [] });
+    stack.push(frameOf("", rootId, sortListing(rootListing)));
     onPath.add(rootId);
   }
 
@@ -204,7 +198,7 @@ export async function* walkTree(
     at: EntryAt,
     outcome: DirectoryOutcome,
     parent: Frame,
-  ): Promise<{ events: (TreeFile | TreeSkip | TreeFailure)[]; frame?: Frame }> {
+  ): Promise<{ events: EntryEvent[]; frame?: Frame }> {
     if (rules.excludedDirs.has(outcome.id)) return { events: [] };
     if (onPath.has(outcome.id)) {
       return {
@@ -212,19 +206,19 @@ export async function* walkTree(
       };
     }
     if (filter.prunes(at.relPath)) return { events: [] };
-    const events: (TreeFile | TreeSkip | TreeFailure)[] = [];
+    const events: EntryEvent[] = [];
     // Entries of the same (lossy) name are not UTF-8: report them before this directory's
     // entries, whose paths come after theirs.
     const name = at.relPath.slice(at.relPath.lastIndexOf("/") + 1);
     while (name.includes(REPLACEMENT)) {
       fill(parent);
-      if (parent.entries[parent.next - parent.window.length]?.name !== name) break;
+      if (parent.listing.names[parent.next - parent.window.length] !== name) break;
       const dupe = await parent.window.shift()!;
       if (dupe.outcome && dupe.outcome.kind !== "directory") events.push(dupe.outcome);
     }
-    let entries: Deno.DirEntry[];
+    let listing: DirListing;
     try {
-      entries = sortNames(await fs.readDir(at.absPath), (entry) => entry.name);
+      listing = sortListing(await fs.readDir(at.absPath));
     } catch (error) {
       const gone = error instanceof Deno.errors.NotFound ||
         error instanceof Deno.errors.NotADirectory;
@@ -237,8 +231,6 @@ export async function* walkTree(
       );
       return { events };
     }
-    const frame = { relPath: at.relPath, id: outcome.id, entries, next: 0, window: [] };
-    frame.next = startIndex(entries, at.relPath);
-    return { events, frame };
+    return { events, frame: frameOf(at.relPath, outcome.id, listing) };
   }
 }
