@@ -21,17 +21,12 @@ import {
   type EntryRules,
   failure,
   fileId,
+  isGone,
   judgeEntry,
   osReason,
   skip,
 } from "./tree_entry.ts";
-import {
-  type TreeEvent,
-  type TreeFailure,
-  type TreeFile,
-  type TreeSkip,
-  TreeTally,
-} from "./tree_events.ts";
+import { type TreeEntryEvent, type TreeEvent, type TreeFailure, TreeTally } from "./tree_events.ts";
 import { listLines, openList } from "./list_lines.ts";
 import { joinPath, openTree, type TreeOptions } from "./tree_root.ts";
 
@@ -47,7 +42,7 @@ export interface FilesFromOptions extends TreeOptions {
   after?: number;
 }
 
-type Judged = TreeFile | TreeSkip | TreeFailure | undefined;
+type Judged = TreeEntryEvent | undefined;
 
 /** Yields the listed files, skips and failures in the list's order, then one `done`. */
 export async function* filesFrom(
@@ -198,7 +193,7 @@ class ParentChain {
         ? { kind: "excluded", relPath }
         : { kind: "ok" };
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      if (isGone(error)) {
         return { kind: "missing", relPath };
       }
       return { kind: "unreadable", relPath, reason: osReason(error) };
@@ -212,7 +207,7 @@ type ParentState =
   | { kind: "unreadable"; relPath: string; reason: string };
 
 function lstatFailure(at: EntryAt, number: number, error: unknown): TreeFailure {
-  if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+  if (isGone(error)) {
     return failure(at, "missing", `listed on line ${number}, but not found in DIR`);
   }
   return failure(at, "unreadable", `cannot read its attributes (${osReason(error)})`);

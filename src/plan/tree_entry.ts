@@ -125,6 +125,11 @@ export function failure(at: EntryAt, reason: TreeFailure["reason"], why: string)
   };
 }
 
+/** Whether `error` says the path is not there (removed, or a parent no longer a directory). */
+export function isGone(error: unknown): boolean {
+  return error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory;
+}
+
 /** The OS's reason in an error from Deno ("Permission denied", without the path). */
 export function osReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -81,8 +81,11 @@ export interface TreeDone {
   failed: Partial<Record<FailureReason, number>>;
 }
 
+/** An event about one entry (all but `done`). */
+export type TreeEntryEvent = TreeFile | TreeSkip | TreeFailure;
+
 /** One event of an enumeration. */
-export type TreeEvent = TreeFile | TreeSkip | TreeFailure | TreeDone;
+export type TreeEvent = TreeEntryEvent | TreeDone;
 
 /** A path for a one-line message: JSON-quoted, so spaces, quotes and newlines show. */
 export function quotePath(relPath: string): string {
@@ -94,7 +97,7 @@ export class TreeTally {
   #done: TreeDone = { kind: "done", files: 0, bytes: 0, skipped: {}, failed: {} };
 
   /** Counts `event` and returns it. */
-  count<T extends TreeFile | TreeSkip | TreeFailure>(event: T): T {
+  count<T extends TreeEntryEvent>(event: T): T {
     const done = this.#done;
     if (event.kind === "file") {
       done.files++;

@@ -26,17 +26,12 @@ import {
   type EntryAt,
   type EntryOutcome,
   failure,
+  isGone,
   judgeEntry,
   osReason,
   skip,
 } from "./tree_entry.ts";
-import {
-  type TreeEvent,
-  type TreeFailure,
-  type TreeFile,
-  type TreeSkip,
-  TreeTally,
-} from "./tree_events.ts";
+import { type TreeEntryEvent, type TreeEvent, type TreeFailure, TreeTally } from "./tree_events.ts";
 import { joinPath, openTree, type TreeOptions } from "./tree_root.ts";
 import { UsageError } from "../errors.ts";
 
@@ -63,8 +58,6 @@ interface Frame {
   next: number;
   window: Promise<Prepared>[];
 }
-
-type EntryEvent = TreeFile | TreeSkip | TreeFailure;
 
 /**
  * Walks DIR: yields its files, skips and failures in path order, then one `done`. Throws a
@@ -130,8 +123,7 @@ export async function* walkTree(
     try {
       info = await fs.lstat(at.absPath);
     } catch (error) {
-      const gone = error instanceof Deno.errors.NotFound ||
-        error instanceof Deno.errors.NotADirectory;
+      const gone = isGone(error);
       if (gone && lossy) return notUtf8(at, kind);
       if (filteredOut(at.relPath, kind)) return undefined;
       return gone
@@ -198,7 +190,7 @@ export async function* walkTree(
     at: EntryAt,
     outcome: DirectoryOutcome,
     parent: Frame,
-  ): Promise<{ events: EntryEvent[]; frame?: Frame }> {
+  ): Promise<{ events: TreeEntryEvent[]; frame?: Frame }> {
     if (rules.excludedDirs.has(outcome.id)) return { events: [] };
     if (onPath.has(outcome.id)) {
       return {
@@ -206,7 +198,7 @@ export async function* walkTree(
       };
     }
     if (filter.prunes(at.relPath)) return { events: [] };
-    const events: EntryEvent[] = [];
+    const events: TreeEntryEvent[] = [];
     // Entries of the same (lossy) name are not UTF-8: report them before this directory's
     // entries, whose paths come after theirs.
     const name = at.relPath.slice(at.relPath.lastIndexOf("/") + 1);
@@ -220,8 +212,7 @@ export async function* walkTree(
     try {
       listing = sortListing(await fs.readDir(at.absPath));
     } catch (error) {
-      const gone = error instanceof Deno.errors.NotFound ||
-        error instanceof Deno.errors.NotADirectory;
+      const gone = isGone(error);
       events.push(
         gone ? failure(at, "vanished", "removed while the tree was being read") : failure(
           at,
