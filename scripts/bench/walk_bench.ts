@@ -2,7 +2,9 @@
  * What the tree walk (src/plan/tree_walk.ts) costs: builds trees of empty files, walks each
  * one in a fresh process, and prints files per second and peak memory (the child's maximum
  * RSS from /usr/bin/time -v when it is there, and the largest RSS and V8 heap sampled every
- * 50 ms inside it). The trees are removed afterwards.
+ * 50 ms inside it), and the live heap: the V8 heap right after a full garbage collection,
+ * forced every 100,000 files (what the walk really holds, without the garbage not yet
+ * collected). The trees are removed afterwards.
  *
  *   deno run -A scripts/bench/walk_bench.ts [--sizes 10000,100000,1000000] [--flat 100000]
  *       [--dir TMPDIR] [--concurrency 32]
@@ -50,6 +52,7 @@ async function measure(base: string, files: number, flat: boolean, concurrency?:
     const walkArgs = [
       "run",
       "-A",
+      "--v8-flags=--expose-gc",
       self,
       "--walk",
       root,
@@ -110,9 +113,13 @@ async function walkOnce(root: string, concurrency: number) {
   const started = performance.now();
   let files = 0;
   let other = 0;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let liveHeap = 0;
   for await (const event of walkTree({ root, prefix: "bench/", statConcurrency: concurrency })) {
-    if (event.kind === "file") files++;
-    else if (event.kind !== "done") other++;
+    if (event.kind === "file" && ++files % 100000 === 0 && gc) {
+      gc();
+      liveHeap = Math.max(liveHeap, Deno.memoryUsage().heapUsed);
+    } else if (event.kind !== "file" && event.kind !== "done") other++;
   }
   const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
@@ -124,6 +131,9 @@ async function walkOnce(root: string, concurrency: number) {
         mib(peakHeap)
       } MiB`,
   );
+  if (liveHeap > 0) {
+    console.log(`  live heap (after a full GC every 100,000 files): at most ${mib(liveHeap)} MiB`);
+  }
 }
 
 function parseArgs(list: string[]): Record<string, string | undefined> {
