@@ -1,4 +1,5 @@
-import { assertEquals } from "../../backends/testing/assert.ts";
+import { assertEquals, assertRejects } from "../../backends/testing/assert.ts";
+import { UsageError } from "../errors.ts";
 import { collect, filePaths, link, makeTree, problems } from "../testing/trees.ts";
 import { filesFrom, type FilesFromOptions } from "./files_from.ts";
 import type { TreeEvent, TreeFile } from "./tree_events.ts";
@@ -165,4 +166,18 @@ Deno.test("files-from - reads the list from stdin", async () => {
   const { success, stdout } = await child.output();
   assertEquals(success, true);
   assertEquals(new TextDecoder().decode(stdout), "file keep/a.txt\nfailure nope\ndone \n");
+});
+
+Deno.test("files-from: a list that cannot be read is bad input (exit 2)", async () => {
+  await using tree = await makeTree(spec);
+  const error = await assertRejects(
+    () => collect(filesFrom({ root: tree.root, list: tree.path("no-such-list") })),
+    UsageError,
+  );
+  assertEquals(
+    error.message,
+    `Cannot read the list ${
+      tree.path("no-such-list")
+    } (No such file or directory); name a readable file, or - for stdin.`,
+  );
 });

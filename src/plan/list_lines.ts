@@ -6,6 +6,9 @@
  * @module
  */
 
+import { UsageError } from "../errors.ts";
+import { osReason } from "./tree_entry.ts";
+
 /** One line of a list. */
 export interface ListLine {
   /** 1 for the first line. */
@@ -32,11 +35,17 @@ export async function* listLines(input: ReadableStream<Uint8Array>): AsyncGenera
   if (carry.length > 0) yield { number: ++number, bytes: carry };
 }
 
-/** The bytes of the list at `path`, or of stdin for `-`. */
+/** The bytes of the list at `path`, or of stdin for `-`; a list that cannot be read is a UsageError. */
 export async function openList(path: string): Promise<ReadableStream<Uint8Array>> {
   if (path === "-") return Deno.stdin.readable;
-  const file = await Deno.open(path);
-  return file.readable;
+  try {
+    const file = await Deno.open(path);
+    return file.readable;
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read the list ${path} (${osReason(error)}); name a readable file, or - for stdin.`,
+    );
+  }
 }
 
 const NEWLINE = 0x0a;
