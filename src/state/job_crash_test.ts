@@ -61,9 +61,11 @@ async function finalState(jobDir: string): Promise<Map<string, boolean>> {
   const path = `${jobDir}/${names[0]}`;
   const scan = (await scanGeneration(path))!;
   const files = new Map<string, boolean>();
-  for await (const record of fileRecords(path, scan.validLength)) {
-    assertOk(!files.has(record.p), `${record.p} recorded twice in one generation`);
-    files.set(record.p, isSettled(scan.status.get(record.i)));
+  for await (const batch of fileRecords(path, scan.validLength)) {
+    for (const record of batch) {
+      assertOk(!files.has(record.p), `${record.p} recorded twice in one generation`);
+      files.set(record.p, isSettled(scan.status.get(record.i)));
+    }
   }
   return files;
 }

@@ -157,9 +157,11 @@ async function openUploadsOf(dir: JobDir, scans: GenerationScan[]): Promise<Aban
     for (const record of scan.abandoned.values()) found.set(record.u, record);
     if (scan.inFlight.size === 0) continue;
     const path = dir.journalPath(scan.generation);
-    for await (const file of fileRecords(path, scan.validLength)) {
-      const open = scan.inFlight.get(file.i);
-      if (open) found.set(open.upload.u, { t: "a", p: file.p, u: open.upload.u });
+    for await (const batch of fileRecords(path, scan.validLength)) {
+      for (const file of batch) {
+        const open = scan.inFlight.get(file.i);
+        if (open) found.set(open.upload.u, { t: "a", p: file.p, u: open.upload.u });
+      }
     }
   }
   return [...found.values()];

@@ -14,7 +14,7 @@ import {
   statOf,
   type WalkCursor,
 } from "./job_records.ts";
-import { fileRecords, type GenerationScan, type InFlight } from "./job_scan.ts";
+import { FileRecordReader, fileRecords, type GenerationScan, type InFlight } from "./job_scan.ts";
 
 /** A file the walk found, with its stat and resume cursor. */
 export interface WalkFile extends FileStat {
@@ -182,22 +182,24 @@ export class JobRun {
   async *#unsettled(): AsyncGenerator<WorkItem> {
     const current = this.#current;
     const path = this.#dir.journalPath(current.generation);
-    for await (const record of fileRecords(path, current.validLength)) {
-      if (isSettled(current.status.get(record.i))) continue;
-      const now = await this.#statFile(record.p);
-      const open = current.inFlight.get(record.i);
-      if (!now) {
+    for await (const batch of fileRecords(path, current.validLength)) {
+      for (const record of batch) {
+        if (isSettled(current.status.get(record.i))) continue;
+        const now = await this.#statFile(record.p);
+        const open = current.inFlight.get(record.i);
+        if (!now) {
+          if (open) this.#abandon({ t: "a", p: record.p, u: open.upload.u, i: record.i });
+          this.#enqueue({ t: "s", i: record.i, r: "gone" });
+          current.status.set(record.i, FileStatus.skipped);
+          continue;
+        }
+        if (sameStat(now, statOf(record))) {
+          yield this.#item(record.i, record.p, now, "unfinished");
+          continue;
+        }
         if (open) this.#abandon({ t: "a", p: record.p, u: open.upload.u, i: record.i });
-        this.#enqueue({ t: "s", i: record.i, r: "gone" });
-        current.status.set(record.i, FileStatus.skipped);
-        continue;
+        yield this.#item(record.i, record.p, now, "changed");
       }
-      if (sameStat(now, statOf(record))) {
-        yield this.#item(record.i, record.p, now, "unfinished");
-        continue;
-      }
-      if (open) this.#abandon({ t: "a", p: record.p, u: open.upload.u, i: record.i });
-      yield this.#item(record.i, record.p, now, "changed");
     }
   }
 
@@ -207,9 +209,9 @@ export class JobRun {
     const { lastPath } = this.#current;
     const baseline = this.#plan.baseline;
     const base = baseline
-      ? fileRecords(this.#dir.journalPath(baseline.generation), baseline.validLength)
+      ? new FileRecordReader(this.#dir.journalPath(baseline.generation), baseline.validLength)
       : undefined;
-    const nextBase = async () => base ? (await base.next()).value || undefined : undefined;
+    const nextBase = () => base ? base.next() : Promise.resolve(undefined);
     let b = await nextBase();
     // Resuming a walk: the baseline's files up to the last one recorded were merged already.
     if (lastPath !== undefined) { while (b && compare(b.p, lastPath) <= 0) b = await nextBase(); }
@@ -217,7 +219,7 @@ export class JobRun {
       yield* this.#merge(b, nextBase);
     } finally {
       // Stopped early or failed: close the baseline's file.
-      await base?.return(undefined);
+      await base?.close();
     }
   }
 

@@ -69,16 +69,18 @@ export async function scanGeneration(path: string): Promise<GenerationScan | und
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  for await (const line of journalLines(path)) {
-    const record = line.text === undefined ? undefined : parseRecord(line.text);
-    if (!record) break;
-    if (!scan) {
-      if (record.t !== "h") return undefined;
-      scan = start(record, path);
-    } else if (!apply(scan, record)) {
-      break;
+  lines: for await (const batch of journalLines(path)) {
+    for (const line of batch) {
+      const record = line.text === undefined ? undefined : parseRecord(line.text);
+      if (!record) break lines;
+      if (!scan) {
+        if (record.t !== "h") return undefined;
+        scan = start(record, path);
+      } else if (!apply(scan, record)) {
+        break lines;
+      }
+      scan.validLength = line.end;
     }
-    scan.validLength = line.end;
   }
   if (scan) {
     scan.cutBytes = size - scan.validLength;
@@ -217,13 +219,44 @@ export function unsettledCount(scan: GenerationScan): number {
 }
 
 /**
- * Pass 2: streams the file records of the scanned prefix, in walk order, one at a time.
+ * Pass 2: streams the file records of the scanned prefix, in walk order, in batches.
  */
-export async function* fileRecords(path: string, limit: number): AsyncGenerator<FileRecord> {
-  for await (const line of journalLines(path, limit)) {
-    // Cheap test first: most lines of a big journal are not file records.
-    if (line.text === undefined || !line.text.includes('"t":"f"')) continue;
-    const record = parseRecord(line.text);
-    if (record?.t === "f") yield record;
+export async function* fileRecords(path: string, limit: number): AsyncGenerator<FileRecord[]> {
+  for await (const batch of journalLines(path, limit)) {
+    const files: FileRecord[] = [];
+    for (const line of batch) {
+      // Cheap test first: most lines of a big journal are not file records.
+      if (line.text === undefined || !line.text.includes('"t":"f"')) continue;
+      const record = parseRecord(line.text);
+      if (record?.t === "f") files.push(record);
+    }
+    yield files;
+  }
+}
+
+/** Reads file records one at a time from {@link fileRecords} (the merge with a baseline). */
+export class FileRecordReader {
+  readonly #batches: AsyncGenerator<FileRecord[]>;
+  #batch: FileRecord[] = [];
+  #next = 0;
+
+  constructor(path: string, limit: number) {
+    this.#batches = fileRecords(path, limit);
+  }
+
+  /** The next file record, undefined after the last. */
+  async next(): Promise<FileRecord | undefined> {
+    while (this.#next >= this.#batch.length) {
+      const { value, done } = await this.#batches.next();
+      if (done) return undefined;
+      this.#batch = value;
+      this.#next = 0;
+    }
+    return this.#batch[this.#next++];
+  }
+
+  /** Closes the file early. */
+  async close(): Promise<void> {
+    await this.#batches.return(undefined);
   }
 }

@@ -13,13 +13,14 @@ const CHUNK = 1 << 16;
 
 /**
  * Streams the newline-terminated lines of `path` in constant memory (one 64 KiB chunk plus the
- * longest line), up to `limit` bytes. Bytes after the last newline (a write torn by a crash)
- * are never yielded. A file that does not exist yields nothing.
+ * longest line), up to `limit` bytes, in batches (one per chunk read: a million lines are not a
+ * million awaits). Bytes after the last newline (a write torn by a crash) are never yielded. A
+ * file that does not exist yields nothing.
  */
 export async function* journalLines(
   path: string,
   limit = Number.POSITIVE_INFINITY,
-): AsyncGenerator<JournalLine> {
+): AsyncGenerator<JournalLine[]> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -27,7 +28,6 @@ export async function* journalLines(
     if (error instanceof Deno.errors.NotFound) return;
     throw error;
   }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   const chunk = new Uint8Array(CHUNK);
   let carry = new Uint8Array(0);
   let carryStart = 0;
@@ -45,26 +45,41 @@ export async function* journalLines(
         joined.set(bytes, carry.length);
         bytes = joined;
       }
-      let from = 0;
-      for (let at = bytes.indexOf(NEWLINE); at !== -1; at = bytes.indexOf(NEWLINE, from)) {
-        const start = carryStart + from;
-        yield {
-          text: decode(decoder, bytes.subarray(from, at)),
-          start,
-          end: start + at - from + 1,
-        };
-        from = at + 1;
+      const last = bytes.lastIndexOf(NEWLINE);
+      if (last === -1) {
+        carry = bytes.slice();
+        continue;
       }
-      carryStart += from;
+      yield splitLines(bytes, last, carryStart);
+      carryStart += last + 1;
       // Copied: `chunk` is overwritten by the next read.
-      carry = bytes.slice(from);
+      carry = bytes.slice(last + 1);
     }
   } finally {
     file.close();
   }
 }
 
-function decode(decoder: TextDecoder, bytes: Uint8Array): string | undefined {
+/** The lines of `bytes` up to the newline at `last`, `bytes` starting at file offset `base`. */
+function splitLines(bytes: Uint8Array, last: number, base: number): JournalLine[] {
+  const lines: JournalLine[] = [];
+  // One decode for the whole run of lines: a newline byte never occurs inside a UTF-8
+  // sequence, so splitting the text matches splitting the bytes.
+  const whole = decode(bytes.subarray(0, last));
+  const texts = whole?.split("\n");
+  let from = 0;
+  for (let k = 0; from <= last; k++) {
+    const at = bytes.indexOf(NEWLINE, from);
+    const text = texts ? texts[k] : decode(bytes.subarray(from, at));
+    lines.push({ text, start: base + from, end: base + at + 1 });
+    from = at + 1;
+  }
+  return lines;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function decode(bytes: Uint8Array): string | undefined {
   try {
     return decoder.decode(bytes);
   } catch {

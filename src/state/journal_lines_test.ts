@@ -3,7 +3,7 @@ import { journalLines } from "./journal_lines.ts";
 
 async function collect(path: string, limit?: number) {
   const lines = [];
-  for await (const line of journalLines(path, limit)) lines.push(line);
+  for await (const batch of journalLines(path, limit)) lines.push(...batch);
   return lines;
 }
 
