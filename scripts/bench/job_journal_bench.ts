@@ -117,13 +117,7 @@ const PHASES = {
   async first(count: number, root: string) {
     const stateDir = await freshJob(root, "first");
     const t0 = performance.now();
-    const dir = await JobDir.open(stateDir, IDENTITY);
-    const run = await JobRun.start(dir, {
-      walk: walkOf(count),
-      compare: comparePaths,
-      statFile,
-      writer: { fsync },
-    });
+    const { dir, run } = await startRun(stateDir, count);
     await finishAll(run);
     await run.close();
     const bytes = (await Deno.stat(dir.journalPath(1))).size;
@@ -154,13 +148,7 @@ const PHASES = {
   async resume(count: number, root: string) {
     const stateDir = `${root}/resume`;
     const t0 = performance.now();
-    const dir = await JobDir.open(stateDir, IDENTITY);
-    const run = await JobRun.start(dir, {
-      walk: walkOf(count),
-      compare: comparePaths,
-      statFile,
-      writer: { fsync },
-    });
+    const { dir, run } = await startRun(stateDir, count);
     const startSeconds = (performance.now() - t0) / 1000;
     let handedOut = 0;
     for await (const _ of run.work()) handedOut++;
@@ -186,13 +174,7 @@ const PHASES = {
   async switch(count: number, root: string) {
     const stateDir = `${root}/switch`;
     const t0 = performance.now();
-    const dir = await JobDir.open(stateDir, IDENTITY);
-    const run = await JobRun.start(dir, {
-      walk: walkOf(count, true),
-      compare: comparePaths,
-      statFile,
-      writer: { fsync },
-    });
+    const { dir, run } = await startRun(stateDir, count, true);
     const handedOut = await finishAll(run);
     await run.close();
     const { inherited } = run.summary;
@@ -200,6 +182,18 @@ const PHASES = {
     return { seconds: (performance.now() - t0) / 1000, handedOut, inherited };
   },
 };
+
+/** Opens the bench job in `stateDir` and starts a run over a synthetic walk of `count`. */
+async function startRun(stateDir: string, count: number, changed = false) {
+  const dir = await JobDir.open(stateDir, IDENTITY);
+  const run = await JobRun.start(dir, {
+    walk: walkOf(count, changed),
+    compare: comparePaths,
+    statFile,
+    writer: { fsync },
+  });
+  return { dir, run };
+}
 
 /** Marks every file handed out done, 64 at a time (as uploads would); returns how many. */
 async function finishAll(run: JobRun): Promise<number> {

@@ -6,10 +6,9 @@
  * has nothing left to do.
  */
 import { assertEquals, assertOk } from "../../backends/testing/assert.ts";
-import { comparePaths, FakeTree, runJob, TEST_IDENTITY } from "../testing/job_fixture.ts";
+import { FakeTree, runJob, TEST_IDENTITY, withRun } from "../testing/job_fixture.ts";
 import { JobDir, jobIdOf } from "./job_dir.ts";
 import { parseRecord } from "./job_records.ts";
-import { JobRun } from "./job_run.ts";
 import { isSettled } from "./file_status.ts";
 import { fileRecords, scanGeneration } from "./job_scan.ts";
 
@@ -153,24 +152,18 @@ Deno.test("a kill at any point of a later generation's run, its baseline kept un
     const jobDir = `${stateDir}/jobs/${await jobIdOf(TEST_IDENTITY)}`;
     // Generation 1 ends with the big files failed after one part: "big"'s upload is carried
     // forward; the others' are given up when their files change or go.
-    const dir = await JobDir.open(stateDir, TEST_IDENTITY);
-    const run = await JobRun.start(dir, {
-      walk: tree.walk,
-      compare: comparePaths,
-      statFile: tree.statFile,
-    });
-    for await (const item of run.work()) {
-      if (!item.relPath.startsWith("big")) {
-        await item.object.finish({ eTag: "e" });
-        continue;
+    await withRun(stateDir, tree, async (run) => {
+      for await (const item of run.work()) {
+        if (!item.relPath.startsWith("big")) {
+          await item.object.finish({ eTag: "e" });
+          continue;
+        }
+        const uploadId = `up-${item.relPath}`;
+        await item.object.writeMeta({ bucket: "b", key: item.key, uploadId, splitSize: 100 });
+        await item.object.appendPart({ eTag: "e1", partNumber: 1, uploadId });
+        await item.object.fail({ code: "network", exitCode: 3, message: "Connection reset." });
       }
-      const uploadId = `up-${item.relPath}`;
-      await item.object.writeMeta({ bucket: "b", key: item.key, uploadId, splitSize: 100 });
-      await item.object.appendPart({ eTag: "e1", partNumber: 1, uploadId });
-      await item.object.fail({ code: "network", exitCode: 3, message: "Connection reset." });
-    }
-    await run.close();
-    await dir.release();
+    });
     const baseline = await Deno.readFile(`${jobDir}/journal-1.jsonl`);
     tree.change("changed", "ctimeMs");
     tree.change("bigchanged", "size");

@@ -1,29 +1,16 @@
 import { assertEquals, assertRejects } from "../../backends/testing/assert.ts";
-import { comparePaths, FakeTree, TEST_IDENTITY } from "../testing/job_fixture.ts";
+import { FakeTree, TEST_IDENTITY, withRun } from "../testing/job_fixture.ts";
 import { JobDir } from "./job_dir.ts";
-import { JobRun, type WorkItem } from "./job_run.ts";
+import type { WorkItem } from "./job_run.ts";
 import type { UploadMeta } from "./meta_file.ts";
 import type { JournalEntry } from "./parts_journal.ts";
 import { parseRecord } from "./job_records.ts";
 
-/** Opens the job, hands each work item to `use`, closes it. */
-async function eachItem(
-  stateDir: string,
-  tree: FakeTree,
-  use: (item: WorkItem) => Promise<void>,
-): Promise<void> {
-  const dir = await JobDir.open(stateDir, TEST_IDENTITY);
-  try {
-    const run = await JobRun.start(dir, {
-      walk: tree.walk,
-      compare: comparePaths,
-      statFile: tree.statFile,
-    });
+/** Runs the job once, handing each work item to `use`. */
+function eachItem(stateDir: string, tree: FakeTree, use: (item: WorkItem) => Promise<void>) {
+  return withRun(stateDir, tree, async (run) => {
     for await (const item of run.work()) await use(item);
-    await run.close();
-  } finally {
-    await dir.release();
-  }
+  });
 }
 
 /** A meta as the engine writes it after CreateMultipartUpload (see upload_engine.ts). */
@@ -118,22 +105,16 @@ Deno.test("an object gets one outcome per run; a skip gives up its open upload",
     await eachItem(stateDir, tree, async (item) => {
       await item.object.writeMeta({ ...META, key: item.key });
     });
-    const dir = await JobDir.open(stateDir, TEST_IDENTITY);
-    const run = await JobRun.start(dir, {
-      walk: tree.walk,
-      compare: comparePaths,
-      statFile: tree.statFile,
+    await withRun(stateDir, tree, async (run) => {
+      let skipped = 0;
+      for await (const item of run.work()) {
+        await item.object.skip("exists");
+        skipped++;
+        await assertRejects(() => item.object.finish(), Error, /already has an outcome/);
+      }
+      assertEquals(skipped, 1);
+      assertEquals(run.uploadsToAbort().map((a) => [a.p, a.u]), [["a", META.uploadId]]);
     });
-    let skipped = 0;
-    for await (const item of run.work()) {
-      await item.object.skip("exists");
-      skipped++;
-      await assertRejects(() => item.object.finish(), Error, /already has an outcome/);
-    }
-    assertEquals(skipped, 1);
-    assertEquals(run.uploadsToAbort().map((a) => [a.p, a.u]), [["a", META.uploadId]]);
-    await run.close();
-    await dir.release();
   } finally {
     await Deno.remove(stateDir, { recursive: true });
   }

@@ -1,7 +1,6 @@
 import { assertEquals, assertOk, assertRejects } from "../../backends/testing/assert.ts";
-import { comparePaths, FakeTree, runJob, TEST_IDENTITY } from "../testing/job_fixture.ts";
-import { JobDir, jobIdOf } from "./job_dir.ts";
-import { JobRun } from "./job_run.ts";
+import { FakeTree, runJob, TEST_IDENTITY, withRun } from "../testing/job_fixture.ts";
+import { jobIdOf } from "./job_dir.ts";
 import { parseRecord } from "./job_records.ts";
 
 async function withStateDir(fn: (stateDir: string, jobDir: string) => Promise<void>) {
@@ -83,26 +82,20 @@ Deno.test("a run that ended with failures: the next run walks again and retries 
 Deno.test("a run stopped during uploads: the next run finishes them without walking", async () => {
   await withStateDir(async (stateDir, jobDir) => {
     const tree = FakeTree.of("a", "b:350", "c");
-    const dir = await JobDir.open(stateDir, TEST_IDENTITY);
-    const run = await JobRun.start(dir, {
-      walk: tree.walk,
-      compare: comparePaths,
-      statFile: tree.statFile,
-    });
     // Finish "a", send two parts of "b", then stop (as an interrupt would).
-    for await (const item of run.work()) {
-      if (item.relPath === "a") await item.object.finish({ eTag: "ea" });
-      if (item.relPath === "b") {
-        const meta = { bucket: "b", key: item.key, uploadId: "up-b", splitSize: 100 };
-        await item.object.writeMeta(meta);
-        await item.object.appendParts([
-          { eTag: "e1", partNumber: 1, uploadId: "up-b" },
-          { eTag: "e2", partNumber: 2, uploadId: "up-b" },
-        ]);
+    await withRun(stateDir, tree, async (run) => {
+      for await (const item of run.work()) {
+        if (item.relPath === "a") await item.object.finish({ eTag: "ea" });
+        if (item.relPath === "b") {
+          const meta = { bucket: "b", key: item.key, uploadId: "up-b", splitSize: 100 };
+          await item.object.writeMeta(meta);
+          await item.object.appendParts([
+            { eTag: "e1", partNumber: 1, uploadId: "up-b" },
+            { eTag: "e2", partNumber: 2, uploadId: "up-b" },
+          ]);
+        }
       }
-    }
-    await run.close();
-    await dir.release();
+    });
     tree.add("b2");
     const second = await runJob(stateDir, tree);
     // No walk: "b2", added since, waits for the next run.
@@ -118,15 +111,13 @@ Deno.test("a run stopped during uploads: the next run finishes them without walk
 Deno.test("resume re-stats unsettled files: a gone one is skipped, a changed one starts over", async () => {
   await withStateDir(async (stateDir, jobDir) => {
     const tree = FakeTree.of("gone:250", "changed:250", "same:250");
-    const dir = await JobDir.open(stateDir, TEST_IDENTITY);
-    const run = await JobRun.start(dir, { walk: tree.walk, compare: comparePaths });
-    for await (const item of run.work()) {
-      const uploadId = `up-${item.relPath}`;
-      await item.object.writeMeta({ bucket: "b", key: item.key, uploadId, splitSize: 100 });
-      await item.object.appendPart({ eTag: "e1", partNumber: 1, uploadId });
-    }
-    await run.close();
-    await dir.release();
+    await withRun(stateDir, tree, async (run) => {
+      for await (const item of run.work()) {
+        const uploadId = `up-${item.relPath}`;
+        await item.object.writeMeta({ bucket: "b", key: item.key, uploadId, splitSize: 100 });
+        await item.object.appendPart({ eTag: "e1", partNumber: 1, uploadId });
+      }
+    });
     tree.files.delete("gone");
     tree.change("changed", "mtimeMs");
     const second = await runJob(stateDir, tree);
@@ -141,21 +132,19 @@ Deno.test("resume re-stats unsettled files: a gone one is skipped, a changed one
     const abandoned = second.run.uploadsToAbort().map((a) => [a.p, a.u]).sort();
     assertEquals(abandoned, [["changed", "up-changed"], ["gone", "up-gone"]]);
     // Abandoned uploads are carried into the next generation until recorded as aborted.
-    const again = await JobDir.open(stateDir, TEST_IDENTITY);
-    const next = await JobRun.start(again, { walk: tree.walk, compare: comparePaths });
-    // The file that changed while unsettled is compared with its stat at discovery, so the
-    // next generation sends it once more (the price of keeping no stat per file in memory).
-    const resent = [];
-    for await (const item of next.work()) {
-      resent.push(item.relPath);
-      await item.object.finish();
-    }
-    assertEquals(resent, ["changed"]);
-    assertEquals(next.uploadsToAbort().length, 2);
-    await next.recordAborted("up-gone");
-    assertEquals(next.uploadsToAbort().map((a) => a.u), ["up-changed"]);
-    await next.close();
-    await again.release();
+    await withRun(stateDir, tree, async (next) => {
+      // The file that changed while unsettled is compared with its stat at discovery, so the
+      // next generation sends it once more (the price of keeping no stat per file in memory).
+      const resent = [];
+      for await (const item of next.work()) {
+        resent.push(item.relPath);
+        await item.object.finish();
+      }
+      assertEquals(resent, ["changed"]);
+      assertEquals(next.uploadsToAbort().length, 2);
+      await next.recordAborted("up-gone");
+      assertEquals(next.uploadsToAbort().map((a) => a.u), ["up-changed"]);
+    });
     const kept = (await records(`${jobDir}/journal-2.jsonl`)).filter((r) => r.t === "a");
     assertEquals(kept.length, 2);
   });
@@ -191,13 +180,11 @@ Deno.test("the walk's passed entries and list cursors are journaled; a torn last
         yield { relPath: "b", cursor: 300, ...tree.files.get("b")! };
       })();
     };
-    const dir = await JobDir.open(stateDir, TEST_IDENTITY);
-    const run = await JobRun.start(dir, { walk, compare: comparePaths });
-    for await (const item of run.work()) {
-      if (item.relPath === "b") break; // killed before "b" is journaled for sure
-    }
-    await run.close();
-    await dir.release();
+    await withRun(stateDir, tree, async (run) => {
+      for await (const item of run.work()) {
+        if (item.relPath === "b") break; // killed before "b" is journaled for sure
+      }
+    }, { walk });
     const path = `${jobDir}/journal-1.jsonl`;
     const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
     assertEquals(lines.slice(1).map((l) => parseRecord(l)), [
@@ -239,25 +226,21 @@ Deno.test("on real files, resume lstats each unsettled file under the source dir
         }
       })();
     await withStateDir(async (stateDir) => {
-      const identity = { ...TEST_IDENTITY, source };
-      const open = async () => {
-        const dir = await JobDir.open(stateDir, identity);
-        return { dir, run: await JobRun.start(dir, { walk, compare: comparePaths }) };
-      };
-      const first = await open();
-      for await (const _ of first.run.work()) { /* killed before any upload */ }
-      await first.run.close();
-      await first.dir.release();
+      // The default stat: lstat under the identity's source directory.
+      const options = { identity: { ...TEST_IDENTITY, source }, walk, statFile: undefined };
+      await withRun(stateDir, new FakeTree(), async (run) => {
+        for await (const _ of run.work()) { /* killed before any upload */ }
+      }, options);
       await Deno.remove(`${source}/gone`);
       await Deno.writeTextFile(`${source}/grown`, "more");
-      const second = await open();
-      const seen = [];
-      for await (const item of second.run.work()) {
-        seen.push([item.relPath, item.reason, item.stat.size]);
-        await item.object.finish();
-      }
-      await second.run.close();
-      await second.dir.release();
+      const seen = await withRun(stateDir, new FakeTree(), async (run) => {
+        const seen = [];
+        for await (const item of run.work()) {
+          seen.push([item.relPath, item.reason, item.stat.size]);
+          await item.object.finish();
+        }
+        return seen;
+      }, options);
       assertEquals(seen, [["grown", "changed", 4], ["same", "unfinished", 1]]);
     });
   } finally {
@@ -268,25 +251,13 @@ Deno.test("on real files, resume lstats each unsettled file under the source dir
 Deno.test("force on an interrupted job: every file again, the old open uploads to abort", async () => {
   await withStateDir(async (stateDir, jobDir) => {
     const tree = FakeTree.of("a", "b:250", "c");
-    const dir = await JobDir.open(stateDir, TEST_IDENTITY);
-    const run = await JobRun.start(dir, {
-      walk: tree.walk,
-      compare: comparePaths,
-      statFile: tree.statFile,
-    });
-    for await (const item of run.work()) {
-      if (item.relPath === "a") await item.object.finish();
-      if (item.relPath === "b") {
-        await item.object.writeMeta({
-          bucket: "b",
-          key: item.key,
-          uploadId: "up-b",
-          splitSize: 100,
-        });
+    await withRun(stateDir, tree, async (run) => {
+      for await (const item of run.work()) {
+        if (item.relPath === "a") await item.object.finish();
+        const meta = { bucket: "b", key: item.key, uploadId: "up-b", splitSize: 100 };
+        if (item.relPath === "b") await item.object.writeMeta(meta);
       }
-    }
-    await run.close();
-    await dir.release();
+    });
     const forced = await runJob(stateDir, tree, { force: true });
     assertEquals(paths(forced.items), ["a", "b", "c"]);
     assertEquals(forced.items.map((i) => i.reason), ["new", "new", "new"]);

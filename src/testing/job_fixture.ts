@@ -128,27 +128,50 @@ async function uploadOne(
   sent.done.push(relPath);
 }
 
-/** Opens the job in `stateDir`, runs it once with the simulated uploader, closes it. */
-export async function runJob(
+/** How a test run is opened: run options over the fixture's, and the job's identity. */
+export type TestRunOptions = Partial<RunOptions> & { identity?: JobIdentity };
+
+/**
+ * Opens the job in `stateDir` and starts a run on `tree` (its walk and stat, no fsync), hands
+ * the run to `use`, then closes the run and releases the job whatever happened.
+ */
+export async function withRun<T>(
   stateDir: string,
   tree: FakeTree,
-  options: Partial<RunOptions> & { fail?: (item: WorkItem) => boolean } = {},
-): Promise<Sent & { run: JobRun }> {
-  const dir = await JobDir.open(stateDir, TEST_IDENTITY);
+  use: (run: JobRun) => Promise<T>,
+  options: TestRunOptions = {},
+): Promise<T> {
+  const { identity = TEST_IDENTITY, ...runOptions } = options;
+  const dir = await JobDir.open(stateDir, identity);
   try {
     const run = await JobRun.start(dir, {
       walk: tree.walk,
       compare: comparePaths,
       statFile: tree.statFile,
       writer: { fsync: false },
-      ...options,
+      ...runOptions,
     });
-    const sent = await uploadAll(run, { ...(options.fail ? { fail: options.fail } : {}) });
-    await run.close();
-    return { ...sent, run };
+    try {
+      return await use(run);
+    } finally {
+      await run.close();
+    }
   } finally {
     await dir.release();
   }
+}
+
+/** Runs the job once with the simulated uploader (see {@link uploadAll}). */
+export function runJob(
+  stateDir: string,
+  tree: FakeTree,
+  options: TestRunOptions & { fail?: (item: WorkItem) => boolean } = {},
+): Promise<Sent & { run: JobRun }> {
+  const { fail, ...runOptions } = options;
+  return withRun(stateDir, tree, async (run) => {
+    const sent = await uploadAll(run, fail ? { fail } : {});
+    return { ...sent, run };
+  }, runOptions);
 }
 
 /** The identity every job test uses. */
