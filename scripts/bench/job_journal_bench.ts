@@ -21,7 +21,8 @@
  */
 import { JobDir, type JobIdentity } from "../../src/state/job_dir.ts";
 import { encodeRecord, type FileStat, type JobRecord } from "../../src/state/job_records.ts";
-import { JobRun, type WalkEvent } from "../../src/state/job_run.ts";
+import { JobRun } from "../../src/state/job_run.ts";
+import type { WalkEvent } from "../../src/state/job_walk.ts";
 import { GroupWriter } from "../../src/state/group_writer.ts";
 import { comparePaths } from "../../src/testing/job_fixture.ts";
 

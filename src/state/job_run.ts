@@ -1,3 +1,32 @@
+/**
+ * A tree job's run: one journal per job (`<stateDir>/jobs/<jobId>/journal-<g>.jsonl`), written
+ * with group commit, read as a stream; a generation per walk of the tree. A run continues an
+ * interrupted generation (its unsettled files, then the walk after its cursor) or starts the
+ * next one, merging a fresh walk with the last complete generation so only new and changed files
+ * are handed out. Memory: a status byte per file and the few open uploads. The format, the
+ * generation rules and what the next run does after a kill at each point: docs/tree-state.md.
+ *
+ * @example
+ * ```ts
+ * const dir = await JobDir.open(stateDir, { source, bucket, prefix, endpoint, filters });
+ * try {
+ *   const run = await JobRun.start(dir, { walk, compare });
+ *   for await (const item of run.work()) {
+ *     // upload item.relPath to item.key through item.object (readMeta, writeMeta,
+ *     // appendParts...), then item.object.finish() / skip() / fail()
+ *   }
+ *   for (const abandoned of run.uploadsToAbort()) {
+ *     // abort abandoned.u at prefix + abandoned.p, then:
+ *     await run.recordAborted(abandoned.u);
+ *   }
+ *   await run.close();
+ * } finally {
+ *   await dir.release();
+ * }
+ * ```
+ *
+ * @module
+ */
 import { join } from "node:path";
 import { FileStatus, isSettled } from "./file_status.ts";
 import { GroupWriter, type GroupWriterOptions } from "./group_writer.ts";
@@ -12,29 +41,14 @@ import {
   type JobRecord,
   sameStat,
   statOf,
-  type WalkCursor,
 } from "./job_records.ts";
+import { lstatFile, type StartWalk, type WalkFile } from "./job_walk.ts";
 import { FileRecordReader, fileRecords, type GenerationScan, type InFlight } from "./job_scan.ts";
-
-/** A file the walk found, with its stat and resume cursor. */
-export interface WalkFile extends FileStat {
-  relPath: string;
-  cursor: WalkCursor;
-}
-
-/** The walk went past an entry that is no file to upload (skipped, failed); no stat. */
-export interface WalkPassed {
-  passed: true;
-  cursor: WalkCursor;
-}
-
-/** What a walk yields, in the order of the run's comparator. */
-export type WalkEvent = WalkFile | WalkPassed;
 
 /** How a run walks the source and decides what to upload. */
 export interface RunOptions {
   /** Starts the walk after `after` (undefined: from the start); files in `compare` order. */
-  walk: (after: WalkCursor | undefined) => AsyncIterable<WalkEvent>;
+  walk: StartWalk;
   /** The walk's path order (the same for every run of the job). */
   compare: (a: string, b: string) => number;
   /** Upload everything again: nothing is inherited from earlier runs. */
@@ -365,22 +379,5 @@ export class JobRun {
 
   #enqueue(record: JobRecord): void {
     this.#writer.enqueue(encodeRecord(record));
-  }
-}
-
-/** The stat of a regular file at `path`, undefined if it is gone or something else. */
-async function lstatFile(path: string): Promise<FileStat | undefined> {
-  try {
-    const info = await Deno.lstat(path);
-    if (!info.isFile) return undefined;
-    return {
-      size: info.size,
-      mtimeMs: info.mtime?.getTime() ?? 0,
-      ctimeMs: info.ctime?.getTime() ?? 0,
-      ino: info.ino ?? 0,
-    };
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
   }
 }

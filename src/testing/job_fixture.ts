@@ -1,6 +1,7 @@
 import { JobDir, type JobIdentity } from "../state/job_dir.ts";
 import type { FileStat, WalkCursor } from "../state/job_records.ts";
-import { JobRun, type RunOptions, type WalkEvent, type WorkItem } from "../state/job_run.ts";
+import { JobRun, type RunOptions, type WorkItem } from "../state/job_run.ts";
+import type { WalkEvent } from "../state/job_walk.ts";
 
 /** Compares paths component by component (a depth-first walk's order: "a/b" before "a-b"). */
 export function comparePaths(a: string, b: string): number {
