@@ -75,11 +75,9 @@ export function applyPositionals(
         }, not both.`,
       );
     }
-    if (!has("bucket")) {
-      // status names no bucket: the URL is checked against the recorded upload.
-      flags["s3-url"] = urls[0];
-      return flags;
-    }
+    // status checks it against the recorded upload; a directory upload takes its prefix.
+    flags["s3-url"] = urls[0];
+    if (!has("bucket")) return flags;
     flags.bucket = url.bucket;
     if (has("key")) {
       const key = keyFor(url, str(flags["file-path"]) ?? str(flags["dir-path"]));

@@ -9,9 +9,16 @@ import { Scheduler } from "../../transfer/scheduler.ts";
 import type { UploadJob, UploadResult } from "../../transfer/upload_job.ts";
 import { resolveRecordedStore, resolveStore } from "../backend_config.ts";
 import { type Command, defineCommand } from "../command.ts";
-import type { Flags } from "../parse.ts";
+import { type Flags, str } from "../parse.ts";
+import { isDirectory, runTreeUpload } from "../tree_run.ts";
 import { optionsHelp } from "../parse.ts";
-import { createProgress, type Progress, type ProgressMode, progressMode } from "../progress.ts";
+import {
+  createProgress,
+  type Progress,
+  progressIntervalMs,
+  type ProgressMode,
+  progressMode,
+} from "../progress.ts";
 import { onStopSignals } from "../stop_signals.ts";
 import { uploadEvents } from "../upload_events.ts";
 import { checksumChoice, readUploadPlan, UPLOAD_OPTIONS } from "../upload_plan.ts";
@@ -67,7 +74,10 @@ export const uploadCommand: Command = defineCommand({
   summary: "upload a file (or a directory of chunks); re-run the same command to resume",
   help: UPLOAD_HELP,
   options: UPLOAD_OPTIONS,
-  run: async (flags, { level }) => {
+  run: async (flags, { level }, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeUpload(flags, args, UPLOAD_OPTIONS, level);
+    }
     const result = await withDisplay(flags, level, (display) => upload(flags, display));
     // Every documented key is present in --json, even when the store returned no value.
     return {
@@ -186,14 +196,4 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
     stop.dispose();
     backend.close();
   }
-}
-
-/**
- * The plain progress line's interval: 10 s, or S3MPU_PROGRESS_INTERVAL seconds (a decimal,
- * at least 0.05) so tests and short CI jobs can see lines sooner.
- */
-function progressIntervalMs(): number {
-  const text = Deno.env.get("S3MPU_PROGRESS_INTERVAL");
-  const seconds = text === undefined ? NaN : Number(text);
-  return Number.isFinite(seconds) && seconds >= 0.05 ? seconds * 1000 : 10_000;
 }
