@@ -28,6 +28,7 @@ const UPLOAD_HELP = `Usage:
   s3mpu upload -b BUCKET -k KEY -f FILE [-m META_FILE] [-a PARTS_FILE] [-t N] [-s BYTES] [options]
   s3mpu upload -b BUCKET -k KEY -d DIR -p PREFIX [-m META_FILE] [-a PARTS_FILE] [options]
   s3mpu upload FILE s3://BUCKET/KEY [options]          # a KEY ending in / adds FILE's name
+  s3mpu upload DIR s3://BUCKET/PREFIX/ [options]       # a whole tree (docs/trees.md)
 
 Give the object either as s3://BUCKET/KEY or with -b and -k, not both.
 
