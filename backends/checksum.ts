@@ -126,8 +126,9 @@ export function isCombinable(algorithm: ChecksumAlgorithm): algorithm is Combina
 }
 
 /**
- * A checksum fed slice by slice: `value()` equals {@link computeChecksum} of all the slices.
- * The one digest factory: part checksums, the checks of a send, and `verify`'s file digests.
+ * A checksum fed slice by slice: `value()` equals {@link computeChecksum} of all the slices,
+ * and may be asked again (nothing more may be fed after it). The one digest factory: part
+ * checksums, the checks of a send, and `verify`'s file digests.
  */
 export interface ChecksumHasher {
   update(bytes: Uint8Array): void;

@@ -1,5 +1,5 @@
 import { assertEquals } from "./testing/assert.ts";
-import { crc32c, md5Hex, multipartETag, partChecksum } from "./checksum.ts";
+import { checksumHasher, crc32c, md5Hex, multipartETag, partChecksum } from "./checksum.ts";
 import { createHash } from "node:crypto";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -43,4 +43,13 @@ Deno.test("multipartETag accepts quoted part ETags", () => {
     multipartETag(parts.map((p) => `"${md5Hex(p)}"`)),
     "72d27afac8e2fbd3662861b9d607a02c-2",
   );
+});
+
+Deno.test("checksumHasher's value can be asked twice (a trailer, then the journal line)", () => {
+  for (const algorithm of ["md5", "sha256", "crc32", "crc32c"] as const) {
+    const hasher = checksumHasher(algorithm);
+    hasher.update(text("abc"));
+    const first = hasher.value();
+    assertEquals([first, hasher.value()], [first, partChecksum(algorithm, text("abc")).value]);
+  }
 });

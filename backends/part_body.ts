@@ -16,6 +16,11 @@
 export interface PartStream {
   readonly size: number;
   open(signal: AbortSignal, take?: () => Promise<Uint8Array>): AsyncIterable<Uint8Array>;
+  /**
+   * How many slices read into lent buffers the stream holds before yielding them (a checked
+   * stream holds its last one back): the consumer lends that many buffers more. Absent: 0.
+   */
+  readonly heldSlices?: number;
 }
 
 /** What UploadPartInput.body holds. */

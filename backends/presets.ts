@@ -87,6 +87,17 @@ export function detectPreset(endpoint: string | undefined): ProviderPreset | und
 }
 
 /**
+ * The preset of a store that names itself in the HTTP `Server` header of its answers (MinIO,
+ * Ceph RGW, SeaweedFS, versitygw: each preset's `endpoint.serverHeader`), or undefined for a
+ * header no preset claims or none at all (moto, Garage, a proxy in front of the store).
+ */
+export function presetFromServerHeader(server: string | undefined): ProviderPreset | undefined {
+  const value = server?.trim();
+  if (!value) return undefined;
+  return PRESETS.find((preset) => preset.endpoint.serverHeader?.test(value));
+}
+
+/**
  * The `{region}` an endpoint host carries for a preset whose template has one, e.g.
  * "us-west-004" for https://s3.us-west-004.backblazeb2.com and the B2 preset; undefined when
  * the template has no `{region}` or the host does not fit it.

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   detectPreset,
   getPreset,
+  presetFromServerHeader,
   presetNames,
   PRESETS,
   type ProviderPreset,
@@ -251,4 +252,32 @@ Deno.test("the self-hosted stores proved by scripts/test_more_stores.sh keep the
   assert.match("CRC32-yZRlqg==-3", pattern);
   assert.doesNotMatch("9b2cf535f27731c974343645a3985328-3", pattern);
   assert.doesNotMatch("9b2cf535f27731c974343645a3985328", pattern);
+});
+
+Deno.test("a store that names itself in its Server header selects its preset; others none", () => {
+  // Values as the stores send them: MinIO and versitygw observed against the pinned builds,
+  // moto's (Werkzeug) too; Ceph RGW and SeaweedFS from their sources (see the presets).
+  const cases: [string | undefined, string | undefined][] = [
+    ["MinIO", "minio"],
+    ["VERSITYGW", "versitygw"],
+    ["Ceph Object Gateway (squid)", "ceph"],
+    ["SeaweedFS 3.88", "seaweedfs"],
+    ["Werkzeug/3.1.8 Python/3.11.7", undefined],
+    ["amazon.com", undefined],
+    ["nginx/1.25.3", undefined],
+    ["  ", undefined],
+    [undefined, undefined],
+  ];
+  for (const [server, expected] of cases) {
+    assert.equal(presetFromServerHeader(server)?.name, expected, `Server: ${server}`);
+  }
+  // No two presets claim one header, and no pattern carries state between calls.
+  for (const [server] of cases) {
+    const claiming = PRESETS.filter((p) => server && p.endpoint.serverHeader?.test(server));
+    assert.ok(claiming.length <= 1, `${server}: ${claiming.map((p) => p.name)}`);
+  }
+  for (const preset of PRESETS) {
+    const re = preset.endpoint.serverHeader;
+    if (re) assert.ok(!re.global && !re.sticky, preset.name);
+  }
 });

@@ -19,6 +19,7 @@ export const PROVIDERS_DOC = "../docs/providers.md";
 const COLUMNS = [
   "Provider",
   "`--provider`",
+  "Recognised by",
   "Endpoint",
   "Path-style",
   "Min part",
@@ -40,6 +41,7 @@ export function renderProviderTable(presets: readonly ProviderPreset[]): string 
     [
       preset.title,
       `\`${preset.name}\``,
+      recognisedCell(preset),
       endpointCell(preset),
       yesNo(preset.forcePathStyle),
       minPartCell(preset),
@@ -70,10 +72,15 @@ export function renderProviderBlock(presets: readonly ProviderPreset[]): string 
     ...preset.docs.map((url) => `  - <${url}>`),
   ]);
   const legend = [
-    "`--provider NAME` picks a row; without it s3mpu recognises the endpoint's host, and uses " +
-    "`generic` for unknown hosts, localhost and IP addresses.",
-    "_Checksum sent_ is what s3mpu sends with every part; _verified_ means the provider " +
-    "documents that it rejects a part whose checksum does not match.",
+    "`--provider NAME` picks a row; without it s3mpu recognises the endpoint's host, else asks " +
+    "a store given by address (localhost, IP addresses, unknown hosts) with one HeadBucket and " +
+    "takes the row whose `Server` header it sends (_Recognised by_), else `generic`; the choice " +
+    "is recorded in the meta file and a resume keeps it.",
+    "_Checksum sent_ is what s3mpu sends with every part, and how often the part is read from " +
+    "the file; _verified_ means the provider documents that it rejects a part whose checksum " +
+    "does not match. _None, MD5 vs ETag_: no checksum header; the MD5 summed as the part " +
+    "leaves is compared with the part's ETag, and a part whose ETag is another MD5 is sent " +
+    "again (docs/guarantees.md).",
     "_Whole-object proof_ is what s3mpu checks after Complete before it exits 0 " +
     "(docs/guarantees.md).",
     "_ETag is MD5_: part ETags are MD5s of the parts and a finished upload's ETag is the MD5 of " +
@@ -157,18 +164,34 @@ function objectProofCell(preset: ProviderPreset): string {
 }
 
 function checksumCell(preset: ProviderPreset): string {
-  const { partChecksum, contentMd5Verified } = preset.checksum;
+  const { partChecksum, contentMd5Verified, md5Header, trailingChecksum } = preset.checksum;
   switch (partChecksum) {
     case "none":
-      return "none";
+      return "none, read once";
     case "md5":
+      if (!md5Header) return "none, MD5 vs ETag, read once";
       return contentMd5Verified
-        ? "Content-MD5 (verified)"
-        : "Content-MD5 (verification undocumented)";
+        ? "Content-MD5 (verified), read twice"
+        : "Content-MD5 (verification undocumented), read twice";
     default:
       // Flexible checksums are sent only where the provider verifies them.
-      return `${partChecksum.toUpperCase()} (verified)`;
+      return trailingChecksum
+        ? `${partChecksum.toUpperCase()} trailer (verified), read once`
+        : `${partChecksum.toUpperCase()} header (verified), read twice`;
   }
+}
+
+/** How s3mpu tells the store without --provider: its host names, its Server header. */
+function recognisedCell(preset: ProviderPreset): string {
+  const { hostPatterns, serverHeader } = preset.endpoint;
+  const ways = [
+    ...(preset.name === "aws" ? ["no endpoint"] : []),
+    ...(hostPatterns.length > 0 ? ["host"] : []),
+    ...(serverHeader
+      ? [`\`Server: ${serverHeader.source.replace(/^\^/, "").replace(/\\b$/, "")}\``]
+      : []),
+  ];
+  return ways.join(", ") || (preset.name === "generic" ? "anything else" : "`--provider` only");
 }
 
 function ttlCell(hours: number | null): string {

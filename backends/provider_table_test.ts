@@ -32,27 +32,32 @@ Deno.test("renderProviderTable has a header, a separator and one row per preset"
   assert.deepEqual(rows[2], [
     "Amazon S3",
     "`aws`",
+    "no endpoint, host",
     "`https://s3.{region}.amazonaws.com`",
     "no",
     "5 MiB",
     "5 GiB",
     "10,000",
     "no",
-    "CRC32 (verified)",
+    "CRC32 trailer (verified), read once",
     "CRC32 full object",
     "yes",
     "no automatic purge documented",
   ]);
-  assert.deepEqual(row("r2")?.slice(7), [
+  assert.deepEqual(row("r2")?.slice(8), [
     "yes",
-    "Content-MD5 (verified)",
+    "none, MD5 vs ETag, read once",
     "multipart MD5 ETag",
     "yes",
     "7 days",
   ]);
-  assert.equal(row("storj")?.[4], "5 MiB (64 MiB recommended)");
-  assert.deepEqual(row("scaleway")?.slice(5, 7), ["5 GB", "1,000"]);
-  assert.equal(row("minio")?.[11], "24 h");
+  assert.equal(row("gcs")?.[9], "Content-MD5 (verified), read twice");
+  assert.equal(row("scaleway")?.[9], "CRC32 header (verified), read twice");
+  assert.equal(row("minio")?.[2], "host, `Server: MinIO`");
+  assert.equal(row("garage")?.[2], "`--provider` only");
+  assert.equal(row("storj")?.[5], "5 MiB (64 MiB recommended)");
+  assert.deepEqual(row("scaleway")?.slice(6, 8), ["5 GB", "1,000"]);
+  assert.equal(row("minio")?.[12], "24 h");
 });
 
 Deno.test("replaceProviderBlock swaps only the text between the markers", () => {

@@ -13,6 +13,12 @@ export const SLICE_BYTES = 64 * 1024;
 export const MIN_RATE = 8 * 1024;
 
 /**
+ * The highest --limit-rate, 100 GiB/s: above any link a host has, so a larger value is a typo
+ * (a limit that never binds is no limit; omit the option for that).
+ */
+export const MAX_RATE = 100 * 1024 ** 3;
+
+/**
  * Slice size for a limit: 64 KiB, or an eighth of a second's worth when the limit is low, so
  * a worker queued behind 63 others still sends something every 8 s (well within the 60 s
  * request timeout that would otherwise take a slow limit for a stalled connection).

@@ -39,9 +39,14 @@ export type ChecksumType = "FULL_OBJECT" | "COMPOSITE";
 /** An object-level checksum as the server reports or expects it. */
 export interface ObjectChecksum {
   algorithm: ChecksumAlgorithm;
-  /** Base64 digest; COMPOSITE values end in `-N`. */
+  /** Base64 digest; COMPOSITE values end in `-N` (moto leaves it off). */
   value: string;
   type: ChecksumType;
+  /**
+   * The store named no type (no x-amz-checksum-type): `type` is guessed from the value, so a
+   * comparison with one type's value proves a difference only if no other type's matches.
+   */
+  typeGuessed?: boolean;
 }
 
 /** A part's checksum, base64 of the digest, as S3 sends it in headers. */
@@ -65,6 +70,8 @@ export interface UploadedPart {
   size?: number;
   /** Base64 checksum of the part if the server reports one. */
   checksum?: string;
+  /** When the server stored the part (ListParts' LastModified), where it says. */
+  lastModified?: Date;
 }
 
 /** An unfinished multipart upload on the server. */
@@ -96,6 +103,12 @@ export interface CompletedUpload {
   versionId?: string;
   /** The whole-object checksum the server answered with, if any. */
   checksum?: ObjectChecksum;
+}
+
+/** Options of a GetObject call. */
+export interface ReadOptions {
+  /** Only these bytes: `length` bytes from `offset` (an HTTP Range request). */
+  range?: { offset: number; length: number };
 }
 
 /** Options of a HeadObject call. */
@@ -151,7 +164,11 @@ export interface UploadPartInput extends ObjectRef {
   paceBody?: (slices: AsyncIterable<Uint8Array>, signal: AbortSignal) => AsyncIterable<Uint8Array>;
 }
 
-/** One whole object to store with a single request (PutObject). */
+/**
+ * One whole object to store with PutObject (an empty file, or a small one). The body's
+ * checksum is sent as the store verifies it: a flexible one (`x-amz-checksum-*`) where the
+ * preset allows them, else `md5` (Content-MD5).
+ */
 export interface PutObjectInput extends ObjectRef {
   /** The object's bytes: in memory, or a stream (read whole before the request is sent). */
   body: PartBody;
@@ -301,8 +318,16 @@ export interface ObjectInspector {
    * or undefined when the store does not say. Optional.
    */
   objectPartSizes?(ref: ObjectRef, signal: AbortSignal): Promise<number[] | undefined>;
-  /** The object's bytes as a stream (GetObject), for `verify --download`. Optional. */
-  readObject?(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * The object's bytes (GetObject), or only `opts.range` of them, as chunks to iterate once:
+   * for `verify --download`, and the read-back that proves an object where the store keeps no
+   * value of its own to compare. A chunk may be reused once the next is asked for. Optional.
+   */
+  readObject?(
+    ref: ObjectRef,
+    signal: AbortSignal,
+    opts?: ReadOptions,
+  ): Promise<AsyncIterable<Uint8Array>>;
 }
 
 /** Capability: storing a small object in one request, with no multipart upload. */
@@ -310,7 +335,9 @@ export interface ObjectWriter {
   /**
    * Stores the object with its checksum (md5 as Content-MD5, a flexible one as its header)
    * and returns its ETag (without quotes), version and stored checksum where the store
-   * reports them. A checksum that does not match the bytes fails, nothing stored.
+   * reports them. A checksum that does not match the bytes fails, nothing stored
+   * ("retryable": damaged on the way, as for uploadPart). The answer may echo what was sent:
+   * prove the object with headObject.
    *
    * @example
    * ```ts

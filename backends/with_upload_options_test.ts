@@ -3,6 +3,7 @@ import { assertEquals, assertRejects } from "./testing/assert.ts";
 import type { SseCustomerKey } from "./object_options.ts";
 import { MemoryBackend } from "./memory/memory_backend.ts";
 import { withUploadOptions } from "./with_upload_options.ts";
+import { collectSlices } from "./part_body.ts";
 
 const signal = new AbortController().signal;
 const KEY: SseCustomerKey = { algorithm: "AES256", key: new Uint8Array(32), keyMd5: "md5-a" };
@@ -52,6 +53,28 @@ Deno.test("object options reach create; request options reach every part and Com
   assertEquals(inner.getObject("b", "k"), new Uint8Array([1, 2, 3]));
 });
 
+Deno.test("a whole object (PutObject) gets the object options and the request options", async () => {
+  const inner = memory();
+  const seen: unknown[] = [];
+  const spy = Object.assign(Object.create(inner), {
+    putObject: (input: Parameters<typeof inner.putObject>[0], s: AbortSignal) => {
+      seen.push(input.requestOptions);
+      return inner.putObject(input, s);
+    },
+  });
+  const wrapped = withUploadOptions(spy, {
+    objectOptions: { contentType: "text/csv", tagging: "a=1" },
+    requestOptions: { expectedBucketOwner: "123" },
+  });
+  const put = await wrapped.putObject!(
+    { bucket: "b", key: "k", body: new Uint8Array(0), checksum: none },
+    signal,
+  );
+  assertEquals(put.eTag, "d41d8cd98f00b204e9800998ecf8427e");
+  assertEquals(inner.getObjectOptions("b", "k"), { contentType: "text/csv", tagging: "a=1" });
+  assertEquals(seen, [{ expectedBucketOwner: "123" }]);
+});
+
 Deno.test("optional capabilities pass through, and only where the inner backend has them", async () => {
   const inner = memory();
   const wrapped = withUploadOptions(inner, { requestOptions: { expectedBucketOwner: "1" } });
@@ -70,8 +93,10 @@ Deno.test("optional capabilities pass through, and only where the inner backend 
     signal,
   );
   assertEquals(await wrapped.objectPartSizes!(ref, signal), [5]);
-  const read = await new Response(await wrapped.readObject!(ref, signal)).arrayBuffer();
-  assertEquals(new Uint8Array(read), body);
+  assertEquals(await collectSlices(await wrapped.readObject!(ref, signal)), body);
+  const range = { offset: 1, length: 3 };
+  const some = await collectSlices(await wrapped.readObject!(ref, signal, { range }));
+  assertEquals(some, body.subarray(1, 4));
   const minimal = withUploadOptions(
     {
       name: inner.name,
@@ -81,6 +106,7 @@ Deno.test("optional capabilities pass through, and only where the inner backend 
       listParts: (r, s) => inner.listParts(r, s),
       completeMultipartUpload: (i, s) => inner.completeMultipartUpload(i, s),
       abortMultipartUpload: (r, s) => inner.abortMultipartUpload(r, s),
+      putObject: (i, s) => inner.putObject(i, s),
       listMultipartUploads: (o, s) => inner.listMultipartUploads(o, s),
       headObject: (r, s, o) => inner.headObject(r, s, o),
       close: () => inner.close(),

@@ -25,10 +25,13 @@
 #                      ~1.5 min; bench-results/limit-rate.md): the achieved rate over >= 30 s,
 #                      and what sliced part bodies cost when no limit is set
 #
-# Tools: s3mpu (as a MinIO user runs it: --provider minio = CRC32 per part, unsigned part
-# payloads on loopback, node:http, journal fsync), the s3mpu variants s3mpu-nofsync
-# (S3MPU_BENCH_NO_FSYNC=1: the cost of the per-part fsync), s3mpu-fetch
-# (S3MPU_HTTP_HANDLER=fetch) and s3mpu-md5 (--provider generic: Content-MD5 per part), then
+# Tools: s3mpu (as a user types it: --endpoint-url only, so the store is recognised by its
+# Server header, MinIO's preset = a trailing CRC32 per part, unsigned part payloads on
+# loopback, node:http, journal fsync), the s3mpu variants s3mpu-minio (--provider minio, no
+# detection request), s3mpu-v8default (without the V8 flags the binary is compiled with),
+# s3mpu-nofsync (S3MPU_BENCH_NO_FSYNC=1: the cost of the per-part
+# fsync), s3mpu-fetch (S3MPU_HTTP_HANDLER=fetch) and s3mpu-md5 (--provider generic: no
+# checksum header, MD5 and CRC32 summed as the part leaves), then
 # aws, rclone, s5cmd, mc, lib-storage, curl. Peers are
 # installed (pinned, cached) by scripts/bench/install_peers.sh; a peer that cannot be installed
 # is skipped with its error. aws-cli v2 comes from Debian's awscli package (apt-get, as root).
@@ -52,7 +55,8 @@ size_spec=${BENCH_SIZE:-1GiB}
 runs=${BENCH_RUNS:-3}
 part_mib=${BENCH_PART_MIB:-16}
 conc=${BENCH_CONCURRENCY:-4}
-all_tools="s3mpu s3mpu-nofsync s3mpu-fetch s3mpu-md5 aws rclone s5cmd mc lib-storage curl"
+s3mpu_v8_flags="--max-semi-space-size=1"
+all_tools="s3mpu s3mpu-minio s3mpu-v8default s3mpu-nofsync s3mpu-fetch s3mpu-md5 aws rclone s5cmd mc lib-storage curl"
 read -r -a tools <<<"${BENCH_TOOLS:-$all_tools}"
 
 say() { echo "bench: $*" >&2; }
@@ -206,17 +210,24 @@ build_cmd() {
   local t=$1 key=$2 state="$work/state-$1"
   cmd_env=()
   case "$t" in
-  s3mpu | s3mpu-nofsync | s3mpu-fetch | s3mpu-md5 | s3mpu-base | s3mpu-base-md5)
+  s3mpu | s3mpu-minio | s3mpu-v8default | s3mpu-nofsync | s3mpu-fetch | s3mpu-md5 | s3mpu-base | s3mpu-base-md5)
     rm -rf "$state" && mkdir -p "$state"
-    local provider=minio main="$root/main.ts"
+    # No --provider (what a user types) unless the variant names one.
+    local provider="" main="$root/main.ts"
+    [[ "$t" == s3mpu-minio ]] && provider=minio
     [[ "$t" == *-md5 ]] && provider=generic
     if [[ "$t" == s3mpu-base* ]]; then
       [[ -n "${BENCH_BASE_DIR:-}" ]] || die "s3mpu-base needs BENCH_BASE_DIR (a checkout of the base revision)"
       main="$BENCH_BASE_DIR/main.ts"
     fi
-    cmd=("$deno" run -A --cached-only "$main" upload -b "$bucket" -k "$key" -f "$src"
-      -t "$conc" -s "${part_mib}MiB" --endpoint-url "$url" --provider "$provider" --quiet
+    # The V8 flags the binary is compiled with (scripts/compile_options.ts), but for
+    # s3mpu-v8default, which shows what they save, and the base revision, run as it shipped.
+    local v8=(--v8-flags="$s3mpu_v8_flags")
+    [[ "$t" == s3mpu-v8default || "$t" == s3mpu-base* ]] && v8=()
+    cmd=("$deno" run "${v8[@]}" -A --cached-only "$main" upload -b "$bucket" -k "$key" -f "$src"
+      -t "$conc" -s "${part_mib}MiB" --endpoint-url "$url" --quiet
       -m "$state/meta.json" -a "$state/parts.jsonl")
+    [[ -n "$provider" ]] && cmd+=(--provider "$provider")
     case "$t" in
     s3mpu-nofsync) cmd_env=(S3MPU_BENCH_NO_FSYNC=1) ;;
     s3mpu-fetch) cmd_env=(S3MPU_HTTP_HANDLER=fetch) ;;

@@ -130,6 +130,14 @@ deno compile downloads its base binary (denort) from dl.deno.land. Where that is
                                       the unzipped denort-<target>[.exe], one per target
 `;
 
+/**
+ * V8 flags compiled into the binary. A 1 MiB young generation (V8's default grows it to 16 MiB
+ * and more): an upload's garbage is small and short-lived (per-request SDK objects; part bytes
+ * live in reused buffers outside the heap), so it costs no measurable CPU and keeps ~10 MiB of
+ * RSS off every run (docs/performance.md). scripts/bench.sh runs `deno run` with the same.
+ */
+export const V8_FLAGS: readonly string[] = ["--max-semi-space-size=1"];
+
 /** The generated entry module: records the build, then runs the CLI like main.ts. */
 export function entrySource(build: { commit: string; date: string }, root: string, dir: string) {
   const imp = (path: string) => JSON.stringify(relative(dir, join(root, path)).replace(/\\/g, "/"));
@@ -153,6 +161,7 @@ export function compileArgs(target: Target, entry: string, output: string, confi
     // the SDK's credential providers are dependencies of @aws-sdk/client-s3, so they stay in.
     "--exclude-unused-npm",
     ...PERMISSION_FLAGS,
+    `--v8-flags=${V8_FLAGS.join(",")}`,
     "--target",
     target,
     "--output",

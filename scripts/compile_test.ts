@@ -28,6 +28,7 @@ import {
   parseArgs,
   PERMISSION_FLAGS,
   UsageError,
+  V8_FLAGS,
 } from "./compile_options.ts";
 import { sha256File, sha256sumsText, smokeTest } from "./compile.ts";
 import {
@@ -86,6 +87,7 @@ Deno.test("permission flags are the ones docs/install.md explains, and the compi
       "/r/deno.json",
       "--exclude-unused-npm",
       ...PERMISSION_FLAGS,
+      "--v8-flags=--max-semi-space-size=1",
       "--target",
       "aarch64-apple-darwin",
       "--output",
@@ -93,6 +95,11 @@ Deno.test("permission flags are the ones docs/install.md explains, and the compi
       "/r/dist/.build-x/main.ts",
     ],
   );
+});
+
+Deno.test("the benchmark runs s3mpu with the V8 flags the binary is compiled with", () => {
+  const bench = Deno.readTextFileSync(join(ROOT, "scripts", "bench.sh"));
+  assertMatch(bench, new RegExp(`s3mpu_v8_flags="${V8_FLAGS.join(",")}"`));
 });
 
 Deno.test("parseArgs", () => {

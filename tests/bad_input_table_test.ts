@@ -49,6 +49,8 @@ interface TableCase {
   rules?: FaultRule[];
   /** The case creates an upload (and keeps state): the state files may change. */
   createsUpload?: boolean;
+  /** More checks once the run ended (what a file snapshot cannot see, such as directories). */
+  after?: (s: Sandbox) => Promise<void>;
 }
 
 const KEY = "bad/table.bin";
@@ -62,6 +64,28 @@ const upload = (s: Sandbox, ...extra: string[]) =>
 /** Upload through the fault proxy with one try per request, so failures come quickly. */
 const viaProxy = (s: Sandbox, ...extra: string[]) =>
   upload(s, "--endpoint-url", s.proxy, "--retries", "2", "-t", "1", ...extra);
+
+/** `upload FILE s3://BUCKET/KEY -m -a` (the aws-cli form) plus `extra`. */
+const urlUpload = (s: Sandbox, url: string, ...extra: string[]) => [
+  "upload",
+  s.file,
+  url,
+  "-m",
+  s.meta,
+  "-a",
+  s.parts,
+  ...extra,
+];
+
+/** Upload through the fault proxy, the object given as an s3:// URL. */
+const urlViaProxy = (s: Sandbox) =>
+  urlUpload(s, `s3://${s.bucket}/${KEY}`, "--endpoint-url", s.proxy, "--retries", "2", "-t", "1");
+
+/** The directory must not exist after the run. */
+const absent = (path: (s: Sandbox) => string) => async (s: Sandbox) => {
+  const made = await Deno.stat(path(s)).then(() => true, () => false);
+  assertEquals(made, false, `${path(s)} was created`);
+};
 
 /** A meta file of an interrupted upload of this case's key, on the case's server. */
 function metaOf(s: Sandbox, extra: Record<string, unknown> = {}): string {
@@ -155,6 +179,194 @@ export const CASES: TableCase[] = [
     args: (s) => upload(s, "-s", "1.5"),
     code: 2,
     error: /-s\/--split-size must be a whole number of bytes above 0; got "1.5"/,
+  },
+  {
+    name: "-s -1 (a negative size gets the option's range)",
+    args: (s) => upload(s, "-s", "-1"),
+    code: 2,
+    error:
+      /-s\/--split-size takes a part size within the store's part range \(5 MiB to 5 GiB on S3\); got "-1"/,
+  },
+  {
+    name: "-t -1",
+    args: (s) => upload(s, "-t", "-1"),
+    code: 2,
+    error: /-t\/--thread-count takes a whole number from 1 to 64; got "-1"/,
+  },
+  {
+    name: "--retries -3",
+    args: (s) => upload(s, "--retries", "-3"),
+    code: 2,
+    error: /--retries takes a whole number from 1 to 100; got "-3"/,
+  },
+  {
+    name: "--request-timeout -1s",
+    args: (s) => upload(s, "--request-timeout", "-1s"),
+    code: 2,
+    error: /--request-timeout takes a duration from 1s to 1h; got "-1s"/,
+  },
+  {
+    name: "--limit-rate -5",
+    args: (s) => upload(s, "--limit-rate", "-5"),
+    code: 2,
+    error: /--limit-rate takes a rate from 8KiB to 100GiB per second; got "-5"/,
+  },
+  {
+    name: "--limit-rate 10TB (the rate's own limit, not the object size's)",
+    args: (s) => upload(s, "--limit-rate", "10TB"),
+    code: 2,
+    error:
+      /--limit-rate takes at most 100GiB per second \(omit --limit-rate for no limit\); got "10TB"/,
+  },
+  {
+    name: "list --older-than -1d",
+    args: (s) => ["list", "-b", s.bucket, "--older-than", "-1d"],
+    code: 2,
+    error: /--older-than takes a duration from 0s to 3650d; got "-1d"/,
+  },
+  {
+    name: "verify -s -1",
+    args: (s) => ["verify", "-b", s.bucket, "-k", KEY, "-f", s.file, "-s", "-1"],
+    code: 2,
+    error: /-s\/--split-size takes a whole number of bytes from 1 to 5 TiB .*; got "-1"/,
+  },
+  // --- object option values that a store would refuse or change ----------------------------
+  {
+    name: "--metadata k=v,k=w (a name twice)",
+    args: (s) => upload(s, "--metadata", "k=v,k=w"),
+    code: 2,
+    error: /--metadata names "k" twice; give each name once/,
+  },
+  {
+    name: "--metadata k=v,K=w (header names ignore case)",
+    args: (s) => upload(s, "--metadata", "k=v,K=w"),
+    code: 2,
+    error: /--metadata names "K" twice \(as "k" too: names ignore case\)/,
+  },
+  {
+    name: "--metadata k=ü (not US-ASCII: the store would blame the credentials)",
+    args: (s) => upload(s, "--metadata", "k=ü"),
+    code: 2,
+    error:
+      /--metadata value of "k": "ü" holds the non-ASCII character "ü", and S3 takes only US-ASCII here\. Encode the value yourself/,
+  },
+  {
+    name: "--metadata JSON with a non-ASCII value",
+    args: (s) => upload(s, "--metadata", '{"city":"Zürich"}'),
+    code: 2,
+    error: /--metadata value of "city": "Zürich" holds the non-ASCII character "ü"/,
+  },
+  {
+    name: "--metadata value with a trailing space (HTTP would drop it)",
+    args: (s) => upload(s, "--metadata", "k=v "),
+    code: 2,
+    error: /--metadata value of "k": "v " starts or ends with a space/,
+  },
+  {
+    name: "--tagging k=v&k=w (a key twice)",
+    args: (s) => upload(s, "--tagging", "k=v&k=w"),
+    code: 2,
+    error: /--tagging names the tag "k" twice; give each key once/,
+  },
+  {
+    name: "--tagging k=%ZZ (a broken escape, not a bad key)",
+    args: (s) => upload(s, "--tagging", "k=%ZZ"),
+    code: 2,
+    error: /--tagging "k=%ZZ": "%ZZ" is not a valid URL escape/,
+  },
+  {
+    name: "--tagging k=a!b (a character S3 refuses in tags)",
+    args: (s) => upload(s, "--tagging", "k=a!b"),
+    code: 2,
+    error: /--tagging: the value "a!b" holds "!", which S3 does not allow in tags/,
+  },
+  {
+    name: "--content-disposition with a non-ASCII file name",
+    args: (s) => upload(s, "--content-disposition", 'attachment; filename="ü.csv"'),
+    code: 2,
+    error: /--content-disposition: .* holds the non-ASCII character "ü".*filename\*=UTF-8''/,
+  },
+  {
+    name: "--checksum-algorithm crc32 on the generic preset (its title in a sentence)",
+    args: (s) => upload(s, "--provider", "generic", "--checksum-algorithm", "crc32"),
+    code: 2,
+    error:
+      /--provider generic \(Other S3-compatible store\) takes only --checksum-algorithm md5: not every store accepts x-amz-checksum-\* headers\. Use md5, or the --provider of a store that accepts them \(aws, minio/,
+  },
+  {
+    name: "an option before the command other than the output options",
+    args: (s) => ["--profile", "x", ...upload(s)],
+    code: 2,
+    error:
+      /Only --json, -q, -v and --debug may come before the command; put --profile after it: s3mpu upload --profile/,
+  },
+  // --- messages name the form typed: the s3:// URL, the file argument ---------------------
+  {
+    name: "a bucket name S3 refuses, in an s3:// URL",
+    args: (s) => urlUpload(s, "s3://Bad_Bucket/x"),
+    code: 2,
+    error: /Bucket name "Bad_Bucket" .*; check the bucket in s3:\/\/Bad_Bucket\/x\.$/,
+  },
+  {
+    name: "a key over 1,024 bytes, in an s3:// URL",
+    args: (s) => urlUpload(s, `s3://${s.bucket}/${"k".repeat(1025)}`),
+    code: 2,
+    error: /longer than S3's limit of 1,024 bytes; shorten the key in s3:\/\//,
+  },
+  {
+    name: "a missing file given as the file argument",
+    args: (s) => ["upload", `${s.dir}/none.bin`, `s3://${s.bucket}/${KEY}`],
+    code: 2,
+    error: /none\.bin does not exist; check the path given as the file argument\./,
+  },
+  {
+    name: "404 NoSuchBucket, the object given as an s3:// URL",
+    rules: answer("CreateMultipartUpload", 404, "NoSuchBucket"),
+    args: urlViaProxy,
+    code: 2,
+    error: /\(NoSuchBucket\); create it or check the bucket in s3:\/\/[^ ]+\/bad\/table\.bin\./,
+  },
+  {
+    name: "400 InvalidObjectName, the object given as an s3:// URL",
+    rules: answer("CreateMultipartUpload", 400, "InvalidObjectName"),
+    args: urlViaProxy,
+    code: 2,
+    error: /choose another key than the one in s3:\/\/[^ ]+\/bad\/table\.bin/,
+  },
+  {
+    name: "abort --upload-id of an s3:// URL that names no key",
+    args: (s) => ["abort", `s3://${s.bucket}/`, "--upload-id", "u-1"],
+    code: 2,
+    error: /--upload-id needs a key in the URL \(s3:\/\/[^ ]+\/KEY\) too/,
+  },
+  // --- state directory ---------------------------------------------------------------------
+  {
+    name: "--state-dir under a parent that does not exist",
+    args: (
+      s,
+    ) => ["upload", "-b", s.bucket, "-k", KEY, "-f", s.file, "--state-dir", `${s.dir}/no/st`],
+    code: 2,
+    error:
+      /--state-dir .*\/no\/st: its parent directory .*\/no does not exist\. Create it first \(mkdir -p .*\/no\/st\)/,
+    after: absent((s) => `${s.dir}/no`),
+  },
+  {
+    name: "S3MPU_STATE_DIR under a parent that does not exist",
+    env: (s) => ({ ...stores.serverEnv(s.server), S3MPU_STATE_DIR: `${s.dir}/no/st` }),
+    args: (s) => ["upload", "-b", s.bucket, "-k", KEY, "-f", s.file],
+    code: 2,
+    error: /S3MPU_STATE_DIR .*\/no\/st: its parent directory .*\/no does not exist/,
+    after: absent((s) => `${s.dir}/no`),
+  },
+  {
+    name: "--state-dir that is a file",
+    setup: (s) => Deno.writeTextFile(`${s.dir}/notes.txt`, "notes\n"),
+    args: (s) => [
+      "upload",
+      ...["-b", s.bucket, "-k", KEY, "-f", s.file, "--state-dir", `${s.dir}/notes.txt`],
+    ],
+    code: 2,
+    error: /--state-dir .*notes\.txt is not a directory/,
   },
   // --- endpoint and environment ------------------------------------------------------------
   {
@@ -651,6 +863,7 @@ for (const server of servers) {
             );
             assertEquals(created.length, c.createsUpload ? 1 : 0, `${label}: uploads created`);
             await abortAll(server, bucket, created);
+            await c.after?.(s);
             if (c.code === 2) exit2++;
           } finally {
             await Deno.remove(s.dir, { recursive: true });

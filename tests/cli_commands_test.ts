@@ -11,8 +11,18 @@ import {
 } from "@aws-sdk/client-s3";
 import { StateLock } from "../src/state/state_lock.ts";
 import { assertEquals, assertMatch, assertOk } from "../backends/testing/assert.ts";
-import { exists, killAfterParts, MiB, randomFile, runS3mpu } from "./support/cli.ts";
-import { onlyJson } from "./support/run_output.ts";
+import {
+  collect,
+  exists,
+  killAfterParts,
+  MiB,
+  randomFile,
+  runS3mpu,
+  spawnS3mpu,
+  waitForLines,
+} from "./support/cli.ts";
+import { startFaultProxy } from "./support/fault_proxy.ts";
+import { describeRun, onlyJson } from "./support/run_output.ts";
 import * as stores from "./support/servers.ts";
 
 for (const server of stores.testServers()) {
@@ -64,6 +74,8 @@ for (const server of stores.testServers()) {
       assertEquals((status.purge as { level: string }).level, "ok");
     } else assertEquals(status.purge, null);
 
+    const quiet = await runS3mpu(["status", "-m", meta, "-a", parts, "-q"], env);
+    assertEquals([quiet.code, quiet.stdout], [0, ""], quiet.stderr);
     const human = await runS3mpu(["status", "-m", meta, "-a", parts], env);
     assertEquals(human.code, 0, human.stderr);
     assertMatch(
@@ -196,7 +208,7 @@ for (const server of stores.testServers()) {
 
     const table = await runS3mpu(args, env);
     assertEquals(table.code, 0, table.stderr);
-    assertMatch(table.stdout, /^KEY +UPLOAD ID +INITIATED +AGE/);
+    assertMatch(table.stdout, /^KEY +UPLOAD ID +INITIATED +LAST ACTIVITY +AGE/);
     assertMatch(table.stdout, /2 unfinished uploads in s3:\/\/[^ ]+\/orphans\/\n$/);
 
     const dry = await runS3mpu([...args, "--older-than", "0s"], env);
@@ -235,6 +247,111 @@ for (const server of stores.testServers()) {
     );
   });
 
+  Deno.test(`${server.name}: list --yes never aborts an upload a running s3mpu drives; it then completes`, async () => {
+    const bucket = await stores.createTestBucket(server);
+    const file = await randomFile(12 * MiB + 7);
+    const key = "live/running.bin";
+    const parts = `${file.dir}/parts.jsonl`;
+    // Part 2 waits in the proxy: the run is alive, its last part is seconds old.
+    const proxy = await startFaultProxy({
+      target: server.endpoint,
+      rules: [{
+        match: { operation: "UploadPart" },
+        nth: 2,
+        action: { kind: "latency", ms: 15_000 },
+      }],
+    });
+    try {
+      const child = spawnS3mpu([
+        "upload",
+        ...["-b", bucket, "-k", key, "-f", file.path, "-m", `${file.dir}/meta.json`, "-a", parts],
+        ...["-s", "5MiB", "-t", "1", "--endpoint-url", proxy.url, "--provider", provider],
+      ], env);
+      await waitForLines(parts, 1);
+      await new Promise((r) => setTimeout(r, 2500));
+      // The store's own endpoint, not the proxy's: the registry does not depend on its spelling.
+      const list = ["list", "-b", bucket, "--prefix", "live/", "--older-than", "2s"];
+      const yes = await runS3mpu([...list, "--yes", "--json"], env);
+      assertEquals(yes.code, 0, describeRun(yes));
+      const report = onlyJson(yes);
+      const [row] = report.uploads as Array<Record<string, unknown>>;
+      assertEquals(row.inUse, { pid: child.pid });
+      assertEquals([row.selected, row.result, row.parts], [false, undefined, 1]);
+      assertOk((row.ageSeconds as number) >= 2, `idle for ${row.ageSeconds}s: old enough by age`);
+      assertEquals([report.inUse, report.aborted], [1, 0]);
+      const dry = await runS3mpu(list, env);
+      assertMatch(dry.stdout, new RegExp(`keep: in use by a running s3mpu, pid ${child.pid}\\n`));
+      const byId = await runS3mpu(
+        ["abort", "-b", bucket, "-k", key, "--upload-id", row.uploadId as string],
+        env,
+      );
+      assertEquals(byId.code, 2, describeRun(byId));
+      assertMatch(byId.stderr, new RegExp(`in use by a running s3mpu, pid ${child.pid}; stop`));
+      assertEquals((await stores.listOpenUploads(server, bucket)).length, 1, "still open");
+      const done = await collect(child);
+      assertEquals(done.code, 0, describeRun(done));
+      await stores.assertStoredWhole(server, bucket, key, file.bytes);
+    } finally {
+      await proxy.close();
+      await file.cleanup();
+    }
+  });
+
+  Deno.test(`${server.name}: list shows the initiation and the last activity; age runs from the newest part`, async () => {
+    const bucket = await stores.createTestBucket(server);
+    using client = stores.referenceClient(server);
+    const key = "aged/active.bin";
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
+    );
+    const upload = { bucket, key, uploadId: UploadId! };
+    // Initiated 6 s ago (on moto: in 2010), a part just now: not idle for 5 s.
+    await new Promise((r) => setTimeout(r, 6000));
+    await stores.referenceUploadPart(client, upload, 1, new Uint8Array(5 * MiB));
+    const run = await runS3mpu(["list", "-b", bucket, "--older-than", "5s", "--json"], env);
+    const [row] = onlyJson(run).uploads as Array<Record<string, unknown>>;
+    const initiated = Date.parse(row.initiated as string);
+    const last = Date.parse(row.lastActivity as string);
+    assertOk(Date.now() - initiated >= 6000, `initiated ${row.initiated}`);
+    assertOk(last - initiated >= 5000 && Date.now() - last < 60_000, `last ${row.lastActivity}`);
+    assertEquals([row.parts, row.selected, row.inUse], [1, false, null]);
+    assertOk((row.ageSeconds as number) < 5, `age ${row.ageSeconds}s, from the part`);
+    const table = await runS3mpu(["list", "-b", bucket], env);
+    assertMatch(table.stdout, /^KEY +UPLOAD ID +INITIATED +LAST ACTIVITY +AGE\n/);
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }));
+  });
+
+  Deno.test(`${server.name}: -q prints only errors in every command; --json may come before the command`, async () => {
+    const bucket = await stores.createTestBucket(server);
+    const file = await randomFile(6 * MiB);
+    const key = "quiet/q.bin";
+    const up = await runS3mpu(["-q", "upload", file.path, `s3://${bucket}/${key}`], env);
+    assertEquals([up.code, up.stdout, up.stderr], [0, "", ""]);
+    await stores.assertStoredWhole(server, bucket, key, file.bytes);
+    // The store's own preset: under generic an ETag proves nothing and verify would say 5.
+    const preset = server.name === "minio" ? "minio" : "aws";
+    const verify = await runS3mpu(
+      ["verify", file.path, `s3://${bucket}/${key}`, "-q", "--provider", preset],
+      env,
+    );
+    assertEquals([verify.code, verify.stdout], [0, ""], verify.stderr);
+    using client = stores.referenceClient(server);
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
+    );
+    const list = await runS3mpu(["list", `s3://${bucket}`, "-q"], env);
+    assertEquals([list.code, list.stdout], [0, ""], list.stderr);
+    const json = onlyJson(await runS3mpu(["--json", "-q", "list", `s3://${bucket}`], env));
+    assertEquals([json.total, json.bucket], [1, bucket]);
+    const abort = await runS3mpu(
+      ["abort", `s3://${bucket}/${key}`, "--upload-id", UploadId!, "-q"],
+      env,
+    );
+    assertEquals([abort.code, abort.stdout, abort.stderr], [0, "", ""]);
+    assertEquals(await stores.listOpenUploads(server, bucket), [], "aborted");
+    await file.cleanup();
+  });
+
   Deno.test(`${server.name}: upload --json has every field; verify proves a match, then a change (1) or undecided (5)`, async () => {
     const bucket = await stores.createTestBucket(server);
     const file = await randomFile(12 * MiB + 1000);
@@ -260,12 +377,14 @@ for (const server of stores.testServers()) {
         "partsUploaded",
         "seconds",
         "checksumAlgorithm",
+        "proof",
       ]
     ) assertOk(field in result, `upload --json lacks ${field}: ${up.stdout}`);
     assertEquals([result.bucket, result.key, result.size], [bucket, key, file.bytes.length]);
     assertEquals([result.partSize, result.parts], [5 * MiB, 3]);
     assertMatch(String(result.eTag), /^[0-9a-f]{32}-3$/);
     assertEquals(typeof result.seconds, "number");
+    assertEquals(result.proof, "full-object-crc32");
 
     const verify = (extra: string[] = []) =>
       runS3mpu(["verify", "-b", bucket, "-k", key, "-f", file.path, ...extra], env);
@@ -278,6 +397,16 @@ for (const server of stores.testServers()) {
       "same",
       "full-object-checksum",
     ]);
+    // Given only the address, verify asks the store what it is, as upload does: on MinIO
+    // the minio preset, whose stored checksum proves the match.
+    const byAddress = await verify(["--json"]);
+    if (server.name === "minio") {
+      assertEquals(byAddress.code, 0, byAddress.stderr);
+      assertEquals([onlyJson(byAddress).provider, onlyJson(byAddress).result], ["minio", "same"]);
+    } else {
+      assertOk([0, 5].includes(byAddress.code), byAddress.stderr);
+      assertEquals(onlyJson(byAddress).result === "different", false);
+    }
     const human = await verify(["--provider", provider]);
     assertEquals(human.code, 0, human.stderr);
     assertMatch(human.stdout, /^Match: s3:\/\/.* has the full-object CRC32 of /);

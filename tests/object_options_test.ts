@@ -349,7 +349,10 @@ Deno.test("object options are checked before anything is sent", async () => {
     [["--request-payer", "me"], /--request-payer takes only "requester"/],
     [["--expected-bucket-owner", "alice"], /12-digit AWS account id/],
     [["--limit-rate", "fast"], /--limit-rate takes a size/],
-    [["--limit-rate", "1KB"], /--limit-rate must be at least 8KiB/],
+    [
+      ["--limit-rate", "1KB"],
+      /--limit-rate takes a rate from 8KiB to 100GiB per second; got "1KB"/,
+    ],
   ];
   for (const [args, error] of cases) {
     const run = await runS3mpu(["upload", file.path, "s3://no-such-bucket-x/k", ...args], env);

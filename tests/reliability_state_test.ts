@@ -19,6 +19,7 @@ import {
   uploadsWhole,
 } from "./support/reliability.ts";
 import { describeRun, errorLines, report } from "./support/run_output.ts";
+import { readMeta } from "../src/state/meta_file.ts";
 import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
 
 const SIZE = 12 * MiB + 77; // three parts of 5 MiB
@@ -349,10 +350,18 @@ for (const server of stores.testServers()) {
     "a part the server holds at the wrong size is sent again",
     async ({ bucket, f, proxy }) => {
       const uploadId = await interruptedUpload(server, proxy, f, bucket, "wrong.bin", 1);
-      // Another client puts 1 MiB of junk as part 2; a journal line claims it is ours.
+      // Another client puts 1 MiB of junk as part 2 (with the checksum the upload declared,
+      // which the store requires); a journal line claims it is ours.
       using client = stores.referenceClient(server);
       const upload = { bucket, key: "wrong.bin", uploadId };
-      const eTag = await stores.referenceUploadPart(client, upload, 2, new Uint8Array(MiB).fill(9));
+      const declared = (await readMeta(f.meta))?.checksumAlgorithm;
+      const eTag = await stores.referenceUploadPart(
+        client,
+        upload,
+        2,
+        new Uint8Array(MiB).fill(9),
+        declared === "crc32" ? "CRC32" : undefined,
+      );
       await Deno.writeTextFile(
         f.parts,
         JSON.stringify({

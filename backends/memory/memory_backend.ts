@@ -17,12 +17,15 @@ import {
   type ObjectRef,
   type PartsRef,
   type PutObjectInput,
+  type ReadOptions,
   S3_LIMITS,
   type UploadedPart,
   type UploadPartInput,
 } from "../types.ts";
 import { abortableSleep, throwIfAborted } from "./abortable_sleep.ts";
 import { bodySlices, collectSlices } from "../part_body.ts";
+import { byteStream } from "./object_stream.ts";
+import { completedObject, putObjectStored } from "./stored_objects.ts";
 import { partsPage, sortedUploads, uploadsPage } from "./paging.ts";
 import {
   type BackendMethod,
@@ -36,7 +39,6 @@ import {
   type PartsPage,
   type StoredObject,
   type StoredPart,
-  streamOf,
   type UploadsPage,
 } from "./memory_model.ts";
 import {
@@ -44,10 +46,7 @@ import {
   checkSseCustomer,
   invalid,
   isFlexible,
-  objectChecksum,
-  objectETag,
   partETag,
-  verifyObjectChecksum,
   verifyPartChecksum,
 } from "./s3_rules.ts";
 
@@ -70,6 +69,7 @@ export class MemoryBackend implements Backend {
   readonly #rejectChecksumHeaders: boolean;
   readonly #etagIsMd5: boolean;
   readonly #listPartsOmitsChecksums: boolean;
+  readonly #verifies: boolean;
   readonly #latencyMs: number;
   #seq = 0;
 
@@ -79,6 +79,7 @@ export class MemoryBackend implements Backend {
     this.#rejectChecksumHeaders = options.rejectChecksumHeaders ?? false;
     this.#etagIsMd5 = options.etagIsMd5 ?? true;
     this.#listPartsOmitsChecksums = options.listPartsOmitsChecksums ?? false;
+    this.#verifies = options.verifiesChecksums ?? true;
     this.#latencyMs = options.latencyMs ?? 0;
   }
 
@@ -101,7 +102,7 @@ export class MemoryBackend implements Backend {
     return this.#bucket(bucket).objects.get(key)?.objectOptions;
   }
 
-  /** Stores an object directly, without a request (ETag = MD5 of the bytes). */
+  /** Stores an object directly, as another client's PUT would (ETag = MD5 of the bytes). */
   storeObject(bucket: string, key: string, body: Uint8Array): void {
     this.#bucket(bucket).objects.set(key, {
       body: body.slice(),
@@ -131,6 +132,11 @@ export class MemoryBackend implements Backend {
   /** Drops one stored part of an unfinished upload, as a store losing data would. */
   dropPart(bucket: string, uploadId: string, partNumber: number): boolean {
     return this.#bucket(bucket).uploads.get(uploadId)?.parts.delete(partNumber) ?? false;
+  }
+
+  /** Flips the bits of one stored byte of an object, as a store losing data would. */
+  damageObject(bucket: string, key: string, at: number): void {
+    this.#object({ bucket, key }).body[at] ^= 0xff;
   }
 
   /** Zeroes {@link stats}. */
@@ -184,8 +190,14 @@ export class MemoryBackend implements Backend {
         `Part ${partNumber} is ${body.length} bytes, above the ${this.limits.maxPartSize}-byte maximum.`,
       );
     }
-    const checksum = verifyPartChecksum(upload, this.#rejectChecksumHeaders, input, body);
-    const part: StoredPart = { partNumber, body, eTag: partETag(body, this.#etagIsMd5), checksum };
+    const checksum = verifyPartChecksum(upload, this.#rules, input, body);
+    const part: StoredPart = {
+      partNumber,
+      body,
+      eTag: partETag(body, this.#etagIsMd5),
+      checksum,
+      lastModified: new Date(),
+    };
     upload.parts.set(partNumber, part);
     return { partNumber, eTag: part.eTag, size: body.length, checksum };
   }
@@ -222,23 +234,14 @@ export class MemoryBackend implements Backend {
     const bucket = this.#bucket(input.bucket);
     const upload = this.#upload(input);
     checkSseCustomer(upload, input);
-    const stored = checkCompletion(upload, input.parts, this.limits);
-    const body = await collectSlices(stored.map((p) => p.body));
-    const checksum = objectChecksum(upload, stored, body, input.fullObjectChecksum);
-    const eTag = objectETag(stored.map((p) => p.eTag), this.#etagIsMd5);
-    bucket.objects.set(input.key, {
-      body,
-      eTag,
-      lastModified: new Date(),
-      ...(checksum ? { checksum } : {}),
-      partSizes: stored.map((p) => p.body.length),
-      objectOptions: upload.objectOptions,
-    });
+    const stored = checkCompletion(upload, input.parts, this.limits, this.#verifies);
+    const object = completedObject(upload, stored, input.fullObjectChecksum, this.#rules);
+    bucket.objects.set(input.key, object);
     bucket.uploads.delete(upload.uploadId);
     return {
-      eTag,
+      eTag: object.eTag,
       location: `memory://${input.bucket}/${input.key}`,
-      ...(checksum ? { checksum } : {}),
+      ...(object.checksum ? { checksum: object.checksum } : {}),
     };
   }
 
@@ -252,21 +255,15 @@ export class MemoryBackend implements Backend {
     this.#bucket(ref.bucket).uploads.delete(upload.uploadId);
   }
 
-  /** Stores a whole object in one request, verifying its checksum as S3's PutObject does. */
+  /** Stores a whole object, verifying its checksum; a flexible one is kept as FULL_OBJECT. */
   async putObject(input: PutObjectInput, signal: AbortSignal): Promise<CompletedUpload> {
     await this.#enter("putObject", signal);
     const bucket = this.#bucket(input.bucket);
     if (input.key === "") throw invalid("InvalidArgument", "The object key must not be empty.");
     const body = await collectSlices(bodySlices(input.body, signal));
-    this.stats.bytesReceived += body.length;
-    if (body.length > this.limits.maxPartSize) {
-      throw invalid("EntityTooLarge", `The object is ${body.length} bytes, above a PUT's maximum.`);
-    }
-    const checksum = verifyObjectChecksum(this.#rejectChecksumHeaders, input.checksum, body);
-    const stored = { eTag: partETag(body, this.#etagIsMd5), ...(checksum ? { checksum } : {}) };
-    const { objectOptions } = input;
-    bucket.objects.set(input.key, { ...stored, body, lastModified: new Date(), objectOptions });
-    return { ...stored, location: `memory://${input.bucket}/${input.key}` };
+    const object = putObjectStored(input, body, this.#rules);
+    bucket.objects.set(input.key, object);
+    return { eTag: object.eTag, ...(object.checksum ? { checksum: object.checksum } : {}) };
   }
 
   /** Unfinished uploads under a prefix, fetched page by page like S3. */
@@ -319,10 +316,14 @@ export class MemoryBackend implements Backend {
     return this.#object(ref).partSizes?.slice();
   }
 
-  /** The object's bytes as a stream, in 64 KiB pieces. */
-  async readObject(ref: ObjectRef, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-    await this.#enter("headObject", signal);
-    return streamOf(this.#object(ref).body);
+  /** The object's bytes (or `opts.range` of them) as a stream, in 64 KiB pieces. */
+  async readObject(
+    ref: ObjectRef,
+    signal: AbortSignal,
+    opts?: ReadOptions,
+  ): Promise<AsyncIterable<Uint8Array>> {
+    await this.#enter("readObject", signal);
+    return byteStream(this.#object(ref).body, opts?.range);
   }
 
   #object(ref: ObjectRef): StoredObject {
@@ -340,6 +341,14 @@ export class MemoryBackend implements Backend {
   close(): void {}
 
   // ---- internals ---------------------------------------------------------------------
+
+  get #rules() {
+    return {
+      etagIsMd5: this.#etagIsMd5,
+      rejectChecksumHeaders: this.#rejectChecksumHeaders,
+      verifies: this.#verifies,
+    };
+  }
 
   async #enter(method: BackendMethod, signal: AbortSignal): Promise<void> {
     this.stats.calls[method]++;

@@ -217,10 +217,13 @@ Deno.test("re-uploading a part number replaces the earlier copy", async () => {
   const { backend, create, put } = setup();
   const ref = await create();
   await put(ref, 1, bytes("old!"));
+  const before = Date.now();
   const fresh = await put(ref, 1, bytes("new!!"));
-  assertEquals(await backend.listParts(ref, signal), [
-    { partNumber: 1, eTag: fresh.eTag, size: 5 },
-  ]);
+  const [listed, ...more] = await backend.listParts(ref, signal);
+  const { lastModified, ...part } = listed;
+  assertEquals([part, more], [{ partNumber: 1, eTag: fresh.eTag, size: 5 }, []]);
+  // ListParts' LastModified is when the part was stored: the new copy's time.
+  assertOk(lastModified !== undefined && lastModified.getTime() >= before);
 });
 
 Deno.test("non-MD5 ETags look like MD5 but are not", async () => {

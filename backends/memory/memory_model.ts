@@ -16,7 +16,7 @@ import type {
 /** The Backend methods that talk to the store. */
 export type BackendMethod = Exclude<
   keyof Backend,
-  "name" | "limits" | "trailingChecksums" | "close" | "objectPartSizes" | "readObject"
+  "name" | "limits" | "trailingChecksums" | "close" | "objectPartSizes"
 >;
 
 /** S3's page size for ListParts and ListMultipartUploads. */
@@ -38,6 +38,12 @@ export interface MemoryBackendOptions {
    * listPartsPage leave `checksum` out (uploadPart still verifies and returns it).
    */
   listPartsOmitsChecksums?: boolean;
+  /**
+   * false: act like moto, which checks neither a part's checksum nor its Content-MD5 (nor a
+   * FULL_OBJECT value at Complete), keeps whatever bytes arrive, and reports the checksums
+   * and ETags of the bytes it holds. Default true.
+   */
+  verifiesChecksums?: boolean;
   /** Delay of every call in milliseconds, abortable through the call's signal. */
   latencyMs?: number;
   /** The backend's name (default "memory"). */
@@ -86,6 +92,8 @@ export interface StoredPart {
   body: Uint8Array;
   eTag: string;
   checksum?: string;
+  /** When the part was stored (ListParts' LastModified). */
+  lastModified: Date;
 }
 
 export interface OpenUpload {
@@ -130,21 +138,10 @@ export function emptyStats(): MemoryBackendStats {
       listMultipartUploads: 0,
       headObject: 0,
       putObject: 0,
+      readObject: 0,
     },
     bytesReceived: 0,
     listPartsPages: 0,
     listUploadsPages: 0,
   };
-}
-
-/** An object's bytes as a stream, in 64 KiB pieces (GetObject). */
-export function streamOf(body: Uint8Array): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= body.length) return controller.close();
-      controller.enqueue(body.slice(at, at + 65536));
-      at += 65536;
-    },
-  });
 }

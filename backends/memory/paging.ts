@@ -28,6 +28,7 @@ export function partsPage(
       eTag: p.eTag,
       size: p.body.length,
       ...(p.checksum === undefined || omitChecksums ? {} : { checksum: p.checksum }),
+      lastModified: p.lastModified,
     })),
     isTruncated,
     nextPartNumberMarker: isTruncated ? page[page.length - 1].partNumber : undefined,

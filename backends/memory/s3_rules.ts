@@ -34,21 +34,17 @@ export function invalid(code: string, message: string): BackendError {
   return new BackendError("invalid_request", message, { code, status: 400 });
 }
 
-/** The part checksum an upload keeps, after checking it against the bytes as S3 does. */
+/**
+ * The part checksum an upload keeps, after checking it against the bytes as S3 does. A store
+ * that does not verify (`verifies` false, as moto) keeps the checksum of the bytes it got.
+ */
 export function verifyPartChecksum(
   upload: OpenUpload,
-  rejectChecksumHeaders: boolean,
+  rules: { rejectChecksumHeaders: boolean; verifies: boolean },
   input: UploadPartInput,
   body: Uint8Array,
 ): string | undefined {
-  const { algorithm, value } = input.checksum;
-  if (rejectChecksumHeaders && isFlexible(algorithm)) {
-    throw invalid(
-      "InvalidArgument",
-      `This store does not support the x-amz-checksum-${algorithm} header; ` +
-        "use an MD5 or no per-part checksum with it.",
-    );
-  }
+  const { algorithm } = input.checksum;
   if (isFlexible(upload.checksumAlgorithm) && algorithm !== upload.checksumAlgorithm) {
     throw invalid(
       "InvalidRequest",
@@ -56,47 +52,50 @@ export function verifyPartChecksum(
         `so every part must carry it (part ${input.partNumber} carries ${algorithm}).`,
     );
   }
-  if (algorithm === "none") return undefined;
-  if (value === "") {
-    throw invalid("InvalidRequest", `Part ${input.partNumber} has an empty ${algorithm} value.`);
-  }
-  if (computeChecksum(algorithm, body) !== value) {
-    // Retryable, as the S3 adapter classifies it: the bytes were damaged on the way.
-    throw new BackendError(
-      "retryable",
-      `The ${algorithm} checksum of part ${input.partNumber} does not match its bytes.`,
-      { code: "BadDigest", status: 400 },
-    );
-  }
-  return isFlexible(algorithm) ? value : undefined;
+  return verifyChecksum(input.checksum, body, `part ${input.partNumber}`, rules);
 }
 
 /**
- * A PutObject's checksum, checked as S3 checks it: a flexible one becomes the object's
- * FULL_OBJECT checksum; a wrong one is BadDigest (retryable: damaged on the way).
+ * Checks a body's checksum header as S3 does (refused headers, an empty value, a value that
+ * is not of the bytes); returns the flexible checksum the store keeps for the body.
  */
-export function verifyObjectChecksum(
-  rejectChecksumHeaders: boolean,
-  { algorithm, value }: PartChecksum,
+export function verifyChecksum(
+  checksum: PartChecksum,
   body: Uint8Array,
-): ObjectChecksum | undefined {
-  if (rejectChecksumHeaders && isFlexible(algorithm)) {
-    throw invalid("InvalidArgument", `This store does not support x-amz-checksum-${algorithm}.`);
+  what: string,
+  rules: { rejectChecksumHeaders: boolean; verifies: boolean },
+): string | undefined {
+  const { algorithm, value } = checksum;
+  if (rules.rejectChecksumHeaders && isFlexible(algorithm)) {
+    throw invalid(
+      "InvalidArgument",
+      `This store does not support the x-amz-checksum-${algorithm} header; ` +
+        "use an MD5 or no per-part checksum with it.",
+    );
   }
-  if (algorithm !== "none" && computeChecksum(algorithm, body) !== value) {
-    throw new BackendError("retryable", `The ${algorithm} checksum does not match the bytes.`, {
-      code: "BadDigest",
-      status: 400,
-    });
+  if (algorithm === "none") return undefined;
+  if (value === "") throw invalid("InvalidRequest", `The ${what} has an empty ${algorithm} value.`);
+  const actual = computeChecksum(algorithm, body);
+  if (rules.verifies && actual !== value) {
+    // Retryable, as the S3 adapter classifies it: the bytes were damaged on the way.
+    throw new BackendError(
+      "retryable",
+      `The ${algorithm} checksum of ${what} does not match its bytes.`,
+      { code: "BadDigest", status: 400 },
+    );
   }
-  return isFlexible(algorithm) ? { algorithm, value, type: "FULL_OBJECT" } : undefined;
+  return isFlexible(algorithm) ? actual : undefined;
 }
 
-/** The stored parts a Complete names, checked as S3 checks them (order, ETags, sizes). */
+/**
+ * The stored parts a Complete names, checked as S3 checks them (order, ETags, sizes, and each
+ * part's checksum unless the store does not verify checksums, as moto).
+ */
 export function checkCompletion(
   upload: OpenUpload,
   parts: UploadedPart[],
   limits: BackendLimits,
+  verifies = true,
 ): StoredPart[] {
   if (parts.length === 0) {
     throw invalid("MalformedXML", "A multipart upload must be completed with at least one part.");
@@ -124,7 +123,7 @@ export function checkCompletion(
             `must include the checksum of each part (missing for part ${part.partNumber}).`,
         );
       }
-      if (part.checksum !== held.checksum) {
+      if (verifies && part.checksum !== held.checksum) {
         throw invalid("InvalidPart", `The checksum of part ${part.partNumber} does not match.`);
       }
     }
@@ -162,19 +161,21 @@ function checkSizes(stored: StoredPart[], limits: BackendLimits): void {
 
 /**
  * The checksum the store keeps: FULL_OBJECT computed over the bytes and checked against
- * the client's value (as MinIO does: XAmzContentChecksumMismatch), or COMPOSITE.
+ * the client's value (as MinIO does: XAmzContentChecksumMismatch; not where `verifies` is
+ * false, as on moto), or COMPOSITE of the part checksums it keeps.
  */
 export function objectChecksum(
   upload: OpenUpload,
   stored: StoredPart[],
   body: Uint8Array,
   claimed: string | undefined,
+  verifies = true,
 ): ObjectChecksum | undefined {
   const algorithm = upload.checksumAlgorithm;
   if (!isFlexible(algorithm)) return undefined;
   if (upload.checksumType === "FULL_OBJECT") {
     const value = computeChecksum(algorithm, body);
-    if (claimed !== undefined && claimed !== value) {
+    if (verifies && claimed !== undefined && claimed !== value) {
       throw invalid(
         "XAmzContentChecksumMismatch",
         "The provided full-object checksum does not match the object's bytes.",

@@ -9,10 +9,15 @@ export const CEPH: ProviderPreset = definePreset({
     "https://docs.ceph.com/en/latest/radosgw/config-ref/",
     "https://docs.ceph.com/en/latest/radosgw/s3/",
     "https://github.com/ceph/ceph/blob/main/src/rgw/rgw_op.cc",
+    "https://github.com/ceph/ceph/blob/main/src/rgw/rgw_rest.cc",
   ],
   endpoint: {
     // Self-hosted: only the user knows the URL.
     hostPatterns: [],
+    // "Server: Ceph Object Gateway (<release>)" unless rgw_service_provider_name replaces it
+    // (dump_common_headers in src/rgw/rgw_rest.cc):
+    // https://github.com/ceph/ceph/blob/main/src/rgw/rgw_rest.cc
+    serverHeader: /^Ceph Object Gateway\b/,
   },
   // Virtual-hosted buckets need rgw_dns_name and wildcard DNS, which many clusters lack:
   // https://docs.ceph.com/en/latest/radosgw/config-ref/

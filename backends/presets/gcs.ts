@@ -31,6 +31,9 @@ export const GCS: ProviderPreset = definePreset({
     // GCS checks a part against its Content-MD5 (or x-goog-hash):
     // https://cloud.google.com/storage/docs/xml-api/put-object-multipart
     contentMd5Verified: true,
+    // That check is the only per-part one (ETags are not assumed to be MD5s): worth the
+    // first pass over each part it needs.
+    md5Header: true,
   },
   limits: {
     // Part numbers 1 to 10,000: https://cloud.google.com/storage/docs/xml-api/put-object-multipart

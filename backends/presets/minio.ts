@@ -10,10 +10,14 @@ export const MINIO: ProviderPreset = definePreset({
     "https://github.com/minio/minio/blob/master/docs/config/README.md",
     "https://github.com/minio/minio/blob/master/internal/etag/etag.go",
     "https://github.com/minio/minio/blob/master/cmd/api-errors.go",
+    "https://github.com/minio/minio/blob/master/cmd/api-headers.go",
   ],
   endpoint: {
     // Self-hosted: only the user knows the URL. play.min.io is MinIO's public test server.
     hostPatterns: [/^play\.min\.io$/],
+    // Every answer carries "Server: MinIO" (cmd/api-headers.go, setCommonHeaders):
+    // https://github.com/minio/minio/blob/master/cmd/api-headers.go
+    serverHeader: /^MinIO\b/,
   },
   // Self-hosted servers rarely have wildcard DNS for virtual-hosted buckets (MINIO_DOMAIN).
   forcePathStyle: true,

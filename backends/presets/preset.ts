@@ -23,6 +23,12 @@ export interface ProviderPreset {
     /** Host names that identify this provider unambiguously, for `detectPreset`. */
     hostPatterns: RegExp[];
     /**
+     * The HTTP `Server` header the store sends with every answer, errors included, for
+     * `presetFromServerHeader` when the host says nothing (a self-hosted store by address).
+     * Absent: the store does not name itself.
+     */
+    serverHeader?: RegExp;
+    /**
      * Whether the user must pass `--endpoint`: true when the URL cannot be built from
      * defaults alone (self-hosted, or the template needs an account ID or a location that has
      * no sensible default).
@@ -75,6 +81,16 @@ export interface ProviderPreset {
      * Used on HTTPS and loopback only (unsigned payloads). Absent: false.
      */
     trailingChecksum?: boolean;
+    /**
+     * Whether an `md5` part sends its MD5 in the `Content-MD5` header. The header must go
+     * before the body, so a first pass reads the part to compute it: each part is read twice.
+     * Absent (false): the part's MD5 and CRC32 are summed as it streams (read once), no
+     * header is sent, and the MD5 is compared with the ETag the store answers
+     * (src/engine/resend_damaged.ts). True only where the store documents that it checks
+     * Content-MD5 and its ETags are not known to be MD5s, so the header is the only per-part
+     * check there is.
+     */
+    md5Header?: boolean;
   };
   /** Part-size rules, in bytes, that the part planner must respect. */
   limits: BackendLimits;

@@ -11,10 +11,14 @@ export const SEAWEEDFS: ProviderPreset = definePreset({
     "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_object_handlers_multipart.go",
     "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_bucket_handlers.go",
     "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/s3api_object_handlers_put.go",
+    "https://github.com/seaweedfs/seaweedfs/blob/master/weed/s3api/stats.go",
   ],
   endpoint: {
     // Self-hosted (`weed server -s3` or `weed s3`): only the user knows the URL.
     hostPatterns: [],
+    // "Server: SeaweedFS <version>" on S3 answers where the gateway sets it (weed/s3api/stats.go,
+    // track); some releases leave it out, and then the store is not recognised.
+    serverHeader: /^SeaweedFS\b/,
   },
   // Virtual-hosted buckets only with -s3.domainName.
   forcePathStyle: true,

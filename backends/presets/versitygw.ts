@@ -9,6 +9,7 @@ export const VERSITYGW: ProviderPreset = definePreset({
     "https://github.com/versity/versitygw/blob/main/backend/common.go",
     "https://github.com/versity/versitygw/blob/main/backend/posix/posix.go",
     "https://github.com/versity/versitygw/blob/main/s3api/utils/csum-reader.go",
+    "https://github.com/versity/versitygw/blob/main/s3api/utils/unsigned-chunk-reader.go",
     "https://github.com/versity/versitygw/blob/main/s3api/controllers/base.go",
     "https://github.com/versity/versitygw/blob/main/cmd/internal/gwcli/posix.go",
     "https://github.com/versity/versitygw/blob/main/cmd/versitygw/main.go",
@@ -17,6 +18,9 @@ export const VERSITYGW: ProviderPreset = definePreset({
     // Self-hosted gateway in front of a POSIX file system, S3 or Azure: only the user knows
     // the URL.
     hostPatterns: [],
+    // Every answer carries "Server: VERSITYGW" (observed against versitygw 1.8.0, errors and
+    // unsigned requests included).
+    serverHeader: /^VERSITYGW\b/,
   },
   // Virtual-hosted buckets only with --virtual-domain (cmd/versitygw/main.go).
   forcePathStyle: true,
@@ -27,8 +31,10 @@ export const VERSITYGW: ProviderPreset = definePreset({
   },
   // Verified CRC32 and Content-MD5 while the part is stored (s3api/utils/csum-reader.go:
   // BadDigest; conformance suite against versitygw 1.8.0), FULL_OBJECT kept (measured
-  // 2026-11-27 against the pinned build).
-  checksum: verifiedCrc32FullObject,
+  // 2026-11-27 against the pinned build). A trailing CRC32 (aws-chunked,
+  // STREAMING-UNSIGNED-PAYLOAD-TRAILER) is taken and checked (s3api/utils/unsigned-chunk-reader.go;
+  // tests/streaming_test.ts against the pinned build), so parts are read once.
+  checksum: { ...verifiedCrc32FullObject, trailingChecksum: true },
   // S3's part rules, the defaults: 5 MiB minimum checked at Complete (backend/common.go,
   // posix.go: EntityTooSmall), 10,000 parts (s3api/controllers/base.go); no maximum in posix.
   // By default part ETags are MD5s and the completed ETag is md5-of-md5s-N

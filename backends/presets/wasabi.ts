@@ -29,6 +29,9 @@ export const WASABI: ProviderPreset = definePreset({
     sdkFlexibleChecksums: false,
     // BadDigest is in Wasabi's error table: https://docs.wasabi.com/docs/rest-api-introduction
     contentMd5Verified: true,
+    // That check is the only per-part one (ETags are not assumed to be MD5s): worth the
+    // first pass over each part it needs.
+    md5Header: true,
   },
   limits: {
     // Wasabi follows AWS's multipart rules apart from lifecycle handling:

@@ -1,5 +1,5 @@
 import type { ChecksumAlgorithm as SdkChecksumAlgorithm } from "@aws-sdk/client-s3";
-import type { ChecksumAlgorithm, ObjectChecksum } from "../types.ts";
+import type { ChecksumAlgorithm, ChecksumType, ObjectChecksum } from "../types.ts";
 
 /** The SDK's name of each flexible checksum algorithm. */
 export const SDK_ALGORITHM: Partial<Record<ChecksumAlgorithm, SdkChecksumAlgorithm>> = {
@@ -31,10 +31,11 @@ export function storedChecksum(out: {
   ] as const).find(([, value]) => value);
   if (!found) return undefined;
   const value = found[1]!;
-  const type = out.ChecksumType === "FULL_OBJECT" || out.ChecksumType === "COMPOSITE"
-    ? out.ChecksumType
+  const named = out.ChecksumType === "FULL_OBJECT" || out.ChecksumType === "COMPOSITE";
+  const type = named
+    ? out.ChecksumType as ChecksumType
     : /-\d+$/.test(value)
     ? "COMPOSITE"
     : "FULL_OBJECT";
-  return { algorithm: found[0], value, type };
+  return { algorithm: found[0], value, type, ...(named ? {} : { typeGuessed: true }) };
 }

@@ -78,6 +78,9 @@ const FIX_BY_CODE: Record<string, string> = {
   EntityTooLarge: "a part is above the store's maximum part size; use a smaller -s, then --restart",
   InvalidBucketName: "the bucket name is not valid on this store; check -b",
   InvalidStorageClass: "the storage class is not available on this store",
+  // S3 allows letters of any script in tags; MinIO only ASCII letters, digits and + - = . _ : / @.
+  InvalidTag:
+    "this store refuses a tag of --tagging (MinIO takes only ASCII letters and digits, spaces and + - = . _ : / @); change --tagging",
 };
 
 /** The fix for an "auth" error that is a missing permission rather than a wrong key. */

@@ -1,22 +1,32 @@
 /**
- * PutObject for the S3 adapter: a small object in one request, with its checksum header
- * (Content-MD5 or x-amz-checksum-*) and the object options a multipart create would carry.
+ * PutObject for the S3 adapter: one whole object in one request, with the same checksum
+ * header a part would carry and the object options CreateMultipartUpload would send.
  *
  * @module
  */
-import {
-  PutObjectCommand,
-  type PutObjectCommandInput,
-  type PutObjectCommandOutput,
-} from "@aws-sdk/client-s3";
-import { stripQuotes } from "../etag.ts";
+import { PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import type { CompletedUpload, PutObjectInput } from "../types.ts";
+import { stripQuotes } from "../etag.ts";
+import { bodySlices, collectSlices } from "../part_body.ts";
 import { CHECKSUM_FIELD, storedChecksum } from "./checksum_fields.ts";
 import { createObjectParams, requestParams } from "./object_params.ts";
+import { toBackendError } from "./error_map.ts";
 
-/** The PutObject command of `input`, whose body was read whole into `body`. */
-export function putObjectCommand(input: PutObjectInput, body: Uint8Array): PutObjectCommand {
-  const { algorithm, value } = input.checksum;
+/**
+ * The PutObjectCommand for `input`, its body read whole first (objects put in one request are
+ * small; a stream body is collected). The payload is signed with its SHA-256 as the SDK does
+ * by default, so bytes changed on the way are refused (XAmzContentSHA256Mismatch) as well as
+ * by the checksum header.
+ */
+export async function putObjectCommand(
+  input: PutObjectInput,
+  signal: AbortSignal,
+): Promise<PutObjectCommand> {
+  const body = input.body instanceof Uint8Array
+    ? input.body
+    : await collectSlices(bodySlices(input.body, signal));
+  const { algorithm, value, trailing } = input.checksum;
+  if (trailing) throw new Error("putObject takes no trailing checksum");
   const field = algorithm === "md5" ? "ContentMD5" : CHECKSUM_FIELD[algorithm];
   const params: PutObjectCommandInput = {
     Bucket: input.bucket,
@@ -24,18 +34,28 @@ export function putObjectCommand(input: PutObjectInput, body: Uint8Array): PutOb
     Body: body,
     ContentLength: body.length,
     ...(input.contentType ? { ContentType: input.contentType } : {}),
-    ...createObjectParams(input.objectOptions) as Partial<PutObjectCommandInput>,
+    ...(createObjectParams(input.objectOptions) as Partial<PutObjectCommandInput>),
     ...requestParams(input.requestOptions),
   };
-  if (field) params[field] = value;
+  if (field && value) params[field] = value;
   return new PutObjectCommand(params);
 }
 
-/** What PutObject answered, as the port reports it. */
-export function putObjectResult(out: PutObjectCommandOutput): CompletedUpload {
+/** The object PutObject's answer describes; an answer without an ETag is a failure. */
+export function putResult(
+  out: {
+    ETag?: string;
+    VersionId?: string;
+    ChecksumCRC32?: string;
+    ChecksumCRC32C?: string;
+    ChecksumSHA256?: string;
+    ChecksumType?: string;
+  },
+): CompletedUpload {
+  if (!out.ETag) throw toBackendError(new Error("the server's answer to PutObject had no ETag"));
   const checksum = storedChecksum(out);
   return {
-    eTag: stripQuotes(out.ETag ?? ""),
+    eTag: stripQuotes(out.ETag),
     ...(out.VersionId ? { versionId: out.VersionId } : {}),
     ...(checksum ? { checksum } : {}),
   };

@@ -162,7 +162,11 @@ export async function prepareSends(
       const body = pacedBody(slices, both, (error) => {
         failure ??= { error };
         own.abort(error);
-      }, { frame: frame ?? signed, slotBytes: opts.slotBytes });
+      }, {
+        frame: frame ?? signed,
+        slotBytes: opts.slotBytes,
+        heldSlices: input.body instanceof Uint8Array ? 0 : input.body.heldSlices,
+      });
       bodies.push(body);
       const command = pacedPartCommand(params, body, headers);
       if (signed) {

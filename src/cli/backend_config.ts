@@ -1,4 +1,4 @@
-import { S3Backend } from "../../backends/s3/s3_backend.ts";
+import type { ServerAnswer } from "../../backends/s3/server_probe.ts";
 import type { Backend, BackendLimits } from "../../backends/types.ts";
 import { detectPreset, getPreset, type ProviderPreset } from "../../backends/presets.ts";
 import { UsageError } from "../errors.ts";
@@ -30,12 +30,21 @@ function pathStyleFromConfig(profile: ProfileSettings): boolean | undefined {
 /** The store a command talks to, resolved from flags, environment and the preset. */
 export interface StoreConfig {
   preset: ProviderPreset;
+  /**
+   * How the preset was chosen: `--provider` (or S3MPU_PROVIDER), the endpoint's host, or
+   * neither ("default": generic for a store by address, which store_detection.ts may refine).
+   */
+  presetFrom: "flag" | "host" | "default";
   endpoint?: string;
   region?: string;
   retry: RetryPolicy;
   /** The store's one pacer: a throttle of any call holds back every call's next attempt. */
   pacer: Pacer;
   backend: Backend;
+  /** The same store under another preset: a new backend (the caller closes this one's). */
+  withPreset(preset: ProviderPreset): StoreConfig;
+  /** One HeadBucket of `bucket`: the store's `Server` header (see server_probe.ts). */
+  probeServer(bucket: string, signal: AbortSignal): Promise<ServerAnswer>;
 }
 
 /**
@@ -55,10 +64,12 @@ export async function resolveStore(
     str(flags, "endpoint-url") ?? env("AWS_ENDPOINT_URL_S3") ?? env("AWS_ENDPOINT_URL") ??
       profile.endpointUrl,
   );
-  const preset = choosePreset(str(flags, "provider") ?? env("S3MPU_PROVIDER"), endpoint);
+  const named = str(flags, "provider") ?? env("S3MPU_PROVIDER");
+  const preset = choosePreset(named, endpoint);
+  const presetFrom = named ? "flag" : !endpoint || detectPreset(endpoint) ? "host" : "default";
   if (preset.endpoint.required && !endpoint) {
     throw new UsageError(
-      `The ${preset.title} preset needs an endpoint${
+      `${presetPhrase(preset)} needs an endpoint${
         preset.endpoint.template ? ` like ${preset.endpoint.template}` : ""
       }; pass --endpoint-url.`,
     );
@@ -77,36 +88,55 @@ export async function resolveStore(
   checkProfile(str(flags, "profile") ?? env("AWS_PROFILE"), env);
   const caFile = str(flags, "ca-bundle") ?? env("AWS_CA_BUNDLE") ?? profile.caBundle;
   const caCerts = caFile ? [await readCaBundle(caFile)] : undefined;
-  opts.logger.verbose(
-    `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
-      region ?? "from the AWS profile"
-    }; parts ${preset.limits.minPartSize}–${preset.limits.maxPartSize} bytes, at most ${preset.limits.maxParts}; checksum ${preset.checksum.partChecksum}.`,
-  );
-  const backend = new S3Backend({
-    name: `s3 (${preset.name})`,
-    endpoint,
-    region,
-    forcePathStyle: pathStyleFromConfig(profile) ??
-      (preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint))),
-    ...(profile.profile ? { profile: profile.profile } : {}),
-    limits: testLimits(preset.limits, env),
-    // Test only: S3MPU_TEST_SIGN_PAYLOAD=1 signs part bodies on loopback as on a remote host.
-    unsignedPayload: transportProtectsBody(endpoint) && env("S3MPU_TEST_SIGN_PAYLOAD") !== "1",
-    trailingChecksums: preset.checksum.trailingChecksum ?? false,
-    partsInFlight: opts.parallelism,
-    uploadListingByPrefix: preset.uploadListingByPrefix,
-    logger: opts.logger,
-    http: {
-      kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
-      maxSockets: opts.parallelism + 2,
-      connectTimeoutMs: 10_000,
-      requestTimeoutMs: timeout !== undefined
-        ? parseDuration("--request-timeout", timeout, REQUEST_TIMEOUT_RANGE)
-        : 60_000,
-      caCerts,
-    },
-  });
-  return { preset, endpoint, region, retry, pacer: new Pacer(), backend };
+  // The AWS SDK is most of the program's memory and start-up: loaded only once a command
+  // talks to a store, so --help, completions and bad input never pay for it.
+  const { S3Backend } = await import("../../backends/s3/s3_backend.ts");
+  const requestTimeoutMs = timeout !== undefined
+    ? parseDuration("--request-timeout", timeout, REQUEST_TIMEOUT_RANGE)
+    : 60_000;
+  // One pacer per store, kept when the preset changes: a throttle slows every call to it.
+  const pacer = new Pacer();
+  const build = (preset: ProviderPreset): StoreConfig => {
+    opts.logger.verbose(
+      `Provider ${preset.name} (${preset.title}); endpoint ${endpoint ?? "AWS default"}; region ${
+        region ?? "from the AWS profile"
+      }; parts ${preset.limits.minPartSize}–${preset.limits.maxPartSize} bytes, at most ${preset.limits.maxParts}; checksum ${preset.checksum.partChecksum}.`,
+    );
+    const backend = new S3Backend({
+      name: `s3 (${preset.name})`,
+      endpoint,
+      region,
+      forcePathStyle: pathStyleFromConfig(profile) ??
+        (preset.forcePathStyle || (endpoint !== undefined && isIpOrLocal(endpoint))),
+      ...(profile.profile ? { profile: profile.profile } : {}),
+      limits: testLimits(preset.limits, env),
+      // Test only: S3MPU_TEST_SIGN_PAYLOAD=1 signs part bodies on loopback as on a remote host.
+      unsignedPayload: transportProtectsBody(endpoint) && env("S3MPU_TEST_SIGN_PAYLOAD") !== "1",
+      trailingChecksums: preset.checksum.trailingChecksum ?? false,
+      partsInFlight: opts.parallelism,
+      uploadListingByPrefix: preset.uploadListingByPrefix,
+      logger: opts.logger,
+      http: {
+        kind: env("S3MPU_HTTP_HANDLER") === "fetch" ? "fetch" : "node",
+        maxSockets: opts.parallelism + 2,
+        connectTimeoutMs: 10_000,
+        requestTimeoutMs,
+        caCerts,
+      },
+    });
+    return {
+      preset,
+      presetFrom,
+      endpoint,
+      region,
+      retry,
+      pacer,
+      backend,
+      withPreset: build,
+      probeServer: (bucket, signal) => backend.probeServer(bucket, signal),
+    };
+  };
+  return build(preset);
 }
 
 function choosePreset(name: string | undefined, endpoint: string | undefined): ProviderPreset {
@@ -119,6 +149,15 @@ function choosePreset(name: string | undefined, endpoint: string | undefined): P
   }
   if (!endpoint) return getPreset("aws");
   return detectPreset(endpoint) ?? getPreset("generic");
+}
+
+/**
+ * A preset as a sentence names it: the option value a user types, then its title, e.g.
+ * "--provider generic (Other S3-compatible store)". Titles are names, not phrases, so they
+ * never stand alone in a sentence.
+ */
+export function presetPhrase(preset: ProviderPreset): string {
+  return `--provider ${preset.name} (${preset.title})`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from "../log.ts";
+import { retyped } from "./as_typed.ts";
 import { logLevel } from "./common_options.ts";
 import { type Flags, type OptionSpec, parseFlags } from "./parse.ts";
 
@@ -62,7 +63,19 @@ export function defineCommand(spec: CommandSpec): Command {
     run: async (args) => {
       const flags = parseFlags(spec.name, spec.options, args);
       if (flags.help) return "help";
-      return await spec.run(flags, createLogger(logLevel(flags)), args);
+      try {
+        return await spec.run(flags, createLogger(logLevel(flags)), args);
+      } catch (error) {
+        throw retyped(error, flags); // the messages name what the user typed: URL, file argument
+      }
     },
   };
+}
+
+/**
+ * Prints a command's report on stdout, unless --json (then its one object is the output) or
+ * --quiet ("print only errors": the exit code still gives the result).
+ */
+export function printReport(flags: Flags, text: string): void {
+  if (flags.json !== true && flags.quiet !== true) console.log(text);
 }

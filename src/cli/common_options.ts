@@ -32,6 +32,16 @@ export function fileOption(help: string): OptionSpec {
   return { long: "file-path", short: "f", type: "string", value: "FILE", help };
 }
 
+/** `-d/--dir-path DIR` (a directory of chunk files), with the command's own help line. */
+export function dirOption(help: string): OptionSpec {
+  return { long: "dir-path", short: "d", type: "string", value: "DIR", help };
+}
+
+/** `-p/--prefix PREFIX` (the chunk files' name prefix, with -d), with the command's own help line. */
+export function prefixOption(help: string): OptionSpec {
+  return { long: "prefix", short: "p", type: "string", value: "PREFIX", help };
+}
+
 /** Options every command that talks to a store accepts. */
 export const CONNECTION_OPTIONS: OptionSpec[] = [
   {

@@ -35,7 +35,7 @@ export function isUploadResult(value: unknown): value is UploadResult {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.bucket === "string" && typeof v.key === "string" &&
-    typeof v.uploadId === "string" && typeof v.eTag === "string" &&
+    (typeof v.uploadId === "string" || v.uploadId === null) && typeof v.eTag === "string" &&
     typeof v.size === "number";
 }
 
@@ -45,7 +45,7 @@ export function uploadOutputs(result: UploadResult): [name: string, value: strin
     ["etag", result.eTag],
     ["location", result.location ?? ""],
     ["version-id", result.versionId ?? ""],
-    ["upload-id", result.uploadId],
+    ["upload-id", result.uploadId ?? ""],
     ["size", String(result.size)],
     ["bucket", result.bucket],
     ["key", result.key],
@@ -95,7 +95,7 @@ export function formatSummary(result: UploadResult): string {
   ];
   if (result.versionId) rows.push(["Version ID", code(result.versionId)]);
   if (result.location) rows.push(["Location", code(result.location)]);
-  rows.push(["Upload ID", code(result.uploadId)]);
+  if (result.uploadId) rows.push(["Upload ID", code(result.uploadId)]);
   rows.push(["Time", `${result.seconds.toFixed(1)} s`]);
   return [
     "### s3mpu: upload complete",

@@ -21,6 +21,7 @@ const RESULT: UploadResult = {
   partsUploaded: 2,
   seconds: 0.5637,
   checksumAlgorithm: "md5",
+  proof: "multipart-etag",
 };
 
 /** Delimiters D0, D1, ... so the expected file contents are exact. */

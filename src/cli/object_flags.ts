@@ -14,6 +14,7 @@ import {
   type RequestOptions,
   type SseCustomerKey,
 } from "../object_options.ts";
+import { checkHeaderValue, parseMetadata, parseTagging } from "./header_values.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 
 /**
@@ -80,7 +81,8 @@ export const OBJECT_OPTION_SPECS: OptionSpec[] = [
     long: "metadata",
     type: "string",
     value: "K=V[,K=V]",
-    help: 'User metadata (x-amz-meta-*), as k=v,k2=v2 or JSON {"k":"v"}.',
+    help:
+      'User metadata (x-amz-meta-*), as k=v,k2=v2 or JSON {"k":"v"}: each name once, values in US-ASCII (S3 stores no other), at most 2 KB in all.',
   },
   {
     long: "storage-class",
@@ -119,7 +121,8 @@ export const OBJECT_OPTION_SPECS: OptionSpec[] = [
     long: "tagging",
     type: "string",
     value: "K=V&K2=V2",
-    help: "Object tags, URL-encoded as in aws-cli: 'project=x&team=y'.",
+    help:
+      "Object tags, URL-encoded as in aws-cli: 'project=x&team=y'. Letters of any script are sent encoded (k=ü as k=%C3%BC); each key once, at most 10 tags.",
   },
   {
     long: "expected-bucket-owner",
@@ -176,13 +179,17 @@ export async function objectOptionsFromFlags(
     }
     object.contentType = given;
   } else if (flags["no-guess-mime-type"] !== true) {
-    const guessed = guessContentType(localName);
+    const guessed = await guessContentType(localName);
     if (guessed) Object.assign(object, { contentType: guessed, contentTypeGuessed: true });
   }
-  object.contentEncoding = str(flags, "content-encoding");
-  object.contentDisposition = str(flags, "content-disposition");
-  object.contentLanguage = str(flags, "content-language");
-  object.cacheControl = str(flags, "cache-control");
+  object.contentEncoding = headerFlag(flags, "content-encoding");
+  object.contentDisposition = headerFlag(
+    flags,
+    "content-disposition",
+    `For a file name in another script, use RFC 6266's filename*=UTF-8''<percent-encoded name>, e.g. attachment; filename*=UTF-8''%C3%BC.csv.`,
+  );
+  object.contentLanguage = headerFlag(flags, "content-language");
+  object.cacheControl = headerFlag(flags, "cache-control");
   const expires = str(flags, "expires");
   if (expires !== undefined) {
     const t = Date.parse(expires);
@@ -195,13 +202,13 @@ export async function objectOptionsFromFlags(
   if (metadata !== undefined) object.metadata = parseMetadata(metadata);
   object.storageClass = oneOf("--storage-class", str(flags, "storage-class"), STORAGE_CLASSES);
   object.sse = oneOf("--sse", str(flags, "sse"), SSE) as ObjectOptions["sse"];
-  object.sseKmsKeyId = str(flags, "sse-kms-key-id");
+  object.sseKmsKeyId = headerFlag(flags, "sse-kms-key-id");
   if (object.sseKmsKeyId !== undefined && !object.sse?.startsWith("aws:kms")) {
     throw new UsageError("--sse-kms-key-id needs --sse aws:kms (or aws:kms:dsse).");
   }
   object.acl = oneOf("--acl", str(flags, "acl"), ACLS);
   const tagging = str(flags, "tagging");
-  if (tagging !== undefined) object.tagging = checkTagging(tagging);
+  if (tagging !== undefined) object.tagging = parseTagging(tagging);
 
   const request: RequestOptions = {};
   const sseCustomer = await readSseCustomerKey(flags, env);
@@ -236,47 +243,15 @@ export async function objectOptionsFromFlags(
   };
 }
 
-/** `k=v,k2=v2` or a JSON object of strings. */
-export function parseMetadata(text: string): Record<string, string> {
-  let entries: Array<[string, unknown]>;
-  if (text.trim().startsWith("{")) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new UsageError(`--metadata is not valid JSON: ${text}`);
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new UsageError('--metadata JSON must be an object such as {"k":"v"}.');
-    }
-    entries = Object.entries(value);
-  } else {
-    entries = text.split(",").map((pair) => {
-      const at = pair.indexOf("=");
-      return at < 0 ? [pair, undefined] : [pair.slice(0, at), pair.slice(at + 1)];
-    });
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of entries) {
-    const key = k.trim();
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key) || typeof v !== "string") {
-      throw new UsageError(
-        `--metadata takes k=v,k2=v2 (or JSON {"k":"v"}) with header-safe names; "${k}" is not.`,
-      );
-    }
-    out[key] = v;
-  }
-  return out;
-}
-
-function checkTagging(text: string): string {
-  const params = new URLSearchParams(text);
-  const keys = [...params.keys()];
-  if (keys.length === 0 || keys.some((k) => k === "") || !text.includes("=")) {
-    throw new UsageError(`--tagging takes URL-encoded pairs such as "k=v&k2=v2"; got "${text}".`);
-  }
-  if (keys.length > 10) throw new UsageError("--tagging: S3 allows at most 10 tags per object.");
-  return text;
+/** A string option sent as a header: checked by {@link checkHeaderValue}. */
+function headerFlag(
+  flags: Flags,
+  name: string,
+  fix = "Encode the value yourself as the header's own rules say (for example percent-encoding).",
+): string | undefined {
+  const value = str(flags, name);
+  if (value !== undefined) checkHeaderValue(`--${name}`, value, fix);
+  return value;
 }
 
 function oneOf<T extends string>(

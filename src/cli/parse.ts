@@ -20,7 +20,7 @@ export function parseFlags(command: string, specs: OptionSpec[], args: string[])
   }]));
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: attachNegativeValues(args, specs),
       options,
       strict: true,
       allowPositionals: true,
@@ -31,6 +31,26 @@ export function parseFlags(command: string, specs: OptionSpec[], args: string[])
     const message = friendly((error as Error).message, specs);
     throw new UsageError(`${message}; see s3mpu ${command} --help.`);
   }
+}
+
+/**
+ * `-s -1` and `--older-than -1d`: node:util refuses a value that starts with a dash as
+ * "ambiguous". A value that reads as a negative number is meant as the option's value, so it
+ * is attached (`--split-size=-1`) and the option's own range check answers it.
+ */
+function attachNegativeValues(args: string[], specs: OptionSpec[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return [...out, ...args.slice(i)];
+    const spec = specs.find((s) => arg === `--${s.long}` || (s.short && arg === `-${s.short}`));
+    const next = args[i + 1];
+    if (spec?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${spec.long}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 // node:util's messages are long and mention "positional"; keep the gist.

@@ -18,6 +18,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join("\n")}
 Options:
   -h, --help     show help; "s3mpu <command> --help" for a command's options
   --version      print the version and build
+  --json, -q, -v, --debug  may come before the command too (s3mpu --json list ...); every
+                 other option goes after it
 
 Examples:
   s3mpu upload db.tar s3://my-bucket/backups/      # re-run the same command to resume
@@ -35,11 +37,13 @@ SIGINT, SIGTERM or SIGHUP (state kept). With --json, a failure prints
 }
 
 /** Runs the CLI with `args`; returns the process exit code. Never throws. */
-export async function runCli(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  const debug = args.includes("--debug");
-  const json = rest.includes("--json");
+export async function runCli(given: string[]): Promise<number> {
+  const debug = given.includes("--debug");
+  let json = given.includes("--json");
   try {
+    const args = commandFirst(given);
+    const [name, ...rest] = args;
+    json = rest.includes("--json");
     if (name === undefined || name === "help" || name === "--help" || name === "-h") {
       console.log(mainHelp());
       return name === undefined ? ExitCode.usage : ExitCode.ok;
@@ -59,7 +63,7 @@ export async function runCli(args: string[]): Promise<number> {
       console.log(command.help());
       return ExitCode.ok;
     }
-    if (rest.includes("--json") && outcome.json !== undefined) {
+    if (json && outcome.json !== undefined) {
       console.log(JSON.stringify(outcome.json));
     }
     // GitHub Actions step outputs and summary; opt-in with S3MPU_GITHUB_OUTPUTS=1.
@@ -70,6 +74,29 @@ export async function runCli(args: string[]): Promise<number> {
   } catch (error) {
     return report(error, debug, json);
   }
+}
+
+/** The output options every command takes, also when given before the command's name. */
+const OUTPUT_FLAGS = new Set(["--json", "--quiet", "-q", "--verbose", "-v", "--debug"]);
+
+/**
+ * `s3mpu --json upload ...` as `s3mpu upload ... --json`: the output options (--json, -q,
+ * -v, --debug) may come before the command, as in aws-cli. Any other option there is
+ * refused with the command line that works, since its value cannot be told from a command.
+ */
+export function commandFirst(args: string[]): string[] {
+  let at = 0;
+  while (at < args.length && OUTPUT_FLAGS.has(args[at])) at++;
+  const leading = args.slice(0, at);
+  const name = args[at];
+  if (name === undefined) return [];
+  if (name.startsWith("-") && !["--help", "-h", "--version"].includes(name)) {
+    const command = args.find((a) => COMMANDS.some((c) => c.name === a)) ?? "<command>";
+    throw new UsageError(
+      `Only --json, -q, -v and --debug may come before the command; put ${name} after it: s3mpu ${command} ${name} ...`,
+    );
+  }
+  return at === 0 ? args : [name, ...args.slice(at + 1), ...leading];
 }
 
 /**

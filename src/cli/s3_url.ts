@@ -9,6 +9,7 @@
 import { basename } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { Flags, OptionSpec } from "./flags.ts";
+import { TYPED_FILE, TYPED_URL } from "./as_typed.ts";
 
 /** A parsed `s3://` URL. `key` is empty for `s3://bucket` and ends in "/" for a prefix. */
 export interface S3Url {
@@ -63,6 +64,7 @@ export function applyPositionals(
       );
     }
     flags["file-path"] = paths[0];
+    flags[TYPED_FILE] = true;
   }
   if (urls.length === 1) {
     const url = parseS3Url(urls[0]);
@@ -75,8 +77,9 @@ export function applyPositionals(
         }, not both.`,
       );
     }
-    // status checks it against the recorded upload; a directory upload takes its prefix.
-    flags["s3-url"] = urls[0];
+    // Kept for the messages (as_typed.ts), for status, which names no bucket (there the URL
+    // is checked against the recorded upload), and for a directory upload, which takes its prefix.
+    flags[TYPED_URL] = urls[0];
     if (!has("bucket")) return flags;
     flags.bucket = url.bucket;
     if (has("key")) {
@@ -104,7 +107,7 @@ function str(value: unknown): string | undefined {
 
 /** For status: when an s3:// URL was given, the recorded upload must be to that object. */
 export function checkUrlMatches(flags: Flags, recorded: S3Url, metaPath: string): void {
-  const text = flags["s3-url"];
+  const text = flags[TYPED_URL];
   if (typeof text !== "string") return;
   const wanted = parseS3Url(text);
   const sameBucket = wanted.bucket === recorded.bucket;

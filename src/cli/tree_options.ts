@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { MIN_RATE, TokenBucket } from "../../backends/rate_limit.ts";
+import { MAX_RATE, MIN_RATE, TokenBucket } from "../../backends/rate_limit.ts";
 import { UsageError } from "../errors.ts";
 import { isInside } from "../plan/path_order.ts";
 import { directoryPrefix } from "../plan/tree_keys.ts";
@@ -21,6 +21,7 @@ import { treeStateDir } from "../state/state_location.ts";
 import type { JobIdentity } from "../state/job_dir.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import { parseS3Url } from "./s3_url.ts";
+import { TYPED_URL } from "./as_typed.ts";
 import { parseByteSize, parseIntIn, parseRate } from "./values.ts";
 
 /** Requests in flight over all files and parts by default (docs/trees.md "The budget"). */
@@ -134,7 +135,7 @@ export async function readTreePlan(
   specs: OptionSpec[],
 ): Promise<TreePlan> {
   const root = str(flags, "file-path")!;
-  const url = typeof flags["s3-url"] === "string" ? parseS3Url(flags["s3-url"]) : undefined;
+  const url = typeof flags[TYPED_URL] === "string" ? parseS3Url(flags[TYPED_URL]) : undefined;
   if (!url) {
     throw new UsageError(
       `${root} is a directory; upload a tree as s3mpu upload ${root} s3://BUCKET/PREFIX/ (-b/-k name one object).`,
@@ -170,10 +171,10 @@ export async function readTreePlan(
     throw new UsageError("--multipart-threshold must be from 1 byte to 5GiB (PutObject's limit).");
   }
   const rateText = str(flags, "limit-rate");
-  const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText);
-  if (rate !== undefined && rate < MIN_RATE) {
-    throw new UsageError(`--limit-rate must be at least 8KiB (per second); got "${rateText}".`);
-  }
+  const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText, {
+    minBytes: MIN_RATE,
+    maxBytes: MAX_RATE,
+  });
   const realRoot = await Deno.realPath(root).catch((error) => {
     throw new UsageError(
       `Cannot read ${root} (${(error as Error).message}); name an existing directory.`,

@@ -10,7 +10,7 @@ import { withUploadOptions } from "../../backends/with_upload_options.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { LogLevel } from "../log.ts";
 import { createLogger } from "../log.ts";
-import { guessContentType } from "../mime_types.ts";
+import { contentTypeGuesser } from "../mime_types.ts";
 import { isInside } from "../plan/path_order.ts";
 import { comparePaths } from "../plan/path_order.ts";
 import { DEFAULT_PART_SIZE } from "../plan/part_plan.ts";
@@ -22,11 +22,16 @@ import { Scheduler } from "../transfer/scheduler.ts";
 import { TreeOutcomes } from "../transfer/tree_outcomes.ts";
 import { uploadTree } from "../transfer/tree_upload.ts";
 import { resolveStore } from "./backend_config.ts";
+import { detectedStore } from "./store_detection.ts";
 import type { CommandOutcome } from "./command.ts";
 import { objectOptionsFromFlags, type ParsedObjectFlags } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import { progressIntervalMs, progressMode } from "./progress.ts";
-import { cliText, userMessage } from "./remedy_words.ts";
+import { cliText } from "./remedy_words.ts";
+import { type RemedyWords, wordOut } from "../errors.ts";
+
+/** A remedy in a tree's words: the file that needs a restart gets one from the next run. */
+const TREE_REMEDY_WORDS: RemedyWords = { restart: "the same command (the file then starts over)" };
 import { onStopSignals } from "./stop_signals.ts";
 import { PUT_BYTES_IN_FLIGHT, readTreePlan } from "./tree_options.ts";
 import { TreeProgress } from "./tree_progress.ts";
@@ -74,11 +79,18 @@ async function upload(
   started: number,
 ): Promise<CommandOutcome> {
   const plan = await readTreePlan(flags, args, specs);
-  const store = await resolveStore(flags, { parallelism: plan.concurrency, logger });
+  // Without --provider, a store by address is asked what it is (one HeadBucket per run).
+  const { store } = await detectedStore(
+    await resolveStore(flags, { parallelism: plan.concurrency, logger }),
+    plan.bucket,
+    logger,
+    AbortSignal.timeout(30_000),
+  );
   if (store.endpoint) plan.identity.endpoint = store.endpoint;
   const checksum = checksumChoice(str(flags, "checksum-algorithm"), store.preset);
   const objectFlags = await objectOptionsFromFlags(flags, "");
   const guess = str(flags, "content-type") === undefined && flags["no-guess-mime-type"] !== true;
+  const guessType = guess ? await contentTypeGuesser() : undefined;
   const backend = withUploadOptions(store.backend, { requestOptions: objectFlags.requestOptions });
   if (plan.stateDirDefaulted) {
     logger.info(`Job state under ${plan.stateDir} (--state-dir to choose).`);
@@ -137,9 +149,7 @@ async function upload(
         endpoint: store.endpoint,
         region: store.region,
       },
-      checksumVerified: checksum.checksumAlgorithm === "md5"
-        ? store.preset.checksum.contentMd5Verified === true
-        : store.preset.checksum.sdkFlexibleChecksums,
+      readBack: flags["no-read-back"] !== true,
       backend,
       retry: store.retry,
       pacer: store.pacer,
@@ -151,9 +161,9 @@ async function upload(
         requestSlots: plan.concurrency,
         bytesInFlight: PUT_BYTES_IN_FLIGHT,
       }),
-      optionsFor: (relPath) =>
-        optionsFor(objectFlags, guess ? guessContentType(relPath) : undefined),
-      describe: (error) => userMessage(error).split("\n")[0],
+      optionsFor: (relPath) => optionsFor(objectFlags, guessType ? guessType(relPath) : undefined),
+      // A tree restarts a file by itself (docs/trees.md): a remedy is the same command.
+      describe: (error) => wordOut(error.wording, TREE_REMEDY_WORDS).split("\n")[0],
       outcomes,
       events: progress,
     }).catch((error) => {

@@ -8,9 +8,9 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
-import type { ProviderPreset } from "../../backends/presets.ts";
+import { PRESETS, type ProviderPreset } from "../../backends/presets.ts";
 import { isCombinable } from "../../backends/checksum.ts";
-import { MIN_RATE, TokenBucket } from "../../backends/rate_limit.ts";
+import { MAX_RATE, MIN_RATE, TokenBucket } from "../../backends/rate_limit.ts";
 import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { DEFAULT_PART_SIZE } from "../plan/part_plan.ts";
@@ -20,9 +20,11 @@ import { checkStatePaths, type StatePaths } from "../state/state_paths.ts";
 import {
   bucketOption,
   CONNECTION_OPTIONS,
+  dirOption,
   fileOption,
   keyOption,
   OUTPUT_OPTIONS,
+  prefixOption,
   requiredBucket,
   requiredKey,
 } from "./common_options.ts";
@@ -33,7 +35,15 @@ import {
 } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
 import { TREE_ONLY, TREE_OPTIONS } from "./tree_options.ts";
-import { parseByteSize, parseIntIn, parseRate, SIZE_UNITS_HELP } from "./values.ts";
+import {
+  OBJECT_SIZE_BOUNDS,
+  parseByteSize,
+  parseIntIn,
+  parseRate,
+  SIZE_UNITS_HELP,
+} from "./values.ts";
+import { sourceFlags } from "./source_flags.ts";
+import { presetPhrase } from "./backend_config.ts";
 
 const DEFAULT_THREADS = 4;
 const MAX_THREADS = 64;
@@ -43,21 +53,10 @@ export const UPLOAD_OPTIONS: OptionSpec[] = [
   bucketOption("S3 bucket."),
   keyOption("Object key, including the file name."),
   fileOption("The file to upload."),
-  {
-    long: "dir-path",
-    short: "d",
-    type: "string",
-    value: "DIR",
-    help:
-      "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object. Chunks are named PREFIX followed by digits only, in the order of that number (name_2 before name_10); any other file starting with PREFIX is an error. All chunks but the last must be the same size and at least the store's minimum part size (5 MiB on S3); a single chunk may be smaller. -s is not needed: if given it must equal the chunk size.",
-  },
-  {
-    long: "prefix",
-    short: "p",
-    type: "string",
-    value: "PREFIX",
-    help: "With -d: the chunk files' name prefix, e.g. input_data_.",
-  },
+  dirOption(
+    "Instead of -f: a directory of pre-split chunk files uploaded as the parts of one object. Chunks are named PREFIX followed by digits only, in the order of that number (name_2 before name_10); any other file starting with PREFIX is an error. All chunks but the last must be the same size and at least the store's minimum part size (5 MiB on S3); a single chunk may be smaller. -s is not needed: if given it must equal the chunk size.",
+  ),
+  prefixOption("With -d: the chunk files' name prefix, e.g. input_data_."),
   {
     long: "meta-file-path",
     short: "m",
@@ -103,6 +102,12 @@ export const UPLOAD_OPTIONS: OptionSpec[] = [
       "Abort the upload recorded in the state files (on the store it was begun on) and start over. The state files must be this upload's: a file that is not s3mpu state is never overwritten.",
   },
   {
+    long: "no-read-back",
+    type: "boolean",
+    help:
+      'Where the store keeps no value of its own that proves the object (no checksum, ETags not MD5s: the generic, b2, gcs... presets), do not read it back: finish with exit 0 and the result saying it is NOT proved (proof "none"). Otherwise it is read back, one ranged GET per part.',
+  },
+  {
     long: "no-progress",
     type: "boolean",
     help:
@@ -120,7 +125,7 @@ export const UPLOAD_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DIR",
     help:
-      "Keep the state files in DIR instead of beside the file. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
+      "Keep the state files in DIR instead of beside the file; DIR is created (0700) if only its last part is missing. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
   },
   ...TREE_OPTIONS,
   ...OBJECT_OPTION_SPECS,
@@ -140,6 +145,8 @@ export interface UploadPlan {
   checksumFlag?: string;
   /** --restart. */
   restart: boolean;
+  /** Not --no-read-back: read an object back where nothing the store keeps proves it. */
+  readBack: boolean;
   /** The file or chunk directory, opened and checked. */
   source: PartSource;
   /** The state files, placed (-m/-a, --state-dir, beside the source) and checked. */
@@ -175,13 +182,15 @@ export async function readUploadPlan(flags: Flags, note: Logger["info"]): Promis
   const splitText = str(flags, "split-size");
   const requestedPartSize = splitText === undefined
     ? undefined
-    : parseByteSize("-s/--split-size", splitText);
+    : parseByteSize("-s/--split-size", splitText, {
+      ...OBJECT_SIZE_BOUNDS,
+      rangeText: "a part size within the store's part range (5 MiB to 5 GiB on S3)",
+    });
   const objectFlags = await objectOptionsFromFlags(flags, str(flags, "file-path") ?? key);
   const rateText = str(flags, "limit-rate");
-  const rate = rateText === undefined ? undefined : parseRate("--limit-rate", rateText);
-  if (rate !== undefined && rate < MIN_RATE) {
-    throw new UsageError(`--limit-rate must be at least 8KiB (per second); got "${rateText}".`);
-  }
+  const rate = rateText === undefined
+    ? undefined
+    : parseRate("--limit-rate", rateText, { minBytes: MIN_RATE, maxBytes: MAX_RATE });
   // fetch drops Content-Length on a streamed body (docs/performance-streaming.md): with it,
   // parts go whole, so neither a rate limit nor byte counting can act as they leave.
   const streamsBodies = Deno.env.get("S3MPU_HTTP_HANDLER") !== "fetch";
@@ -212,6 +221,7 @@ export async function readUploadPlan(flags: Flags, note: Logger["info"]): Promis
       ? { checksumFlag: str(flags, "checksum-algorithm") }
       : {}),
     restart: flags.restart === true,
+    readBack: flags["no-read-back"] !== true,
     source: opened.source,
     state: { ...paths, defaulted: located.defaulted },
     objectFlags,
@@ -239,7 +249,13 @@ export function checksumChoice(
   }
   if (flag !== undefined && wanted !== "md5" && !preset.checksum.sdkFlexibleChecksums) {
     throw new UsageError(
-      `The ${preset.title} preset's store does not accept x-amz-checksum-* headers; use --checksum-algorithm md5, or --provider for a store that does.`,
+      `${presetPhrase(preset)} takes only --checksum-algorithm md5: ${
+        // The generic preset stands for any store: some accept the headers, some do not.
+        preset.name === "generic"
+          ? "not every store accepts x-amz-checksum-* headers"
+          : "that store does not accept x-amz-checksum-* headers"}. Use md5, or the --provider of a store that accepts them (${
+        PRESETS.filter((p) => p.checksum.sdkFlexibleChecksums).map((p) => p.name).join(", ")
+      }).`,
     );
   }
   const fullObject = preset.checksum.fullObjectChecksum && isCombinable(wanted);
@@ -251,26 +267,18 @@ export function checksumChoice(
 }
 
 async function openSource(flags: Flags): Promise<{ source: PartSource; defaultStateBase: string }> {
-  const file = str(flags, "file-path");
-  const dir = str(flags, "dir-path");
-  if (file !== undefined && dir !== undefined) {
-    throw new UsageError("Pass either -f FILE or -d DIR with -p PREFIX, not both.");
-  }
-  if (dir !== undefined) {
-    const prefix = str(flags, "prefix");
-    if (prefix === undefined) {
-      throw new UsageError("-d needs -p PREFIX: the chunk files' name prefix.");
-    }
-    const clean = dir.replace(/\/+$/, "") || "/";
+  const given = sourceFlags(flags);
+  if (given?.kind === "chunks") {
+    const { dir, prefix } = given;
     return {
-      source: await openChunkDirSource(clean, prefix),
-      defaultStateBase: join(dirname(clean), `${basename(clean)}-${prefix}`),
+      source: await openChunkDirSource(dir, prefix),
+      defaultStateBase: join(dirname(dir), `${basename(dir)}-${prefix}`),
     };
   }
-  if (file === undefined) {
+  if (given === undefined) {
     throw new UsageError(
       "Missing -f/--file-path: the file to upload (or -d DIR -p PREFIX for chunks).",
     );
   }
-  return { source: await openFileSource(file), defaultStateBase: file };
+  return { source: await openFileSource(given.file), defaultStateBase: given.file };
 }

@@ -23,14 +23,38 @@ const UNITS: Record<string, number> = {
 export const SIZE_UNITS_HELP =
   "KB/MB/GB and KiB/MiB/GiB are all powers of 1,024, as in aws-cli (64MB = 64MiB = 67108864)";
 
-/** The largest byte size any option takes: S3's largest object, 5 TiB. */
-const MAX_BYTE_SIZE = 5 * 1024 ** 4;
+/** The range of a byte-size option, for its messages. */
+export interface SizeBounds {
+  /** The smallest value taken, in bytes (default 1). */
+  minBytes?: number;
+  /** The largest value taken, in bytes. */
+  maxBytes: number;
+  /** How the largest value reads in a message, e.g. "5 TiB (the largest S3 object)". */
+  maxText: string;
+  /** The whole range in words, e.g. "a whole number of bytes from 1 to 5 TiB". */
+  rangeText: string;
+}
+
+/** S3's largest object, 5 TiB: no byte size of an object or part can exceed it. */
+export const OBJECT_SIZE_BOUNDS: SizeBounds = {
+  maxBytes: 5 * 1024 ** 4,
+  maxText: "5 TiB (the largest S3 object)",
+  rangeText: "a whole number of bytes from 1 to 5 TiB (the largest S3 object)",
+};
 
 /**
  * Parses a byte size: plain bytes as in the seed (`5242880`), or `16MiB`, `64MB`, `1GiB`,
- * `64M`. KB/MB/GB mean KiB/MiB/GiB, following aws-cli.
+ * `64M`. KB/MB/GB mean KiB/MiB/GiB, following aws-cli. A negative value gets the option's
+ * range (`bounds`), not a syntax lesson.
  */
-export function parseByteSize(flag: string, text: string): number {
+export function parseByteSize(
+  flag: string,
+  text: string,
+  bounds: SizeBounds = OBJECT_SIZE_BOUNDS,
+): number {
+  if (/^\s*-/.test(text)) {
+    throw new UsageError(`${flag} takes ${bounds.rangeText}; got "${text}".`);
+  }
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
   const unit = match ? UNITS[match[2].toLowerCase()] : undefined;
   if (!match || unit === undefined) {
@@ -39,11 +63,14 @@ export function parseByteSize(flag: string, text: string): number {
     );
   }
   const bytes = Number(match[1]) * unit;
-  if (bytes > MAX_BYTE_SIZE) {
-    throw new UsageError(`${flag} takes at most 5 TiB (the largest S3 object); got "${text}".`);
+  if (bytes > bounds.maxBytes) {
+    throw new UsageError(`${flag} takes at most ${bounds.maxText}; got "${text}".`);
   }
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+  if (!Number.isSafeInteger(bytes)) {
     throw new UsageError(`${flag} must be a whole number of bytes above 0; got "${text}".`);
+  }
+  if (bytes < (bounds.minBytes ?? 1)) {
+    throw new UsageError(`${flag} takes ${bounds.rangeText}; got "${text}".`);
   }
   return bytes;
 }
@@ -72,6 +99,10 @@ export function parseDuration(
   text: string,
   bounds: DurationBounds = { minMs: 0, maxMs: 3650 * 86_400_000 },
 ): number {
+  const range = `${flag} takes a duration from ${formatDuration(bounds.minMs)} to ${
+    formatDuration(bounds.maxMs)
+  }; got "${text}".`;
+  if (/^\s*-/.test(text)) throw new UsageError(range); // a negative duration: say the range
   const match = /^\s*(\d+)\s*(s|m|h|d)?\s*$/i.exec(text);
   if (!match) {
     throw new UsageError(`${flag} takes a duration such as 90s, 30m, 24h or 7d; got "${text}".`);
@@ -79,11 +110,7 @@ export function parseDuration(
   const scale = { s: 1, m: 60, h: 3600, d: 86400 }[(match[2] ?? "s").toLowerCase() as "s"];
   const ms = Number(match[1]) * scale * 1000;
   if (!Number.isSafeInteger(ms) || ms < bounds.minMs || ms > bounds.maxMs) {
-    throw new UsageError(
-      `${flag} takes a duration from ${formatDuration(bounds.minMs)} to ${
-        formatDuration(bounds.maxMs)
-      }; got "${text}".`,
-    );
+    throw new UsageError(range);
   }
   return ms;
 }
@@ -122,7 +149,31 @@ export function checkKey(key: string): void {
   }
 }
 
-/** Parses a rate in bytes per second: a size as {@link parseByteSize}, with an optional `/s`. */
-export function parseRate(flag: string, text: string): number {
-  return parseByteSize(flag, text.replace(/\/s\s*$/i, ""));
+/** The range of --limit-rate, in bytes per second. */
+export interface RateBounds {
+  minBytes: number;
+  maxBytes: number;
+}
+
+/**
+ * Parses a rate in bytes per second: a size as {@link parseByteSize}, with an optional `/s`,
+ * within `bounds` (a rate has its own range, not an object's).
+ */
+export function parseRate(flag: string, text: string, bounds: RateBounds): number {
+  return parseByteSize(flag, text.replace(/\/s\s*$/i, ""), {
+    minBytes: bounds.minBytes,
+    maxBytes: bounds.maxBytes,
+    maxText: `${formatBytesPerSecond(bounds.maxBytes)} per second (omit ${flag} for no limit)`,
+    rangeText: `a rate from ${formatBytesPerSecond(bounds.minBytes)} to ${
+      formatBytesPerSecond(bounds.maxBytes)
+    } per second`,
+  });
+}
+
+/** `8192` → "8KiB", `107374182400` → "100GiB": a bound as a user would type it. */
+function formatBytesPerSecond(bytes: number): string {
+  for (const [unit, size] of [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}`;
 }

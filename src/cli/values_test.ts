@@ -2,6 +2,7 @@ import { assertEquals, assertThrows } from "../../backends/testing/assert.ts";
 import {
   checkBucketName,
   checkKey,
+  OBJECT_SIZE_BOUNDS,
   parseByteSize,
   parseDuration,
   parseIntIn,
@@ -51,11 +52,49 @@ Deno.test("bucket and key names follow S3's rules", () => {
   assertThrows(() => checkKey("é".repeat(513)), UsageError, /1,024/);
 });
 
+const RATE = { minBytes: 8 * 1024, maxBytes: 100 * 1024 ** 3 };
+
 Deno.test("parseRate reads a size per second, with or without /s", () => {
-  assertEquals(parseRate("--limit-rate", "20MiB"), 20 * 1024 ** 2);
-  assertEquals(parseRate("--limit-rate", "10MB/s"), 10 * 1024 ** 2);
-  assertEquals(parseRate("--limit-rate", "500k"), 500 * 1024);
-  assertThrows(() => parseRate("--limit-rate", "fast"), UsageError, /--limit-rate/);
+  assertEquals(parseRate("--limit-rate", "20MiB", RATE), 20 * 1024 ** 2);
+  assertEquals(parseRate("--limit-rate", "10MB/s", RATE), 10 * 1024 ** 2);
+  assertEquals(parseRate("--limit-rate", "500k", RATE), 500 * 1024);
+  assertThrows(() => parseRate("--limit-rate", "fast", RATE), UsageError, /--limit-rate/);
+});
+
+Deno.test("a rate has its own range, not an object's", () => {
+  for (const bad of ["-5", "1KB", "0"]) {
+    assertThrows(
+      () => parseRate("--limit-rate", bad, RATE),
+      UsageError,
+      new RegExp(`--limit-rate takes a rate from 8KiB to 100GiB per second; got "${bad}"`),
+      bad,
+    );
+  }
+  assertThrows(
+    () => parseRate("--limit-rate", "10TB", RATE),
+    UsageError,
+    /--limit-rate takes at most 100GiB per second \(omit --limit-rate for no limit\); got "10TB"/,
+  );
+  assertEquals(parseRate("--limit-rate", "100GiB/s", RATE), RATE.maxBytes);
+});
+
+Deno.test("a negative value gets the option's range, for sizes and durations", () => {
+  const split = { ...OBJECT_SIZE_BOUNDS, rangeText: "a part size from 5 MiB to 5 GiB" };
+  assertThrows(
+    () => parseByteSize("-s", "-1", split),
+    UsageError,
+    /-s takes a part size from 5 MiB to 5 GiB; got "-1"/,
+  );
+  assertThrows(
+    () => parseByteSize("-s", "-5MiB"),
+    UsageError,
+    /-s takes a whole number of bytes from 1 to 5 TiB .*; got "-5MiB"/,
+  );
+  assertThrows(
+    () => parseDuration("--older-than", "-1d"),
+    UsageError,
+    /--older-than takes a duration from 0s to 3650d; got "-1d"/,
+  );
 });
 
 Deno.test("durations have bounds: --request-timeout 0s is refused", () => {

@@ -1,8 +1,16 @@
-import type { Backend, BackendLimits, ObjectInfo, ObjectRef } from "../../backends/types.ts";
+import type {
+  Backend,
+  BackendLimits,
+  ObjectChecksum,
+  ObjectInfo,
+  ObjectRef,
+} from "../../backends/types.ts";
 import { checksumHasher, compositeChecksum, multipartETag } from "../../backends/checksum.ts";
+import { sameChecksum } from "../transfer/object_proof.ts";
 import { BackendError, UsageError } from "../errors.ts";
 import { fileDigest, partDigests, type PartLayout } from "./file_digests.ts";
 import { planParts } from "../plan/part_plan.ts";
+import type { PartSource } from "../plan/part_source.ts";
 import { MiB } from "../../backends/units.ts";
 
 /** Most part sizes tried when the store does not say them; each costs a digest pass. */
@@ -34,8 +42,13 @@ export interface Verdict {
 export interface VerifyRequest {
   backend: Backend;
   ref: ObjectRef;
+  /**
+   * The local bytes: a file, or a chunk directory whose chunks in order are the object. Every
+   * read is proved to be of the source as opened (see part_source.ts).
+   */
+  source: PartSource;
+  /** How messages name the source: the file's path, or the chunks' `DIR/PREFIX*`. */
   file: string;
-  fileSize: number;
   /** `-s`: the part size the object was uploaded with, if the user knows it. */
   requestedPartSize?: number;
   limits: BackendLimits;
@@ -58,11 +71,11 @@ export async function verifyObject(req: VerifyRequest): Promise<Verdict> {
   const where = `s3://${req.ref.bucket}/${req.ref.key}`;
   const object = await head(req);
   if (!object) return verdict("different", "exists", `${where} does not exist.`);
-  if (object.size !== req.fileSize) {
+  if (object.size !== sizeOf(req)) {
     return verdict(
       "different",
       "size",
-      `${where} is ${object.size} bytes, ${req.file} is ${req.fileSize} bytes.`,
+      `${where} is ${object.size} bytes, ${req.file} is ${sizeOf(req)} bytes.`,
     );
   }
   const byChecksum = await compareChecksum(req, object, where);
@@ -72,9 +85,13 @@ export async function verifyObject(req: VerifyRequest): Promise<Verdict> {
   return verdict(
     "undecided",
     "none",
-    `Cannot tell whether ${where} holds the bytes of ${req.file}: it has the same size but no stored checksum${
-      object.encryption ? `, and its ETag is not an MD5 (${object.encryption})` : ""
-    } that proves the content. Run again with --download to compare every byte.`,
+    `Cannot tell whether ${where} holds the bytes of ${req.file}: it has the same size but no stored checksum that proves the content, and its ETag is not ${
+      object.encryption
+        ? `an MD5 (${object.encryption})`
+        : req.etagIsMd5
+        ? "one computed from these bytes"
+        : "promised to be an MD5 by the preset"
+    }. Run again with --download to compare every byte.`,
   );
 }
 
@@ -92,10 +109,10 @@ export async function verifyByDownload(req: VerifyRequest): Promise<Verdict> {
     remoteSize += chunk.length;
     req.onBytes?.(chunk.length);
   }
-  const local = await fileDigest(req.file, "sha256");
+  const local = await fileDigest(req.source, "sha256");
   const stored = remote.hex();
   const computed = base64ToHex(local);
-  const same = stored === computed && remoteSize === req.fileSize;
+  const same = stored === computed && remoteSize === sizeOf(req);
   return {
     result: same ? "same" : "different",
     method: "sha256-download",
@@ -103,8 +120,12 @@ export async function verifyByDownload(req: VerifyRequest): Promise<Verdict> {
     computed,
     partSize: null,
     message: same
-      ? `Match: ${where} has the SHA-256 of ${req.file} (${computed}, ${req.fileSize} bytes, read in full).`
-      : `Mismatch: ${where} (SHA-256 ${stored}, ${remoteSize} bytes) is not ${req.file} (SHA-256 ${computed}, ${req.fileSize} bytes).`,
+      ? `Match: ${where} has the SHA-256 of ${req.file} (${computed}, ${
+        sizeOf(req)
+      } bytes, read in full).`
+      : `Mismatch: ${where} (SHA-256 ${stored}, ${remoteSize} bytes) is not ${req.file} (SHA-256 ${computed}, ${
+        sizeOf(req)
+      } bytes).`,
   };
 }
 
@@ -115,26 +136,46 @@ async function compareChecksum(
 ): Promise<Verdict | undefined> {
   const stored = object.checksum;
   if (!stored) return undefined;
+  if (stored.type !== "FULL_OBJECT") return await compareComposite(req, object, stored, where);
   const name = stored.algorithm.toUpperCase();
-  if (stored.type === "FULL_OBJECT") {
-    req.log?.(`Computing the ${name} of ${req.file}.`);
-    const computed = await fileDigest(req.file, stored.algorithm, req.onBytes);
-    return compared(computed === stored.value, "full-object-checksum", stored.value, computed, {
-      same: `Match: ${where} has the full-object ${name} of ${req.file} (${computed}).`,
-      different: `Mismatch: ${where} has the ${name} ${stored.value}, ${req.file} has ${computed}.`,
-    });
+  req.log?.(`Computing the ${name} of ${req.file}.`);
+  let computed = await fileDigest(req.source, stored.algorithm, req.onBytes);
+  if (computed !== stored.value && stored.algorithm === "crc32c") {
+    // moto keeps the whole object's CRC32 under CRC32C's name.
+    const crc32 = await fileDigest(req.source, "crc32", req.onBytes);
+    if (crc32 === stored.value) computed = crc32;
   }
-  const parts = Number(/-(\d+)$/.exec(stored.value)?.[1] ?? "0");
+  if (computed !== stored.value && stored.typeGuessed) {
+    // The store named no type: the value may be a composite one without its -N (moto).
+    const composite = await compareComposite(req, object, stored, where);
+    return composite?.result === "same" ? composite : undefined;
+  }
+  return compared(computed === stored.value, "full-object-checksum", stored.value, computed, {
+    same: `Match: ${where} has the full-object ${name} of ${req.file} (${computed}).`,
+    different: `Mismatch: ${where} has the ${name} ${stored.value}, ${req.file} has ${computed}.`,
+  });
+}
+
+async function compareComposite(
+  req: VerifyRequest,
+  object: ObjectInfo,
+  stored: ObjectChecksum,
+  where: string,
+): Promise<Verdict | undefined> {
+  const name = stored.algorithm.toUpperCase();
+  // The part count from the value's -N, else from the ETag's (moto leaves the value's off).
+  const parts = Number(
+    /-(\d+)$/.exec(stored.value)?.[1] ?? /-(\d+)$/.exec(object.eTag)?.[1] ?? "0",
+  );
   const known = await partSizes(req);
-  const layouts: PartLayout[] = known
-    ? [{ sizes: known }]
-    : candidatePartSizes(req.fileSize, parts, req.limits, req.requestedPartSize)
-      .map((partSize) => ({ partSize }));
+  const layouts = known ? [{ sizes: known }] : guessedLayouts(req, parts);
   if (layouts.length === 0) return undefined;
   req.log?.(`Computing the composite ${name} of ${req.file} for ${describe(layouts)}.`);
-  const digests = await partDigests(req.file, stored.algorithm, layouts, { onBytes: req.onBytes });
+  const digests = await partDigests(req.source, stored.algorithm, layouts, {
+    onBytes: req.onBytes,
+  });
   const values = digests.map((d) => compositeChecksum(stored.algorithm, d));
-  const hit = values.indexOf(stored.value);
+  const hit = values.findIndex((value) => sameChecksum(stored.value, value));
   if (hit >= 0) {
     return {
       ...compared(true, "composite-checksum", stored.value, values[hit], {
@@ -162,29 +203,24 @@ async function compareETag(
   const eTag = object.eTag.toLowerCase();
   const multi = /^([0-9a-f]{32})-(\d+)$/.exec(eTag);
   const single = /^[0-9a-f]{32}$/.test(eTag);
-  if (!multi && !single) return undefined;
-  // Proves a difference only where ETags are MD5s and encryption did not change them.
-  const decisive = req.etagIsMd5 && !object.encryption;
+  // Proves anything only where the preset says ETags are MD5s the store computes and no
+  // encryption changed them: elsewhere an ETag may echo the Content-MD5 an uploader sent, so
+  // even a match says nothing about the stored bytes.
+  if ((!multi && !single) || !req.etagIsMd5 || object.encryption) return undefined;
   if (single) {
     req.log?.(`Computing the MD5 of ${req.file}.`);
-    const md5 = await fileDigest(req.file, "md5", req.onBytes);
-    if (md5 === eTag || decisive) {
-      return compared(md5 === eTag, "md5", eTag, md5, {
-        same: `Match: ${where} has the MD5 of ${req.file} (${md5}).`,
-        different: `Mismatch: ${where} has the MD5 ETag ${eTag}, ${req.file} has ${md5}.`,
-      });
-    }
-    return undefined;
+    const md5 = await fileDigest(req.source, "md5", req.onBytes);
+    return compared(md5 === eTag, "md5", eTag, md5, {
+      same: `Match: ${where} has the MD5 of ${req.file} (${md5}).`,
+      different: `Mismatch: ${where} has the MD5 ETag ${eTag}, ${req.file} has ${md5}.`,
+    });
   }
   const parts = Number(multi![2]);
   const known = await partSizes(req);
-  const layouts: PartLayout[] = known && known.length === parts
-    ? [{ sizes: known }]
-    : candidatePartSizes(req.fileSize, parts, req.limits, req.requestedPartSize)
-      .map((partSize) => ({ partSize }));
+  const layouts = known && known.length === parts ? [{ sizes: known }] : guessedLayouts(req, parts);
   if (layouts.length === 0) return undefined;
   req.log?.(`Computing the multipart ETag of ${req.file} for ${describe(layouts)}.`);
-  const md5s = await partDigests(req.file, "md5", layouts, { onBytes: req.onBytes });
+  const md5s = await partDigests(req.source, "md5", layouts, { onBytes: req.onBytes });
   const eTags = md5s.map((list) => multipartETag(list));
   const hit = eTags.indexOf(eTag);
   if (hit >= 0) {
@@ -198,7 +234,7 @@ async function compareETag(
   }
   // Only exact part sizes (from the store, or -s) make a differing ETag a proof.
   const exact = known !== undefined || req.requestedPartSize !== undefined;
-  if (!decisive || !exact) return undefined;
+  if (!exact) return undefined;
   return {
     ...compared(false, "multipart-etag", eTag, eTags[0], {
       same: "",
@@ -226,7 +262,28 @@ async function head(req: VerifyRequest): Promise<ObjectInfo | undefined> {
 async function partSizes(req: VerifyRequest): Promise<number[] | undefined> {
   if (!req.backend.objectPartSizes) return undefined;
   const sizes = await req.backend.objectPartSizes(req.ref, req.signal);
-  return sizes && sizes.reduce((n, s) => n + s, 0) === req.fileSize ? sizes : undefined;
+  return sizes && sizes.reduce((n, s) => n + s, 0) === sizeOf(req) ? sizes : undefined;
+}
+
+function sizeOf(req: VerifyRequest): number {
+  return req.source.fingerprint.size;
+}
+
+/**
+ * Part layouts to try when the store does not say the part sizes: `-s` alone when given;
+ * else for a chunk directory its chunk sizes first (s3mpu uploads one chunk as one part),
+ * then sizes that give `parts` parts. A match proves the bytes; a difference with a guessed
+ * layout proves nothing (the object may have been uploaded otherwise).
+ */
+function guessedLayouts(req: VerifyRequest, parts: number): PartLayout[] {
+  const chunks = req.source.chunkSizes;
+  const byChunk: PartLayout[] =
+    chunks && chunks.length === parts && req.requestedPartSize === undefined
+      ? [{ sizes: [...chunks] }]
+      : [];
+  const guesses = candidatePartSizes(sizeOf(req), parts, req.limits, req.requestedPartSize)
+    .map((partSize) => ({ partSize }));
+  return [...byChunk, ...guesses].slice(0, MAX_CANDIDATES);
 }
 
 /**
@@ -289,7 +346,9 @@ function layoutSize(layout: PartLayout): number {
 }
 
 function describe(layouts: PartLayout[]): string {
-  return layouts.map((l) => "partSize" in l ? `${l.partSize}-byte parts` : "the stored part sizes")
+  return layouts.map((l) =>
+    "partSize" in l ? `${l.partSize}-byte parts` : "the chunk or stored part sizes"
+  )
     .join(", ");
 }
 

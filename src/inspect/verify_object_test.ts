@@ -3,12 +3,14 @@
  * one flipped byte anywhere is caught by every kind of stored value, and where nothing can
  * decide the answer is "undecided" (the CLI exits 5 and offers --download).
  */
-import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../backends/testing/assert.ts";
 import { makeJob, makeWorkspace, MiB } from "../testing/engine_fixture.ts";
 import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
 import { type Backend, S3_LIMITS } from "../../backends/types.ts";
 import type { ChecksumAlgorithm, ChecksumType } from "../../backends/types.ts";
 import { runUpload } from "../transfer/object_upload.ts";
+import { openChunkDirSource, openFileSource } from "../plan/part_source.ts";
+import { SourceChangedError } from "../plan/source_identity.ts";
 import { candidatePartSizes, verifyByDownload, verifyObject } from "./verify_object.ts";
 
 const SIZE = 11 * MiB + 4321;
@@ -36,12 +38,13 @@ async function uploaded(
   return { ws, store, flippedAt: (at: number) => `${flipped}.${at}` };
 }
 
-function request(backend: Backend, file: string, etagIsMd5: boolean) {
+async function request(backend: Backend, file: string, etagIsMd5: boolean) {
   return {
     backend,
     ref: { bucket: "bkt", key: "obj" },
+    // Its files never change during a test: no wait for their change time.
+    source: await openFileSource(file, { settle: false }),
     file,
-    fileSize: SIZE,
     limits: S3_LIMITS,
     etagIsMd5,
     signal,
@@ -82,10 +85,10 @@ const CASES: Array<{
 for (const c of CASES) {
   Deno.test(`verify (${c.name}): same file proved, a flipped byte anywhere proved different`, async () => {
     const { ws, store, flippedAt } = await uploaded(c);
-    const same = await verifyObject(request(store, ws.filePath, c.etagIsMd5));
+    const same = await verifyObject(await request(store, ws.filePath, c.etagIsMd5));
     assertEquals([same.result, same.method], ["same", c.method], same.message);
     for (const at of [0, 5 * MiB - 1, SIZE - 1]) {
-      const other = await verifyObject(request(store, flippedAt(at), c.etagIsMd5));
+      const other = await verifyObject(await request(store, flippedAt(at), c.etagIsMd5));
       assertEquals(other.result, "different", `byte ${at}: ${other.message}`);
     }
     await ws.cleanup();
@@ -94,25 +97,26 @@ for (const c of CASES) {
 
 Deno.test("verify on a store whose ETags are not MD5s and keep no checksum: undecided, never same", async () => {
   const { ws, store, flippedAt } = await uploaded({ algorithm: "md5", etagIsMd5: false });
-  const flipped = await verifyObject(request(store, flippedAt(5 * MiB - 1), false));
+  const flipped = await verifyObject(await request(store, flippedAt(5 * MiB - 1), false));
   assertEquals(flipped.result, "undecided", flipped.message);
   assertMatch(flipped.message, /--download/);
-  const same = await verifyObject(request(store, ws.filePath, false));
+  const same = await verifyObject(await request(store, ws.filePath, false));
   assertEquals(same.result, "undecided", "no stored value can prove it either");
-  const downloaded = await verifyByDownload(request(store, flippedAt(0), false));
+  const downloaded = await verifyByDownload(await request(store, flippedAt(0), false));
   assertEquals([downloaded.result, downloaded.method], ["different", "sha256-download"]);
-  const exact = await verifyByDownload(request(store, ws.filePath, false));
+  const exact = await verifyByDownload(await request(store, ws.filePath, false));
   assertEquals(exact.result, "same", exact.message);
   await ws.cleanup();
 });
 
-Deno.test("verify on the generic preset (ETags not promised as MD5) still proves a match by MD5", async () => {
-  // MinIO, versitygw, SeaweedFS and Garage return MD5 ETags under the generic preset: a
-  // computed ETag that equals the stored one is a proof even where it is not promised.
+Deno.test("verify on the generic preset (ETags not promised as MD5): undecided, even on a match", async () => {
+  // Where the preset does not promise MD5 ETags, an ETag may echo the Content-MD5 the uploader
+  // sent: a computed ETag equal to it says nothing about the stored bytes.
   const { ws, store, flippedAt } = await uploaded({ algorithm: "md5", etagIsMd5: true });
-  const same = await verifyObject(request(store, ws.filePath, false));
-  assertEquals(same.result, "same", same.message);
-  const other = await verifyObject(request(store, flippedAt(0), false));
+  const same = await verifyObject(await request(store, ws.filePath, false));
+  assertEquals(same.result, "undecided", same.message);
+  assertMatch(same.message, /not promised to be an MD5 by the preset.*--download/);
+  const other = await verifyObject(await request(store, flippedAt(0), false));
   assertEquals(other.result, "undecided", "a differing ETag proves nothing there");
   await ws.cleanup();
 });
@@ -120,11 +124,13 @@ Deno.test("verify on the generic preset (ETags not promised as MD5) still proves
 Deno.test("verify: a missing object and a different size are proved different", async () => {
   const { ws, store } = await uploaded({ algorithm: "crc32", type: "FULL_OBJECT" });
   const missing = await verifyObject({
-    ...request(store, ws.filePath, true),
+    ...await request(store, ws.filePath, true),
     ref: { bucket: "bkt", key: "nope" },
   });
   assertEquals([missing.result, missing.method], ["different", "exists"]);
-  const shorter = await verifyObject({ ...request(store, ws.filePath, true), fileSize: SIZE - 1 });
+  const short = `${ws.dir}/short.bin`;
+  await Deno.writeFile(short, ws.bytes.subarray(0, SIZE - 1));
+  const shorter = await verifyObject(await request(store, short, true));
   assertEquals([shorter.result, shorter.method], ["different", "size"]);
   await ws.cleanup();
 });
@@ -135,4 +141,61 @@ Deno.test("candidatePartSizes: the requested size, the planner's, size/N rounded
   assertEquals(guesses.every((ps) => Math.ceil(100 * MiB / ps) === 7), true);
   assertEquals(guesses.includes(15 * MiB), true);
   assertEquals(candidatePartSizes(10, 1, S3_LIMITS), [10]);
+});
+
+/** `store` as a store that does not say an object's part sizes (no GetObjectAttributes). */
+function withoutPartSizes(store: Backend): Backend {
+  return new Proxy(store, {
+    get: (target, name) => {
+      if (name === "objectPartSizes") return undefined;
+      const value = Reflect.get(target, name);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("verify of a chunk directory: its chunk sizes are the part layout tried first", async () => {
+  const ws = await makeWorkspace(10);
+  const dir = `${ws.dir}/chunks`;
+  await Deno.mkdir(dir);
+  // 6 MiB chunks: a size no guess from the part count would try.
+  const chunks = [6 * MiB, 6 * MiB, 1234].map((size, i) => new Uint8Array(size).fill(i + 1));
+  for (const [i, bytes] of chunks.entries()) await Deno.writeFile(`${dir}/c_${i + 1}`, bytes);
+  const store = new MemoryBackend({ etagIsMd5: false });
+  store.createBucket("bkt");
+  const source = () => openChunkDirSource(dir, "c_", { settle: false });
+  await runUpload(
+    await makeJob(ws, store, {
+      source: await source(),
+      requestedPartSize: undefined,
+      checksumAlgorithm: "crc32",
+      etagIsMd5: false,
+    }),
+  );
+  const request = async () => ({
+    backend: withoutPartSizes(store),
+    ref: { bucket: "bkt", key: "obj" },
+    source: await source(),
+    file: `${dir}/c_*`,
+    limits: S3_LIMITS,
+    etagIsMd5: false,
+    signal,
+  });
+  const same = await verifyObject(await request());
+  assertEquals([same.result, same.method, same.partSize], ["same", "composite-checksum", 6 * MiB]);
+  await Deno.writeFile(`${dir}/c_2`, chunks[1].map((b, i) => (i === 77 ? b ^ 1 : b)));
+  const flipped = await verifyObject(await request());
+  assertEquals(flipped.result, "undecided", "guessed part sizes prove no difference");
+  const read = await verifyByDownload(await request());
+  assertEquals([read.result, read.method], ["different", "sha256-download"]);
+  await ws.cleanup();
+});
+
+Deno.test("verify reads through the proved handle: a file swapped after it was opened is refused", async () => {
+  const { ws, store } = await uploaded({ algorithm: "crc32", type: "FULL_OBJECT" });
+  const req = await request(store, ws.filePath, true);
+  await Deno.writeFile(`${ws.dir}/other`, ws.bytes);
+  await Deno.rename(`${ws.dir}/other`, ws.filePath); // the same bytes, another file
+  await assertRejects(() => verifyObject(req), SourceChangedError, /now another file/);
+  await ws.cleanup();
 });

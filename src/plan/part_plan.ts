@@ -190,3 +190,20 @@ export function plannedParts(plan: PartPlan): SourcePart[] {
     size: Math.min(partSize, size - i * partSize),
   }));
 }
+
+/**
+ * A source cut into parts of `partSize` (a chunk directory: its chunks), with no limits
+ * checked: for reads of a source that need no upload plan (verify's digests, tests).
+ */
+export function sourceParts(
+  source: { fingerprint: { size: number }; chunkSizes?: readonly number[] },
+  partSize: number,
+): SourcePart[] {
+  const fileSize = source.fingerprint.size;
+  return plannedParts({
+    fileSize,
+    partSize,
+    partCount: Math.ceil(fileSize / partSize),
+    ...(source.chunkSizes ? { chunkSizes: source.chunkSizes } : {}),
+  });
+}

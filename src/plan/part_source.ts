@@ -1,6 +1,14 @@
 import { join, resolve } from "node:path";
 import { NeedsDecisionError, RESTART, say, UsageError } from "../errors.ts";
-import { sourceChanges, type SourceFingerprint } from "./source_fingerprint.ts";
+import { type FileStamp, sourceChanges, type SourceFingerprint } from "./source_fingerprint.ts";
+import {
+  changedDuringRun,
+  openProved,
+  provedUnchanged,
+  settleChangeTimes,
+  stampByOpening,
+  stampOf,
+} from "./source_identity.ts";
 
 /** A part's place in the source. */
 export interface SourcePart {
@@ -14,10 +22,14 @@ export interface PartReader {
   /**
    * Yields the part's bytes in order through a file handle of its own (opened here, closed
    * when the iteration ends or is abandoned), so a part is never whole in memory and every
-   * call reads the file again. Each slice is a view of the next buffer of `into` in turn (as
-   * long as the buffer, or the bytes left), so a slice stays valid until `into.length` more
-   * are asked for: reused buffers leave no garbage behind, whatever the part size. When
-   * `into` is a function, each slice is read into a buffer it lends, never touched again.
+   * call reads the file again. The handle is proved to be the file the source was opened on,
+   * unchanged (device, inode, size, mtime, change time), when it is opened and again before
+   * the last slice is yielded; otherwise the iteration throws a NeedsDecisionError (exit 4),
+   * so a send never completes with another file's bytes. Each slice is a view of the next
+   * buffer of `into` in turn (as long as the buffer, or the bytes left), so a slice stays
+   * valid until `into.length` more are asked for: reused buffers leave no garbage behind,
+   * whatever the part size. When `into` is a function, each slice is read into a buffer it
+   * lends, never touched again.
    */
   slices(
     part: SourcePart,
@@ -36,51 +48,51 @@ export interface PartSource {
   readonly files: readonly string[];
   openReader(): Promise<PartReader>;
   /**
-   * Looks at the source again (stat, and for chunks the directory) and throws a
-   * NeedsDecisionError naming what changed since it was opened. Called before Complete, so
-   * bytes changed during the run never end up in an object that counts as done.
+   * Looks at the source again (stat of the path, and for chunks the directory) and throws a
+   * NeedsDecisionError naming what changed since it was opened: another file at the path
+   * (device or inode), its size, mtime or change time. Called before Complete, so bytes
+   * changed during the run never end up in an object that counts as done.
    */
   checkUnchanged(): Promise<void>;
 }
 
-/** Opens and checks a file: present, a regular file, readable, not empty. */
-export async function openFileSource(path: string): Promise<PartSource> {
+/** How a source is opened. */
+export interface OpenOptions {
+  /**
+   * Wait (at most a second) when the source was changed in the current second, so a later
+   * change in that second moves its change time (see settleChangeTimes). Default true; tests
+   * whose files never change may skip it.
+   */
+  settle?: boolean;
+}
+
+/**
+ * Opens and checks a file: present, a regular file, readable (an empty one is put whole by
+ * upload). Its fingerprint is the stamp of the handle opened here; every later read is
+ * proved to be that file.
+ */
+export async function openFileSource(path: string, opts: OpenOptions = {}): Promise<PartSource> {
   const info = await statSource(path, "-f");
   if (!info.isFile) {
     throw new UsageError(
       `${path} is not a regular file; pass a file with -f, or a directory with -d and -p.`,
     );
   }
-  if (info.size === 0) throw new UsageError(`${path} is empty; there is nothing to upload.`);
-  await checkReadable(path);
-  const fingerprint = fileFingerprint(path, info);
+  const stamp = await stampByOpening(path);
+  if (opts.settle !== false) await settleChangeTimes([stamp]);
+  const fingerprint: SourceFingerprint = { kind: "file", path: resolve(path), ...stamp };
   return {
     fingerprint,
     files: [resolve(path)],
     openReader: () =>
-      Promise.resolve(partReader(async (part) => {
-        const file = await Deno.open(path, { read: true });
-        await file.seek(part.offset, Deno.SeekMode.Start).catch((error) => {
-          file.close();
-          throw error;
-        });
-        return file;
-      })),
+      Promise.resolve(partReader((part) => ({ path, stamp, what: path, offset: part.offset }))),
     checkUnchanged: async () => {
-      const now = await Deno.stat(path).then((i) => fileFingerprint(path, i), () => undefined);
+      const now = await Deno.stat(path).then(
+        (i): SourceFingerprint => ({ kind: "file", path: resolve(path), ...stampOf(i) }),
+        () => undefined,
+      );
       changedOrNot(fingerprint, now, path);
     },
-  };
-}
-
-function fileFingerprint(path: string, info: Deno.FileInfo): SourceFingerprint {
-  return {
-    kind: "file",
-    path: resolve(path),
-    size: info.size,
-    mtimeMs: info.mtime?.getTime() ?? 0,
-    ...(info.ino !== null ? { ino: info.ino } : {}),
-    ...(info.dev !== null ? { dev: info.dev } : {}),
   };
 }
 
@@ -95,12 +107,7 @@ function changedOrNot(
     : now === undefined
     ? [`${where} is gone`]
     : sourceChanges(before, now, { sameRun: true });
-  if (changes.length === 0) return;
-  throw new NeedsDecisionError(
-    say`The source changed during the upload (${
-      changes.join("; ")
-    }), so the parts sent may not be the file's bytes; nothing was completed. Run again with ${RESTART} to upload it as it is now.`,
-  );
+  if (changes.length > 0) throw changedDuringRun(changes);
 }
 
 /**
@@ -110,7 +117,11 @@ function changedOrNot(
  * Every chunk but the last must have the first chunk's size; the store's minimum part size is
  * checked by the planner (part_plan.ts), before any upload is created.
  */
-export async function openChunkDirSource(dir: string, prefix: string): Promise<PartSource> {
+export async function openChunkDirSource(
+  dir: string,
+  prefix: string,
+  opts: OpenOptions = {},
+): Promise<PartSource> {
   const info = await statSource(dir, "-d");
   if (!info.isDirectory) throw new UsageError(`${dir} is not a directory; -d takes a directory.`);
   const names: string[] = [];
@@ -144,18 +155,15 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
       `${twin} and ${clash} in ${dir} carry the same chunk number; keep one of them.`,
     );
   }
-  const chunks: Array<SourcePart & { path: string; name: string; mtimeMs: number }> = [];
+  const chunks: Array<SourcePart & { path: string; name: string; stamp: FileStamp }> = [];
   let offset = 0;
-  let latest = 0;
   for (const [index, name] of names.entries()) {
     const path = join(dir, name);
-    const stat = await Deno.stat(path);
-    await checkReadable(path);
-    if (stat.size === 0) throw new UsageError(`Chunk ${path} is empty; remove it or re-split.`);
-    const mtimeMs = stat.mtime?.getTime() ?? 0;
-    chunks.push({ partNumber: index + 1, offset, size: stat.size, path, name, mtimeMs });
-    offset += stat.size;
-    latest = Math.max(latest, stat.mtime?.getTime() ?? 0);
+    // The stamp of a handle (it proves the chunk readable too), which each read is proved against.
+    const stamp = await stampByOpening(path);
+    if (stamp.size === 0) throw new UsageError(`Chunk ${path} is empty; remove it or re-split.`);
+    chunks.push({ partNumber: index + 1, offset, size: stamp.size, path, name, stamp });
+    offset += stamp.size;
   }
   const first = chunks[0].size;
   const odd = chunks.slice(0, -1).find((c) => c.size !== first);
@@ -164,24 +172,32 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
       `Chunk ${odd.path} is ${odd.size} bytes but the first chunk is ${first}; every chunk but the last must be the same size.`,
     );
   }
+  if (opts.settle !== false) await settleChangeTimes(chunks.map((c) => c.stamp));
   const fingerprint: SourceFingerprint = {
     kind: "chunks",
     path: resolve(dir, prefix),
     size: offset,
-    mtimeMs: latest,
+    mtimeMs: Math.max(...chunks.map((c) => c.stamp.mtimeMs)),
     chunkCount: chunks.length,
-    chunks: chunks.map((c) => ({ name: c.name, size: c.size, mtimeMs: c.mtimeMs })),
+    chunks: chunks.map(({ name, stamp }) => ({
+      name,
+      size: stamp.size,
+      mtimeMs: stamp.mtimeMs,
+      ...(stamp.ino !== undefined ? { ino: stamp.ino } : {}),
+      ...(stamp.ctimeMs !== undefined ? { ctimeMs: stamp.ctimeMs } : {}),
+    })),
   };
   return {
     fingerprint,
     chunkSizes: chunks.map((c) => c.size),
     files: chunks.map((c) => resolve(c.path)),
     openReader: () =>
-      Promise.resolve(
-        partReader((part) => Deno.open(chunks[part.partNumber - 1].path, { read: true })),
-      ),
+      Promise.resolve(partReader((part) => {
+        const { path, stamp, name } = chunks[part.partNumber - 1];
+        return { path, stamp, what: `chunk ${name}`, offset: 0 };
+      })),
     checkUnchanged: async () => {
-      const now = await openChunkDirSource(dir, prefix).then(
+      const now = await openChunkDirSource(dir, prefix, { settle: false }).then(
         (again) => again.fingerprint,
         (error) => `the chunk directory no longer reads: ${(error as Error).message}`,
       );
@@ -190,24 +206,36 @@ export async function openChunkDirSource(dir: string, prefix: string): Promise<P
   };
 }
 
-/** A reader whose every `slices` call opens the part's file at the part's offset. */
-function partReader(openAt: (part: SourcePart) => Promise<Deno.FsFile>): PartReader {
-  return { slices: (part, into) => readSlices(openAt, part, into), close: () => {} };
+/** Where a part's bytes are: the file, what its handle must prove, and where in it. */
+interface PartPlace {
+  path: string;
+  stamp: FileStamp;
+  /** The file in messages: its path, or "chunk NAME". */
+  what: string;
+  offset: number;
+}
+
+/** A reader whose every `slices` call opens the part's file, proved, at the part's offset. */
+function partReader(placeOf: (part: SourcePart) => PartPlace): PartReader {
+  return { slices: (part, into) => readSlices(placeOf(part), part, into), close: () => {} };
 }
 
 async function* readSlices(
-  openAt: (part: SourcePart) => Promise<Deno.FsFile>,
+  place: PartPlace,
   part: SourcePart,
   into: readonly Uint8Array[] | (() => Promise<Uint8Array>),
 ): AsyncGenerator<Uint8Array> {
-  const file = await openAt(part);
+  const file = await openProved(place.path, place.stamp, place.what);
   try {
+    if (place.offset > 0) await file.seek(place.offset, Deno.SeekMode.Start);
     for (let left = part.size, turn = 0; left > 0; turn++) {
       const buffer = typeof into === "function" ? await into() : into[turn % into.length];
       const slice = buffer.subarray(0, Math.min(left, buffer.length));
       const length = slice.length;
       await readFull(file, slice, part);
       left -= length;
+      // Before the last slice leaves: the file did not change while the part was read.
+      if (left === 0) await provedUnchanged(file, place.stamp, place.what);
       yield slice;
     }
   } finally {
@@ -240,16 +268,5 @@ async function statSource(path: string, flag: string): Promise<Deno.FileInfo> {
       throw new UsageError(`Cannot access ${path}: permission denied.`);
     }
     throw new UsageError(`Cannot access ${path}: ${(error as Error).message}.`);
-  }
-}
-
-async function checkReadable(path: string): Promise<void> {
-  try {
-    (await Deno.open(path, { read: true })).close();
-  } catch (error) {
-    const reason = error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : (error as Error).message;
-    throw new UsageError(`Cannot read ${path}: ${reason}. Check its permissions.`);
   }
 }

@@ -3,6 +3,11 @@ import { dirname, join } from "node:path";
 /** File mode of every state file: the owner alone reads and writes it. */
 export const STATE_FILE_MODE = 0o600;
 
+/** Opens (creating, mode 0600) a file that holds a lock: the state lock, a running-upload marker. */
+export function openLockFile(path: string): Promise<Deno.FsFile> {
+  return Deno.open(path, { read: true, write: true, create: true, mode: STATE_FILE_MODE });
+}
+
 /**
  * Replaces `path` with `text` so that a crash leaves either the old or the new content:
  * write a temp file beside it, fsync, rename over, fsync the directory.

@@ -6,6 +6,7 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import { type UploadMeta, writeMeta } from "./meta_file.ts";
 import { JournalWriter, readJournal } from "./parts_journal.ts";
 import { StateLock } from "./state_lock.ts";
@@ -78,6 +79,10 @@ class FileState implements ObjectState {
 
   markCreated(): Promise<void> {
     return this.lock.markCreated();
+  }
+
+  markActive(upload: { bucket: string; key: string; uploadId: string }, log: Logger) {
+    return this.lock.markActive(upload, log);
   }
 
   isKept(): Promise<boolean> {

@@ -42,6 +42,11 @@ export interface ObjectFailure {
   code: string;
   exitCode: number;
   message: string;
+  /**
+   * The open upload cannot be finished (gone, or its object not the file's): it is given up,
+   * so the next run sends the file from its start.
+   */
+  startOver?: boolean;
 }
 
 /** Meta keys that have a short key of their own in the "u" record, or are not kept. */
@@ -173,6 +178,7 @@ export class JobObject {
 
   /** The object failed in this run; its open upload (if any) stays for the next run. */
   async fail(failure: ObjectFailure): Promise<void> {
+    if (failure.startOver && this.#open) this.#abandon();
     const msg = failure.message.replace(/\s*\n\s*/g, " ").slice(0, 500);
     await this.#settle(
       { t: "e", i: this.id, code: failure.code, x: failure.exitCode, msg },

@@ -28,6 +28,11 @@ export interface UploadMeta {
    */
   checksumType?: ChecksumType;
   provider?: string;
+  /**
+   * Set when no `--provider` was given and the endpoint's host names no provider: what the
+   * store said of itself when the upload began, which chose `provider` (docs/providers.md).
+   */
+  providerDetected?: ProviderDetection;
   endpoint?: string;
   region?: string;
   createdAt?: string;
@@ -38,6 +43,12 @@ export interface UploadMeta {
   objectOptions?: RecordedObjectOptions;
   /** Set after a successful Complete. */
   completed?: { at: string; eTag: string; versionId?: string; location?: string };
+}
+
+/** What a store said of itself when asked which implementation it is (store_detection.ts). */
+export interface ProviderDetection {
+  /** The `Server` header of its answer to HeadBucket; null when it sent none. */
+  server: string | null;
 }
 
 /** Reads the meta file; undefined when it does not exist. Invalid content is a UsageError. */

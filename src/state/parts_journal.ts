@@ -3,7 +3,7 @@ import { stripQuotes } from "../../backends/etag.ts";
 
 /**
  * One finished part, as a line of the parts file. The seed writes eTag, partNumber and
- * uploadId; size, offset and checksum are ours.
+ * uploadId; size, offset, checksum and crc32 are ours.
  */
 export interface JournalEntry {
   eTag: string;
@@ -13,6 +13,12 @@ export interface JournalEntry {
   offset?: number;
   /** Base64 checksum of the part, in the meta file's checksumAlgorithm. */
   checksum?: string;
+  /**
+   * Base64 CRC32 of the bytes sent, computed by s3mpu as they were read, when `checksum` is
+   * not already one (another algorithm): what proves the stored object when the store keeps
+   * no checksum of its own (docs/state-files.md). Absent in older journals.
+   */
+  crc32?: string;
   /** When the line was written (ISO 8601); `s3mpu status` derives the last run's rate from it. */
   at?: string;
 }
@@ -97,6 +103,7 @@ function parseLine(line: string): JournalEntry | undefined {
   if (typeof value.size === "number") entry.size = value.size;
   if (typeof value.offset === "number") entry.offset = value.offset;
   if (typeof value.checksum === "string") entry.checksum = value.checksum;
+  if (typeof value.crc32 === "string") entry.crc32 = value.crc32;
   if (typeof value.at === "string") entry.at = value.at;
   return entry;
 }

@@ -60,18 +60,19 @@ async function defaultBase(
   env: Env,
 ): Promise<string> {
   const chosen = chosenStateDir(place, env);
-  let dir: string | undefined;
   if (chosen !== undefined) {
-    dir = chosen;
-  } else if (!(await writable(dirname(besideSource)))) {
-    dir = xdgStateDir(env);
-    note(
-      `${
-        dirname(besideSource)
-      } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
-    );
+    const source = place.stateDir !== undefined ? "--state-dir" : "S3MPU_STATE_DIR";
+    await ensureStateDir(chosen, source, note);
+    return stateBaseIn(chosen, besideSource);
   }
-  if (dir === undefined) return besideSource;
+  if (await writable(dirname(besideSource))) return besideSource;
+  const dir = xdgStateDir(env);
+  note(
+    `${
+      dirname(besideSource)
+    } is not writable; keeping the state files in ${dir} (--state-dir to choose).`,
+  );
+  // The XDG base directory may not exist yet on a fresh account: it is created whole.
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -82,6 +83,38 @@ async function defaultBase(
     );
   }
   return stateBaseIn(dir, besideSource);
+}
+
+/**
+ * A state directory the user named (--state-dir, $S3MPU_STATE_DIR): used as it is, or created
+ * (mode 0700, saying so) when only its last part is missing. A missing parent is refused: it
+ * is more likely a typo than a wish for a new tree, which (as root) could land anywhere.
+ */
+async function ensureStateDir(
+  dir: string,
+  source: string,
+  note: (message: string) => void,
+): Promise<void> {
+  const info = await Deno.stat(dir).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new UsageError(`${source} ${dir}: ${(error as Error).message}.`);
+  });
+  if (info?.isDirectory) return;
+  if (info) throw new UsageError(`${source} ${dir} is not a directory; pass a directory.`);
+  const parent = dirname(resolve(dir));
+  if (!(await Deno.stat(parent).then((p) => p.isDirectory, () => false))) {
+    throw new UsageError(
+      `${source} ${dir}: its parent directory ${parent} does not exist. Create it first (mkdir -p ${dir}) or pass another directory.`,
+    );
+  }
+  try {
+    await Deno.mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    throw new UsageError(
+      `Cannot create the state directory ${dir} (${source}): ${(error as Error).message}.`,
+    );
+  }
+  note(`Created the state directory ${dir} (${source}, mode 0700).`);
 }
 
 /** The state files' base name for `source` in a state directory: its name plus a path hash. */

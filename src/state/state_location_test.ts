@@ -1,4 +1,5 @@
-import { assertEquals, assertMatch } from "../../backends/testing/assert.ts";
+import { assertEquals, assertMatch, assertRejects } from "../../backends/testing/assert.ts";
+import { UsageError } from "../errors.ts";
 import { findStatePaths, journalBeside, uploadStatePaths } from "./state_location.ts";
 
 /** Where upload keeps the state of `source`, and the notes it printed. */
@@ -74,4 +75,33 @@ Deno.test("status and abort find the state where upload put it", async () => {
   assertEquals(journalBeside("/d/db.tar.s3mpu-meta.json"), "/d/db.tar.s3mpu-parts.jsonl");
   assertEquals(journalBeside("m.json", "/d/db.tar"), "/d/db.tar.s3mpu-parts.jsonl");
   assertEquals(journalBeside("m.json"), undefined);
+});
+
+Deno.test("a named state directory is created (and said so) only when its parent exists", async () => {
+  const root = await Deno.makeTempDir();
+  const notes: string[] = [];
+  const note = (m: string) => notes.push(m);
+  const noEnv = () => undefined;
+  const paths = await uploadStatePaths({ stateDir: `${root}/st` }, "/x/f.bin", note, noEnv);
+  assertMatch(paths.metaPath, new RegExp(`^${root}/st/f\\.bin-`));
+  assertEquals((await Deno.stat(`${root}/st`)).mode! & 0o777, 0o700);
+  assertMatch(notes.join("\n"), /Created the state directory .*\/st \(--state-dir, mode 0700\)/);
+  await assertRejects(
+    () => uploadStatePaths({ stateDir: `${root}/no/st` }, "/x/f.bin", note, noEnv),
+    UsageError,
+    /--state-dir .*\/no\/st: its parent directory .*\/no does not exist/,
+  );
+  await assertRejects(
+    () =>
+      uploadStatePaths(
+        {},
+        "/x/f.bin",
+        note,
+        (n) => n === "S3MPU_STATE_DIR" ? `${root}/a/b` : undefined,
+      ),
+    UsageError,
+    /S3MPU_STATE_DIR .*\/a\/b: its parent directory/,
+  );
+  assertEquals(await Deno.stat(`${root}/no`).then(() => true, () => false), false);
+  await Deno.remove(root, { recursive: true });
 });

@@ -1,5 +1,7 @@
 import { UsageError } from "../errors.ts";
-import { STATE_FILE_MODE, writeAll } from "./atomic_write.ts";
+import type { Logger } from "../log.ts";
+import { ActiveMarker, type ActiveRef } from "./active_uploads.ts";
+import { openLockFile, writeAll } from "./atomic_write.ts";
 
 /**
  * The lock file's text: the holder's pid, then while a CreateMultipartUpload is on its way
@@ -18,6 +20,9 @@ export function isLockFileText(text: string): boolean {
  * killed run never blocks the next one.
  */
 export class StateLock {
+  /** The upload's marker in the registry of running uploads, once {@link markActive} took it. */
+  #active: ActiveMarker | undefined;
+
   private constructor(
     private readonly file: Deno.FsFile,
     readonly path: string,
@@ -48,17 +53,21 @@ export class StateLock {
     return this.write("");
   }
 
+  /**
+   * Marks the upload as driven by this run in the per-user registry of running uploads
+   * (active_uploads.ts), so `s3mpu list --yes` leaves it alone; released with the lock.
+   */
+  async markActive(ref: ActiveRef, logger: Logger): Promise<void> {
+    if (this.#active) return;
+    this.#active = await ActiveMarker.take(ref, logger);
+  }
+
   /** Takes the lock or fails at once with a message naming the other run. */
   static async acquire(metaPath: string): Promise<StateLock> {
     const path = `${metaPath}.lock`;
     let file: Deno.FsFile;
     try {
-      file = await Deno.open(path, {
-        read: true,
-        write: true,
-        create: true,
-        mode: STATE_FILE_MODE,
-      });
+      file = await openLockFile(path);
     } catch (error) {
       throw new UsageError(
         `Cannot create the lock file ${path}: ${
@@ -91,8 +100,10 @@ export class StateLock {
     await this.file.syncData();
   }
 
-  /** Releases the lock and removes the lock file. */
+  /** Releases the lock and removes the lock file (and the running-upload marker). */
   async release(): Promise<void> {
+    await this.#active?.release();
+    this.#active = undefined;
     await Deno.remove(this.path).catch(() => {});
     await this.file.unlock().catch(() => {});
     this.file.close();

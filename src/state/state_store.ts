@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Logger } from "../log.ts";
 import type { UploadMeta } from "./meta_file.ts";
 import type { JournalContents, JournalEntry } from "./parts_journal.ts";
 
@@ -68,6 +69,12 @@ export interface ObjectState {
   markCreating(at: Date): Promise<void>;
   /** Clears the mark of {@link markCreating}: the upload id is recorded. */
   markCreated(): Promise<void>;
+  /**
+   * Registers the upload as driven by this run in the host's registry of running uploads
+   * (docs/state-files.md), so `s3mpu list --yes` leaves it alone; released by {@link close}.
+   * A registry that cannot be written is a warning on `log`, never a failure.
+   */
+  markActive(upload: { bucket: string; key: string; uploadId: string }, log: Logger): Promise<void>;
   /** Whether an upload is recorded, so the same command resumes it. */
   isKept(): Promise<boolean>;
   /**

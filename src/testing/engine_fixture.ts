@@ -1,5 +1,10 @@
-import type { Backend } from "../../backends/types.ts";
-import { MemoryBackend } from "../../backends/memory/memory_backend.ts";
+import type {
+  Backend,
+  CompletedUpload,
+  UploadedPart,
+  UploadPartInput,
+} from "../../backends/types.ts";
+import { MemoryBackend, type MemoryBackendOptions } from "../../backends/memory/memory_backend.ts";
 import { FaultBackend } from "../../backends/memory/fault_backend.ts";
 import { assertEquals, assertOk, assertRejects } from "../../backends/testing/assert.ts";
 import type {
@@ -31,8 +36,8 @@ export async function makeWorkspace(size: number) {
 }
 
 /** A memory store with bucket "bkt". */
-export function makeStore(): MemoryBackend {
-  const store = new MemoryBackend();
+export function makeStore(options?: MemoryBackendOptions): MemoryBackend {
+  const store = new MemoryBackend(options);
   store.createBucket("bkt");
   return store;
 }
@@ -60,7 +65,8 @@ export async function makeJob(
   const flat: FlatJob = {
     bucket: "bkt",
     key: "obj",
-    source: await openFileSource(ws.filePath),
+    // Its files never change during a test: no wait for their change time (see OpenOptions).
+    source: await openFileSource(ws.filePath, { settle: false }),
     requestedPartSize: 5 * MiB,
     threads: 3,
     state: fileStateStore({ metaPath: ws.metaPath, partsPath: ws.partsPath }),
@@ -72,6 +78,7 @@ export async function makeJob(
     retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
     stopSignal: new AbortController().signal,
     stopGraceMs: 1000,
+    lostCompleteWaitMs: 100,
     ...overrides,
     logger,
   };
@@ -94,12 +101,15 @@ const REQUEST_FIELDS: Record<keyof UploadRequest, "request"> = {
   checksumAlgorithm: "request",
   checksumChosen: "request",
   objectOptions: "request",
+  readBack: "request",
 };
 const RULES_FIELDS: Record<keyof StoreRules, "rules"> = {
   preferredPartSize: "rules",
   checksumType: "rules",
   etagIsMd5: "rules",
+  md5Header: "rules",
   provider: "rules",
+  providerDetected: "rules",
   endpoint: "rules",
   region: "rules",
 };
@@ -172,4 +182,38 @@ export function assertLogged(job: TestJob, fragment: string | RegExp): void {
     typeof fragment === "string" ? l.includes(fragment) : fragment.test(l)
   );
   assertOk(found, `no log line with ${fragment}; the lines were:\n${lines.join("\n")}`);
+}
+
+/**
+ * `store` with its part and Complete calls bent per test: `beforePart` may change a part on its
+ * way in (damage it), `afterPart` runs once it is stored, `complete` wraps the real Complete.
+ */
+export function intercept(
+  store: MemoryBackend,
+  over: {
+    beforePart?: (input: UploadPartInput, signal: AbortSignal) => Promise<UploadPartInput>;
+    afterPart?: (part: UploadedPart) => Promise<void>;
+    complete?: (real: () => Promise<CompletedUpload>) => Promise<CompletedUpload>;
+  },
+): Backend {
+  return new Proxy(store, {
+    get(target, name) {
+      if (name === "uploadPart" && (over.afterPart || over.beforePart)) {
+        return async (input: UploadPartInput, signal: AbortSignal) => {
+          const part = await target.uploadPart(
+            over.beforePart ? await over.beforePart(input, signal) : input,
+            signal,
+          );
+          await over.afterPart?.(part);
+          return part;
+        };
+      }
+      if (name === "completeMultipartUpload" && over.complete) {
+        return (...args: Parameters<Backend["completeMultipartUpload"]>) =>
+          over.complete!(() => target.completeMultipartUpload(...args));
+      }
+      const value = Reflect.get(target, name);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -1,12 +1,12 @@
 import type { CompletedUpload, UploadedPart } from "../../backends/types.ts";
 import { BackendError, NeedsDecisionError, RESTART, say } from "../errors.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
-import { type ExpectedObject, type Proof, proveObject } from "./object_proof.ts";
+import { type ExpectedObject, fullObjectOf, type ProofName } from "./object_proof.ts";
+import { findOwnObject, proveStored } from "./stored_proof.ts";
 import type { RunJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
-
-/** How far the store's clock may run behind ours when comparing an object's age. */
-const CLOCK_SKEW_MS = 5 * 60_000;
+import { describeProof } from "./object_proof.ts";
+import { lostCompleteMessage, lostCompleteWaitMs } from "./finish_gone.ts";
 
 /** What completing needs besides the job. */
 export interface CompleteRequest {
@@ -23,21 +23,25 @@ export interface CompleteRequest {
 
 /**
  * Completes the upload with every part in order, then proves that the stored object is the
- * bytes sent (its checksum or multipart ETag, from the answer or from HeadObject) before
- * anything counts as done.
+ * bytes sent (HeadObject's checksum or MD5 ETag, else a read-back: stored_proof.ts) before
+ * anything counts as done; the result names the proof.
  *
  * If Complete fails in any way (including NoSuchUpload because an earlier, killed run's
- * Complete went through) an object at the key counts as this upload's only when its content
- * checksum proves it and it is not older than the upload; otherwise the failure stands.
+ * Complete went through or is still running) an object at the key counts as this upload's
+ * only when it is proved and not older than the upload; otherwise the failure stands.
  */
-export async function completeUpload(req: CompleteRequest): Promise<CompletedUpload> {
+export async function completeUpload(
+  req: CompleteRequest,
+): Promise<CompletedUpload & { proof: ProofName }> {
   const { job, session, signal, expected } = req;
   const parts: UploadedPart[] = req.parts.map((p) => ({
     partNumber: p.partNumber,
     eTag: p.eTag,
     ...(p.checksum ? { checksum: p.checksum } : {}),
   }));
-  const whole = expected.checksum?.type === "FULL_OBJECT" ? expected.checksum : undefined;
+  const whole = session.checksumType === "FULL_OBJECT"
+    ? fullObjectOf(expected, session.checksumAlgorithm)
+    : undefined;
   let completed: CompletedUpload;
   try {
     completed = await job.context.backend.completeMultipartUpload({
@@ -53,109 +57,47 @@ export async function completeUpload(req: CompleteRequest): Promise<CompletedUpl
     job.context.logger.verbose(
       `Completion failed (${describeFailure(error)}); checking whether the object is there.`,
     );
-    const settled = await findOwnObject(req);
-    if (!settled) throw error;
+    // The upload vanished under our Complete: another Complete of it (a killed run's, or
+    // ours whose answer was lost) went through or is still running.
+    const gone = error instanceof BackendError && error.kind === "no_such_upload";
+    const settled = await findOwnObject({
+      ...proofOf(req),
+      createdAt: req.createdAt,
+      waitMs: gone ? lostCompleteWaitMs(job) : 0,
+    });
+    if (!settled.object) {
+      if (gone) {
+        throw new NeedsDecisionError(lostCompleteMessage(job, settled.reason), {
+          cause: error,
+          code: "upload_gone",
+        });
+      }
+      throw error;
+    }
     job.context.logger.info(
-      `The object is already complete on the server (ETag ${settled.eTag}, proved by its ${settled.by}).`,
+      `The object is already complete on the server (ETag ${settled.object.eTag}, proved by ${
+        describeProof(settled.object.proof)
+      }).`,
     );
     await abortIfOpen(req);
-    return settled;
+    return settled.object;
   }
-  await confirmStored(req, completed);
-  return completed;
+  const proof = await proveStored({
+    ...proofOf(req),
+    advice:
+      say`State kept in ${job.state.name}; run again with ${RESTART} to upload the file again.`,
+  }, completed);
+  return { ...completed, proof };
 }
 
-/**
- * Proves a completed object: first from Complete's own answer, else from HeadObject. A
- * checksum or ETag that differs means the store holds other bytes: exit 4, state kept.
- * Where the store reports nothing comparable, only presets that promise no proof pass.
- */
-async function confirmStored(req: CompleteRequest, completed: CompletedUpload): Promise<void> {
-  const { job, expected } = req;
-  let proof = proveObject(completed, expected);
-  // Complete's answer describes what was stored: a value there that differs is final. Only
-  // an answer with nothing to compare sends us to HeadObject.
-  const answerDiffers = !proof.proved && proof.mismatch && checksumSpoke(completed, expected);
-  if (!proof.proved && !answerDiffers) {
-    const head = await headOrUndefined(req);
-    if (head) proof = proveObject(head, expected);
-  }
-  if (proof.proved) {
-    job.context.logger.verbose(`The stored object is proved by its ${proof.by}.`);
-    return;
-  }
-  // Presets that promise a proof (a whole-object checksum, or MD5 ETags), or a store whose
-  // part ETags showed in this upload to be the MD5s of the bytes sent.
-  const promised = expected.checksum !== undefined || job.rules.etagIsMd5 ||
-    expected.eTagsShownMd5 === true;
-  if (promised) throw notTheBytes(req, proof);
-  job.context.logger.warn(
-    proof.mismatch
-      ? `The store's ETag does not follow S3's MD5 scheme (${proof.reason}); the parts were accepted with their checksums. Check with s3mpu verify --download.`
-      : `Could not prove the stored bytes (${proof.reason}); this store's preset gives no whole-object checksum. Check with s3mpu verify --download.`,
-  );
-}
-
-/** Whether the answer carried a checksum of the kind expected (so its verdict counts). */
-function checksumSpoke(completed: CompletedUpload, expected: ExpectedObject): boolean {
-  const got = completed.checksum, want = expected.checksum;
-  return got !== undefined && want !== undefined && got.algorithm === want.algorithm &&
-    got.type === want.type;
-}
-
-function notTheBytes(
-  req: CompleteRequest,
-  proof: Extract<Proof, { proved: false }>,
-): NeedsDecisionError {
-  return new NeedsDecisionError(
-    say`The object s3://${req.job.request.bucket}/${req.job.request.key} is not proved to hold the bytes sent: ${proof.reason}. State kept in ${req.job.state.name}; run again with ${RESTART} to upload the file again.`,
-  );
-}
-
-/**
- * The object at the key, if its content checksum (or multipart ETag) proves it is what this
- * upload's parts make and it is not older than the upload; undefined otherwise.
- */
-export async function findOwnObject(
-  req: Omit<CompleteRequest, "session" | "parts">,
-): Promise<(CompletedUpload & { by: string }) | undefined> {
-  const { job, expected } = req;
-  const head = await headOrUndefined(req);
-  if (!head) return undefined;
-  const proof = proveObject(head, expected);
-  if (!proof.proved) {
-    job.context.logger.verbose(`The object at the key is not this upload's: ${proof.reason}.`);
-    return undefined;
-  }
-  const earliest = req.createdAt.getTime() - CLOCK_SKEW_MS;
-  if (head.lastModified && head.lastModified.getTime() < earliest) {
-    job.context.logger.verbose(
-      `The object at the key has this upload's content but predates it (${head.lastModified.toISOString()}); not counting it.`,
-    );
-    return undefined;
-  }
+function proofOf(req: CompleteRequest) {
   return {
-    eTag: head.eTag,
-    ...(head.versionId ? { versionId: head.versionId } : {}),
-    ...(head.checksum ? { checksum: head.checksum } : {}),
-    by: proof.by,
+    job: req.job,
+    expected: req.expected,
+    parts: req.parts,
+    algorithm: req.session.checksumAlgorithm,
+    signal: req.signal,
   };
-}
-
-/** The object at the key, or undefined: none there, or a store that cannot describe objects. */
-async function headOrUndefined(req: Omit<CompleteRequest, "session" | "parts">) {
-  const { job, signal } = req;
-  const { backend } = job.context;
-  if (!backend.headObject) return undefined;
-  try {
-    return await backend.headObject({
-      bucket: job.request.bucket,
-      key: job.request.key,
-    }, signal);
-  } catch (error) {
-    if (error instanceof BackendError && error.kind === "not_found") return undefined;
-    throw error;
-  }
 }
 
 /**

@@ -3,9 +3,11 @@ import type { SourcePart } from "../plan/part_source.ts";
 import { retrying } from "../transport/retrying_backend.ts";
 import type { Backend } from "../../backends/types.ts";
 import type { UploadMeta } from "../state/meta_file.ts";
-import type { JournalEntry } from "../state/parts_journal.ts";
 import { UploadSession } from "./upload_session.ts";
-import { completeUpload, findOwnObject } from "./complete_upload.ts";
+import { completeUpload } from "./complete_upload.ts";
+import { finishGone } from "./finish_gone.ts";
+import { putWhole } from "./put_whole.ts";
+import { createdAtOf, finished } from "./upload_result.ts";
 import { expectedObject } from "./object_proof.ts";
 import { resendDamaged } from "./resend_damaged.ts";
 import { toUserError } from "./failure.ts";
@@ -14,6 +16,7 @@ import { openState } from "./open_state.ts";
 import { plannedParts } from "../plan/part_plan.ts";
 import { uploadParts } from "./part_runner.ts";
 import { resumeParts } from "./resume_parts.ts";
+import { recordMissing } from "../plan/source_fingerprint.ts";
 import type { RunJob, UploadJob, UploadResult } from "./upload_job.ts";
 
 /**
@@ -67,6 +70,8 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
   const { state } = job;
   const start = await openState(job, signal);
   const plan = start.plan;
+  // Nothing to split (an empty file): one PutObject, no state files.
+  if (start.kind === "new" && plan.partCount === 0) return await putWhole(job, signal, startedAt);
   const planned = plannedParts(plan);
   // Open the journal before any upload is created, so an unwritable directory fails first.
   const journal = await state.openJournal(start.kind === "resume" ? start.journal.validLength : 0);
@@ -84,6 +89,7 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
       session = new UploadSession(meta, journal);
     } else {
       meta = upgradeMeta(job, start.meta, plan.partCount);
+      await job.state.markActive(meta, logger); // s3mpu list --yes leaves a running upload alone
       if (job.request.checksumChosen && meta.checksumAlgorithm !== job.request.checksumAlgorithm) {
         throw new NeedsDecisionError(
           say`The upload in ${state.name} was begun with --checksum-algorithm ${meta.checksumAlgorithm}, not ${job.request.checksumAlgorithm}: every part of one upload carries the same checksum. Omit --checksum-algorithm to resume, or pass ${RESTART} to start over with ${job.request.checksumAlgorithm}.`,
@@ -131,12 +137,7 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
       job,
       session,
       parts,
-      expected: expectedObject(
-        session.checksumAlgorithm,
-        session.checksumType,
-        parts,
-        plan.fileSize,
-      ),
+      expected: expectedObject(session.checksumAlgorithm, parts, plan.fileSize),
       createdAt: createdAtOf(meta),
       signal,
     });
@@ -151,6 +152,7 @@ async function drive(job: RunJob, signal: AbortSignal, startedAt: number): Promi
       parts: plan.partCount,
       partsUploaded: pending.length + resent,
       checksumAlgorithm: session.checksumAlgorithm,
+      proof: completed.proof,
     });
   } finally {
     await journal.close().catch(() => {});
@@ -178,6 +180,9 @@ async function initiate(
     ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
   }, signal);
   const createMs = performance.now() - createStarted;
+  // From here on, s3mpu list --yes on this host leaves the upload alone.
+  const { bucket, key } = job.request;
+  await job.state.markActive({ bucket, key, uploadId }, job.context.logger);
   const now = new Date().toISOString();
   const meta: UploadMeta = {
     bucket: job.request.bucket,
@@ -189,6 +194,7 @@ async function initiate(
     checksumAlgorithm: job.request.checksumAlgorithm,
     ...(job.rules.checksumType ? { checksumType: job.rules.checksumType } : {}),
     provider: job.rules.provider,
+    ...(job.rules.providerDetected ? { providerDetected: job.rules.providerDetected } : {}),
     ...(job.rules.endpoint ? { endpoint: job.rules.endpoint } : {}),
     ...(job.rules.region ? { region: job.rules.region } : {}),
     ...(job.request.objectOptions ? { objectOptions: job.request.objectOptions } : {}),
@@ -229,7 +235,7 @@ async function initiate(
 function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): UploadMeta {
   return {
     ...meta,
-    source: meta.source ?? job.request.source.fingerprint,
+    source: recordMissing(meta.source, job.request.source.fingerprint),
     partCount,
     checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
     // Uploads recorded before FULL_OBJECT support used per-part (composite) checksums.
@@ -245,13 +251,6 @@ function upgradeMeta(job: UploadJob, meta: UploadMeta, partCount: number): Uploa
 
 function isFlexible(algorithm: string): boolean {
   return algorithm !== "md5" && algorithm !== "none";
-}
-
-/** When the upload was created, for the age check of a settled object. */
-function createdAtOf(meta: UploadMeta): Date {
-  const at = Date.parse(meta.createdAt ?? "");
-  // Seed files carry no time: any object may be the upload's, so only content decides.
-  return new Date(Number.isNaN(at) ? 0 : at);
 }
 
 /**
@@ -278,74 +277,4 @@ async function sendWhileChecking(
     await send(missing);
   }
   return missing.length;
-}
-
-/**
- * The recorded upload is unknown to the server. If the object it was building exists, an
- * earlier run's Complete went through and this run has nothing left to do; otherwise the
- * upload was aborted or purged and only the user can decide to start over.
- */
-async function finishGone(
-  job: RunJob,
-  meta: UploadMeta,
-  journaled: Map<number, JournalEntry>,
-  planned: SourcePart[],
-  signal: AbortSignal,
-  startedAt: number,
-): Promise<UploadResult> {
-  const allJournaled = planned.every((p) => journaled.has(p.partNumber));
-  const parts = planned.map((p) => ({ ...journaled.get(p.partNumber)!, size: p.size }));
-  const totalSize = planned.reduce((n, p) => n + p.size, 0);
-  const existing = allJournaled
-    ? await findOwnObject({
-      job,
-      expected: expectedObject(
-        meta.checksumAlgorithm ?? "md5",
-        meta.checksumType,
-        parts,
-        totalSize,
-      ),
-      createdAt: createdAtOf(meta),
-      signal,
-    })
-    : undefined;
-  if (!existing) {
-    throw new NeedsDecisionError(
-      say`The multipart upload recorded in ${job.state.name} no longer exists on the server (aborted, or purged as unfinished), and no object proved to be its result is at the key. Run again with ${RESTART} to upload from the start.`,
-    );
-  }
-  job.context.logger.info(
-    `The upload was already completed by an earlier run (ETag ${existing.eTag}, proved by its ${existing.by}); nothing left to send.`,
-  );
-  return await finished(job, startedAt, {
-    uploadId: meta.uploadId,
-    eTag: existing.eTag,
-    versionId: existing.versionId,
-    size: totalSize,
-    partSize: meta.splitSize,
-    parts: parts.length,
-    partsUploaded: 0,
-    checksumAlgorithm: meta.checksumAlgorithm ?? "md5",
-  });
-}
-
-/**
- * The result of a run whose object is stored: the state files go, and the job's bucket and
- * key and the time since `startedAt` join what the run found (fields in UploadResult order,
- * which `--json` prints).
- */
-async function finished(
-  job: RunJob,
-  startedAt: number,
-  found: Omit<UploadResult, "bucket" | "key" | "seconds">,
-): Promise<UploadResult> {
-  await job.state.finish(job.context.logger);
-  const { checksumAlgorithm, ...rest } = found;
-  return {
-    bucket: job.request.bucket,
-    key: job.request.key,
-    ...rest,
-    seconds: (performance.now() - startedAt) / 1000,
-    checksumAlgorithm,
-  };
 }

@@ -49,6 +49,11 @@ export async function openState(job: RunJob, signal: AbortSignal): Promise<Start
 }
 
 function newPlan(job: UploadJob): PartPlan {
+  // An empty file has no parts: it is put whole (put_whole.ts).
+  const { source } = job.request;
+  if (!source.chunkSizes && source.fingerprint.size === 0) {
+    return { fileSize: 0, partSize: 0, partCount: 0 };
+  }
   return planParts({ ...planInput(job), preferredPartSize: job.rules.preferredPartSize });
 }
 
@@ -132,13 +137,13 @@ function checkSameUpload(job: RunJob, meta: UploadMeta): void {
   if (changes.length > 0) {
     throw new NeedsDecisionError(
       say`The source changed since the upload began (${
-        changes.join(", ")
+        changes.join("; ")
       }); the stored parts no longer match it. Run again with ${RESTART} to upload it from the start.`,
     );
   }
   if (recorded.path !== now.path) {
     job.context.logger.warn(
-      `The source moved from ${recorded.path} to ${now.path}; same size and time, resuming.`,
+      `The source moved from ${recorded.path} to ${now.path}; same size and mtime (its inode and change time are compared only at the same path), resuming.`,
     );
   }
 }

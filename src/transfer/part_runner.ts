@@ -3,7 +3,15 @@ import type { SourcePart } from "../plan/part_source.ts";
 import type { JournalEntry } from "../state/parts_journal.ts";
 import type { UploadJob } from "./upload_job.ts";
 import type { UploadSession } from "./upload_session.ts";
-import { checkedPartStream, firstPassBytes, partStream, sumPart } from "./part_stream.ts";
+import {
+  checkedPartStream,
+  firstPassBytes,
+  partStream,
+  type StreamSum,
+  summedPartStream,
+  sumPart,
+} from "./part_stream.ts";
+import type { UploadedPart, UploadPartInput } from "../../backends/types.ts";
 import { slicer, type TokenBucket } from "../../backends/rate_limit.ts";
 import type { TransferEvents } from "./events.ts";
 
@@ -38,7 +46,9 @@ export async function uploadParts(opts: {
   const queue = pending[Symbol.iterator]();
   const worker = async () => {
     const reader = await job.request.source.openReader();
-    const scratch = new Uint8Array(firstPassBytes(job.request.threads));
+    // The first pass's buffer, made only where a part needs one (a checksum header).
+    let buffer: Uint8Array | undefined;
+    const scratch = () => buffer ??= new Uint8Array(firstPassBytes(job.request.threads));
     try {
       while (!job.context.stopSignal.aborted && !cancel.signal.aborted) {
         const next = queue.next();
@@ -68,8 +78,8 @@ async function sendPart(opts: {
   session: UploadSession;
   part: SourcePart;
   reader: Awaited<ReturnType<UploadJob["request"]["source"]["openReader"]>>;
-  /** The worker's buffer for the checksum pass. */
-  scratch: Uint8Array;
+  /** The worker's buffer for the checksum pass (made on first use). */
+  scratch: () => Uint8Array;
   signal: AbortSignal;
 }): Promise<void> {
   const { scheduler } = opts.job.context;
@@ -79,38 +89,24 @@ async function sendPart(opts: {
 }
 
 async function send(opts: Parameters<typeof sendPart>[0]): Promise<void> {
-  const { job, session, part, signal } = opts;
+  const { job, session, part } = opts;
   const { events } = job.context;
   const started = performance.now();
-  const algorithm = session.checksumAlgorithm;
   const backend = job.context.backend;
-  // A store that takes the checksum after the body gets the part read once, summed as it
-  // leaves; otherwise a first pass sums it for the header, and the send is checked against it.
-  const trailing = backend.trailingChecksums === true && algorithm !== "none" &&
-    algorithm !== "md5";
-  const sums = trailing ? undefined : await sumPart(opts.reader, part, algorithm, opts.scratch);
   const paced = pacing(job.context.scheduler?.rate, events);
-  let uploaded;
+  let sent: Awaited<ReturnType<typeof sendOnce>>;
   try {
-    uploaded = await backend.uploadPart({
-      bucket: job.request.bucket,
-      key: job.request.key,
-      uploadId: session.uploadId,
-      partNumber: part.partNumber,
-      body: sums ? checkedPartStream(opts.reader, part, sums) : partStream(opts.reader, part),
-      checksum: sums?.checksum ?? { algorithm, value: "", trailing: true },
-      ...(paced ? { paceBody: paced.paceBody } : {}),
-    }, signal);
+    sent = await sendOnce(opts, paced?.paceBody);
   } catch (error) {
     paced?.ended(0);
     throw error;
   }
   paced?.ended(part.size);
-  const checksum = sums?.checksum ?? { algorithm, value: uploaded.checksum ?? "" };
-  if (!checksum.value && algorithm !== "none") {
+  const { uploaded, checksum, crc32 } = sent;
+  if (!checksum && session.checksumAlgorithm !== "none") {
     throw new BackendError(
       "invalid_request",
-      `${backend.name} accepted part ${part.partNumber} but returned no ${algorithm} checksum for it.`,
+      `${backend.name} accepted part ${part.partNumber} but returned no ${session.checksumAlgorithm} checksum for it.`,
     );
   }
   const entry: JournalEntry = {
@@ -119,13 +115,14 @@ async function send(opts: Parameters<typeof sendPart>[0]): Promise<void> {
     uploadId: session.uploadId,
     size: part.size,
     offset: part.offset,
-    ...(checksum.value ? { checksum: checksum.value } : {}),
+    ...(checksum ? { checksum } : {}),
+    ...(crc32 ? { crc32 } : {}),
   };
   await session.partSent(entry);
   events?.partDone?.({
     partNumber: part.partNumber,
     size: part.size,
-    label: checksum.value || uploaded.eTag,
+    label: checksum || uploaded.eTag,
     seconds: (performance.now() - started) / 1000,
   });
 }
@@ -155,5 +152,66 @@ function pacing(rate: TokenBucket | undefined, events: TransferEvents | undefine
       return slice(slices, signal);
     },
     ended: withdraw,
+  };
+}
+
+/**
+ * Sends the part the one way its checksum allows (docs/guarantees.md, "How each part is
+ * checked"): a trailing checksum summed as the bytes leave (read once); no header, MD5 and
+ * CRC32 summed as the bytes leave for an md5 part whose store is not sent Content-MD5 (read
+ * once; the MD5 is compared with the ETag before Complete, see resend_damaged.ts); or a first
+ * pass for the header's checksum, then a send checked against it (read twice). Returns the
+ * answer, the part's checksum, and its CRC32 where that is another value.
+ */
+async function sendOnce(
+  opts: Parameters<typeof sendPart>[0],
+  paceBody?: UploadPartInput["paceBody"],
+): Promise<{
+  uploaded: UploadedPart;
+  checksum: string;
+  crc32?: string;
+}> {
+  const { job, session, part, signal, reader } = opts;
+  const algorithm = session.checksumAlgorithm;
+  const backend = job.context.backend;
+  const ref = {
+    bucket: job.request.bucket,
+    key: job.request.key,
+    uploadId: session.uploadId,
+    partNumber: part.partNumber,
+    ...(paceBody ? { paceBody } : {}),
+  };
+  const flexible = algorithm !== "none" && algorithm !== "md5";
+  if (flexible && backend.trailingChecksums === true) {
+    // Every part's journal line gets a CRC32 of the bytes sent, whatever its checksum.
+    const tap: StreamSum | undefined = algorithm !== "crc32" ? {} : undefined;
+    const uploaded = await backend.uploadPart({
+      ...ref,
+      body: partStream(reader, part, tap),
+      checksum: { algorithm, value: "", trailing: true },
+    }, signal);
+    return { uploaded, checksum: uploaded.checksum ?? "", crc32: tap?.crc32 };
+  }
+  if (!flexible && !job.rules.md5Header) {
+    const summed = summedPartStream(reader, part);
+    const uploaded = await backend.uploadPart({
+      ...ref,
+      body: summed.stream,
+      checksum: { algorithm: "none", value: "" },
+    }, signal);
+    const sums = summed.sums();
+    return { uploaded, checksum: algorithm === "md5" ? sums.md5 : "", crc32: sums.crc32 };
+  }
+  const sums = await sumPart(reader, part, algorithm, opts.scratch());
+  const uploaded = await backend.uploadPart({
+    ...ref,
+    body: checkedPartStream(reader, part, sums),
+    checksum: sums.checksum,
+  }, signal);
+  // The send was checked with CRC32 (part_stream.ts): journal it beside another checksum.
+  return {
+    uploaded,
+    checksum: sums.checksum.value,
+    ...(algorithm !== "crc32" ? { crc32: sums.check } : {}),
   };
 }

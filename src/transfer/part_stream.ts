@@ -72,6 +72,7 @@ export function checkedPartStream(
   return {
     size: part.size,
     open: (signal, take) => checkedSlices(reader, part, sums, signal, take),
+    heldSlices: 1,
   };
 }
 
@@ -99,17 +100,84 @@ async function* checkedSlices(
   if (held) yield held;
 }
 
+/** The CRC32 of the bytes a stream yielded on its last pass that reached the end. */
+export interface StreamSum {
+  crc32?: string;
+}
+
 /**
  * The part as a stream read from the source on every `open`, unchecked: for a checksum the
  * store's adapter sums as the bytes leave (a trailing checksum), which is of the bytes sent.
+ * With `sum`, the bytes are also summed with CRC32 as they are yielded (for a journal line
+ * whose trailing checksum is another algorithm).
  */
-export function partStream(reader: PartReader, part: SourcePart): PartStream {
+export function partStream(reader: PartReader, part: SourcePart, sum?: StreamSum): PartStream {
   return {
     size: part.size,
-    open: (_signal, take) =>
-      reader.slices(
+    open: (_signal, take) => {
+      const slices = reader.slices(
         part,
         take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)],
-      ),
+      );
+      return sum ? summed(slices, sum) : slices;
+    },
+  };
+}
+
+async function* summed(
+  slices: AsyncIterable<Uint8Array>,
+  sum: StreamSum,
+): AsyncGenerator<Uint8Array> {
+  const hasher = checksumHasher(CHECK_ALGORITHM);
+  for await (const slice of slices) {
+    hasher.update(slice); // before the slice is handed on: it is valid only until the next
+    yield slice;
+  }
+  sum.crc32 = hasher.value();
+}
+
+/** The MD5 and CRC32 (base64) of the bytes a {@link summedPartStream} sent last. */
+export interface SentSums {
+  md5: string;
+  crc32: string;
+}
+
+/**
+ * The part as a stream read from the source on every `open`, its MD5 and CRC32 summed as the
+ * bytes leave (each slice before it is yielded), for a store that gets no checksum header:
+ * the part is read once, and `sums()` gives the sums of the last send (a retry's `open`
+ * starts them again), to journal and to compare with the ETag the store answers. `sums()`
+ * throws unless that send read the whole part.
+ */
+export function summedPartStream(
+  reader: PartReader,
+  part: SourcePart,
+): { stream: PartStream; sums(): SentSums } {
+  let md5 = checksumHasher("md5");
+  let crc32 = checksumHasher("crc32");
+  let summed = 0;
+  async function* slices(signal: AbortSignal, take?: () => Promise<Uint8Array>) {
+    md5 = checksumHasher("md5");
+    crc32 = checksumHasher("crc32");
+    summed = 0;
+    const into = take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)];
+    for await (const slice of reader.slices(part, into)) {
+      signal.throwIfAborted();
+      md5.update(slice);
+      crc32.update(slice);
+      summed += slice.length;
+      yield slice;
+    }
+  }
+  return {
+    stream: { size: part.size, open: slices },
+    sums: () => {
+      if (summed !== part.size) {
+        throw new Error(
+          `part ${part.partNumber} was summed over ${summed} of its ${part.size} bytes`,
+        );
+      }
+      return { md5: md5.value(), crc32: crc32.value() };
+    },
   };
 }

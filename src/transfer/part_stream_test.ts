@@ -3,12 +3,17 @@
  * each open reads the file again, and bytes changed between the passes fail the send before
  * its last slice as a source change (exit 4), for a file and for a chunk directory.
  */
-import { assertEquals, assertRejects } from "../../backends/testing/assert.ts";
+import { assertEquals, assertRejects, assertThrows } from "../../backends/testing/assert.ts";
 import { partChecksum } from "../../backends/checksum.ts";
 import { NeedsDecisionError } from "../errors.ts";
-import { openChunkDirSource, openFileSource, type PartSource } from "../plan/part_source.ts";
-import { plannedParts } from "../plan/part_plan.ts";
-import { checkedPartStream, READ_SLICE_BYTES, sumPart } from "./part_stream.ts";
+import {
+  openChunkDirSource,
+  openFileSource,
+  type PartReader,
+  type PartSource,
+} from "../plan/part_source.ts";
+import { sourceParts } from "../plan/part_plan.ts";
+import { checkedPartStream, READ_SLICE_BYTES, summedPartStream, sumPart } from "./part_stream.ts";
 import type { ChecksumAlgorithm } from "../../backends/types.ts";
 
 const PART = READ_SLICE_BYTES * 3 + 1000;
@@ -46,7 +51,7 @@ for (const algorithm of ["crc32", "crc32c", "md5", "sha256", "none"] as Checksum
       const source = await openFileSource(path);
       const reader = await source.openReader();
       try {
-        const parts = partsOf(source, PART);
+        const parts = sourceParts(source, PART);
         assertEquals(parts.length, 3);
         for (const part of parts) {
           const expected = bytes.subarray(part.offset, part.offset + part.size);
@@ -67,10 +72,32 @@ for (const algorithm of ["crc32", "crc32c", "md5", "sha256", "none"] as Checksum
   });
 }
 
-async function changedBetweenPasses(source: PartSource, change: () => Promise<void>) {
-  const reader = await source.openReader();
+/**
+ * A reader that opens the source anew for every pass, as separate runs would: the source's
+ * own proof that its file is unchanged (part_source.ts) then cannot see a change between the
+ * passes, so these tests reach the send's own check.
+ */
+function freshReader(open: () => Promise<PartSource>): PartReader {
+  return {
+    slices: async function* (part, into) {
+      const reader = await (await open()).openReader();
+      try {
+        yield* reader.slices(part, into);
+      } finally {
+        reader.close();
+      }
+    },
+    close: () => {},
+  };
+}
+
+async function changedBetweenPasses(
+  open: () => Promise<PartSource>,
+  change: () => Promise<void>,
+) {
+  const reader = freshReader(open);
   try {
-    const part = partsOf(source, PART)[0];
+    const part = sourceParts(await open(), PART)[0];
     const sums = await sumPart(reader, part, "crc32", new Uint8Array(READ_SLICE_BYTES));
     await change();
     const seen: Uint8Array[] = [];
@@ -101,8 +128,8 @@ async function changedBetweenPasses(source: PartSource, change: () => Promise<vo
 Deno.test("a file changed between the checksum pass and the send fails the send as a source change", async () => {
   const bytes = pattern(PART, 5);
   await withFile(bytes, async (path) => {
-    const source = await openFileSource(path);
-    const sent = await changedBetweenPasses(source, async () => {
+    const open = () => openFileSource(path, { settle: false });
+    const sent = await changedBetweenPasses(open, async () => {
       using file = await Deno.open(path, { write: true });
       await file.seek(PART - 10, Deno.SeekMode.Start); // in the last slice
       await file.write(new Uint8Array([1, 2, 3]));
@@ -116,8 +143,8 @@ Deno.test("a chunk changed between the checksum pass and the send fails the send
   try {
     await Deno.writeFile(`${dir}/c_1`, pattern(PART, 1));
     await Deno.writeFile(`${dir}/c_2`, pattern(100, 2));
-    const source = await openChunkDirSource(dir, "c_");
-    const sent = await changedBetweenPasses(source, async () => {
+    const open = () => openChunkDirSource(dir, "c_", { settle: false });
+    const sent = await changedBetweenPasses(open, async () => {
       using file = await Deno.open(`${dir}/c_1`, { write: true });
       await file.write(new Uint8Array([9, 9])); // in the first slice
     });
@@ -129,10 +156,10 @@ Deno.test("a chunk changed between the checksum pass and the send fails the send
 
 Deno.test("a file cut short under a streamed part is a source change (exit 4), not a retry", async () => {
   await withFile(pattern(PART, 7), async (path) => {
-    const source = await openFileSource(path);
-    const reader = await source.openReader();
+    const open = () => openFileSource(path, { settle: false });
+    const reader = freshReader(open);
     try {
-      const part = partsOf(source, PART)[0];
+      const part = sourceParts(await open(), PART)[0];
       const sums = await sumPart(reader, part, "crc32", new Uint8Array(READ_SLICE_BYTES));
       await Deno.truncate(path, READ_SLICE_BYTES);
       await assertRejects(
@@ -146,14 +173,28 @@ Deno.test("a file cut short under a streamed part is a source change (exit 4), n
   });
 });
 
-/** The source cut into parts of `partSize` (a chunk directory: its chunks). */
-function partsOf(source: PartSource, partSize: number) {
-  const fileSize = source.fingerprint.size;
-  const chunkSizes = source.chunkSizes;
-  return plannedParts({
-    fileSize,
-    partSize,
-    partCount: Math.ceil(fileSize / partSize),
-    chunkSizes,
+Deno.test("a summed part is read once: its MD5 and CRC32 are of the bytes the last send yielded", async () => {
+  const bytes = pattern(PART * 2, 11); // two parts, each several slices long
+  await withFile(bytes, async (path) => {
+    const source = await openFileSource(path);
+    const reader = await source.openReader();
+    try {
+      for (const part of sourceParts(source, PART)) {
+        const expected = bytes.subarray(part.offset, part.offset + part.size);
+        const summed = summedPartStream(reader, part);
+        // A send cut short (a reset mid-part) leaves no sums to journal.
+        for await (const _ of summed.stream.open(new AbortController().signal)) break;
+        assertThrows(() => summed.sums(), Error, /summed over/);
+        // The retry reads the file again; its sums are the part's, not the first try's too.
+        const sent = joined(await drain(summed.stream.open(new AbortController().signal)));
+        assertEquals(sent, expected);
+        assertEquals(summed.sums(), {
+          md5: partChecksum("md5", expected).value,
+          crc32: partChecksum("crc32", expected).value,
+        });
+      }
+    } finally {
+      reader.close();
+    }
   });
-}
+});

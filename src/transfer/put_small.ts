@@ -1,21 +1,18 @@
 /**
  * A small file of a tree in one PutObject: read whole (the put budget caps the bytes held at
  * once), its checksum sent for the store to verify, and the object proved to be the file's
- * bytes before it counts as done, as a multipart object is (docs/trees.md "Proof").
+ * bytes before it counts as done (small_proof.ts), as a multipart object is.
  *
  * @module
  */
-import { isMd5Hex, md5Hex, partChecksum } from "../../backends/checksum.ts";
+import { partChecksum } from "../../backends/checksum.ts";
 import { slicer } from "../../backends/rate_limit.ts";
-import type {
-  Backend,
-  ChecksumAlgorithm,
-  CompletedUpload,
-  ObjectChecksum,
-  PartChecksum,
-} from "../../backends/types.ts";
+import type { Backend, ChecksumAlgorithm } from "../../backends/types.ts";
 import type { ObjectOptions } from "../../backends/object_options.ts";
-import { NeedsDecisionError, ResumableError, UsageError } from "../errors.ts";
+import { ResumableError, UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ProofName } from "./object_proof.ts";
+import { proveSmallObject } from "./small_proof.ts";
 import type { TransferEvents } from "./events.ts";
 import type { Scheduler } from "./scheduler.ts";
 
@@ -35,10 +32,11 @@ export interface PutRules {
   /** The store, wrapped in the retry path. */
   backend: Backend;
   checksumAlgorithm: ChecksumAlgorithm;
-  /** The store refuses a body whose checksum header does not match (preset). */
-  checksumVerified: boolean;
   /** The store's ETag of a single-request object is the MD5 of its bytes (preset). */
   etagIsMd5: boolean;
+  /** false (--no-read-back): an object nothing else proves is kept with a warning. */
+  readBack: boolean;
+  logger?: Logger;
   /** Request slots shared with every part of the run. */
   scheduler?: Scheduler;
   /** Caps the bytes of small files held in memory at once. */
@@ -50,8 +48,8 @@ export interface PutRules {
 export interface PutDone {
   eTag: string;
   versionId?: string;
-  /** How it was proved: "checksum", "etag" or "verified-checksum". */
-  proof: string;
+  /** How it was proved (docs/guarantees.md); "none" only with --no-read-back. */
+  proof: ProofName;
 }
 
 /** Puts `file`, proves it, and returns its ETag and proof; throws a classified error otherwise. */
@@ -78,7 +76,19 @@ export async function putSmallFile(
         checksum,
         ...(file.objectOptions ? { objectOptions: file.objectOptions } : {}),
       }, signal);
-      return prove(file, bytes, checksum, put, rules);
+      const proof = await proveSmallObject(
+        { bucket: file.bucket, key: file.key, path: file.path },
+        bytes,
+        rules.checksumAlgorithm,
+        put,
+        rules,
+        signal,
+      );
+      return {
+        eTag: put.eTag,
+        ...(put.versionId ? { versionId: put.versionId } : {}),
+        proof,
+      };
     });
   });
 }
@@ -115,47 +125,4 @@ function pacedBody(bytes: Uint8Array, rules: PutRules) {
         signal,
       ),
   };
-}
-
-/**
- * The put's answer proves the object when the store echoed the checksum sent, or (Content-MD5)
- * answered with the MD5 of the bytes as its ETag, or checks the checksum header by its preset;
- * a value that differs is a mismatch (exit 4), an answer that proves nothing is exit 4 too.
- */
-function prove(
-  file: SmallFile,
-  bytes: Uint8Array,
-  sent: PartChecksum,
-  put: CompletedUpload,
-  rules: PutRules,
-): PutDone {
-  const done = (proof: string): PutDone => ({
-    eTag: put.eTag,
-    ...(put.versionId ? { versionId: put.versionId } : {}),
-    proof,
-  });
-  const echoed: ObjectChecksum | undefined = put.checksum;
-  if (echoed && echoed.algorithm === sent.algorithm && !echoed.value.includes("-")) {
-    if (echoed.value === sent.value) return done("checksum");
-    throw notProved(
-      file,
-      `its ${sent.algorithm} ${echoed.value} differs from the ${sent.value} sent`,
-    );
-  }
-  if (sent.algorithm === "md5" || rules.etagIsMd5) {
-    const md5 = md5Hex(bytes);
-    if (put.eTag.toLowerCase() === md5) return done("etag");
-    if (rules.etagIsMd5 && isMd5Hex(put.eTag)) {
-      throw notProved(file, `its ETag ${put.eTag} differs from the MD5 ${md5} of the bytes sent`);
-    }
-  }
-  if (rules.checksumVerified && sent.algorithm !== "none") return done("verified-checksum");
-  throw notProved(file, "the store answered with no checksum or ETag to compare");
-}
-
-function notProved(file: SmallFile, reason: string): NeedsDecisionError {
-  return new NeedsDecisionError(
-    `The object s3://${file.bucket}/${file.key} is not proved to hold ${file.path}: ${reason}. Run again to send it again, or check the store.`,
-    { code: "not_proved" },
-  );
 }

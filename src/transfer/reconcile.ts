@@ -118,7 +118,10 @@ export function reconcile(opts: {
     const remote = byNumber.get(part.partNumber)!;
     if (fate === "adopt_after_read") unconfirmed.push({ part, remote });
     if (fate !== "kept" && fate !== "adopt") continue;
-    const checksum = checksumFor(journal.get(part.partNumber), remote, needsChecksum);
+    const local = journal.get(part.partNumber);
+    const checksum = checksumFor(local, remote, needsChecksum);
+    // The journal's own CRC32 of the bytes sent holds for the part the server has as journaled.
+    const crc32 = local?.eTag === remote.eTag ? local.crc32 : undefined;
     const entry: JournalEntry = {
       eTag: remote.eTag,
       partNumber: part.partNumber,
@@ -126,6 +129,7 @@ export function reconcile(opts: {
       size: part.size,
       offset: part.offset,
       ...(checksum ? { checksum } : {}),
+      ...(crc32 ? { crc32 } : {}),
     };
     done.set(part.partNumber, entry);
     if (fate === "adopt") adopted.push(entry);

@@ -126,9 +126,11 @@ async function adoptAfterReading(
       signal.throwIfAborted();
       const compareMd5 = job.rules.etagIsMd5 && isMd5Hex(remote.eTag);
       const sum = checksumHasher(algorithm);
+      const crc32 = algorithm === "crc32" ? undefined : checksumHasher("crc32");
       const md5 = createHash("md5");
       for await (const slice of reader.slices(part, [buffer])) {
         sum.update(slice);
+        crc32?.update(slice);
         if (compareMd5) md5.update(slice);
       }
       if (compareMd5 && md5.digest("hex") !== remote.eTag.toLowerCase()) {
@@ -142,6 +144,7 @@ async function adoptAfterReading(
         size: part.size,
         offset: part.offset,
         checksum: sum.value(),
+        ...(crc32 ? { crc32: crc32.value() } : {}),
       });
     }
   } finally {

@@ -75,8 +75,8 @@ export interface TreeJob {
   checksumAlgorithm: ChecksumAlgorithm;
   checksumChosen: boolean;
   rules: StoreRules;
-  /** The store refuses a body whose checksum header does not match (the preset says). */
-  checksumVerified: boolean;
+  /** false (--no-read-back): objects nothing else proves are kept with a warning. */
+  readBack: boolean;
   /** The store, with the run's request options applied. */
   backend: Backend;
   retry: RetryPolicy;
@@ -111,8 +111,9 @@ export async function uploadTree(job: TreeJob): Promise<TreeRunEnd> {
   const putRules: PutRules = {
     backend: retrying(job.backend, { policy: job.retry, pacer: job.pacer, logger: job.logger }),
     checksumAlgorithm: job.checksumAlgorithm,
-    checksumVerified: job.checksumVerified,
     etagIsMd5: job.rules.etagIsMd5,
+    readBack: job.readBack,
+    logger: job.logger,
     scheduler: job.scheduler,
     putBudget: job.putBudget,
   };
@@ -141,6 +142,7 @@ export async function uploadTree(job: TreeJob): Promise<TreeRunEnd> {
           code: error.code,
           exitCode: error.exitCode,
           message: job.describe(error),
+          startOver: START_OVER.has(error.code),
         });
         job.outcomes.fail({
           path: item.relPath,
@@ -213,6 +215,7 @@ async function uploadOne(
       restart: false,
       checksumAlgorithm: job.checksumAlgorithm,
       checksumChosen: job.checksumChosen,
+      readBack: job.readBack,
       ...(options.recorded ? { objectOptions: options.recorded } : {}),
     },
     rules: job.rules,
@@ -231,9 +234,16 @@ async function uploadOne(
   await item.object.finish({
     eTag: result.eTag,
     ...(result.versionId ? { versionId: result.versionId } : {}),
-    proof: "multipart",
+    proof: result.proof,
   });
 }
+
+/**
+ * Failures after which a large file's upload cannot be finished: its upload is gone, or its
+ * object is not the file's bytes. Where a single file waits for a restart, a tree gives the
+ * upload up, so the next run sends the file again (docs/trees.md).
+ */
+const START_OVER = new Set(["not_proved", "upload_gone"]);
 
 /**
  * The failure of one file, classified. A file that vanished or changed during its upload is

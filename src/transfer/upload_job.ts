@@ -6,6 +6,8 @@ import type { Pacer } from "../transport/pacer.ts";
 import type { TransferEvents } from "./events.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { RecordedObjectOptions } from "../object_options.ts";
+import type { ProofName } from "./object_proof.ts";
+import type { ProviderDetection } from "../state/meta_file.ts";
 import type { ObjectState, StateStore } from "../state/state_store.ts";
 
 /**
@@ -42,6 +44,11 @@ export interface UploadRequest {
   checksumChosen?: boolean;
   /** Object options as recorded in the meta file (the backend sends them; see object_options.ts). */
   objectOptions?: RecordedObjectOptions;
+  /**
+   * false (--no-read-back): where the store keeps no value of its own that proves the object,
+   * finish without reading it back, the result saying it is not proved. Default true.
+   */
+  readBack?: boolean;
 }
 
 /** The store's rules, from its preset, and where it is (recorded in the meta file). */
@@ -55,8 +62,16 @@ export interface StoreRules {
   checksumType?: ChecksumType;
   /** Whether the store's part ETags are MD5, so the multipart ETag can be predicted. */
   etagIsMd5: boolean;
+  /**
+   * Whether md5 parts carry the Content-MD5 header (a first pass over each part computes
+   * it). Absent or false: the MD5 is summed as the part streams and checked against the
+   * part's ETag (see the preset's `checksum.md5Header`).
+   */
+  md5Header?: boolean;
   /** Recorded in the meta file for status and diagnostics; never credentials. */
   provider: string;
+  /** How the store's answer chose `provider`, when nobody named it (recorded too). */
+  providerDetected?: ProviderDetection;
   endpoint?: string;
   region?: string;
 }
@@ -79,6 +94,11 @@ export interface RunContext {
   stopSignal: AbortSignal;
   /** How long in-flight parts may run after a stop before they are cancelled. */
   stopGraceMs: number;
+  /**
+   * How long to look again for the object when a Complete may still be running on the
+   * server (see finish_gone.ts); default 20 s. Tests shorten it.
+   */
+  lostCompleteWaitMs?: number;
   /** Told of the object's totals, its parts and their bytes (see events.ts). */
   events?: TransferEvents;
   /** The run's budget, shared by every object of a batch; without one, nothing is capped. */
@@ -102,7 +122,8 @@ export interface RecordedStore {
 export interface UploadResult {
   bucket: string;
   key: string;
-  uploadId: string;
+  /** null for an object put whole (an empty file): no multipart upload. */
+  uploadId: string | null;
   eTag: string;
   versionId?: string;
   location?: string;
@@ -113,4 +134,6 @@ export interface UploadResult {
   partsUploaded: number;
   seconds: number;
   checksumAlgorithm: ChecksumAlgorithm;
+  /** What proved the stored object to be the bytes sent ("none": --no-read-back). */
+  proof: ProofName;
 }

@@ -224,7 +224,9 @@ Deno.test("classifyS3Operation names the S3 operations of path-style requests", 
     ["DELETE", "/b/k", "other"],
     ["HEAD", "/b/k", "HeadObject"],
     ["head", "/b/a/b/c", "HeadObject"],
-    ["HEAD", "/b", "other"],
+    ["HEAD", "/b", "HeadBucket"],
+    ["HEAD", "/b/", "HeadBucket"],
+    ["HEAD", "/", "other"],
     ["OPTIONS", "/b/k", "other"],
   ];
   for (const [method, path, expected] of cases) {

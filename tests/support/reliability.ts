@@ -14,11 +14,13 @@ import { assertEquals } from "../../backends/testing/assert.ts";
 import {
   assertStoredWhole,
   createTestBucket,
+  objectSha256,
   referenceClient,
   serverEnv,
+  sha256Hex,
   type TestServer,
 } from "./servers.ts";
-import { describeRun } from "./run_output.ts";
+import { describeRun, report } from "./run_output.ts";
 
 import {
   type FaultAction,
@@ -53,6 +55,36 @@ export async function uploadsWhole(
   assertEquals(run.code, 0, describeRun(run));
   await assertStoredWhole(server, bucket, key, f.bytes);
   return run;
+}
+
+/** The SHA-256 (hex) of `bucket/key` on `server`, or undefined when there is no object. */
+export async function objectOrUndefined(
+  server: TestServer,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
+  return await objectSha256(server, bucket, key).catch(() => undefined);
+}
+
+/**
+ * Reports one case: its exit code and what the key holds (first 12 hex of its SHA-256)
+ * against `at.file`, as `<server> <topic>: <what>: exit N, object H (= file F)`.
+ */
+export async function reportStored(
+  server: TestServer,
+  topic: string,
+  what: string,
+  code: number,
+  at: { bucket: string; key: string; file: Uint8Array },
+): Promise<void> {
+  const stored = await objectOrUndefined(server, at.bucket, at.key);
+  const file = sha256Hex(at.file);
+  const verdict = stored === undefined ? "no object" : stored === file ? "= file" : "≠ file";
+  report(
+    `${server.name} ${topic}: ${what}: exit ${code}, object ${
+      stored?.slice(0, 12) ?? "none"
+    } (${verdict} ${file.slice(0, 12)})`,
+  );
 }
 
 /** What {@link proxyTest} gives each test. */

@@ -287,12 +287,17 @@ export async function assertStoredWhole(
   assertEquals(await listOpenUploads(server, bucket), [], `no upload left open in ${bucket}`);
 }
 
-/** Uploads one part of `uploadId` with the reference `client`; returns its ETag without quotes. */
+/**
+ * Uploads one part of `uploadId` with the reference `client`; returns its ETag without
+ * quotes. `checksum` (e.g. "CRC32"): the part carries that checksum, which an upload created
+ * with it requires of every part.
+ */
 export async function referenceUploadPart(
   client: S3Client,
   upload: { bucket: string; key: string; uploadId: string },
   partNumber: number,
   body: Uint8Array,
+  checksum?: "CRC32" | "CRC32C" | "SHA256",
 ): Promise<string> {
   const { ETag } = await client.send(
     new UploadPartCommand({
@@ -301,6 +306,7 @@ export async function referenceUploadPart(
       UploadId: upload.uploadId,
       PartNumber: partNumber,
       Body: body,
+      ...(checksum ? { ChecksumAlgorithm: checksum } : {}),
     }),
   );
   return (ETag ?? "").replaceAll('"', "");

@@ -9,6 +9,9 @@ import { type Flags, optionsHelp, type OptionSpec, str } from "../parse.ts";
 import { STATE_FILE_OPTIONS, stateFilesFromFlags } from "../state_options.ts";
 import { checkBucketName, checkKey } from "../values.ts";
 import { type Aborted, abortOne, withStore } from "../with_store.ts";
+import { runningHolder } from "../../state/active_uploads.ts";
+import { inUseText } from "../list_rows.ts";
+import { printReport } from "../command.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
@@ -84,20 +87,17 @@ export const abortCommand: Command = defineCommand({
     const report = uploadId !== undefined
       ? await abortById(flags, uploadId, logger)
       : await abortRecorded(flags, logger);
-    if (flags.json !== true) {
-      for (const u of report.uploads) {
-        console.log(
-          u.result === "aborted"
-            ? `Aborted upload ${u.uploadId} of s3://${report.bucket}/${report.key}; the server deletes its parts.`
-            : u.result === "bucket gone"
-            ? `The bucket ${report.bucket} no longer exists, so upload ${u.uploadId} is gone with it.`
-            : `Upload ${u.uploadId} of s3://${report.bucket}/${report.key} was already gone from the server.`,
-        );
-      }
-      if (report.removedFiles.length > 0) {
-        console.log(`Removed the state files ${report.removedFiles.join(", ")}.`);
-      }
+    const lines = report.uploads.map((u) =>
+      u.result === "aborted"
+        ? `Aborted upload ${u.uploadId} of s3://${report.bucket}/${report.key}; the server deletes its parts.`
+        : u.result === "bucket gone"
+        ? `The bucket ${report.bucket} no longer exists, so upload ${u.uploadId} is gone with it.`
+        : `Upload ${u.uploadId} of s3://${report.bucket}/${report.key} was already gone from the server.`
+    );
+    if (report.removedFiles.length > 0) {
+      lines.push(`Removed the state files ${report.removedFiles.join(", ")}.`);
     }
+    if (lines.length > 0) printReport(flags, lines.join("\n"));
     return { exitCode: ExitCode.ok, json: report };
   },
 });
@@ -117,6 +117,16 @@ async function abortById(flags: Flags, uploadId: string, logger: Logger) {
   }
   checkBucketName(bucket);
   checkKey(key);
+  // Without state files there is no state lock to take: the registry of running uploads says
+  // whether an upload run on this host drives this upload.
+  const running = await runningHolder({ bucket, key, uploadId });
+  if (running) {
+    throw new UsageError(
+      `Upload ${uploadId} of s3://${bucket}/${key} is ${
+        inUseText(running)
+      }; stop that run first (Ctrl-C), then abort it with its state files (s3mpu abort -f FILE).`,
+    );
+  }
   const store = resolveStore(flags, { parallelism: 1, logger });
   const result = await withStore(
     store,

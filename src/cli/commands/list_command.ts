@@ -1,7 +1,10 @@
-import type { MultipartUploadInfo } from "../../../backends/types.ts";
+import type { Backend, MultipartUploadInfo } from "../../../backends/types.ts";
+import type { Logger } from "../../log.ts";
+import { runningHolder } from "../../state/active_uploads.ts";
+import { inUseText, type ListedUpload, listedUploads } from "../list_rows.ts";
 import { ExitCode, UsageError } from "../../errors.ts";
 import { resolveStore } from "../backend_config.ts";
-import { type Command, defineCommand } from "../command.ts";
+import { type Command, defineCommand, printReport } from "../command.ts";
 import {
   bucketOption,
   CONNECTION_OPTIONS,
@@ -28,13 +31,14 @@ const LIST_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DURATION",
     help:
-      "Select uploads initiated longer ago than DURATION, 0s to 3650d (90s, 30m, 24h, 7d; 0s selects all) as orphans to abort. Without --yes this is a dry run: it prints what it would abort.",
+      "Select uploads whose last activity (their newest part, else their initiation) is longer ago than DURATION, 0s to 3650d (90s, 30m, 24h, 7d; 0s selects all) as orphans to abort. Without --yes this is a dry run: it prints what it would abort.",
   },
   {
     long: "yes",
     short: "y",
     type: "boolean",
-    help: "With --older-than: abort the selected uploads (their parts are deleted).",
+    help:
+      "With --older-than: abort the selected uploads (their parts are deleted). An upload a running s3mpu on this host drives is never aborted.",
   },
   { long: "execute", type: "boolean", help: "Same as --yes." },
   ...CONNECTION_OPTIONS,
@@ -47,20 +51,23 @@ const LIST_HELP = `Usage:
   s3mpu list s3://BUCKET[/PREFIX] [--older-than DURATION [--yes]] [options]
 
 Lists the bucket's unfinished multipart uploads (from any tool, not only s3mpu): key, upload
-id, when it was initiated and its age. Unfinished uploads hold storage, and are billed, until
-they are completed or aborted.
+id, when it was initiated, its last activity (its newest part's time, from ListParts) and its
+age since then. Unfinished uploads hold storage, and are billed, until they are completed or
+aborted.
 
-With --older-than it selects the uploads initiated longer ago than DURATION as orphans and
-prints what it WOULD abort; add --yes (or --execute) to abort them. Aborting an upload that an
-s3mpu run is still driving makes that run stop with "upload gone", so choose a DURATION longer
-than your longest upload. A summary line ends the output.
+With --older-than it selects the uploads whose last activity is longer ago than DURATION as
+orphans and prints what it WOULD abort; add --yes (or --execute) to abort them. An upload that
+a running s3mpu drives is marked "in use by a running s3mpu, pid N" and never aborted: each
+upload run registers itself in $XDG_STATE_HOME/s3mpu/active (~/.local/state/s3mpu/active).
+That registry is per host and user: a run elsewhere, or another tool's upload, is only kept by
+its age, so choose a DURATION longer than your longest pause. A summary line ends the output.
 
 Options:
 ${optionsHelp(LIST_OPTIONS)}
 
 Output: a table on stdout; with --json, one object (bucket, prefix, olderThanSeconds, dryRun,
-uploads [{key, uploadId, initiated, ageSeconds, selected, result}], total, selected, aborted,
-failed).
+uploads [{key, uploadId, initiated, lastActivity, parts, ageSeconds, inUse, selected,
+result}], total, selected, inUse, aborted, failed).
 
 Exit codes: 0 listed (and every selected upload aborted) · 2 bad usage · 3 the server could
 not be asked, or some aborts failed (re-run to retry them).
@@ -70,18 +77,6 @@ Examples:
   s3mpu list -b my-bucket --prefix backups/ --older-than 7d           # dry run
   s3mpu list -b my-bucket --prefix backups/ --older-than 7d --yes     # abort them
 `;
-
-/** One listed upload in the --json output. */
-interface ListedUpload {
-  key: string;
-  uploadId: string;
-  initiated: string | null;
-  ageSeconds: number | null;
-  selected: boolean;
-  /** With --yes: what happened to a selected upload. */
-  result?: "aborted" | "already gone" | "bucket gone" | "failed";
-  error?: string;
-}
 
 /** `s3mpu list`. */
 export const listCommand: Command = defineCommand({
@@ -102,10 +97,8 @@ export const listCommand: Command = defineCommand({
         "--yes aborts the uploads --older-than selects; pass --older-than DURATION too (--older-than 0s selects every listed upload).",
       );
     }
-    const now = Date.now();
-    const rows: ListedUpload[] = [];
     const store = resolveStore(flags, { parallelism: 4, logger });
-    await withStore(store, logger, async ({ backend }, signal) => {
+    const rows = await withStore(store, logger, async ({ backend }, signal) => {
       if (!backend.listMultipartUploads) {
         throw new UsageError(`The ${backend.name} store cannot list unfinished uploads.`);
       }
@@ -117,37 +110,17 @@ export const listCommand: Command = defineCommand({
       }
       // Some stores ignore or loosely apply the prefix; apply it exactly here too.
       uploads = uploads.filter((u) => prefix === undefined || u.key.startsWith(prefix));
-      uploads.sort((a, b) =>
-        (a.initiated?.getTime() ?? 0) - (b.initiated?.getTime() ?? 0) || a.key.localeCompare(b.key)
-      );
-      for (const u of uploads) {
-        const ageMs = u.initiated ? now - u.initiated.getTime() : undefined;
-        rows.push({
-          key: u.key,
-          uploadId: u.uploadId,
-          initiated: u.initiated?.toISOString() ?? null,
-          ageSeconds: ageMs === undefined ? null : Math.max(0, ageMs / 1000),
-          // An upload with no initiated time is never selected: its age is unknown.
-          selected: olderThanMs !== undefined && ageMs !== undefined && ageMs >= olderThanMs,
-        });
-      }
-      if (execute) {
-        for (const row of rows.filter((r) => r.selected)) {
-          try {
-            row.result = (await abortOne(backend, {
-              bucket,
-              key: row.key,
-              uploadId: row.uploadId,
-            }, signal)).result;
-          } catch (error) {
-            row.result = "failed";
-            row.error = userMessage(error);
-            logger.error(row.error);
-          }
-        }
-      }
+      const rows = await listedUploads(backend, bucket, uploads, {
+        olderThanMs,
+        now: Date.now(),
+        logger,
+        signal,
+      });
+      if (execute) await abortSelected(backend, bucket, rows, logger, signal);
+      return rows;
     }, { json: flags.json === true });
     const selected = rows.filter((r) => r.selected).length;
+    const inUse = rows.filter((r) => r.inUse !== null).length;
     const aborted = rows.filter((r) => r.result === "aborted" || r.result === "already gone")
       .length;
     const failed = rows.filter((r) => r.result === "failed").length;
@@ -155,16 +128,18 @@ export const listCommand: Command = defineCommand({
     const summary = summaryLine({
       total: rows.length,
       selected,
+      inUse,
       aborted,
       failed,
       where,
       olderText,
       execute,
     });
-    if (flags.json !== true) {
-      if (rows.length > 0) console.log(table(rows, olderThanMs !== undefined, execute));
-      console.log(summary);
-    }
+    printReport(
+      flags,
+      [...(rows.length > 0 ? [table(rows, olderThanMs !== undefined, execute)] : []), summary]
+        .join("\n"),
+    );
     if (failed > 0) {
       logger.error(`${failed} upload(s) could not be aborted; run again to retry them.`);
     }
@@ -178,6 +153,7 @@ export const listCommand: Command = defineCommand({
         uploads: rows,
         total: rows.length,
         selected,
+        inUse,
         aborted,
         failed,
         summary,
@@ -189,31 +165,83 @@ export const listCommand: Command = defineCommand({
 function summaryLine(o: {
   total: number;
   selected: number;
+  inUse: number;
   aborted: number;
   failed: number;
   where: string;
   olderText?: string;
   execute: boolean;
 }): string {
+  const running = o.inUse === 0 ? "" : `; ${o.inUse} in use by a running s3mpu, kept`;
   const found = `${o.total} unfinished upload${o.total === 1 ? "" : "s"} in ${o.where}`;
-  if (o.olderText === undefined) return found;
+  if (o.olderText === undefined) return `${found}${running}`;
   const older = `${o.selected} older than ${o.olderText}`;
   if (!o.execute) {
     return o.selected === 0
-      ? `${found}; none older than ${o.olderText}, nothing to abort`
-      : `${found}; ${older} would be aborted (dry run: add --yes to abort them)`;
+      ? `${found}${running}; none older than ${o.olderText} to abort`
+      : `${found}${running}; ${older} would be aborted (dry run: add --yes to abort them)`;
   }
-  return `${found}; ${older}: aborted ${o.aborted}${o.failed ? `, ${o.failed} failed` : ""}`;
+  return `${found}${running}; ${older}: aborted ${o.aborted}${
+    o.failed ? `, ${o.failed} failed` : ""
+  }`;
+}
+
+/** What the table says list did, or would do, with an upload. */
+function action(r: ListedUpload, selecting: boolean, execute: boolean): string {
+  if (r.inUse) return `keep: ${inUseText(r.inUse)}`;
+  if (!selecting || !r.selected) return "keep";
+  return execute ? r.result ?? "" : "would abort";
+}
+
+/** An ISO time to the second: "2026-12-07T17:15:27Z". */
+function shortTime(iso: string | null): string {
+  return iso === null ? "?" : iso.replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * Aborts the selected uploads. Each is looked up in the registry of running uploads once more
+ * just before: a run may have begun driving it since it was listed.
+ */
+async function abortSelected(
+  backend: Backend,
+  bucket: string,
+  rows: ListedUpload[],
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  for (const row of rows.filter((r) => r.selected)) {
+    const ref = { bucket, key: row.key, uploadId: row.uploadId };
+    const running = await runningHolder(ref);
+    if (running) {
+      Object.assign(row, { inUse: running, selected: false });
+      continue;
+    }
+    try {
+      row.result = (await abortOne(backend, ref, signal)).result;
+    } catch (error) {
+      row.result = "failed";
+      row.error = userMessage(error);
+      logger.error(row.error);
+    }
+  }
 }
 
 function table(rows: ListedUpload[], selecting: boolean, execute: boolean): string {
-  const header = ["KEY", "UPLOAD ID", "INITIATED", "AGE", ...(selecting ? ["ACTION"] : [])];
+  const header = [
+    "KEY",
+    "UPLOAD ID",
+    "INITIATED",
+    "LAST ACTIVITY",
+    "AGE",
+    ...(selecting || rows.some((r) => r.inUse) ? ["ACTION"] : []),
+  ];
   const cells = rows.map((r) => [
     r.key,
     r.uploadId,
-    r.initiated ?? "?",
+    shortTime(r.initiated),
+    shortTime(r.lastActivity),
     r.ageSeconds === null ? "?" : formatAge(r.ageSeconds),
-    ...(selecting ? [r.selected ? (execute ? r.result ?? "" : "would abort") : "keep"] : []),
+    ...(header.length === 6 ? [action(r, selecting, execute)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   return [header, ...cells]

@@ -14,6 +14,7 @@ import { cliText } from "../remedy_words.ts";
 import { optionsHelp, type OptionSpec, str } from "../parse.ts";
 import { formatAge, formatRate } from "../format.ts";
 import { formatBytes } from "../../../backends/units.ts";
+import { printReport } from "../command.ts";
 
 /** Reads the meta file, which must exist. */
 async function requireMeta(metaPath: string): Promise<UploadMeta> {
@@ -101,7 +102,7 @@ export const statusCommand: Command = defineCommand({
     });
     const status = { ...found, warnings: found.warnings.map(cliText) };
     const report = statusJson(status, { meta, metaPath, partsPath, store });
-    if (flags.json !== true) console.log(statusText(status, report));
+    printReport(flags, statusText(status, report));
     return {
       exitCode: status.state === "gone" ? ExitCode.needsDecision : ExitCode.ok,
       json: report,

@@ -22,6 +22,9 @@ import {
 import { onStopSignals } from "../stop_signals.ts";
 import { uploadEvents } from "../upload_events.ts";
 import { checksumChoice, readUploadPlan, UPLOAD_OPTIONS } from "../upload_plan.ts";
+import { retyped } from "../as_typed.ts";
+import { storeForUpload } from "../store_detection.ts";
+import { describeProof } from "../../transfer/object_proof.ts";
 
 /** `s3mpu upload --help`. */
 const UPLOAD_HELP = `Usage:
@@ -40,8 +43,12 @@ Options:
 ${optionsHelp(UPLOAD_OPTIONS)}
 
 With --json, stdout holds one object: bucket, key, uploadId, eTag, versionId, location, size,
-partSize, parts, partsUploaded, seconds, checksumAlgorithm (versionId and location are null
-when the store returns none). Logs and progress always go to stderr. NO_COLOR turns colour off.
+partSize, parts, partsUploaded, seconds, checksumAlgorithm, proof (versionId and location are
+null when the store returns none; uploadId is null, and partSize, parts and partsUploaded 0,
+for an empty file, which is put whole). proof names what proved the stored object:
+full-object-crc32 (or -crc32c, -sha256), composite-checksum, multipart-etag, md5-etag,
+read-back, or none (--no-read-back). Logs and progress always go to stderr. NO_COLOR turns
+colour off.
 
 State files (-m, -a, and META_FILE.lock) must be regular files or absent, distinct from each
 other and from the source; an existing one is only overwritten or removed when it is s3mpu
@@ -50,8 +57,10 @@ other and from the source; an existing one is only overwritten or removed when i
 Exit codes: 0 done · 2 the command must change (bad input, rejected or missing credentials,
 wrong endpoint or region, missing bucket, invalid key, any permanent 4xx; nothing changed) ·
 3 re-running unchanged can succeed (network, 5xx, throttling, expired credentials; state
-kept) · 4 needs a decision (source changed, upload gone, recorded endpoint differs: use
---restart) · 130 interrupted by SIGINT, SIGTERM or SIGHUP (state kept).
+kept) · 4 needs a decision (source changed, upload gone, the stored object not proved to be
+the bytes sent, recorded endpoint differs: use --restart) · 130 interrupted by SIGINT,
+SIGTERM or SIGHUP (state kept). Exit 0: the stored object is proved to be the bytes sent,
+unless --no-read-back left its proof "none".
 
 Sizes (-s, --limit-rate): bytes, or KB/MB/GB/TB and KiB/MiB/GiB/TiB, all powers of 1,024 as in
 aws-cli (-s 64MB = -s 64MiB = 67108864). Object options are fixed at create and recorded in the
@@ -79,7 +88,11 @@ export const uploadCommand: Command = defineCommand({
     if (await isDirectory(str(flags, "file-path"))) {
       return await runTreeUpload(flags, args, UPLOAD_OPTIONS, level);
     }
-    const result = await withDisplay(flags, level, (display) => upload(flags, display));
+    const result = await withDisplay(flags, level, (display) => upload(flags, display)).catch(
+      (error) => {
+        throw retyped(error, flags); // the messages name what the user typed: URL, file argument
+      },
+    );
     // Every documented key is present in --json, even when the store returned no value.
     return {
       exitCode: ExitCode.ok,
@@ -126,13 +139,24 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
   const plan = await readUploadPlan(flags, (message) => logger.info(message));
   const { bucket, key, state } = plan;
   if (state.defaulted) logger.info(`State files: ${state.metaPath} and ${state.partsPath}.`);
-  const store = await resolveStore(flags, { parallelism: plan.threads, logger });
-  const backend = withUploadOptions(store.backend, {
-    objectOptions: plan.objectFlags.objectOptions,
-    requestOptions: plan.objectFlags.requestOptions,
-  });
+  const resolved = await resolveStore(flags, { parallelism: plan.threads, logger });
   const stop = onStopSignals(logger, { json: flags.json === true });
+  let closeBackend = () => resolved.backend.close();
   try {
+    // Without --provider, a store by address is asked what it is (one HeadBucket).
+    const { store, detected } = await storeForUpload(resolved, {
+      bucket,
+      metaPath: state.metaPath,
+      partsPath: state.partsPath,
+      restart: plan.restart,
+      logger,
+      signal: stop.signal,
+    });
+    const backend = withUploadOptions(store.backend, {
+      objectOptions: plan.objectFlags.objectOptions,
+      requestOptions: plan.objectFlags.requestOptions,
+    });
+    closeBackend = () => backend.close();
     const checksum = checksumChoice(plan.checksumFlag, store.preset);
     // Byte progress needs the body in slices; without a display there is nothing to count.
     const pace = Deno.env.get("S3MPU_BENCH_PACE"); // benchmark only: "always" | "never"
@@ -154,12 +178,15 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
         checksumAlgorithm: checksum.checksumAlgorithm,
         checksumChosen: checksum.checksumChosen,
         objectOptions: plan.objectFlags.recorded,
+        readBack: plan.readBack,
       },
       rules: {
         preferredPartSize: store.preset.recommendedPartSize,
         ...(checksum.checksumType ? { checksumType: checksum.checksumType } : {}),
         etagIsMd5: store.preset.etagIsMd5,
+        md5Header: store.preset.checksum.md5Header ?? false,
         provider: store.preset.name,
+        ...(detected ? { providerDetected: detected } : {}),
         endpoint: store.endpoint,
         region: store.region,
       },
@@ -187,14 +214,21 @@ async function upload(flags: Flags, { mode, progress, logger }: Display): Promis
     if (!outcome) throw new InterruptedError(); // stopped before it began
     if (outcome.status === "failed") throw outcome.error;
     const result = outcome.result;
-    logger.info(
-      `Upload complete: s3://${bucket}/${key}, ${result.size} bytes in ${result.parts} parts, ETag ${result.eTag}, ${
-        result.seconds.toFixed(1)
-      } s.`,
-    );
+    logger.info(completeLine(result));
     return result;
   } finally {
     stop.dispose();
-    backend.close();
+    closeBackend();
   }
+}
+
+/** The run's last line: what is stored, and what proved it. */
+function completeLine(result: UploadResult): string {
+  const how = result.uploadId === null ? "put whole" : `in ${result.parts} parts`;
+  const proof = result.proof === "none"
+    ? "NOT proved (--no-read-back)"
+    : `proved by ${describeProof(result.proof)}`;
+  return `Upload complete: s3://${result.bucket}/${result.key}, ${result.size} bytes ${how}, ETag ${result.eTag}, ${
+    result.seconds.toFixed(1)
+  } s; ${proof}.`;
 }

@@ -63,6 +63,7 @@ export type S3Operation =
   | "ListParts"
   | "AbortMultipartUpload"
   | "HeadObject"
+  | "HeadBucket"
   | "ListMultipartUploads"
   | "PutObject"
   | "GetObject";
@@ -102,8 +103,8 @@ export interface FaultRule {
  * Names the S3 operation of a path-style request: UploadPart = PUT with partNumber and
  * uploadId; CreateMultipartUpload = POST ?uploads; CompleteMultipartUpload = POST ?uploadId;
  * ListParts = GET ?uploadId; AbortMultipartUpload = DELETE ?uploadId; ListMultipartUploads =
- * GET on the bucket with ?uploads; HeadObject = HEAD on a key; PutObject = other PUT on a key;
- * GetObject = other GET on a key. Everything else (bucket and service operations,
+ * GET on the bucket with ?uploads; HeadObject = HEAD on a key; HeadBucket = HEAD on a bucket;
+ * PutObject = other PUT on a key; GetObject = other GET on a key. Everything else (bucket and service operations,
  * DeleteObject, sub-resources such as ?acl or ?tagging) is "other".
  */
 export function classifyS3Operation(method: string, url: URL): string {
@@ -130,7 +131,7 @@ export function classifyS3Operation(method: string, url: URL): string {
     case "DELETE":
       return hasKey && q.has("uploadId") ? "AbortMultipartUpload" : "other";
     case "HEAD":
-      return hasKey ? "HeadObject" : "other";
+      return hasKey ? "HeadObject" : path.length > 0 ? "HeadBucket" : "other";
     default:
       return "other";
   }
