@@ -75,7 +75,9 @@ export function renderProviderBlock(presets: readonly ProviderPreset[]): string 
     "`--provider NAME` picks a row; without it s3mpu recognises the endpoint's host, else asks " +
     "a store given by address (localhost, IP addresses, unknown hosts) with one HeadBucket and " +
     "takes the row whose `Server` header it sends (_Recognised by_), else `generic`; the choice " +
-    "is recorded in the meta file and a resume keeps it.",
+    "is recorded in the meta file and a resume keeps it. `verify` asks the same way, so the " +
+    "row's stored checksum and ETag rules decide its verdict; `status` and `abort` use the " +
+    "provider the meta file recorded.",
     "_Checksum sent_ is what s3mpu sends with every part, and how often the part is read from " +
     "the file; _verified_ means the provider documents that it rejects a part whose checksum " +
     "does not match. _None, MD5 vs ETag_: no checksum header; the MD5 summed as the part " +
