@@ -9,8 +9,12 @@
  * The table is loaded on first use: only an upload that guesses a type pays for its memory.
  */
 export async function guessContentType(path: string): Promise<string | undefined> {
+  return (await contentTypeGuesser())(path);
+}
+
+/** The guesser of {@link guessContentType} once its table is loaded, for many names at once. */
+export async function contentTypeGuesser(): Promise<(path: string) => string | undefined> {
   const { default: mime } = await import("mime");
-  const type = mime.getType(path);
   // mime answers application/octet-stream for .bin; S3's default says the same thing.
-  return type ?? undefined;
+  return (path) => mime.getType(path) ?? undefined;
 }

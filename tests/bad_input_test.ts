@@ -56,7 +56,7 @@ const CASES: BadCase[] = [
     name: "a directory as -f",
     args: (s) => upload(s, "-f", s.dir),
     code: 2,
-    error: /is not a regular file/,
+    error: /is a directory; upload a tree as s3mpu upload .* s3:\/\/BUCKET\/PREFIX\//,
   },
   {
     // The tests run as root, who can read a chmod 000 file; a path through a file (ENOTDIR)

@@ -30,8 +30,11 @@ export interface CommandSpec {
   help: string;
   /** The options `s3mpu <name>` accepts. */
   options: OptionSpec[];
-  /** The command's work, given its parsed flags and a logger at the level they ask for. */
-  run(flags: Flags, logger: Logger): Promise<CommandOutcome>;
+  /**
+   * The command's work, given its parsed flags, a logger at the level they ask for, and the
+   * raw arguments (where their order matters, as for filters).
+   */
+  run(flags: Flags, logger: Logger, args: string[]): Promise<CommandOutcome>;
 }
 
 /**
@@ -61,7 +64,7 @@ export function defineCommand(spec: CommandSpec): Command {
       const flags = parseFlags(spec.name, spec.options, args);
       if (flags.help) return "help";
       try {
-        return await spec.run(flags, createLogger(logLevel(flags)));
+        return await spec.run(flags, createLogger(logLevel(flags)), args);
       } catch (error) {
         throw retyped(error, flags); // the messages name what the user typed: URL, file argument
       }

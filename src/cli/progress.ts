@@ -336,3 +336,12 @@ function terminalWidth(): number {
   const env = Number(Deno.env.get("COLUMNS"));
   return Number.isInteger(env) && env > 0 ? env : 80;
 }
+/**
+ * The plain progress line's interval: 10 s, or S3MPU_PROGRESS_INTERVAL seconds (a decimal,
+ * at least 0.05) so tests and short CI jobs can see lines sooner.
+ */
+export function progressIntervalMs(): number {
+  const text = Deno.env.get("S3MPU_PROGRESS_INTERVAL");
+  const seconds = text === undefined ? NaN : Number(text);
+  return Number.isFinite(seconds) && seconds >= 0.05 ? seconds * 1000 : 10_000;
+}

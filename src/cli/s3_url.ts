@@ -77,8 +77,8 @@ export function applyPositionals(
         }, not both.`,
       );
     }
-    // Kept for the messages (as_typed.ts), and for status, which names no bucket: there the
-    // URL is checked against the recorded upload.
+    // Kept for the messages (as_typed.ts), for status, which names no bucket (there the URL
+    // is checked against the recorded upload), and for a directory upload, which takes its prefix.
     flags[TYPED_URL] = urls[0];
     if (!has("bucket")) return flags;
     flags.bucket = url.bucket;

@@ -36,6 +36,7 @@ import {
   type ParsedObjectFlags,
 } from "./object_flags.ts";
 import { type Flags, type OptionSpec, str } from "./parse.ts";
+import { TREE_ONLY, TREE_OPTIONS } from "./tree_options.ts";
 import {
   OBJECT_SIZE_BOUNDS,
   parseByteSize,
@@ -137,6 +138,7 @@ export const UPLOAD_OPTIONS: OptionSpec[] = [
     help:
       "Keep the state files in DIR instead of beside the file; DIR is created (0700) if only its last part is missing. Default: $S3MPU_STATE_DIR; when the file's directory is not writable, $XDG_STATE_HOME/s3mpu (~/.local/state/s3mpu). -m/-a win.",
   },
+  ...TREE_OPTIONS,
   ...OBJECT_OPTION_SPECS,
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
@@ -176,6 +178,12 @@ export interface UploadPlan {
  * where the state goes when the source's directory is not writable.
  */
 export async function readUploadPlan(flags: Flags, note: Logger["info"]): Promise<UploadPlan> {
+  const treeFlag = TREE_ONLY.find((name) => flags[name] !== undefined && flags[name] !== false);
+  if (treeFlag !== undefined && treeFlag !== "recursive") {
+    throw new UsageError(
+      `--${treeFlag} applies to a directory upload (s3mpu upload DIR s3://BUCKET/PREFIX/), not to one file.`,
+    );
+  }
   const bucket = requiredBucket(flags, "the bucket to upload to");
   const key = requiredKey(flags, "the object key to write");
   const threads = parseIntIn(

@@ -297,3 +297,26 @@ function existsSync(path: string): boolean {
 function nonEmpty(text: string | undefined): string | undefined {
   return text === undefined || text === "" ? undefined : text;
 }
+
+/**
+ * Where tree jobs keep their state: `--state-dir`, else $S3MPU_STATE_DIR, else the XDG
+ * default ($XDG_STATE_HOME/s3mpu, ~/.local/state/s3mpu); created (mode 0700) if missing.
+ * `defaulted` is whether neither was given (the command then prints where it is).
+ */
+export async function treeStateDir(
+  flag: string | undefined,
+  env: Env = (name) => Deno.env.get(name),
+): Promise<{ dir: string; defaulted: boolean }> {
+  const chosen = chosenStateDir({ stateDir: flag }, env);
+  const dir = resolve(chosen ?? xdgStateDir(env));
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new UsageError(
+      `Cannot create the state directory ${dir}: ${
+        (error as Error).message
+      }. Pass --state-dir DIR.`,
+    );
+  }
+  return { dir, defaulted: chosen === undefined };
+}

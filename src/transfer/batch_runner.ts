@@ -101,6 +101,11 @@ function isFinal(error: unknown): boolean {
  */
 export function batchExitCode(outcomes: Outcome<unknown, unknown>[], interrupted: boolean): number {
   const codes = new Set(outcomes.flatMap((o) => o.status === "failed" ? [o.exitCode] : []));
+  return mostUrgentExit(codes, interrupted);
+}
+
+/** The most urgent of the exit codes `codes` of failed tasks; see {@link batchExitCode}. */
+export function mostUrgentExit(codes: ReadonlySet<number>, interrupted: boolean): number {
   if (interrupted || codes.has(ExitCode.interrupted)) return ExitCode.interrupted;
   for (const code of [ExitCode.usage, ExitCode.resumable, ExitCode.needsDecision]) {
     if (codes.has(code)) return code;

@@ -11,9 +11,16 @@ import { Scheduler } from "../../transfer/scheduler.ts";
 import type { UploadJob, UploadResult } from "../../transfer/upload_job.ts";
 import { resolveRecordedStore, resolveStore } from "../backend_config.ts";
 import { type Command, defineCommand } from "../command.ts";
-import type { Flags } from "../parse.ts";
+import { type Flags, str } from "../parse.ts";
+import { isDirectory, runTreeUpload } from "../tree_run.ts";
 import { optionsHelp } from "../parse.ts";
-import { createProgress, type Progress, type ProgressMode, progressMode } from "../progress.ts";
+import {
+  createProgress,
+  type Progress,
+  progressIntervalMs,
+  type ProgressMode,
+  progressMode,
+} from "../progress.ts";
 import { onStopSignals } from "../stop_signals.ts";
 import { uploadEvents } from "../upload_events.ts";
 import { checksumChoice, readUploadPlan, UPLOAD_OPTIONS } from "../upload_plan.ts";
@@ -26,6 +33,7 @@ const UPLOAD_HELP = `Usage:
   s3mpu upload -b BUCKET -k KEY -f FILE [-m META_FILE] [-a PARTS_FILE] [-t N] [-s BYTES] [options]
   s3mpu upload -b BUCKET -k KEY -d DIR -p PREFIX [-m META_FILE] [-a PARTS_FILE] [options]
   s3mpu upload FILE s3://BUCKET/KEY [options]          # a KEY ending in / adds FILE's name
+  s3mpu upload DIR s3://BUCKET/PREFIX/ [options]       # a whole tree (docs/trees.md)
   COMMAND | s3mpu upload - s3://BUCKET/KEY [options]   # a stream: stdin, a FIFO or <(COMMAND)
 
 Give the object either as s3://BUCKET/KEY or with -b and -k, not both.
@@ -86,7 +94,10 @@ export const uploadCommand: Command = defineCommand({
   summary: "upload a file (or a directory of chunks); re-run the same command to resume",
   help: UPLOAD_HELP,
   options: UPLOAD_OPTIONS,
-  run: async (flags, { level }) => {
+  run: async (flags, { level }, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeUpload(flags, args, UPLOAD_OPTIONS, level);
+    }
     const result = await withDisplay(flags, level, (display) => upload(flags, display)).catch(
       (error) => {
         throw retyped(error, flags); // the messages name what the user typed: URL, file argument
@@ -238,14 +249,4 @@ function completeLine(result: UploadResult): string {
   return `Upload complete: s3://${result.bucket}/${result.key}, ${result.size} bytes ${how}, ETag ${result.eTag}, ${
     result.seconds.toFixed(1)
   } s; ${proof}.`;
-}
-
-/**
- * The plain progress line's interval: 10 s, or S3MPU_PROGRESS_INTERVAL seconds (a decimal,
- * at least 0.05) so tests and short CI jobs can see lines sooner.
- */
-function progressIntervalMs(): number {
-  const text = Deno.env.get("S3MPU_PROGRESS_INTERVAL");
-  const seconds = text === undefined ? NaN : Number(text);
-  return Number.isFinite(seconds) && seconds >= 0.05 ? seconds * 1000 : 10_000;
 }
