@@ -12,9 +12,13 @@ import { type Aborted, abortOne, withStore } from "../with_store.ts";
 import { runningHolder } from "../../state/active_uploads.ts";
 import { inUseText } from "../list_rows.ts";
 import { printReport } from "../command.ts";
+import { isDirectory } from "../tree_run.ts";
+import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
+import { runTreeAbort } from "./tree_abort.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
+  ...TREE_FILTER_OPTIONS,
   bucketOption("With -k and --upload-id: the bucket of an upload that has no state files here."),
   keyOption("With -b and --upload-id: the upload's object key."),
   {
@@ -82,7 +86,11 @@ export const abortCommand: Command = defineCommand({
   summary: "abort an unfinished upload on the server and remove its state files",
   help: ABORT_HELP,
   options: ABORT_OPTIONS,
-  run: async (flags, logger) => {
+  run: async (flags, logger, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeAbort(flags, logger, args, ABORT_OPTIONS);
+    }
+    refuseFiltersForFile(flags, "abort");
     const uploadId = str(flags, "upload-id");
     const report = uploadId !== undefined
       ? await abortById(flags, uploadId, logger)

@@ -15,6 +15,9 @@ import { optionsHelp, type OptionSpec, str } from "../parse.ts";
 import { formatAge, formatRate } from "../format.ts";
 import { formatBytes } from "../../../backends/units.ts";
 import { printReport } from "../command.ts";
+import { isDirectory } from "../tree_run.ts";
+import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
+import { runTreeStatus } from "./tree_status.ts";
 
 /** Reads the meta file, which must exist. */
 async function requireMeta(metaPath: string): Promise<UploadMeta> {
@@ -29,6 +32,7 @@ async function requireMeta(metaPath: string): Promise<UploadMeta> {
 
 const STATUS_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
+  ...TREE_FILTER_OPTIONS,
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -69,7 +73,11 @@ export const statusCommand: Command = defineCommand({
   summary: "show how an unfinished upload stands (parts, bytes, rate, age, purge window)",
   help: STATUS_HELP,
   options: STATUS_OPTIONS,
-  run: async (flags, logger) => {
+  run: async (flags, logger, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeStatus(flags, logger, args, STATUS_OPTIONS);
+    }
+    refuseFiltersForFile(flags, "status");
     // A FIFO or device as -m/-a would hang or mislead the read: the state path rules apply.
     const { metaPath, partsPath } = await checkStatePaths(stateFilesFromFlags(flags, "status"));
     const meta = await requireMeta(metaPath);

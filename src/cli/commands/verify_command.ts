@@ -1,4 +1,4 @@
-import { ExitCode, NeedsDecisionError } from "../../errors.ts";
+import { ExitCode, NeedsDecisionError, UsageError } from "../../errors.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../../plan/part_source.ts";
 import { SourceChangedError } from "../../plan/source_identity.ts";
 import { type Verdict, verifyByDownload, verifyObject } from "../../inspect/verify_object.ts";
@@ -24,6 +24,9 @@ import { formatBytes } from "../../../backends/units.ts";
 import { parseByteSize } from "../values.ts";
 import { storeError, withStore } from "../with_store.ts";
 import { sourceFlags } from "../source_flags.ts";
+import { isDirectory } from "../tree_run.ts";
+import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
+import { DEFAULT_VERIFY_CONCURRENCY, runTreeVerify } from "./tree_verify.ts";
 
 /** Exit code for "proved different" (including: the object does not exist). */
 export const EXIT_MISMATCH = 1;
@@ -53,6 +56,13 @@ const VERIFY_OPTIONS: OptionSpec[] = [
       "Read the whole object and compare its SHA-256 with the file's (constant memory). Exact on every store; costs a download.",
   },
   ...SSE_C_OPTION_SPECS, // an SSE-C object is read with its key
+  ...TREE_FILTER_OPTIONS,
+  {
+    long: "concurrency",
+    type: "string",
+    value: "N",
+    help: `With DIR: files verified at once, 1 to 1024 (default ${DEFAULT_VERIFY_CONCURRENCY}).`,
+  },
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -107,7 +117,19 @@ export const verifyCommand: Command = defineCommand({
   summary: "prove an object holds the same bytes as a local file (stored checksum, or --download)",
   help: VERIFY_HELP,
   options: VERIFY_OPTIONS,
-  run: async (flags, logger) => {
+  run: async (flags, logger, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeVerify(flags, logger, args, VERIFY_OPTIONS, {
+        mismatch: EXIT_MISMATCH,
+        undecided: EXIT_UNDECIDED,
+      });
+    }
+    refuseFiltersForFile(flags, "verify");
+    if (str(flags, "concurrency") !== undefined) {
+      throw new UsageError(
+        "--concurrency applies to a directory tree only (s3mpu verify DIR s3://BUCKET/PREFIX/).",
+      );
+    }
     const bucket = requiredBucket(flags, "the object's bucket");
     const key = requiredKey(flags, "the object's key");
     const splitText = str(flags, "split-size");
