@@ -64,16 +64,17 @@ export async function runTreeVerify(
   );
   const counts = { files: 0, same: 0, different: 0, missing: 0, undecided: 0 };
   const results: NotSame[] = [];
-  const onResult = (item: NotSame | undefined) => {
+  const onResult = (item: NotSame | "same" | undefined) => {
+    if (item === undefined) return; // not a file: a link left out, or the walk's end
     counts.files++;
-    if (!item) {
+    if (item === "same") {
       counts.same++;
       return;
     }
     counts[item.result]++;
     if (results.length < RESULTS_LISTED) results.push(item);
-    const word = { different: "Different", missing: "Missing", undecided: "Undecided" };
-    printReport(flags, `${word[item.result]}: ${item.key}: ${item.reason}`);
+    const word = { different: "Mismatch", missing: "Missing", undecided: "Undecided" };
+    printReport(flags, `${word[item.result]}: ${item.reason}`);
   };
   await withStore(store, logger, async ({ backend }, signal) => {
     const check = fileChecker({
@@ -141,7 +142,7 @@ async function* walk(plan: TreePlan, excludeDirs: string[]): AsyncGenerator<Tree
     : walkTree(options);
 }
 
-/** How one event of the walk is checked: undefined when the object is proved the same. */
+/** How one event of the walk is checked: "same" when proved so, undefined when no file. */
 function fileChecker(ctx: {
   backend: Backend;
   plan: TreePlan;
@@ -149,27 +150,20 @@ function fileChecker(ctx: {
   limits: import("../../../backends/types.ts").BackendLimits;
   etagIsMd5: boolean;
   signal: AbortSignal;
-}): (event: TreeEvent) => Promise<NotSame | undefined> {
+}): (event: TreeEvent) => Promise<NotSame | "same" | undefined> {
   const { plan } = ctx;
   return async (event) => {
     if (event.kind === "done" || event.kind === "skip") return undefined;
-    if (event.kind === "failure") {
-      const key = plan.prefix + event.relPath;
-      return {
-        path: event.relPath,
-        key,
-        result: "undecided",
-        method: "none",
-        reason: event.message,
-      };
-    }
-    const undecided = (reason: string): NotSame => ({
+    const key = plan.prefix + event.relPath;
+    // Reasons name the object, as the verdicts' messages do.
+    const undecided = (why: string): NotSame => ({
       path: event.relPath,
-      key: event.key,
+      key,
       result: "undecided",
       method: "none",
-      reason,
+      reason: `s3://${plan.bucket}/${key} was not checked: ${why}`,
     });
+    if (event.kind === "failure") return undecided(event.message);
     let source;
     try {
       source = await openFileSource(event.absPath);
@@ -178,7 +172,7 @@ function fileChecker(ctx: {
     }
     const request = {
       backend: ctx.backend,
-      ref: { bucket: plan.bucket, key: event.key },
+      ref: { bucket: plan.bucket, key },
       source,
       file: event.absPath,
       ...(plan.requestedPartSize !== undefined
@@ -197,15 +191,15 @@ function fileChecker(ctx: {
           `${event.absPath} changed while verify read it; run again once it is left alone.`,
         );
       }
-      throw storeError(error, `read s3://${plan.bucket}/${event.key}`);
+      throw storeError(error, `read s3://${plan.bucket}/${key}`);
     }
-    if (verdict.result === "same") return undefined;
+    if (verdict.result === "same") return "same";
     return {
       path: event.relPath,
-      key: event.key,
+      key,
       result: verdict.method === "exists" ? "missing" : verdict.result,
       method: verdict.method,
-      reason: verdict.message,
+      reason: verdict.message.replace(/^(Mismatch|Undecided): /, ""),
     };
   };
 }

@@ -58,6 +58,13 @@ const VERIFY_OPTIONS: OptionSpec[] = [
   ...SSE_C_OPTION_SPECS, // an SSE-C object is read with its key
   ...TREE_FILTER_OPTIONS,
   {
+    long: "state-dir",
+    type: "string",
+    value: "DIR",
+    help:
+      "With DIR: the upload's --state-dir; when it is inside DIR it is left out of the walk, as the upload leaves it out.",
+  },
+  {
     long: "concurrency",
     type: "string",
     value: "N",
@@ -125,9 +132,9 @@ export const verifyCommand: Command = defineCommand({
       });
     }
     refuseFiltersForFile(flags, "verify");
-    if (str(flags, "concurrency") !== undefined) {
+    if (str(flags, "concurrency") !== undefined || str(flags, "state-dir") !== undefined) {
       throw new UsageError(
-        "--concurrency applies to a directory tree only (s3mpu verify DIR s3://BUCKET/PREFIX/).",
+        "--concurrency and --state-dir apply to a directory tree only (s3mpu verify DIR s3://BUCKET/PREFIX/).",
       );
     }
     const bucket = requiredBucket(flags, "the object's bucket");
