@@ -78,25 +78,39 @@ export async function findJob(
 
 /**
  * The pid of the run holding the job's lock, `0` when the holder wrote none, undefined when
- * no run holds it. Asked with a shared lock taken and released at once on the lock file opened
- * read only: nothing is written, and a killed run's lock file (the OS released its lock)
- * counts as free.
+ * no run holds it. Nothing is written and no lock is taken where the OS lists its locks
+ * (Linux: /proc/locks); elsewhere a shared lock is taken and dropped at once on the lock file
+ * opened read only. A killed run's lock file (the OS released its lock) counts as free.
  */
 export async function lockHolder(jobPath: string): Promise<number | undefined> {
   const path = join(jobPath, "job.json.lock");
-  let file: Deno.FsFile;
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (!info) return undefined; // no lock file: no run
+  const listed = await Deno.readTextFile("/proc/locks").catch(() => undefined);
+  const held = listed === undefined ? await triedLock(path) : lockedIn(listed, info);
+  if (!held) return undefined;
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return Number(/^(\d+)/.exec(text)?.[1] ?? 0);
+}
+
+/** Whether /proc/locks lists a lock on the file (device major:minor and inode, in hex). */
+function lockedIn(listed: string, info: Deno.FileInfo): boolean {
+  const dev = info.dev;
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  const id = `${major.toString(16).padStart(2, "0")}:${
+    minor.toString(16).padStart(2, "0")
+  }:${info.ino}`;
+  return listed.split("\n").some((line) => line.split(/\s+/).includes(id));
+}
+
+async function triedLock(path: string): Promise<boolean> {
+  const file = await Deno.open(path, { read: true }).catch(() => undefined);
+  if (!file) return false;
   try {
-    file = await Deno.open(path, { read: true });
-  } catch {
-    return undefined; // no lock file: no run
-  }
-  try {
-    if (await file.tryLock(false)) {
-      await file.unlock();
-      return undefined;
-    }
-    const text = await Deno.readTextFile(path).catch(() => "");
-    return Number(/^(\d+)/.exec(text)?.[1] ?? 0);
+    if (!(await file.tryLock(false))) return true;
+    await file.unlock();
+    return false;
   } finally {
     file.close();
   }

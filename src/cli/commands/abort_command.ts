@@ -42,6 +42,7 @@ const ABORT_HELP = `Usage:
   s3mpu abort -f FILE [options]
   s3mpu abort -b BUCKET -k KEY --upload-id ID [options]
   s3mpu abort s3://BUCKET/KEY --upload-id ID [options]
+  s3mpu abort DIR s3://BUCKET/PREFIX/ [filters] [--state-dir DIR] [options]   # a tree job
 
 Aborts a multipart upload: the server deletes the parts it holds (and stops charging for
 them). With state files, aborts the upload they record (and any other upload id in the parts
@@ -63,6 +64,11 @@ The state files are only removed when they are s3mpu's: the meta file must parse
 neither may be a device, directory or FIFO (see docs/state-paths.md). A meta file and parts
 file of different uploads are refused, nothing is aborted.
 
+A directory tree (DIR s3://BUCKET/PREFIX/, with the upload's filters and --state-dir, which
+name its job): takes the job's lock (refused, exit 2, while a run drives the job), aborts every
+multipart upload the job's journal records as open or given up, then removes the job's state
+directory. Objects already stored are never deleted.
+
 Options:
 ${optionsHelp(ABORT_OPTIONS)}
 
@@ -78,6 +84,7 @@ Examples:
   s3mpu abort -f db.tar
   s3mpu abort -m input_meta.json -a input_parts.jsonl
   s3mpu abort -b my-bucket -k backups/db.tar --upload-id 2~abcdef --endpoint-url http://127.0.0.1:9000
+  s3mpu abort photos s3://my-bucket/photos/
 `;
 
 /** `s3mpu abort`. */

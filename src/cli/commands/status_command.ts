@@ -41,6 +41,7 @@ const STATUS_HELP = `Usage:
   s3mpu status -m META_FILE [-a PARTS_FILE] [options]
   s3mpu status -f FILE [options]
   s3mpu status FILE [s3://BUCKET/KEY] [options]      # the URL must match the recorded upload
+  s3mpu status DIR s3://BUCKET/PREFIX/ [filters] [--state-dir DIR] [options]   # a tree job
 
 Shows how an unfinished upload stands, from its state files and the server (ListParts):
 parts and bytes done (on the server and in the journal) out of the total, the last run's
@@ -49,6 +50,13 @@ window for unfinished uploads is near or has passed. Changes nothing.
 
 The store is the one the meta file records (endpoint, provider, region); --endpoint-url,
 --provider and --region override it, and the environment fills in what it lacks.
+
+A directory tree (DIR s3://BUCKET/PREFIX/, with the upload's filters and --state-dir, which
+name its job): files found (and whether the walk finished), stored, skipped, failed (the first
+reasons) and left, bytes, the multipart uploads in flight (key, upload id, parts journaled) and
+what the next run does, from the job's journal alone: no request, no lock, nothing written, so
+it also reports on a running upload (and says it runs, with its pid). --json keys:
+docs/trees.md. Exit 0, or 4 when the state directory holds no such job.
 
 Options:
 ${optionsHelp(STATUS_OPTIONS)}
@@ -65,6 +73,7 @@ asked · 4 the server no longer knows the upload (resume with --restart).
 Examples:
   s3mpu status -f db.tar
   s3mpu status -m input_meta.json -a input_parts.jsonl --json
+  s3mpu status photos s3://my-bucket/photos/ --exclude '*.tmp'
 `;
 
 /** `s3mpu status`. */

@@ -78,6 +78,7 @@ const VERIFY_HELP = `Usage:
   s3mpu verify -b BUCKET -k KEY -f FILE [-s BYTES] [--download] [options]
   s3mpu verify FILE s3://BUCKET/KEY [-s BYTES] [--download] [options]   # KEY ending in / adds FILE's name
   s3mpu verify -b BUCKET -k KEY -d DIR -p PREFIX [--download] [options]  # or -d DIR -p PREFIX s3://BUCKET/KEY
+  s3mpu verify DIR s3://BUCKET/PREFIX/ [filters] [--concurrency N] [--download] [options]  # a tree
 
 Checks that an object holds exactly the bytes of a local file (or of a chunk directory: its
 chunks in order, the parts of the object upload -d made), and says "Match" only when a
@@ -92,6 +93,12 @@ A differing size proves a mismatch at once. A differing MD5 ETag proves one only
 provider preset says ETags are MD5s, the part sizes are known, and no SSE-KMS/SSE-C changed
 the ETag. When nothing stored can decide, verify says so and exits ${EXIT_UNDECIDED}: run it again
 with --download, which streams the object and compares SHA-256.
+
+A directory tree (DIR s3://BUCKET/PREFIX/): every file the upload's filters pick, against the
+object at PREFIX + its path, with the same verdicts, --concurrency files at once. One line
+per file that is not the same, then a summary; --json: files, same, different, missing,
+undecided, results (the first 100 not the same). Exit 0 all the same, 1 some differ or are
+missing, ${EXIT_UNDECIDED} some undecided and none differ.
 
 Options:
 ${optionsHelp(VERIFY_OPTIONS)}
@@ -113,6 +120,7 @@ Examples:
   s3mpu verify -b my-bucket -k backups/db.tar -f db.tar
   s3mpu verify -b my-bucket -k data/input.txt -d chunks -p input_data_
   s3mpu verify -b my-bucket -k data/input.txt -f input.txt --download --json
+  s3mpu verify photos s3://my-bucket/photos/ --exclude '*.tmp' --concurrency 32
 `;
 
 /** How long verify waits for the store to say what it is before it keeps the default preset. */
