@@ -44,7 +44,7 @@ export const STATE_FILE_OPTIONS: OptionSpec[] = [
     type: "string",
     value: "DIR",
     help:
-      "With -f: where upload kept the state files (its --state-dir). Looked for beside FILE, then in DIR (default $S3MPU_STATE_DIR), then in $XDG_STATE_HOME/s3mpu.",
+      "With -f: where upload kept the state files (its --state-dir). Looked for beside FILE, then in DIR (default $S3MPU_STATE_DIR), then in $XDG_STATE_HOME/s3mpu. With a directory tree: the upload's --state-dir, which holds its job (same default).",
   },
 ];
 

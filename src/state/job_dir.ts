@@ -99,17 +99,12 @@ export class JobDir {
 
   /** The journal of generation `g`. */
   journalPath(generation: number): string {
-    return join(this.path, `journal-${generation}.jsonl`);
+    return journalIn(this.path, generation);
   }
 
   /** The generations whose journals exist, oldest first. */
-  async generations(): Promise<number[]> {
-    const found: number[] = [];
-    for await (const entry of Deno.readDir(this.path)) {
-      const match = GENERATION_FILE.exec(entry.name);
-      if (match && entry.isFile) found.push(Number(match[1]));
-    }
-    return found.sort((a, b) => a - b);
+  generations(): Promise<number[]> {
+    return generationsIn(this.path);
   }
 
   /** Creates generation `g`'s journal with `lines` at once: it exists whole or not at all. */
@@ -129,6 +124,21 @@ export class JobDir {
   release(): Promise<void> {
     return this.lock.release();
   }
+}
+
+/** The generations whose journals exist in the job directory `path`, oldest first. */
+export async function generationsIn(path: string): Promise<number[]> {
+  const found: number[] = [];
+  for await (const entry of Deno.readDir(path)) {
+    const match = GENERATION_FILE.exec(entry.name);
+    if (match && entry.isFile) found.push(Number(match[1]));
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/** The journal of generation `g` in the job directory `path`. */
+export function journalIn(path: string, generation: number): string {
+  return join(path, `journal-${generation}.jsonl`);
 }
 
 async function checkOrWriteJobFile(

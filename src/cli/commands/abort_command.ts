@@ -13,9 +13,13 @@ import { runningHolder } from "../../state/active_uploads.ts";
 import { inUseText } from "../list_rows.ts";
 import { printReport } from "../command.ts";
 import { isStreamPath } from "../../plan/stream_source.ts";
+import { isDirectory } from "../tree_run.ts";
+import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
+import { runTreeAbort } from "./tree_abort.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
+  ...TREE_FILTER_OPTIONS,
   bucketOption("With -k and --upload-id: the bucket of an upload that has no state files here."),
   keyOption("With -b and --upload-id: the upload's object key."),
   {
@@ -40,6 +44,7 @@ const ABORT_HELP = `Usage:
   s3mpu abort - s3://BUCKET/KEY [options]              # a stream's upload (upload - s3://…)
   s3mpu abort -b BUCKET -k KEY --upload-id ID [options]
   s3mpu abort s3://BUCKET/KEY --upload-id ID [options]
+  s3mpu abort DIR s3://BUCKET/PREFIX/ [filters] [--state-dir DIR] [options]   # a tree job
 
 Aborts a multipart upload: the server deletes the parts it holds (and stops charging for
 them). With state files, aborts the upload they record (and any other upload id in the parts
@@ -61,6 +66,11 @@ The state files are only removed when they are s3mpu's: the meta file must parse
 neither may be a device, directory or FIFO (see docs/state-paths.md). A meta file and parts
 file of different uploads are refused, nothing is aborted.
 
+A directory tree (DIR s3://BUCKET/PREFIX/, with the upload's filters and --state-dir, which
+name its job): takes the job's lock (refused, exit 2, while a run drives the job), aborts every
+multipart upload the job's journal records as open or given up, then removes the job's state
+directory. Objects already stored are never deleted.
+
 Options:
 ${optionsHelp(ABORT_OPTIONS)}
 
@@ -77,6 +87,7 @@ Examples:
   s3mpu abort -f db.tar
   s3mpu abort -m input_meta.json -a input_parts.jsonl
   s3mpu abort -b my-bucket -k backups/db.tar --upload-id 2~abcdef --endpoint-url http://127.0.0.1:9000
+  s3mpu abort photos s3://my-bucket/photos/
 `;
 
 /** `s3mpu abort`. */
@@ -85,7 +96,11 @@ export const abortCommand: Command = defineCommand({
   summary: "abort an unfinished upload on the server and remove its state files",
   help: ABORT_HELP,
   options: ABORT_OPTIONS,
-  run: async (flags, logger) => {
+  run: async (flags, logger, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeAbort(flags, logger, args, ABORT_OPTIONS);
+    }
+    refuseFiltersForFile(flags, "abort");
     const uploadId = str(flags, "upload-id");
     const report = uploadId !== undefined
       ? await abortById(flags, uploadId, logger)

@@ -15,6 +15,9 @@ import { optionsHelp, type OptionSpec, str } from "../parse.ts";
 import { formatAge, formatRate } from "../format.ts";
 import { formatBytes } from "../../../backends/units.ts";
 import { printReport } from "../command.ts";
+import { isDirectory } from "../tree_run.ts";
+import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
+import { runTreeStatus } from "./tree_status.ts";
 
 /** Reads the meta file, which must exist. */
 async function requireMeta(metaPath: string): Promise<UploadMeta> {
@@ -29,6 +32,7 @@ async function requireMeta(metaPath: string): Promise<UploadMeta> {
 
 const STATUS_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,
+  ...TREE_FILTER_OPTIONS,
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -38,6 +42,7 @@ const STATUS_HELP = `Usage:
   s3mpu status -f FILE [options]
   s3mpu status FILE [s3://BUCKET/KEY] [options]      # the URL must match the recorded upload
   s3mpu status - s3://BUCKET/KEY [options]           # a stream's upload (upload - s3://…)
+  s3mpu status DIR s3://BUCKET/PREFIX/ [filters] [--state-dir DIR] [options]   # a tree job
 
 Shows how an unfinished upload stands, from its state files and the server (ListParts):
 parts and bytes done (on the server and in the journal) out of the total, the last run's
@@ -46,6 +51,13 @@ window for unfinished uploads is near or has passed. Changes nothing.
 
 The store is the one the meta file records (endpoint, provider, region); --endpoint-url,
 --provider and --region override it, and the environment fills in what it lacks.
+
+A directory tree (DIR s3://BUCKET/PREFIX/, with the upload's filters and --state-dir, which
+name its job): files found (and whether the walk finished), stored, skipped, failed (the first
+reasons) and left, bytes, the multipart uploads in flight (key, upload id, parts journaled) and
+what the next run does, from the job's journal alone: no request, no lock, nothing written, so
+it also reports on a running upload (and says it runs, with its pid). --json keys:
+docs/trees.md. Exit 0, or 4 when the state directory holds no such job.
 
 Options:
 ${optionsHelp(STATUS_OPTIONS)}
@@ -62,6 +74,7 @@ asked · 4 the server no longer knows the upload (resume with --restart).
 Examples:
   s3mpu status -f db.tar
   s3mpu status -m input_meta.json -a input_parts.jsonl --json
+  s3mpu status photos s3://my-bucket/photos/ --exclude '*.tmp'
 `;
 
 /** `s3mpu status`. */
@@ -70,7 +83,11 @@ export const statusCommand: Command = defineCommand({
   summary: "show how an unfinished upload stands (parts, bytes, rate, age, purge window)",
   help: STATUS_HELP,
   options: STATUS_OPTIONS,
-  run: async (flags, logger) => {
+  run: async (flags, logger, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeStatus(flags, logger, args, STATUS_OPTIONS);
+    }
+    refuseFiltersForFile(flags, "status");
     // A FIFO or device as -m/-a would hang or mislead the read: the state path rules apply.
     const { metaPath, partsPath } = await checkStatePaths(stateFilesFromFlags(flags, "status"));
     const meta = await requireMeta(metaPath);

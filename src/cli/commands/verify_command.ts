@@ -1,4 +1,4 @@
-import { ExitCode, NeedsDecisionError } from "../../errors.ts";
+import { ExitCode, NeedsDecisionError, UsageError } from "../../errors.ts";
 import { openChunkDirSource, openFileSource, type PartSource } from "../../plan/part_source.ts";
 import { SourceChangedError } from "../../plan/source_identity.ts";
 import { type Verdict, verifyByDownload, verifyObject } from "../../inspect/verify_object.ts";
@@ -24,6 +24,9 @@ import { formatBytes } from "../../../backends/units.ts";
 import { parseByteSize } from "../values.ts";
 import { storeError, withStore } from "../with_store.ts";
 import { sourceFlags } from "../source_flags.ts";
+import { isDirectory } from "../tree_run.ts";
+import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
+import { DEFAULT_VERIFY_CONCURRENCY, runTreeVerify } from "./tree_verify.ts";
 
 /** Exit code for "proved different" (including: the object does not exist). */
 export const EXIT_MISMATCH = 1;
@@ -53,6 +56,20 @@ const VERIFY_OPTIONS: OptionSpec[] = [
       "Read the whole object and compare its SHA-256 with the file's (constant memory). Exact on every store; costs a download.",
   },
   ...SSE_C_OPTION_SPECS, // an SSE-C object is read with its key
+  ...TREE_FILTER_OPTIONS,
+  {
+    long: "state-dir",
+    type: "string",
+    value: "DIR",
+    help:
+      "With DIR: the upload's --state-dir; when it is inside DIR it is left out of the walk, as the upload leaves it out.",
+  },
+  {
+    long: "concurrency",
+    type: "string",
+    value: "N",
+    help: `With DIR: files verified at once, 1 to 1024 (default ${DEFAULT_VERIFY_CONCURRENCY}).`,
+  },
   ...CONNECTION_OPTIONS,
   ...OUTPUT_OPTIONS,
 ];
@@ -61,6 +78,7 @@ const VERIFY_HELP = `Usage:
   s3mpu verify -b BUCKET -k KEY -f FILE [-s BYTES] [--download] [options]
   s3mpu verify FILE s3://BUCKET/KEY [-s BYTES] [--download] [options]   # KEY ending in / adds FILE's name
   s3mpu verify -b BUCKET -k KEY -d DIR -p PREFIX [--download] [options]  # or -d DIR -p PREFIX s3://BUCKET/KEY
+  s3mpu verify DIR s3://BUCKET/PREFIX/ [filters] [--concurrency N] [--download] [options]  # a tree
 
 Checks that an object holds exactly the bytes of a local file (or of a chunk directory: its
 chunks in order, the parts of the object upload -d made), and says "Match" only when a
@@ -75,6 +93,12 @@ A differing size proves a mismatch at once. A differing MD5 ETag proves one only
 provider preset says ETags are MD5s, the part sizes are known, and no SSE-KMS/SSE-C changed
 the ETag. When nothing stored can decide, verify says so and exits ${EXIT_UNDECIDED}: run it again
 with --download, which streams the object and compares SHA-256.
+
+A directory tree (DIR s3://BUCKET/PREFIX/): every file the upload's filters pick, against the
+object at PREFIX + its path, with the same verdicts, --concurrency files at once. One line
+per file that is not the same, then a summary; --json: files, same, different, missing,
+undecided, results (the first 100 not the same). Exit 0 all the same, 1 some differ or are
+missing, ${EXIT_UNDECIDED} some undecided and none differ.
 
 Options:
 ${optionsHelp(VERIFY_OPTIONS)}
@@ -96,6 +120,7 @@ Examples:
   s3mpu verify -b my-bucket -k backups/db.tar -f db.tar
   s3mpu verify -b my-bucket -k data/input.txt -d chunks -p input_data_
   s3mpu verify -b my-bucket -k data/input.txt -f input.txt --download --json
+  s3mpu verify photos s3://my-bucket/photos/ --exclude '*.tmp' --concurrency 32
 `;
 
 /** How long verify waits for the store to say what it is before it keeps the default preset. */
@@ -107,7 +132,19 @@ export const verifyCommand: Command = defineCommand({
   summary: "prove an object holds the same bytes as a local file (stored checksum, or --download)",
   help: VERIFY_HELP,
   options: VERIFY_OPTIONS,
-  run: async (flags, logger) => {
+  run: async (flags, logger, args) => {
+    if (await isDirectory(str(flags, "file-path"))) {
+      return await runTreeVerify(flags, logger, args, VERIFY_OPTIONS, {
+        mismatch: EXIT_MISMATCH,
+        undecided: EXIT_UNDECIDED,
+      });
+    }
+    refuseFiltersForFile(flags, "verify");
+    if (str(flags, "concurrency") !== undefined || str(flags, "state-dir") !== undefined) {
+      throw new UsageError(
+        "--concurrency and --state-dir apply to a directory tree only (s3mpu verify DIR s3://BUCKET/PREFIX/).",
+      );
+    }
     const bucket = requiredBucket(flags, "the object's bucket");
     const key = requiredKey(flags, "the object's key");
     const splitText = str(flags, "split-size");
