@@ -144,6 +144,8 @@ export interface CompleteInput extends ObjectRef {
   /** For FULL_OBJECT uploads: the whole object's checksum, which the server validates. */
   fullObjectChecksum?: string;
   checksumType?: ChecksumType;
+  /** Complete only if the key holds no object (`If-None-Match: *`); else a 412 (no_clobber.ts). */
+  noOverwrite?: boolean;
 }
 
 /** One part to send. `body` must not be modified until the promise settles. */
@@ -177,6 +179,8 @@ export interface PutObjectInput extends ObjectRef {
   contentType?: string;
   /** Content headers, metadata, storage class, SSE, ACL, tags, as at create. */
   objectOptions?: ObjectOptions;
+  /** Store only if the key holds no object (`If-None-Match: *`); else a 412 (no_clobber.ts). */
+  noOverwrite?: boolean;
 }
 
 /** An upload's parts to list: all of them, or those numbered above `afterPartNumber`. */

@@ -5,6 +5,7 @@
  * milliseconds; FaultBackend (fault_backend.ts) wraps it to inject failures.
  */
 import { BackendError } from "../errors.ts";
+import { keyTaken } from "../no_clobber.ts";
 import {
   type Backend,
   type BackendLimits,
@@ -234,6 +235,7 @@ export class MemoryBackend implements Backend {
     const bucket = this.#bucket(input.bucket);
     const upload = this.#upload(input);
     checkSseCustomer(upload, input);
+    if (input.noOverwrite && bucket.objects.has(input.key)) throw keyTaken();
     const stored = checkCompletion(upload, input.parts, this.limits, this.#verifies);
     const object = completedObject(upload, stored, input.fullObjectChecksum, this.#rules);
     bucket.objects.set(input.key, object);
@@ -261,6 +263,7 @@ export class MemoryBackend implements Backend {
     const bucket = this.#bucket(input.bucket);
     if (input.key === "") throw invalid("InvalidArgument", "The object key must not be empty.");
     const body = await collectSlices(bodySlices(input.body, signal));
+    if (input.noOverwrite && bucket.objects.has(input.key)) throw keyTaken();
     const object = putObjectStored(input, body, this.#rules);
     bucket.objects.set(input.key, object);
     return { eTag: object.eTag, ...(object.checksum ? { checksum: object.checksum } : {}) };

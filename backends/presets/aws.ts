@@ -39,4 +39,8 @@ export const AWS: ProviderPreset = definePreset({
   // No default purge; only an AbortIncompleteMultipartUpload lifecycle rule removes them:
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortIncompleteMultipartUpload.html
   unfinishedUploadTtlHours: null,
+  // If-None-Match: * on PutObject and CompleteMultipartUpload: 412 PreconditionFailed where
+  // the key holds an object, 409 ConditionalRequestConflict on a race (send it again):
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+  conditionalWrites: true,
 });

@@ -39,4 +39,8 @@ export const MINIO: ProviderPreset = definePreset({
   unfinishedUploadTtlHours: 24,
   // Observed against MinIO (this repo's tests): Prefix "dir/" does not list "dir/a.bin".
   uploadListingByPrefix: false,
+  // If-None-Match: * on PutObject and CompleteMultipartUpload answers 412 PreconditionFailed
+  // where the key holds an object (observed against the pinned MinIO by
+  // tests/tree_clobber_test.ts).
+  conditionalWrites: true,
 });

@@ -119,6 +119,13 @@ export interface ProviderPreset {
    */
   uploadListingByPrefix?: boolean;
   /**
+   * Whether the store honours `If-None-Match: *` on PutObject and CompleteMultipartUpload:
+   * it refuses (412 PreconditionFailed) to store an object where the key holds one, so
+   * `--no-clobber` never overwrites. Absent: false (a store that ignores the header would
+   * overwrite, so `--no-clobber` is refused there).
+   */
+  conditionalWrites?: boolean;
+  /**
    * Where the store departs from S3 in ways s3mpu and its tests account for (each cited;
    * docs/providers.md lists them). Absent: S3's behaviour.
    */

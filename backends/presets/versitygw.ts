@@ -53,4 +53,8 @@ export const VERSITYGW: ProviderPreset = definePreset({
       mode: "versitygw posix --data-integrity-etag",
     },
   },
+  // If-None-Match: * on PutObject and CompleteMultipartUpload answers 412 PreconditionFailed
+  // where the key holds an object (observed against versitygw 1.8.0 by
+  // tests/tree_clobber_test.ts).
+  conditionalWrites: true,
 });

@@ -29,6 +29,11 @@ const KIND_BY_CODE: Record<string, BackendErrorKind> = {
   PermanentRedirect: "wrong_region",
   IllegalLocationConstraintException: "wrong_region",
   InvalidRegion: "wrong_region",
+  // A conditional write raced another write of the key: S3 says to send it again.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+  ConditionalRequestConflict: "retryable",
+  // If-None-Match: * and the key holds an object (no_clobber.ts tells it apart by status).
+  PreconditionFailed: "invalid_request",
   InternalError: "retryable",
   RequestTimeout: "retryable",
   RequestTimeoutException: "retryable",

@@ -36,6 +36,7 @@ export async function putObjectCommand(
     ...(input.contentType ? { ContentType: input.contentType } : {}),
     ...(createObjectParams(input.objectOptions) as Partial<PutObjectCommandInput>),
     ...requestParams(input.requestOptions),
+    ...(input.noOverwrite ? { IfNoneMatch: "*" } : {}),
   };
   if (field && value) params[field] = value;
   return new PutObjectCommand(params);

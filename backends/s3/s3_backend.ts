@@ -194,6 +194,7 @@ export class S3Backend implements Backend {
             MultipartUpload: { Parts: parts },
             ...whole,
             ...requestParams(input.requestOptions),
+            ...(input.noOverwrite ? { IfNoneMatch: "*" } : {}),
           }),
           o,
         ),

@@ -84,6 +84,12 @@ export const TREE_OPTIONS: OptionSpec[] = [
       "Directory upload: follow symbolic links (loops are detected). Default: each link is skipped.",
   },
   {
+    long: "no-clobber",
+    type: "boolean",
+    help:
+      "Directory upload: never overwrite an object: a file whose key already holds one is left out (counted as exists). Needs a store that honours If-None-Match (docs/trees.md).",
+  },
+  {
     long: "force",
     type: "boolean",
     help:
@@ -110,6 +116,8 @@ export interface TreePlan {
   requestedPartSize?: number;
   multipartThreshold?: number;
   force: boolean;
+  /** --no-clobber: every write is conditional (If-None-Match: *); a key taken is left. */
+  noClobber: boolean;
   stateDir: string;
   stateDirDefaulted: boolean;
   rate?: TokenBucket;
@@ -206,6 +214,7 @@ export async function readTreePlan(
     ...(split !== undefined ? { requestedPartSize: parseByteSize("-s/--split-size", split) } : {}),
     ...(multipartThreshold !== undefined ? { multipartThreshold } : {}),
     force: flags.force === true,
+    noClobber: flags["no-clobber"] === true,
     stateDir: state.dir,
     stateDirDefaulted: state.defaulted,
     ...(rate !== undefined ? { rate: new TokenBucket(rate) } : {}),

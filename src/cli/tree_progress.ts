@@ -103,7 +103,7 @@ export class TreeProgress implements TreeEvents {
     const doneBytes = o.uploadedBytes + this.#partialBytes;
     this.#meter.add(doneBytes, now);
     return {
-      doneFiles: o.uploaded + o.failed,
+      doneFiles: o.uploaded + o.failed + o.exists,
       totalFiles: o.found,
       doneBytes,
       totalBytes: o.foundBytes,

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { withUploadOptions } from "../../backends/with_upload_options.ts";
+import { withNoClobber } from "../../backends/no_clobber.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import type { LogLevel } from "../log.ts";
 import { createLogger } from "../log.ts";
@@ -87,11 +88,17 @@ async function upload(
     AbortSignal.timeout(30_000),
   );
   if (store.endpoint) plan.identity.endpoint = store.endpoint;
+  if (plan.noClobber && store.preset.conditionalWrites !== true) {
+    throw new UsageError(
+      `--no-clobber needs conditional writes (If-None-Match: *), which s3mpu does not know ${store.preset.title} (preset ${store.preset.name}) to honour; drop --no-clobber, or pass --provider if the store is one that does (docs/providers.md).`,
+    );
+  }
   const checksum = checksumChoice(str(flags, "checksum-algorithm"), store.preset);
   const objectFlags = await objectOptionsFromFlags(flags, "");
   const guess = str(flags, "content-type") === undefined && flags["no-guess-mime-type"] !== true;
   const guessType = guess ? await contentTypeGuesser() : undefined;
-  const backend = withUploadOptions(store.backend, { requestOptions: objectFlags.requestOptions });
+  const optioned = withUploadOptions(store.backend, { requestOptions: objectFlags.requestOptions });
+  const backend = plan.noClobber ? withNoClobber(optioned) : optioned;
   if (plan.stateDirDefaulted) {
     logger.info(`Job state under ${plan.stateDir} (--state-dir to choose).`);
   }
@@ -188,6 +195,11 @@ async function upload(
         `${symlinks} symbolic links were skipped (--follow-symlinks follows them; -v names them).`,
       );
     }
+    if (outcomes.exists > 0) {
+      logger.info(
+        `${outcomes.exists} files were left as they are: their keys already hold objects (--no-clobber).`,
+      );
+    }
     const exitCode = outcomes.exitCode(end.interrupted);
     const leftOut = Object.values(outcomes.left).reduce((a, b) => a + b, 0);
     const seconds = (performance.now() - started) / 1000;
@@ -205,6 +217,7 @@ async function upload(
         files: summary.files,
         uploaded: outcomes.uploaded,
         skipped,
+        exists: outcomes.exists,
         failed: outcomes.failed,
         leftOut,
         bytes: outcomes.uploadedBytes,

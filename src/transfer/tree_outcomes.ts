@@ -28,6 +28,8 @@ export class TreeOutcomes {
   found = 0;
   /** Their bytes. */
   foundBytes = 0;
+  /** Files left because their key already holds an object (--no-clobber). */
+  exists = 0;
   /** Files that failed (in the walk or their upload). */
   failed = 0;
   /** Entries the walk left out by design (links, FIFOs...), by reason. */

@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { withUploadOptions } from "../../backends/with_upload_options.ts";
+import { isKeyTaken } from "../../backends/no_clobber.ts";
 import type { ObjectOptions } from "../../backends/object_options.ts";
 import type { Backend, ChecksumAlgorithm } from "../../backends/types.ts";
 import { InterruptedError, ResumableError, type S3mpuError } from "../errors.ts";
@@ -131,6 +132,14 @@ export async function uploadTree(job: TreeJob): Promise<TreeRunEnd> {
         job.outcomes.uploadedBytes += item.stat.size;
         job.events?.ended?.({ relPath: item.relPath, size: item.stat.size }, true);
       } catch (raw) {
+        if (isKeyTaken(raw) && !signal.aborted) {
+          // --no-clobber and the key holds an object: left as it is, its upload given up.
+          await item.object.skip("exists");
+          job.outcomes.exists++;
+          job.logger.verbose(`${JSON.stringify(item.relPath)}: its key already holds an object.`);
+          job.events?.ended?.({ relPath: item.relPath, size: item.stat.size }, false);
+          return;
+        }
         const error = await fileFailure(job, item, raw, signal);
         if (error instanceof InterruptedError) throw error;
         if (JOB_LEVEL.has(error.code)) {
