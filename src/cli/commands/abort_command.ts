@@ -15,7 +15,7 @@ import { printReport } from "../command.ts";
 import { isStreamPath } from "../../plan/stream_source.ts";
 import { isDirectory } from "../tree_run.ts";
 import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
-import { runTreeAbort } from "./tree_abort.ts";
+import { runTreeAbort } from "../tree_abort.ts";
 
 const ABORT_OPTIONS: OptionSpec[] = [
   ...STATE_FILE_OPTIONS,

@@ -17,7 +17,7 @@ import { formatBytes } from "../../../backends/units.ts";
 import { printReport } from "../command.ts";
 import { isDirectory } from "../tree_run.ts";
 import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
-import { runTreeStatus } from "./tree_status.ts";
+import { runTreeStatus } from "../tree_status.ts";
 
 /** Reads the meta file, which must exist. */
 async function requireMeta(metaPath: string): Promise<UploadMeta> {

@@ -26,7 +26,7 @@ import { storeError, withStore } from "../with_store.ts";
 import { sourceFlags } from "../source_flags.ts";
 import { isDirectory } from "../tree_run.ts";
 import { refuseFiltersForFile, TREE_FILTER_OPTIONS } from "../tree_target.ts";
-import { DEFAULT_VERIFY_CONCURRENCY, runTreeVerify } from "./tree_verify.ts";
+import { DEFAULT_VERIFY_CONCURRENCY, runTreeVerify } from "../tree_verify.ts";
 
 /** Exit code for "proved different" (including: the object does not exist). */
 export const EXIT_MISMATCH = 1;

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { formatBytes } from "../../../backends/units.ts";
-import { ExitCode } from "../../errors.ts";
-import type { Logger } from "../../log.ts";
-import { lockHolder, nextRunText, readGenerations } from "../../state/job_view.ts";
-import { type CommandOutcome, printReport } from "../command.ts";
-import type { Flags, OptionSpec } from "../parse.ts";
-import { cliText } from "../remedy_words.ts";
-import { existingJob, jobWords, treeTarget } from "../tree_target.ts";
+import { formatBytes } from "../../backends/units.ts";
+import { ExitCode } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { lockHolder, nextRunText, readGenerations } from "../state/job_view.ts";
+import { type CommandOutcome, printReport } from "./command.ts";
+import type { Flags, OptionSpec } from "./parse.ts";
+import { cliText } from "./remedy_words.ts";
+import { existingJob, jobWords, treeTarget } from "./tree_target.ts";
 
 /** Reports on the tree job the flags name; exit 4 when there is none. */
 export async function runTreeStatus(

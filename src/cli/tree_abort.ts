@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { ExitCode } from "../../errors.ts";
-import type { Logger } from "../../log.ts";
-import { JobDir } from "../../state/job_dir.ts";
-import { readGenerations } from "../../state/job_view.ts";
-import { type CommandOutcome, printReport } from "../command.ts";
-import type { Flags, OptionSpec } from "../parse.ts";
-import { existingJob, jobWords, treeTarget } from "../tree_target.ts";
-import { type Aborted, abortOne, withStore } from "../with_store.ts";
+import { ExitCode } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { JobDir } from "../state/job_dir.ts";
+import { readGenerations } from "../state/job_view.ts";
+import { type CommandOutcome, printReport } from "./command.ts";
+import type { Flags, OptionSpec } from "./parse.ts";
+import { existingJob, jobWords, treeTarget } from "./tree_target.ts";
+import { type Aborted, abortOne, withStore } from "./with_store.ts";
 
 /** One upload the job recorded, and what aborting it did. */
 interface TreeAborted extends Aborted {

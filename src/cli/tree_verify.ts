@@ -6,24 +6,24 @@
  *
  * @module
  */
-import { withUploadOptions } from "../../../backends/with_upload_options.ts";
-import type { Backend } from "../../../backends/types.ts";
-import { ExitCode } from "../../errors.ts";
-import type { Logger } from "../../log.ts";
-import { type Verdict, verifyByDownload, verifyObject } from "../../inspect/verify_object.ts";
-import { filesFrom } from "../../plan/files_from.ts";
-import { openFileSource } from "../../plan/part_source.ts";
-import { isInside } from "../../plan/path_order.ts";
-import { SourceChangedError } from "../../plan/source_identity.ts";
-import type { TreeEvent } from "../../plan/tree_events.ts";
-import { walkTree } from "../../plan/tree_walk.ts";
-import { type CommandOutcome, printReport } from "../command.ts";
-import { sseCustomerFromFlags } from "../object_flags.ts";
-import { type Flags, type OptionSpec, str } from "../parse.ts";
-import { detectedStore } from "../store_detection.ts";
-import type { TreePlan } from "../tree_options.ts";
-import { treeTarget } from "../tree_target.ts";
-import { storeError, withStore } from "../with_store.ts";
+import { withUploadOptions } from "../../backends/with_upload_options.ts";
+import type { Backend } from "../../backends/types.ts";
+import { ExitCode } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { type Verdict, verifyByDownload, verifyObject } from "../inspect/verify_object.ts";
+import { filesFrom } from "../plan/files_from.ts";
+import { openFileSource } from "../plan/part_source.ts";
+import { isInside } from "../plan/path_order.ts";
+import { SourceChangedError } from "../plan/source_identity.ts";
+import type { TreeEvent } from "../plan/tree_events.ts";
+import { walkTree } from "../plan/tree_walk.ts";
+import { type CommandOutcome, printReport } from "./command.ts";
+import { sseCustomerFromFlags } from "./object_flags.ts";
+import { type Flags, type OptionSpec, str } from "./parse.ts";
+import { detectedStore } from "./store_detection.ts";
+import type { TreePlan } from "./tree_options.ts";
+import { treeTarget } from "./tree_target.ts";
+import { storeError, withStore } from "./with_store.ts";
 
 /** Files verified at once by default (each is a HeadObject, then a read of the file). */
 export const DEFAULT_VERIFY_CONCURRENCY = 16;
@@ -147,7 +147,7 @@ function fileChecker(ctx: {
   backend: Backend;
   plan: TreePlan;
   download: boolean;
-  limits: import("../../../backends/types.ts").BackendLimits;
+  limits: import("../../backends/types.ts").BackendLimits;
   etagIsMd5: boolean;
   signal: AbortSignal;
 }): (event: TreeEvent) => Promise<NotSame | "same" | undefined> {
