@@ -183,7 +183,10 @@ for (const server of stores.testServers()) {
         await reportStored(server, label.topic, label.what, run.code, at);
         // Caught at the first read that sees it: a handle on the other file ("now another file"),
         // or the end of a read of the original, whose change time the rename moved.
-        await refused(server, run, /now another file|change time moved/, { ...at, meta: f.meta });
+        await refused(server, run, /now another file|change time moved|is gone/, {
+          ...at,
+          meta: f.meta,
+        });
         proxy.setRules([]);
         const again = await runS3mpu(
           uploadArgs(f, bucket, "swap.bin", ["--restart", ...via(proxy)]),
