@@ -153,25 +153,25 @@ export function summedPartStream(
   reader: PartReader,
   part: SourcePart,
 ): { stream: PartStream; sums(): SentSums } {
-  let md5 = checksumHasher("md5");
-  let crc32 = checksumHasher("crc32");
-  let summed = 0;
+  // Each open sums into its own record: a try the request gave up may still be read while a
+  // retry's open reads again, and must not add to the retry's sums.
+  let last = { md5: checksumHasher("md5"), crc32: checksumHasher("crc32"), summed: 0 };
   async function* slices(signal: AbortSignal, take?: () => Promise<Uint8Array>) {
-    md5 = checksumHasher("md5");
-    crc32 = checksumHasher("crc32");
-    summed = 0;
+    const mine = { md5: checksumHasher("md5"), crc32: checksumHasher("crc32"), summed: 0 };
+    last = mine;
     const into = take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)];
     for await (const slice of reader.slices(part, into)) {
       signal.throwIfAborted();
-      md5.update(slice);
-      crc32.update(slice);
-      summed += slice.length;
+      mine.md5.update(slice);
+      mine.crc32.update(slice);
+      mine.summed += slice.length;
       yield slice;
     }
   }
   return {
     stream: { size: part.size, open: slices },
     sums: () => {
+      const { md5, crc32, summed } = last;
       if (summed !== part.size) {
         throw new Error(
           `part ${part.partNumber} was summed over ${summed} of its ${part.size} bytes`,
