@@ -112,6 +112,7 @@ export interface StreamSum {
  * whose trailing checksum is another algorithm).
  */
 export function partStream(reader: PartReader, part: SourcePart, sum?: StreamSum): PartStream {
+  let opens = 0;
   return {
     size: part.size,
     open: (_signal, take) => {
@@ -119,21 +120,23 @@ export function partStream(reader: PartReader, part: SourcePart, sum?: StreamSum
         part,
         take ?? [new Uint8Array(READ_SLICE_BYTES), new Uint8Array(READ_SLICE_BYTES)],
       );
-      return sum ? summed(slices, sum) : slices;
+      // Only the latest open may set the sum: a try given up may finish reading after it.
+      const mine = ++opens;
+      return sum ? summed(slices, (crc32) => mine === opens && (sum.crc32 = crc32)) : slices;
     },
   };
 }
 
 async function* summed(
   slices: AsyncIterable<Uint8Array>,
-  sum: StreamSum,
+  done: (crc32: string) => void,
 ): AsyncGenerator<Uint8Array> {
   const hasher = checksumHasher(CHECK_ALGORITHM);
   for await (const slice of slices) {
     hasher.update(slice); // before the slice is handed on: it is valid only until the next
     yield slice;
   }
-  sum.crc32 = hasher.value();
+  done(hasher.value());
 }
 
 /** The MD5 and CRC32 (base64) of the bytes a {@link summedPartStream} sent last. */
